@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The encoder interface: one file per encoding under encoders/, each
+ * exporting a `const struct encoder_ops` that the registry (encoder.c)
+ * lists. Encoders see only pixels, a pixel format and their own state: no
+ * sockets, no clients, no X. Per-connection state (zlib streams) lives in
+ * the struct encoder an encoder allocates, kept for the connection's life.
+ */
+#ifndef XRFB_ENCODER_H
+#define XRFB_ENCODER_H
+
+#include <stdint.h>
+
+#include "buf.h"
+#include "pixfmt.h"
+#include "region.h"
+
+/* What to encode from: the server framebuffer (XRGB8888, host order). */
+struct enc_frame {
+	const uint32_t *pixels;
+	size_t stride;		/* in pixels */
+	int width, height;
+};
+
+enum enc_flags {
+	ENC_F_LASTRECT = 1u << 0,	/* client accepts LastRect */
+	ENC_F_TIGHT_NOZLIB = 1u << 1,	/* client listed -317 */
+};
+
+struct enc_params {
+	const struct pixconv *pc;	/* the client's pixel format */
+	int quality;		/* QualityLevel 0..9, -1 if none sent */
+	int fine_quality;	/* fine quality 0..100, -1 if none sent */
+	int subsampling;	/* RFB_SUBSAMP_*, -1 if none sent */
+	int compress;		/* CompressLevel 0..9, -1 if none sent */
+	unsigned flags;		/* enum enc_flags */
+};
+
+struct encoder_ops;
+
+/* Base of every encoder's per-connection state; embed it first. */
+struct encoder {
+	const struct encoder_ops *ops;
+};
+
+struct encoder_ops {
+	int32_t type;		/* RFB_ENC_* */
+	const char *name;
+	/* Per-connection state (NULL on ENOMEM). */
+	struct encoder *(*new_state)(const struct encoder_ops *ops);
+	void (*free_state)(struct encoder *e);
+	/* Append rectangle(s) covering @r (inside the frame), headers
+	 * included, to @out. Returns the number of rectangles written or a
+	 * negative errno. A failure after touching a compression stream
+	 * leaves the stream unusable: the caller closes the connection. */
+	int (*encode)(struct encoder *e, const struct enc_params *p,
+		      const struct enc_frame *f, const struct rect *r,
+		      struct buf *out);
+};
+
+/* The encoder for @type, or NULL if not built in. */
+const struct encoder_ops *encoder_find(int32_t type);
+/* All built-in encoders, NULL-terminated. */
+extern const struct encoder_ops *const encoder_list[];
+
+/* Shared helpers for encoders. */
+/* Append a 12-byte rectangle header (reserves space). -ENOMEM on failure. */
+int enc_put_header(struct buf *out, int x, int y, int w, int h, int32_t enc);
+/* Append @r as Raw (header included). */
+int enc_put_raw(const struct enc_params *p, const struct enc_frame *f,
+		const struct rect *r, struct buf *out);
+
+extern const struct encoder_ops encoder_raw;
+extern const struct encoder_ops encoder_rre;
+extern const struct encoder_ops encoder_corre;
+extern const struct encoder_ops encoder_hextile;
+extern const struct encoder_ops encoder_zlib;
+extern const struct encoder_ops encoder_zlibhex;
+extern const struct encoder_ops encoder_tight;
+extern const struct encoder_ops encoder_tightpng;
+extern const struct encoder_ops encoder_trle;
+extern const struct encoder_ops encoder_zrle;
+extern const struct encoder_ops encoder_zywrle;
+
+#endif

@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libxrfb: an RFB (VNC) server you embed to serve pixels you draw yourself.
+ *
+ * Everything runs on one event loop (struct xrfb_loop, epoll based). The
+ * server keeps its own copy of the framebuffer in one fixed format:
+ * 32 bits per pixel, host byte order, 0x00RRGGBB ("XRGB8888"). You push
+ * changed pixels with xrfb_server_update(); the server compares them with
+ * its copy and sends clients only what really changed, translated to each
+ * client's pixel format and encoding.
+ *
+ * All functions must be called from the loop's thread. Functions returning
+ * int return 0 or a negative errno; constructors return NULL on failure.
+ */
+#ifndef XRFB_H
+#define XRFB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- event loop ---------------------------------------------------------- */
+
+struct xrfb_loop;
+struct xrfb_watch;
+struct xrfb_timer;
+
+/* Events for fd watchers: the EPOLLIN/EPOLLOUT/EPOLLERR/EPOLLHUP values. */
+#define XRFB_EV_IN 0x001u
+#define XRFB_EV_OUT 0x004u
+#define XRFB_EV_ERR 0x008u
+#define XRFB_EV_HUP 0x010u
+
+typedef void (*xrfb_fd_fn)(void *arg, int fd, uint32_t events);
+typedef void (*xrfb_timer_fn)(void *arg);
+typedef void (*xrfb_signal_fn)(void *arg, int signo);
+typedef void (*xrfb_prepare_fn)(void *arg);
+
+/* Create a loop; SIGINT and SIGTERM stop it (status 128+signo) unless a
+ * handler is installed for them with xrfb_loop_on_signal(). */
+struct xrfb_loop *xrfb_loop_new(void);
+/* Free a loop; every watch, timer and server on it must be freed first. */
+void xrfb_loop_free(struct xrfb_loop *loop);
+/* Run until xrfb_loop_stop(); returns the status given to it. */
+int xrfb_loop_run(struct xrfb_loop *loop);
+/* Make xrfb_loop_run() return @status after the current iteration. */
+void xrfb_loop_stop(struct xrfb_loop *loop, int status);
+/* Watch @fd (level-triggered) for @events; @fn gets the ready events. */
+struct xrfb_watch *xrfb_loop_watch_fd(struct xrfb_loop *loop, int fd,
+				      uint32_t events, xrfb_fd_fn fn,
+				      void *arg);
+/* Change the events a watch waits for. */
+int xrfb_watch_set_events(struct xrfb_watch *w, uint32_t events);
+/* Stop watching and free the watch (does not close the fd). */
+void xrfb_watch_free(struct xrfb_watch *w);
+/* Call @fn once after @delay_ms; the timer frees itself after firing. */
+struct xrfb_timer *xrfb_loop_add_timer(struct xrfb_loop *loop,
+				       uint64_t delay_ms, xrfb_timer_fn fn,
+				       void *arg);
+/* Cancel a timer that has not fired yet. */
+void xrfb_timer_cancel(struct xrfb_timer *t);
+/* Handle @signo (SIGINT, SIGTERM, SIGHUP, SIGCHLD, ...) on the loop. */
+int xrfb_loop_on_signal(struct xrfb_loop *loop, int signo, xrfb_signal_fn fn,
+			void *arg);
+/* Call @fn before every sleep of the loop (after all events are handled). */
+int xrfb_loop_add_prepare(struct xrfb_loop *loop, xrfb_prepare_fn fn,
+			  void *arg);
+/* Remove a prepare hook added with the same @fn and @arg. */
+void xrfb_loop_remove_prepare(struct xrfb_loop *loop, xrfb_prepare_fn fn,
+			      void *arg);
+/* Monotonic milliseconds. */
+uint64_t xrfb_now_ms(void);
+
+/* ---- logging --------------------------------------------------------------- */
+
+enum xrfb_log_level {
+	XRFB_LOG_ERROR = 0,
+	XRFB_LOG_WARN,
+	XRFB_LOG_INFO,
+	XRFB_LOG_DEBUG,
+	XRFB_LOG_TRACE,
+};
+
+/* Set the level up to which messages are written to stderr. */
+void xrfb_log_set_level(enum xrfb_log_level level);
+/* Parse "error", "warn", "info", "debug" or "trace"; -EINVAL otherwise. */
+int xrfb_log_parse_level(const char *name);
+
+/* ---- server ---------------------------------------------------------------- */
+
+struct xrfb_server;
+struct xrfb_client;
+
+enum xrfb_shared_policy {
+	XRFB_SHARED_ALLOW = 0,	/* honour the client's shared flag */
+	XRFB_SHARED_ALWAYS,	/* treat every client as shared */
+	XRFB_SHARED_NEVER,	/* a new client disconnects the others */
+};
+
+/* Button bits of pointer events: bit n is button n+1 (1 left, 2 middle,
+ * 3 right, 4/5 wheel up/down, 6/7 wheel left/right, 8 back, 9 forward). */
+
+struct xrfb_server_callbacks {
+	/* A key was pressed or released on a client (X keysym). */
+	void (*key)(void *arg, struct xrfb_client *c, bool down,
+		    uint32_t keysym);
+	/* The pointer moved or its buttons changed. */
+	void (*pointer)(void *arg, struct xrfb_client *c, uint16_t x,
+			uint16_t y, uint32_t buttons);
+	/* A client set the clipboard (text as UTF-8, LF line ends). */
+	void (*cut_text)(void *arg, struct xrfb_client *c, const char *text,
+			 size_t len);
+	/* A client finished the handshake / went away. */
+	void (*client_ready)(void *arg, struct xrfb_client *c);
+	void (*client_gone)(void *arg, struct xrfb_client *c);
+};
+
+/* Create a server on @loop with a @width x @height black framebuffer. */
+struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
+				    uint16_t height);
+/* Close every client and listener and free the server. */
+void xrfb_server_free(struct xrfb_server *s);
+/* Set the input callbacks; @arg is passed to each. */
+void xrfb_server_set_callbacks(struct xrfb_server *s,
+			       const struct xrfb_server_callbacks *cb,
+			       void *arg);
+/* Listen on @addr (IPv4 or IPv6 literal or host name; NULL = loopback). */
+int xrfb_server_listen(struct xrfb_server *s, const char *addr,
+		       uint16_t port);
+/* Port actually bound by the most recent listen (useful with port 0). */
+uint16_t xrfb_server_port(const struct xrfb_server *s);
+/* Require VNC Authentication with this password (NULL: security None). */
+int xrfb_server_set_password(struct xrfb_server *s, const char *password);
+/* How ClientInit's shared flag is treated. */
+void xrfb_server_set_shared_policy(struct xrfb_server *s,
+				   enum xrfb_shared_policy policy);
+/* The desktop name sent in ServerInit (UTF-8). */
+int xrfb_server_set_desktop_name(struct xrfb_server *s, const char *name);
+/* Ignore all input from clients. */
+void xrfb_server_set_view_only(struct xrfb_server *s, bool view_only);
+/* Limit updates per second per client (0 = no limit). */
+void xrfb_server_set_max_fps(struct xrfb_server *s, unsigned fps);
+
+/* Framebuffer size. */
+uint16_t xrfb_server_width(const struct xrfb_server *s);
+uint16_t xrfb_server_height(const struct xrfb_server *s);
+/* Resize the framebuffer; new areas are black, clients are told. */
+int xrfb_server_resize(struct xrfb_server *s, uint16_t width, uint16_t height);
+/* Push the pixels of a changed rectangle: @pixels points at the pixel for
+ * (@x, @y), rows @stride bytes apart, XRGB8888. Only pixels that differ
+ * from the server's copy are sent to clients. Clipped to the framebuffer. */
+void xrfb_server_update(struct xrfb_server *s, const void *pixels,
+			size_t stride, int x, int y, int w, int h);
+/* The area of @w x @h at (@src_x, @src_y) moved to (@dst_x, @dst_y):
+ * applied to the server's copy and sent to clients as CopyRect. */
+void xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,
+			   int dst_x, int dst_y, int w, int h);
+/* Read-only view of the server's framebuffer (valid until the next call
+ * that changes it); *stride is set in bytes. */
+const uint32_t *xrfb_server_pixels(const struct xrfb_server *s,
+				   size_t *stride);
+/* True while at least one client is waiting for an update: a pixel source
+ * may skip capturing while this is false. */
+bool xrfb_server_wants_update(const struct xrfb_server *s);
+/* Number of clients past the handshake. */
+unsigned xrfb_server_client_count(const struct xrfb_server *s);
+/* Ring the bell on every client. */
+void xrfb_server_bell(struct xrfb_server *s);
+/* Set the clipboard of every client (UTF-8, LF line ends). */
+int xrfb_server_send_cut_text(struct xrfb_server *s, const char *text,
+			      size_t len);
+/* Connect out to a listening viewer (reverse connection). */
+int xrfb_server_connect(struct xrfb_server *s, const char *host,
+			uint16_t port);
+
+/* A short id for log lines and callbacks. */
+unsigned xrfb_client_id(const struct xrfb_client *c);
+/* The peer address as text ("127.0.0.1:40000"). */
+const char *xrfb_client_peer(const struct xrfb_client *c);
+/* Disconnect a client. */
+void xrfb_client_close(struct xrfb_client *c);
+
+/* Library version as "MAJOR.MINOR.PATCH". */
+const char *xrfb_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,589 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A viewer connection: the RFB 3.3/3.7/3.8 handshake (RFC 6143 §7.1-7.3),
+ * security None and VNC Authentication, and dispatch of client messages
+ * (§7.5). Anything malformed closes this client with a logged reason and
+ * touches nothing else. Update building lives in sched.c.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "client.h"
+#include "log.h"
+#include "rfb-proto.h"
+#include "server.h"
+#include "stream.h"
+
+/* Delay before a failed authentication is answered, to slow guessing. */
+#define CLIENT_AUTH_FAIL_DELAY_MS 100
+
+static const char rfb_version_msg[] = "RFB 003.008\n";
+
+bool client_is_normal(const struct xrfb_client *c)
+{
+	return c->state == CLIENT_STATE_NORMAL;
+}
+
+int client_send(struct xrfb_client *c, const void *data, size_t len)
+{
+	if (c->state == CLIENT_STATE_CLOSED)
+		return -EPIPE;
+	return stream_send_copy(c->stream, data, len);
+}
+
+static void client_flush(struct xrfb_client *c)
+{
+	if (c->state != CLIENT_STATE_CLOSED)
+		stream_flush(c->stream);
+}
+
+void client_close_reason(struct xrfb_client *c, const char *fmt, ...)
+{
+	struct xrfb_server *s = c->server;
+	char msg[256];
+	va_list ap;
+
+	if (c->state == CLIENT_STATE_CLOSED)
+		return;
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		log_info("client %u (%s): closing: %s", c->id, c->peer, msg);
+	} else {
+		log_info("client %u (%s): disconnected", c->id, c->peer);
+	}
+	if (c->ready_reported) {
+		s->nclients_ready--;
+		if (s->cb.client_gone)
+			s->cb.client_gone(s->cb_arg, c);
+	}
+	c->state = CLIENT_STATE_CLOSED;
+	stream_pause_read(c->stream, true);
+	xrfb_timer_cancel(c->pace_timer);
+	c->pace_timer = NULL;
+	s->have_dead = true;
+	server_kick(s);
+}
+
+void xrfb_client_close(struct xrfb_client *c)
+{
+	client_close_reason(c, "closed by the server");
+}
+
+unsigned xrfb_client_id(const struct xrfb_client *c)
+{
+	return c->id;
+}
+
+const char *xrfb_client_peer(const struct xrfb_client *c)
+{
+	return c->peer;
+}
+
+/* ---- handshake ------------------------------------------------------------ */
+
+static void send_u32(struct xrfb_client *c, uint32_t v)
+{
+	uint8_t b[4];
+
+	put_u32(b, v);
+	client_send(c, b, 4);
+}
+
+/* Refuse the connection in the form the version allows, then close. */
+static void fail_handshake(struct xrfb_client *c, const char *reason)
+{
+	size_t n = strlen(reason);
+
+	if (c->minor >= 7)
+		client_send(c, "\0", 1);	/* zero security types */
+	else
+		send_u32(c, RFB_SEC_INVALID);
+	send_u32(c, (uint32_t)n);
+	client_send(c, reason, n);
+	log_info("client %u (%s): refused: %s", c->id, c->peer, reason);
+	/* Freed once the stream has flushed and reported its close. */
+	c->state = CLIENT_STATE_CLOSED;
+	c->linger = true;
+	stream_close_after_flush(c->stream);
+}
+
+static uint8_t security_type(const struct xrfb_client *c)
+{
+	return c->server->password ? RFB_SEC_VNC_AUTH : RFB_SEC_NONE;
+}
+
+static void start_vncauth(struct xrfb_client *c)
+{
+	if (vncauth_challenge(c->challenge) < 0) {
+		client_close_reason(c, "no random bytes for the challenge");
+		return;
+	}
+	client_send(c, c->challenge, sizeof(c->challenge));
+	c->state = CLIENT_STATE_VNCAUTH;
+}
+
+static ssize_t on_version(struct xrfb_client *c, const uint8_t *d, size_t len)
+{
+	uint8_t type = security_type(c);
+	char esc[64];
+	int minor;
+
+	if (len < RFB_VERSION_LEN)
+		return 0;
+	minor = rfb_parse_version(d);
+	if (minor < 0) {
+		/* Answered in the 3.3 form, which every client reads. */
+		log_info("client %u (%s): bad ProtocolVersion \"%s\"", c->id,
+			 c->peer, log_escape(esc, sizeof(esc), (const char *)d,
+					     RFB_VERSION_LEN));
+		fail_handshake(c, "unsupported protocol version");
+		return -EPROTO;
+	}
+	c->minor = minor;
+	log_debug("client %u: RFB 3.%d", c->id, minor);
+	if (minor == 3) {
+		/* RFC 6143 §7.1.2: in 3.3 the server picks the type. */
+		send_u32(c, type);
+		if (type == RFB_SEC_NONE)
+			c->state = CLIENT_STATE_CLIENT_INIT;
+		else
+			start_vncauth(c);
+	} else {
+		uint8_t msg[2] = { 1, type };
+		client_send(c, msg, sizeof(msg));
+		c->state = CLIENT_STATE_SECURITY_TYPE;
+	}
+	return RFB_VERSION_LEN;
+}
+
+static ssize_t on_security_type(struct xrfb_client *c, const uint8_t *d,
+				size_t len)
+{
+	if (len < 1)
+		return 0;
+	if (d[0] != security_type(c)) {
+		client_close_reason(c, "chose security type %u, not offered",
+				    d[0]);
+		return -EPROTO;
+	}
+	if (d[0] == RFB_SEC_NONE) {
+		/* 3.8 sends SecurityResult even after None (§7.1.3). */
+		if (c->minor >= 8)
+			send_u32(c, RFB_SEC_RESULT_OK);
+		c->state = CLIENT_STATE_CLIENT_INIT;
+	} else {
+		start_vncauth(c);
+	}
+	return 1;
+}
+
+static void on_auth_fail_timer(void *arg)
+{
+	struct xrfb_client *c = arg;
+	static const char reason[] = "Authentication failed";
+
+	c->pace_timer = NULL;
+	send_u32(c, RFB_SEC_RESULT_FAILED);
+	if (c->minor >= 8) {
+		send_u32(c, sizeof(reason) - 1);
+		client_send(c, reason, sizeof(reason) - 1);
+	}
+	stream_close_after_flush(c->stream);
+}
+
+static ssize_t on_vncauth(struct xrfb_client *c, const uint8_t *d, size_t len)
+{
+	if (len < VNCAUTH_CHALLENGE_LEN)
+		return 0;
+	if (!vncauth_check(c->server->password, c->challenge, d)) {
+		log_warn("client %u (%s): authentication failed", c->id,
+			 c->peer);
+		/* Answer late; the stream's close then frees the client. */
+		stream_pause_read(c->stream, true);
+		c->state = CLIENT_STATE_CLOSED;
+		c->linger = true;
+		c->pace_timer = xrfb_loop_add_timer(c->server->loop,
+						    CLIENT_AUTH_FAIL_DELAY_MS,
+						    on_auth_fail_timer, c);
+		return -EACCES;
+	}
+	send_u32(c, RFB_SEC_RESULT_OK);
+	c->state = CLIENT_STATE_CLIENT_INIT;
+	return VNCAUTH_CHALLENGE_LEN;
+}
+
+static void send_server_init(struct xrfb_client *c)
+{
+	struct xrfb_server *s = c->server;
+	const char *name = s->desktop_name ? s->desktop_name : "xrfb";
+	size_t n = strlen(name);
+	uint8_t hdr[24];
+
+	put_u16(hdr, (uint16_t)s->fb.width);
+	put_u16(hdr + 2, (uint16_t)s->fb.height);
+	pixfmt_write(&s->format, hdr + 4);
+	put_u32(hdr + 20, (uint32_t)n);
+	client_send(c, hdr, sizeof(hdr));
+	client_send(c, name, n);
+}
+
+static ssize_t on_client_init(struct xrfb_client *c, const uint8_t *d,
+			      size_t len)
+{
+	struct xrfb_server *s = c->server;
+	bool shared;
+
+	if (len < 1)
+		return 0;
+	switch (s->shared_policy) {
+	case XRFB_SHARED_ALWAYS:
+		shared = true;
+		break;
+	case XRFB_SHARED_NEVER:
+		shared = false;
+		break;
+	default:
+		shared = d[0] != 0;
+		break;
+	}
+	if (!shared) {
+		for (struct xrfb_client *o = s->clients; o; o = o->next)
+			if (o != c && o->state != CLIENT_STATE_CLOSED)
+				client_close_reason(o,
+					"client %u asked for exclusive access",
+					c->id);
+	}
+	send_server_init(c);
+	c->state = CLIENT_STATE_NORMAL;
+	c->ready_reported = true;
+	s->nclients_ready++;
+	log_info("client %u (%s): connected (RFB 3.%d, %s)", c->id, c->peer,
+		 c->minor, shared ? "shared" : "exclusive");
+	if (s->cb.client_ready)
+		s->cb.client_ready(s->cb_arg, c);
+	return 1;
+}
+
+/* ---- normal messages --------------------------------------------------------- */
+
+static void on_set_pixel_format(struct xrfb_client *c, const struct pixfmt *pf)
+{
+	const char *why;
+	char desc[96];
+
+	if (pixfmt_check(pf, &why) < 0) {
+		client_close_reason(c, "SetPixelFormat: %s", why);
+		return;
+	}
+	pixconv_init(&c->pc, pf);
+	pixfmt_describe(pf, desc, sizeof(desc));
+	log_debug("client %u: pixel format %s", c->id, desc);
+	if (c->pc.colour_map) {
+		/* Colour-map clients get BGR233 and its map, before any
+		 * update in the new format (RFB-NOTES §1.7). */
+		uint16_t map[256][3];
+		uint8_t *msg = xmalloc(6 + 6 * 256);
+
+		pixconv_colour_map(map);
+		msg[0] = RFB_MSG_SET_COLOUR_MAP_ENTRIES;
+		msg[1] = 0;
+		put_u16(msg + 2, 0);
+		put_u16(msg + 4, 256);
+		for (int i = 0; i < 256; i++) {
+			put_u16(msg + 6 + 6 * i, map[i][0]);
+			put_u16(msg + 8 + 6 * i, map[i][1]);
+			put_u16(msg + 10 + 6 * i, map[i][2]);
+		}
+		stream_send(c->stream, rcbuf_new(msg, 6 + 6 * 256));
+	}
+}
+
+static int encoder_slot(int32_t type)
+{
+	for (int i = 0; encoder_list[i] && i < CLIENT_MAX_ENCODERS; i++)
+		if (encoder_list[i]->type == type)
+			return i;
+	return -1;
+}
+
+static void on_set_encodings(struct xrfb_client *c, uint16_t count,
+			     const uint8_t *list)
+{
+	bool have_preferred = false;
+
+	/* Each SetEncodings replaces everything before it (§7.5.2). */
+	c->preferred = RFB_ENC_RAW;
+	c->use_copyrect = false;
+	c->want_desktop_size = c->want_ext_desktop_size = false;
+	c->want_last_rect = c->want_desktop_name = false;
+	c->quality = c->fine_quality = c->subsampling = c->compress = -1;
+	c->enc_flags = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		int32_t e = (int32_t)get_u32(list + 4 * i);
+
+		if (e == RFB_ENC_COPYRECT)
+			c->use_copyrect = true;
+		else if (e >= RFB_ENC_QUALITY_0 && e <= RFB_ENC_QUALITY_9)
+			c->quality = e - RFB_ENC_QUALITY_0;
+		else if (e >= RFB_ENC_COMPRESS_0 && e <= RFB_ENC_COMPRESS_9)
+			c->compress = e - RFB_ENC_COMPRESS_0;
+		else if (e >= RFB_ENC_FINE_QUALITY_0 &&
+			 e <= RFB_ENC_FINE_QUALITY_100)
+			c->fine_quality = e - RFB_ENC_FINE_QUALITY_0;
+		else if (e >= RFB_ENC_SUBSAMP_1X && e <= RFB_ENC_SUBSAMP_16X)
+			c->subsampling = e - RFB_ENC_SUBSAMP_1X;
+		else if (e == RFB_ENC_DESKTOP_SIZE)
+			c->want_desktop_size = true;
+		else if (e == RFB_ENC_EXT_DESKTOP_SIZE)
+			c->want_ext_desktop_size = true;
+		else if (e == RFB_ENC_LAST_RECT)
+			c->want_last_rect = true;
+		else if (e == RFB_ENC_DESKTOP_NAME)
+			c->want_desktop_name = true;
+		else if (e == RFB_ENC_TIGHT_NOZLIB)
+			c->enc_flags |= ENC_F_TIGHT_NOZLIB;
+		else if (!have_preferred && encoder_find(e) &&
+			 !(e == RFB_ENC_TIGHT_PNG && c->pc.bytes == 1)) {
+			/* The first listed encoding we implement wins. */
+			c->preferred = e;
+			have_preferred = true;
+		}
+	}
+	if (c->want_last_rect)
+		c->enc_flags |= ENC_F_LASTRECT;
+	log_debug("client %u: SetEncodings, %u entries, using %s%s", c->id,
+		  count, encoder_find(c->preferred)->name,
+		  c->use_copyrect ? " + copyrect" : "");
+}
+
+/* Latin-1 to UTF-8 (each byte >= 0x80 becomes two bytes). */
+static char *latin1_to_utf8(const uint8_t *in, size_t len, size_t *out_len)
+{
+	char *out = malloc(2 * len + 1);
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (in[i] < 0x80) {
+			out[o++] = (char)in[i];
+		} else {
+			out[o++] = (char)(0xc0 | in[i] >> 6);
+			out[o++] = (char)(0x80 | (in[i] & 0x3f));
+		}
+	}
+	out[o] = '\0';
+	*out_len = o;
+	return out;
+}
+
+static void on_cut_text(struct xrfb_client *c, const uint8_t *data,
+			uint32_t len)
+{
+	struct xrfb_server *s = c->server;
+	size_t n;
+	char *text;
+
+	if (s->view_only || !s->cb.cut_text)
+		return;
+	text = latin1_to_utf8(data, len, &n);
+	if (!text) {
+		client_close_reason(c, "out of memory for cut text");
+		return;
+	}
+	s->cb.cut_text(s->cb_arg, c, text, n);
+	free(text);
+}
+
+static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
+{
+	struct xrfb_server *s = c->server;
+
+	switch (m->type) {
+	case RFB_MSG_SET_PIXEL_FORMAT:
+		on_set_pixel_format(c, &m->pixel_format);
+		break;
+	case RFB_MSG_SET_ENCODINGS:
+		on_set_encodings(c, m->encodings.count, m->encodings.list);
+		break;
+	case RFB_MSG_FB_UPDATE_REQUEST:
+		sched_request(c, m->update_request.incremental,
+			      m->update_request.x, m->update_request.y,
+			      m->update_request.w, m->update_request.h);
+		break;
+	case RFB_MSG_KEY_EVENT:
+		if (!s->view_only && s->cb.key)
+			s->cb.key(s->cb_arg, c, m->key.down, m->key.keysym);
+		break;
+	case RFB_MSG_POINTER_EVENT: {
+		uint16_t x = m->pointer.x, y = m->pointer.y;
+
+		if (s->view_only || !s->cb.pointer)
+			break;
+		if (x >= s->fb.width)
+			x = (uint16_t)(s->fb.width - 1);
+		if (y >= s->fb.height)
+			y = (uint16_t)(s->fb.height - 1);
+		s->cb.pointer(s->cb_arg, c, x, y, m->pointer.buttons);
+		break;
+	}
+	case RFB_MSG_CLIENT_CUT_TEXT:
+		on_cut_text(c, m->cut_text.data, m->cut_text.data_len);
+		break;
+	default:
+		/* Extensions this client was never offered: RFB cannot
+		 * skip a message, so the connection cannot go on. */
+		client_close_reason(c, "message type %u was not negotiated",
+				    m->type);
+		break;
+	}
+}
+
+static ssize_t on_normal(struct xrfb_client *c, const uint8_t *d, size_t len)
+{
+	struct rfb_msg m;
+	const char *why = "";
+	ssize_t n;
+
+	c->parse.cut_text_max = c->server->cut_text_max;
+	n = rfb_parse_client_msg(d, len, &c->parse, &m, &why);
+	if (n < 0) {
+		client_close_reason(c, "message type %u: %s", d[0], why);
+		return n;
+	}
+	if (n > 0)
+		handle_msg(c, &m);
+	return n;
+}
+
+static void on_read(void *arg, struct stream *st)
+{
+	struct xrfb_client *c = arg;
+	struct buf *in = stream_input(st);
+	size_t off = 0;
+
+	while (off < in->len && c->state != CLIENT_STATE_CLOSED) {
+		const uint8_t *d = in->data + off;
+		size_t len = in->len - off;
+		ssize_t n;
+
+		switch (c->state) {
+		case CLIENT_STATE_VERSION:
+			n = on_version(c, d, len);
+			break;
+		case CLIENT_STATE_SECURITY_TYPE:
+			n = on_security_type(c, d, len);
+			break;
+		case CLIENT_STATE_VNCAUTH:
+			n = on_vncauth(c, d, len);
+			break;
+		case CLIENT_STATE_CLIENT_INIT:
+			n = on_client_init(c, d, len);
+			break;
+		case CLIENT_STATE_NORMAL:
+			n = on_normal(c, d, len);
+			break;
+		default:
+			n = -EPROTO;
+			break;
+		}
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	buf_consume(in, off);
+	client_flush(c);
+	if (c->state == CLIENT_STATE_NORMAL)
+		server_kick(c->server);
+}
+
+static void on_stream_error(void *arg, struct stream *st, int err)
+{
+	struct xrfb_client *c = arg;
+
+	if (c->state != CLIENT_STATE_CLOSED)
+		client_close_reason(c, err ? "connection error: %s"
+					   : "connection closed by peer%s",
+				    err ? strerror(-err) : "");
+	c->linger = false;
+	c->server->have_dead = true;
+	server_kick(c->server);
+}
+
+static void on_stream_drain(void *arg, struct stream *st)
+{
+	struct xrfb_client *c = arg;
+
+	server_kick(c->server);
+}
+
+struct xrfb_client *client_new(struct xrfb_server *s, int fd,
+			       const char *peer)
+{
+	struct xrfb_client *c = xcalloc(1, sizeof(*c));
+
+	c->server = s;
+	c->id = ++s->next_client_id;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->stream = stream_new(s->loop, fd, on_read, on_stream_error, c);
+	if (!c->stream) {
+		free(c);
+		return NULL;
+	}
+	stream_set_drain_fn(c->stream, on_stream_drain);
+	c->state = CLIENT_STATE_VERSION;
+	c->preferred = RFB_ENC_RAW;
+	c->quality = c->fine_quality = c->subsampling = c->compress = -1;
+	pixconv_init(&c->pc, &s->format);
+	sched_client_init(c);
+	c->next = s->clients;
+	if (s->clients)
+		s->clients->prev = c;
+	s->clients = c;
+	log_info("client %u (%s): connection", c->id, c->peer);
+	client_send(c, rfb_version_msg, RFB_VERSION_LEN);
+	client_flush(c);
+	return c;
+}
+
+void client_free(struct xrfb_client *c)
+{
+	struct xrfb_server *s = c->server;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->clients = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	xrfb_timer_cancel(c->pace_timer);
+	for (int i = 0; i < CLIENT_MAX_ENCODERS; i++)
+		if (c->encoders[i])
+			c->encoders[i]->ops->free_state(c->encoders[i]);
+	sched_client_fini(c);
+	stream_free(c->stream);
+	free(c);
+}
+
+struct encoder *client_encoder(struct xrfb_client *c, int32_t type)
+{
+	int slot = encoder_slot(type);
+	const struct encoder_ops *ops;
+
+	if (slot < 0)
+		return NULL;
+	if (!c->encoders[slot]) {
+		ops = encoder_list[slot];
+		c->encoders[slot] = ops->new_state(ops);
+	}
+	return c->encoders[slot];
+}

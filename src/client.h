@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One connected viewer: the handshake state machine, the messages it
+ * sends, and its update state. Clients die in two phases: client_close()
+ * marks, unlinks from I/O and tells the embedder; the server frees the
+ * struct in its next pass, when nothing is on the stack that refers to it.
+ */
+#ifndef XRFB_CLIENT_H
+#define XRFB_CLIENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "encoder.h"
+#include "pixfmt.h"
+#include "region.h"
+#include "rfb-parse.h"
+#include "sec-vncauth.h"
+#include "xrfb.h"
+
+struct stream;
+
+enum client_state {
+	CLIENT_STATE_VERSION,		/* waiting for ProtocolVersion */
+	CLIENT_STATE_SECURITY_TYPE,	/* 3.7/3.8: waiting for the choice */
+	CLIENT_STATE_VNCAUTH,		/* waiting for the 16-byte response */
+	CLIENT_STATE_CLIENT_INIT,	/* waiting for ClientInit */
+	CLIENT_STATE_NORMAL,
+	CLIENT_STATE_CLOSED,
+};
+
+/* Bytes queued beyond which a client gets no new update until it drains. */
+#define CLIENT_SEND_BUDGET (1u << 20)
+
+#define CLIENT_MAX_ENCODERS 16
+
+struct xrfb_client {
+	struct xrfb_server *server;
+	struct xrfb_client *prev, *next;
+	unsigned id;
+	char peer[64];
+	struct stream *stream;
+	enum client_state state;
+	int minor;			/* 3, 7 or 8 */
+	uint8_t challenge[VNCAUTH_CHALLENGE_LEN];
+	bool ready_reported;
+	bool linger;			/* closed, but flushing a last reply */
+
+	/* Negotiated by SetPixelFormat / SetEncodings. */
+	struct pixconv pc;
+	struct rfb_parse_opts parse;
+	int32_t preferred;		/* encoding for data rects */
+	bool use_copyrect;
+	bool want_desktop_size;
+	bool want_ext_desktop_size;
+	bool want_last_rect;
+	bool want_desktop_name;
+	int quality, fine_quality, subsampling, compress;
+	unsigned enc_flags;		/* enum enc_flags */
+	struct encoder *encoders[CLIENT_MAX_ENCODERS];
+
+	/* Update state. */
+	bool has_request;
+	region_t requested;		/* union of pending requests */
+	region_t damage;		/* areas the client must be sent */
+	region_t copy;			/* destinations of a pending move */
+	int copy_dx, copy_dy;
+	bool resize_pending;		/* size changed since last update */
+	bool eds_pending;		/* ExtendedDesktopSize owed (reason 0) */
+	uint64_t last_update_ms;
+	struct xrfb_timer *pace_timer;
+
+	/* Statistics. */
+	uint64_t updates_sent, bytes_sent;
+};
+
+/* Take over a connected socket and start the handshake. */
+struct xrfb_client *client_new(struct xrfb_server *s, int fd,
+			       const char *peer);
+/* Close with a logged reason (NULL: normal close). Idempotent. */
+void client_close_reason(struct xrfb_client *c, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Free a closed client (server only). */
+void client_free(struct xrfb_client *c);
+/* This client's state for encoder @type (created on first use). */
+struct encoder *client_encoder(struct xrfb_client *c, int32_t type);
+/* Send bytes as they are. */
+int client_send(struct xrfb_client *c, const void *data, size_t len);
+bool client_is_normal(const struct xrfb_client *c);
+
+/* sched.c: damage bookkeeping and building updates. */
+void sched_client_init(struct xrfb_client *c);
+void sched_client_fini(struct xrfb_client *c);
+/* Pixels changed in @r (framebuffer coordinates). */
+void sched_add_damage(struct xrfb_client *c, const region_t *r);
+/* The server moved @dst_region's content from (x-dx, y-dy). */
+void sched_add_copy(struct xrfb_client *c, const region_t *dst, int dx,
+		    int dy);
+/* The framebuffer changed size. */
+void sched_resized(struct xrfb_client *c);
+/* A FramebufferUpdateRequest arrived. */
+void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
+		   int w, int h);
+/* True if the client waits for an update and can take one. */
+bool sched_wants_update(const struct xrfb_client *c);
+/* Send an update if one is due. */
+void sched_run(struct xrfb_client *c);
+
+#endif

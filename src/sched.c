@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-client update scheduling: what each client still has to be sent
+ * (damage), pending moves (CopyRect), outstanding requests, and building
+ * FramebufferUpdates when a request is outstanding and the client's send
+ * queue is under its budget. A slow client's damage simply accumulates:
+ * updates coalesce instead of queueing.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "client.h"
+#include "encoder.h"
+#include "log.h"
+#include "rfb-proto.h"
+#include "server.h"
+#include "stream.h"
+
+/* Above this many rectangles a region is sent as its bounding box. */
+#define SCHED_MAX_RECTS 256
+
+void sched_client_init(struct xrfb_client *c)
+{
+	pixman_region32_init(&c->requested);
+	pixman_region32_init(&c->damage);
+	pixman_region32_init(&c->copy);
+}
+
+void sched_client_fini(struct xrfb_client *c)
+{
+	pixman_region32_fini(&c->requested);
+	pixman_region32_fini(&c->damage);
+	pixman_region32_fini(&c->copy);
+}
+
+void sched_add_damage(struct xrfb_client *c, const region_t *r)
+{
+	pixman_region32_union(&c->damage, &c->damage, (region_t *)r);
+}
+
+static void copy_to_damage(struct xrfb_client *c)
+{
+	pixman_region32_union(&c->damage, &c->damage, &c->copy);
+	pixman_region32_clear(&c->copy);
+}
+
+void sched_add_copy(struct xrfb_client *c, const region_t *dst, int dx,
+		    int dy)
+{
+	region_t src_damage, tmp;
+
+	if (!c->use_copyrect) {
+		sched_add_damage(c, dst);
+		return;
+	}
+	pixman_region32_init(&src_damage);
+	pixman_region32_init(&tmp);
+
+	/* A pending move with another offset, or one this move touches,
+	 * is resent as pixels: one batch of CopyRects has one offset and
+	 * must not depend on the order the client applies them in. */
+	if (pixman_region32_not_empty(&c->copy)) {
+		bool clash = dx != c->copy_dx || dy != c->copy_dy;
+
+		if (!clash) {
+			pixman_region32_intersect(&tmp, &c->copy,
+						  (region_t *)dst);
+			clash = pixman_region32_not_empty(&tmp);
+		}
+		if (!clash) {
+			pixman_region32_copy(&tmp, (region_t *)dst);
+			pixman_region32_translate(&tmp, -dx, -dy);
+			pixman_region32_intersect(&tmp, &tmp, &c->copy);
+			clash = pixman_region32_not_empty(&tmp);
+		}
+		if (!clash) {
+			pixman_region32_copy(&tmp, &c->copy);
+			pixman_region32_translate(&tmp, -dx, -dy);
+			pixman_region32_intersect(&tmp, &tmp, (region_t *)dst);
+			clash = pixman_region32_not_empty(&tmp);
+		}
+		if (clash)
+			copy_to_damage(c);
+	}
+
+	/* Where the source is stale at the client, the destination is
+	 * stale too: move that damage along with the pixels. */
+	pixman_region32_copy(&src_damage, &c->damage);
+	pixman_region32_translate(&src_damage, dx, dy);
+	pixman_region32_subtract(&c->damage, &c->damage, (region_t *)dst);
+	pixman_region32_intersect(&tmp, &src_damage, (region_t *)dst);
+	pixman_region32_union(&c->damage, &c->damage, &tmp);
+
+	pixman_region32_subtract(&tmp, (region_t *)dst, &src_damage);
+	pixman_region32_union(&c->copy, &c->copy, &tmp);
+	c->copy_dx = dx;
+	c->copy_dy = dy;
+
+	pixman_region32_fini(&tmp);
+	pixman_region32_fini(&src_damage);
+}
+
+static void full_damage(struct xrfb_client *c)
+{
+	struct xrfb_server *s = c->server;
+
+	pixman_region32_union_rect(&c->damage, &c->damage, 0, 0,
+				   (unsigned)s->fb.width,
+				   (unsigned)s->fb.height);
+}
+
+void sched_resized(struct xrfb_client *c)
+{
+	struct xrfb_server *s = c->server;
+
+	pixman_region32_clear(&c->copy);
+	pixman_region32_clear(&c->damage);
+	pixman_region32_intersect_rect(&c->requested, &c->requested, 0, 0,
+				       (unsigned)s->fb.width,
+				       (unsigned)s->fb.height);
+	full_damage(c);
+	if (c->state != CLIENT_STATE_NORMAL)
+		return;
+	if (!c->want_desktop_size && !c->want_ext_desktop_size) {
+		client_close_reason(c, "desktop resized and the client "
+				       "cannot follow (no DesktopSize)");
+		return;
+	}
+	c->resize_pending = true;
+}
+
+void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
+		   int w, int h)
+{
+	struct xrfb_server *s = c->server;
+	struct rect r = { x, y, w, h };
+
+	c->has_request = true;
+	/* Requests made before a resize reached the client may lie
+	 * outside: clip them (RFB-NOTES §7.5). */
+	if (fb_clip(&s->fb, &r)) {
+		pixman_region32_union_rect(&c->requested, &c->requested, r.x,
+					   r.y, (unsigned)r.w, (unsigned)r.h);
+		if (!incremental) {
+			/* The client lost this area: resend it whole, and
+			 * never through CopyRect. */
+			pixman_region32_union_rect(&c->damage, &c->damage,
+						   r.x, r.y, (unsigned)r.w,
+						   (unsigned)r.h);
+			pixman_region32_subtract(&c->copy, &c->copy,
+						 &c->damage);
+		}
+	}
+	if (!incremental && c->want_ext_desktop_size)
+		c->eds_pending = true;
+}
+
+bool sched_wants_update(const struct xrfb_client *c)
+{
+	return c->state == CLIENT_STATE_NORMAL && c->has_request &&
+	       stream_queued(c->stream) < CLIENT_SEND_BUDGET;
+}
+
+/* ---- building updates --------------------------------------------------- */
+
+static void put_update_header(struct buf *b, unsigned nrects)
+{
+	buf_put_u8(b, RFB_MSG_FB_UPDATE);
+	buf_put_u8(b, 0);
+	buf_put_u16(b, (uint16_t)nrects);
+}
+
+static int send_update(struct xrfb_client *c, struct buf *body,
+		       unsigned nrects)
+{
+	struct buf hdr = BUF_INIT;
+
+	if (buf_reserve(&hdr, RFB_FB_UPDATE_HDR_LEN) < 0)
+		return -ENOMEM;
+	put_update_header(&hdr, nrects);
+	c->updates_sent++;
+	c->bytes_sent += hdr.len + body->len;
+	stream_send(c->stream, rcbuf_from_buf(&hdr));
+	return stream_send(c->stream, rcbuf_from_buf(body));
+}
+
+/* ExtendedDesktopSize (RFB-NOTES §2.4.3): one screen covering the
+ * framebuffer, id 1 (libvncclient ignores layouts with id 0). */
+static int put_ext_desktop_size(struct xrfb_client *c, struct buf *b,
+				int reason, int status)
+{
+	struct xrfb_server *s = c->server;
+
+	if (enc_put_header(b, reason, status, s->fb.width, s->fb.height,
+			   RFB_ENC_EXT_DESKTOP_SIZE) < 0 ||
+	    buf_reserve(b, 4 + RFB_SCREEN_LEN) < 0)
+		return -ENOMEM;
+	buf_put_u8(b, 1);
+	buf_put_u8(b, 0);
+	buf_put_u16(b, 0);
+	buf_put_u32(b, 1);
+	buf_put_u16(b, 0);
+	buf_put_u16(b, 0);
+	buf_put_u16(b, (uint16_t)s->fb.width);
+	buf_put_u16(b, (uint16_t)s->fb.height);
+	buf_put_u32(b, 0);
+	return 1;
+}
+
+/* An update with only a size rectangle, never mixed with pixel data. */
+static int send_size_update(struct xrfb_client *c)
+{
+	struct xrfb_server *s = c->server;
+	struct buf b = BUF_INIT;
+	int n;
+
+	if (c->want_ext_desktop_size)
+		n = put_ext_desktop_size(c, &b, 0, 0);
+	else
+		n = enc_put_header(&b, 0, 0, s->fb.width, s->fb.height,
+				   RFB_ENC_DESKTOP_SIZE) < 0 ? -ENOMEM : 1;
+	if (n < 0) {
+		buf_fini(&b);
+		return n;
+	}
+	return send_update(c, &b, 1);
+}
+
+struct copy_order {
+	int dx, dy;
+};
+
+static int cmp_copy_dir(const void *a, const void *b, void *arg)
+{
+	const pixman_box32_t *ra = a, *rb = b;
+	const struct copy_order *o = arg;
+	int ya = o->dy > 0 ? -ra->y1 : ra->y1;
+	int yb = o->dy > 0 ? -rb->y1 : rb->y1;
+	int xa = o->dx > 0 ? -ra->x1 : ra->x1;
+	int xb = o->dx > 0 ? -rb->x1 : rb->x1;
+
+	if (ya != yb)
+		return ya < yb ? -1 : 1;
+	return xa < xb ? -1 : xa > xb;
+}
+
+/* CopyRects of one offset, ordered so that no rectangle overwrites the
+ * source of one applied after it. */
+static int put_copies(struct xrfb_client *c, region_t *copy, struct buf *b)
+{
+	struct copy_order o = { c->copy_dx, c->copy_dy };
+	int n;
+	pixman_box32_t *boxes = pixman_region32_rectangles(copy, &n);
+	pixman_box32_t *sorted;
+
+	if (n <= 0)
+		return 0;
+	sorted = malloc((size_t)n * sizeof(*sorted));
+	if (!sorted)
+		return -ENOMEM;
+	memcpy(sorted, boxes, (size_t)n * sizeof(*sorted));
+	qsort_r(sorted, (size_t)n, sizeof(*sorted), cmp_copy_dir, &o);
+	for (int i = 0; i < n; i++) {
+		struct rect r = rect_from_box(&sorted[i]);
+
+		if (enc_put_header(b, r.x, r.y, r.w, r.h, RFB_ENC_COPYRECT) <
+			    0 ||
+		    buf_reserve(b, 4) < 0) {
+			free(sorted);
+			return -ENOMEM;
+		}
+		buf_put_u16(b, (uint16_t)(r.x - c->copy_dx));
+		buf_put_u16(b, (uint16_t)(r.y - c->copy_dy));
+	}
+	free(sorted);
+	return n;
+}
+
+static int put_pixels(struct xrfb_client *c, region_t *area, struct buf *b)
+{
+	struct xrfb_server *s = c->server;
+	struct enc_frame f = { s->fb.pixels, s->fb.stride, s->fb.width,
+			       s->fb.height };
+	struct enc_params p = {
+		.pc = &c->pc,
+		.quality = c->quality,
+		.fine_quality = c->fine_quality,
+		.subsampling = c->subsampling,
+		.compress = c->compress,
+		.flags = c->enc_flags,
+	};
+	struct encoder *e = client_encoder(c, c->preferred);
+	pixman_box32_t *boxes;
+	int n, total = 0;
+
+	if (!e)
+		return -ENOMEM;
+	if (pixman_region32_n_rects(area) > SCHED_MAX_RECTS) {
+		pixman_box32_t ext = *pixman_region32_extents(area);
+		pixman_region32_reset(area, &ext);
+	}
+	boxes = pixman_region32_rectangles(area, &n);
+	for (int i = 0; i < n; i++) {
+		struct rect r = rect_from_box(&boxes[i]);
+		int k = e->ops->encode(e, &p, &f, &r, b);
+
+		if (k < 0)
+			return k;
+		total += k;
+	}
+	return total;
+}
+
+static void on_pace_timer(void *arg)
+{
+	struct xrfb_client *c = arg;
+
+	c->pace_timer = NULL;
+	server_kick(c->server);
+}
+
+/* --max-fps: only limits; a change after a quiet spell goes out now. */
+static bool paced(struct xrfb_client *c, uint64_t now)
+{
+	unsigned fps = c->server->max_fps;
+	uint64_t interval;
+
+	if (!fps)
+		return false;
+	interval = 1000 / fps;
+	if (now - c->last_update_ms >= interval)
+		return false;
+	if (!c->pace_timer)
+		c->pace_timer = xrfb_loop_add_timer(
+			c->server->loop, interval - (now - c->last_update_ms),
+			on_pace_timer, c);
+	return true;
+}
+
+void sched_run(struct xrfb_client *c)
+{
+	region_t copy, pixels;
+	struct buf body = BUF_INIT;
+	uint64_t now;
+	int n, total = 0;
+
+	if (!sched_wants_update(c))
+		return;
+	if (c->resize_pending) {
+		/* The size rectangle answers the request; the client then
+		 * asks for the whole new framebuffer. */
+		c->resize_pending = false;
+		c->eds_pending = false;
+		c->has_request = false;
+		pixman_region32_clear(&c->requested);
+		if (send_size_update(c) < 0)
+			client_close_reason(c, "out of memory");
+		else
+			stream_flush(c->stream);
+		return;
+	}
+	if (c->eds_pending) {
+		c->eds_pending = false;
+		if (send_size_update(c) < 0) {
+			client_close_reason(c, "out of memory");
+			return;
+		}
+	}
+	now = xrfb_now_ms();
+	if (paced(c, now))
+		return;
+
+	pixman_region32_init(&copy);
+	pixman_region32_init(&pixels);
+	pixman_region32_intersect(&copy, &c->copy, &c->requested);
+	pixman_region32_intersect(&pixels, &c->damage, &c->requested);
+	if (!pixman_region32_not_empty(&copy) &&
+	    !pixman_region32_not_empty(&pixels))
+		goto out;
+
+	n = put_copies(c, &copy, &body);
+	if (n < 0)
+		goto err;
+	total += n;
+	n = put_pixels(c, &pixels, &body);
+	if (n < 0)
+		goto err;
+	total += n;
+	if (total > 0xffff) {
+		/* Never happens with SCHED_MAX_RECTS and sane encoders. */
+		client_close_reason(c, "update with %d rectangles", total);
+		goto out;
+	}
+	pixman_region32_subtract(&c->copy, &c->copy, &copy);
+	pixman_region32_subtract(&c->damage, &c->damage, &pixels);
+	pixman_region32_clear(&c->requested);
+	c->has_request = false;
+	c->last_update_ms = now;
+	if (send_update(c, &body, (unsigned)total) < 0)
+		client_close_reason(c, "out of memory");
+	goto out;
+
+err:
+	/* An encoder failed, possibly mid-stream: the client's decoder
+	 * state is lost, so the connection cannot go on. */
+	client_close_reason(c, "encoding failed: %s", strerror(-n));
+out:
+	if (c->state == CLIENT_STATE_NORMAL)
+		stream_flush(c->stream);
+	buf_fini(&body);
+	pixman_region32_fini(&copy);
+	pixman_region32_fini(&pixels);
+}

@@ -1,0 +1,359 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The server object behind the public API: listeners, the client list,
+ * the framebuffer, and the scheduler pass that sends updates and frees
+ * closed clients. It knows nothing of X: any program can feed it pixels.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "client.h"
+#include "listener.h"
+#include "log.h"
+#include "rfb-proto.h"
+#include "server.h"
+#include "stream.h"
+
+const char *xrfb_version(void)
+{
+	return PACKAGE_VERSION;
+}
+
+static void reap_clients(struct xrfb_server *s)
+{
+	struct xrfb_client *c = s->clients, *next;
+
+	s->have_dead = false;
+	for (; c; c = next) {
+		next = c->next;
+		if (c->state == CLIENT_STATE_CLOSED && !c->linger)
+			client_free(c);
+	}
+}
+
+static void on_kick(void *arg)
+{
+	struct xrfb_server *s = arg;
+
+	s->kick = NULL;
+	for (struct xrfb_client *c = s->clients; c; c = c->next)
+		sched_run(c);
+	if (s->have_dead)
+		reap_clients(s);
+}
+
+void server_kick(struct xrfb_server *s)
+{
+	if (!s->kick)
+		s->kick = xrfb_loop_add_timer(s->loop, 0, on_kick, s);
+}
+
+struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
+				    uint16_t height)
+{
+	struct xrfb_server *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (fb_init(&s->fb, width, height) < 0) {
+		free(s);
+		return NULL;
+	}
+	s->loop = loop;
+	pixfmt_server(&s->format);
+	s->cut_text_max = RFB_CUT_TEXT_MAX;
+	s->shared_policy = XRFB_SHARED_ALLOW;
+	return s;
+}
+
+void xrfb_server_free(struct xrfb_server *s)
+{
+	if (!s)
+		return;
+	while (s->clients) {
+		struct xrfb_client *c = s->clients;
+		client_close_reason(c, "server shutting down");
+		client_free(c);
+	}
+	for (int i = 0; i < s->nlisteners; i++)
+		listener_free(s->listeners[i]);
+	xrfb_timer_cancel(s->kick);
+	fb_fini(&s->fb);
+	free(s->password);
+	free(s->desktop_name);
+	free(s);
+}
+
+void xrfb_server_set_callbacks(struct xrfb_server *s,
+			       const struct xrfb_server_callbacks *cb,
+			       void *arg)
+{
+	s->cb = *cb;
+	s->cb_arg = arg;
+}
+
+static void on_accept(void *arg, int fd, const struct sockaddr *peer,
+		      socklen_t len)
+{
+	struct xrfb_server *s = arg;
+	char name[80];
+
+	sockaddr_format(peer, name, sizeof(name));
+	if (!client_new(s, fd, name)) {
+		log_warn("cannot take connection from %s", name);
+		close(fd);
+	}
+}
+
+int xrfb_server_listen(struct xrfb_server *s, const char *addr,
+		       uint16_t port)
+{
+	struct listener *l;
+	int err = 0;
+
+	if (s->nlisteners == SERVER_MAX_LISTENERS)
+		return -ENOSPC;
+	l = listener_new(s->loop, addr, port, on_accept, s, &err);
+	if (!l)
+		return err;
+	s->listeners[s->nlisteners++] = l;
+	s->last_port = listener_port(l);
+	log_info("listening on %s", listener_name(l));
+	return 0;
+}
+
+uint16_t xrfb_server_port(const struct xrfb_server *s)
+{
+	return s->last_port;
+}
+
+int xrfb_server_connect(struct xrfb_server *s, const char *host,
+			uint16_t port)
+{
+	char name[300];
+	int fd, err;
+
+	err = tcp_connect(host, port, &fd);
+	if (err < 0)
+		return err;
+	snprintf(name, sizeof(name), "%s:%u (reverse)", host, port);
+	if (!client_new(s, fd, name)) {
+		close(fd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int xrfb_server_set_password(struct xrfb_server *s, const char *password)
+{
+	char *p = NULL;
+
+	if (password) {
+		p = strdup(password);
+		if (!p)
+			return -ENOMEM;
+	}
+	free(s->password);
+	s->password = p;
+	return 0;
+}
+
+void xrfb_server_set_shared_policy(struct xrfb_server *s,
+				   enum xrfb_shared_policy policy)
+{
+	s->shared_policy = policy;
+}
+
+int xrfb_server_set_desktop_name(struct xrfb_server *s, const char *name)
+{
+	char *n = strdup(name);
+
+	if (!n)
+		return -ENOMEM;
+	free(s->desktop_name);
+	s->desktop_name = n;
+	return 0;
+}
+
+void xrfb_server_set_view_only(struct xrfb_server *s, bool view_only)
+{
+	s->view_only = view_only;
+}
+
+void xrfb_server_set_max_fps(struct xrfb_server *s, unsigned fps)
+{
+	s->max_fps = fps;
+}
+
+uint16_t xrfb_server_width(const struct xrfb_server *s)
+{
+	return (uint16_t)s->fb.width;
+}
+
+uint16_t xrfb_server_height(const struct xrfb_server *s)
+{
+	return (uint16_t)s->fb.height;
+}
+
+int xrfb_server_resize(struct xrfb_server *s, uint16_t width, uint16_t height)
+{
+	int err;
+
+	if (!width || !height)
+		return -EINVAL;
+	if (width == s->fb.width && height == s->fb.height)
+		return 0;
+	err = fb_resize(&s->fb, width, height);
+	if (err < 0)
+		return err;
+	log_info("framebuffer resized to %ux%u", width, height);
+	for (struct xrfb_client *c = s->clients; c; c = c->next)
+		sched_resized(c);
+	server_kick(s);
+	return 0;
+}
+
+void xrfb_server_update(struct xrfb_server *s, const void *pixels,
+			size_t stride, int x, int y, int w, int h)
+{
+	region_t changed;
+
+	pixman_region32_init(&changed);
+	fb_update(&s->fb, pixels, stride, x, y, w, h, &changed);
+	if (pixman_region32_not_empty(&changed)) {
+		for (struct xrfb_client *c = s->clients; c; c = c->next)
+			sched_add_damage(c, &changed);
+		server_kick(s);
+	}
+	pixman_region32_fini(&changed);
+}
+
+void xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,
+			   int dst_x, int dst_y, int w, int h)
+{
+	struct rect src = { src_x, src_y, w, h };
+	struct rect dst = { dst_x, dst_y, w, h };
+	int dx = dst_x - src_x, dy = dst_y - src_y;
+	region_t dst_region;
+
+	/* Clip both ends to the framebuffer, keeping them the same size. */
+	if (!fb_clip(&s->fb, &src))
+		return;
+	dst.x = src.x + dx;
+	dst.y = src.y + dy;
+	dst.w = src.w;
+	dst.h = src.h;
+	if (!fb_clip(&s->fb, &dst))
+		return;
+	src.x = dst.x - dx;
+	src.y = dst.y - dy;
+	if (dx == 0 && dy == 0)
+		return;
+	fb_copy(&s->fb, src.x, src.y, dst.x, dst.y, dst.w, dst.h);
+	pixman_region32_init_rect(&dst_region, dst.x, dst.y, (unsigned)dst.w,
+				  (unsigned)dst.h);
+	for (struct xrfb_client *c = s->clients; c; c = c->next)
+		sched_add_copy(c, &dst_region, dx, dy);
+	pixman_region32_fini(&dst_region);
+	server_kick(s);
+}
+
+const uint32_t *xrfb_server_pixels(const struct xrfb_server *s,
+				   size_t *stride)
+{
+	*stride = s->fb.stride * sizeof(uint32_t);
+	return s->fb.pixels;
+}
+
+bool xrfb_server_wants_update(const struct xrfb_server *s)
+{
+	for (const struct xrfb_client *c = s->clients; c; c = c->next)
+		if (sched_wants_update(c))
+			return true;
+	return false;
+}
+
+unsigned xrfb_server_client_count(const struct xrfb_server *s)
+{
+	return s->nclients_ready;
+}
+
+static void broadcast(struct xrfb_server *s, struct rcbuf *msg)
+{
+	for (struct xrfb_client *c = s->clients; c; c = c->next) {
+		if (!client_is_normal(c))
+			continue;
+		stream_send(c->stream, rcbuf_ref(msg));
+		stream_flush(c->stream);
+	}
+	rcbuf_unref(msg);
+}
+
+void xrfb_server_bell(struct xrfb_server *s)
+{
+	uint8_t msg = RFB_MSG_BELL;
+
+	broadcast(s, rcbuf_copy(&msg, 1));
+}
+
+/* UTF-8 to Latin-1 for classic cut text: characters Latin-1 cannot hold
+ * become '?' (one per character, not per byte). */
+static size_t utf8_to_latin1(const char *in, size_t len, uint8_t *out)
+{
+	const uint8_t *p = (const uint8_t *)in;
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		int extra;
+
+		if (p[i] < 0x80) {
+			out[o++] = p[i++];
+			continue;
+		}
+		if ((p[i] & 0xe0) == 0xc0) {
+			cp = p[i] & 0x1f;
+			extra = 1;
+		} else if ((p[i] & 0xf0) == 0xe0) {
+			cp = p[i] & 0x0f;
+			extra = 2;
+		} else if ((p[i] & 0xf8) == 0xf0) {
+			cp = p[i] & 0x07;
+			extra = 3;
+		} else {
+			out[o++] = '?';
+			i++;
+			continue;
+		}
+		i++;
+		while (extra-- > 0 && i < len && (p[i] & 0xc0) == 0x80)
+			cp = cp << 6 | (p[i++] & 0x3f);
+		out[o++] = cp < 0x100 ? (uint8_t)cp : '?';
+	}
+	return o;
+}
+
+int xrfb_server_send_cut_text(struct xrfb_server *s, const char *text,
+			      size_t len)
+{
+	uint8_t *msg;
+	size_t n;
+
+	if (len > s->cut_text_max)
+		return -EMSGSIZE;
+	msg = malloc(8 + len);
+	if (!msg)
+		return -ENOMEM;
+	n = utf8_to_latin1(text, len, msg + 8);
+	msg[0] = RFB_MSG_SERVER_CUT_TEXT;
+	msg[1] = msg[2] = msg[3] = 0;
+	put_u32(msg + 4, (uint32_t)n);
+	broadcast(s, rcbuf_new(msg, 8 + n));
+	return 0;
+}

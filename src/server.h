@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Server internals shared by server.c, client.c and sched.c. */
+#ifndef XRFB_SERVER_H
+#define XRFB_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fb.h"
+#include "pixfmt.h"
+#include "xrfb.h"
+
+#define SERVER_MAX_LISTENERS 16
+
+struct listener;
+
+struct xrfb_server {
+	struct xrfb_loop *loop;
+	struct listener *listeners[SERVER_MAX_LISTENERS];
+	int nlisteners;
+	uint16_t last_port;
+
+	struct fb fb;
+	struct pixfmt format;	/* the server's own pixel format */
+
+	struct xrfb_client *clients;	/* doubly linked */
+	unsigned next_client_id;
+	unsigned nclients_ready;
+
+	char *password;		/* NULL: security None */
+	char *desktop_name;
+	enum xrfb_shared_policy shared_policy;
+	bool view_only;
+	unsigned max_fps;
+	uint32_t cut_text_max;
+
+	struct xrfb_server_callbacks cb;
+	void *cb_arg;
+
+	struct xrfb_timer *kick;	/* pending scheduler run */
+	bool have_dead;		/* some client waits to be freed */
+};
+
+/* Run the update scheduler soon (coalesced; from the loop). */
+void server_kick(struct xrfb_server *s);
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A non-blocking byte stream on a socket: input is read into a buffer the
+ * owner parses; output is a queue of refcounted payloads written with
+ * writev. EPOLLOUT is armed only while the queue is non-empty.
+ */
+#ifndef XRFB_STREAM_H
+#define XRFB_STREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "xrfb.h"
+
+struct stream;
+
+/* New bytes are in stream_input(); consume what was parsed. */
+typedef void (*stream_read_fn)(void *arg, struct stream *s);
+/* The stream failed or the peer closed (@err: 0 for EOF or -errno). Called
+ * at most once; the owner then calls stream_free(). */
+typedef void (*stream_error_fn)(void *arg, struct stream *s, int err);
+/* The output queue drained (optional). */
+typedef void (*stream_drain_fn)(void *arg, struct stream *s);
+
+struct stream *stream_new(struct xrfb_loop *loop, int fd, stream_read_fn on_read,
+			  stream_error_fn on_error, void *arg);
+/* Close the socket and free everything queued. */
+void stream_free(struct stream *s);
+void stream_set_drain_fn(struct stream *s, stream_drain_fn fn);
+
+/* Queue a payload (consumed, also on failure). */
+int stream_send(struct stream *s, struct rcbuf *payload);
+/* Queue a copy of @len bytes. */
+int stream_send_copy(struct stream *s, const void *data, size_t len);
+/* Write as much of the queue as the socket takes now. */
+void stream_flush(struct stream *s);
+/* Bytes waiting in the output queue. */
+size_t stream_queued(const struct stream *s);
+/* Stop reading (true) or resume (false). */
+void stream_pause_read(struct stream *s, bool pause);
+/* Flush what is queued, then close: on_error(0) follows once drained. */
+void stream_close_after_flush(struct stream *s);
+
+/* Unparsed input. */
+struct buf *stream_input(struct stream *s);
+int stream_fd(const struct stream *s);
+
+#endif
