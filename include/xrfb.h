@@ -104,6 +104,26 @@ enum xrfb_shared_policy {
 /* Button bits of pointer events: bit n is button n+1 (1 left, 2 middle,
  * 3 right, 4/5 wheel up/down, 6/7 wheel left/right, 8 back, 9 forward). */
 
+/* One monitor of the desktop (ExtendedDesktopSize screen). */
+struct xrfb_screen {
+	uint32_t id;		/* stable, non-zero */
+	uint16_t x, y, width, height;
+	uint32_t flags;
+};
+
+/* Answers to a client's SetDesktopSize (the ExtendedDesktopSize codes). */
+enum xrfb_resize_status {
+	XRFB_RESIZE_OK = 0,
+	XRFB_RESIZE_PROHIBITED = 1,
+	XRFB_RESIZE_NO_RESOURCES = 2,
+	XRFB_RESIZE_INVALID = 3,
+};
+
+/* Keyboard LED bits (QEMU LED state). */
+#define XRFB_LED_SCROLL_LOCK 0x1u
+#define XRFB_LED_NUM_LOCK 0x2u
+#define XRFB_LED_CAPS_LOCK 0x4u
+
 struct xrfb_server_callbacks {
 	/* A key was pressed or released on a client (X keysym). */
 	void (*key)(void *arg, struct xrfb_client *c, bool down,
@@ -114,6 +134,19 @@ struct xrfb_server_callbacks {
 	/* A client set the clipboard (text as UTF-8, LF line ends). */
 	void (*cut_text)(void *arg, struct xrfb_client *c, const char *text,
 			 size_t len);
+	/* A key by its XT scancode (QEMU Extended Key Event): @keysym is the
+	 * client's guess and may be 0. Without this callback such events go
+	 * to key() with the keysym. */
+	void (*key_code)(void *arg, struct xrfb_client *c, bool down,
+			 uint32_t keysym, uint32_t xt_scancode);
+	/* A client asked for a new desktop layout (SetDesktopSize). Return a
+	 * status; on XRFB_RESIZE_OK the embedder must call
+	 * xrfb_server_resize()/xrfb_server_set_screens() (now or later).
+	 * Without this callback every request is refused as prohibited. */
+	enum xrfb_resize_status (*resize)(void *arg, struct xrfb_client *c,
+					   uint16_t width, uint16_t height,
+					   const struct xrfb_screen *screens,
+					   unsigned nscreens);
 	/* A client finished the handshake / went away. */
 	void (*client_ready)(void *arg, struct xrfb_client *c);
 	void (*client_gone)(void *arg, struct xrfb_client *c);
@@ -168,9 +201,27 @@ const uint32_t *xrfb_server_pixels(const struct xrfb_server *s,
 bool xrfb_server_wants_update(const struct xrfb_server *s);
 /* Number of clients past the handshake. */
 unsigned xrfb_server_client_count(const struct xrfb_server *s);
+/* The monitor layout sent in ExtendedDesktopSize (default: one screen
+ * covering the framebuffer). Screens must lie inside the framebuffer. */
+int xrfb_server_set_screens(struct xrfb_server *s,
+			    const struct xrfb_screen *screens, unsigned n);
+/* The cursor image: @argb is w*h pixels 0xAARRGGBB (not premultiplied),
+ * hotspot (hx, hy). Sent as a Cursor/XCursor pseudo-rectangle to clients
+ * that ask for shapes and drawn into the pixels for the others.
+ * w = h = 0 hides the cursor. */
+int xrfb_server_set_cursor(struct xrfb_server *s, const uint32_t *argb,
+			   uint16_t w, uint16_t h, uint16_t hx, uint16_t hy);
+/* Where the pointer is now (moved by the desktop or another client). */
+void xrfb_server_set_pointer_pos(struct xrfb_server *s, uint16_t x,
+				 uint16_t y);
+/* Keyboard LED state (XRFB_LED_* bits), sent to clients that ask. */
+void xrfb_server_set_led_state(struct xrfb_server *s, unsigned leds);
 /* Ring the bell on every client. */
 void xrfb_server_bell(struct xrfb_server *s);
-/* Set the clipboard of every client (UTF-8, LF line ends). */
+/* Largest clipboard text accepted from or sent to clients (bytes). */
+void xrfb_server_set_clipboard_max(struct xrfb_server *s, uint32_t max);
+/* Set the clipboard of every client (UTF-8, LF line ends). Clients with
+ * the Extended Clipboard get it as UTF-8; others as Latin-1. */
 int xrfb_server_send_cut_text(struct xrfb_server *s, const char *text,
 			      size_t len);
 /* Connect out to a listening viewer (reverse connection). */

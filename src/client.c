@@ -317,13 +317,16 @@ static int encoder_slot(int32_t type)
 static void on_set_encodings(struct xrfb_client *c, uint16_t count,
 			     const uint8_t *list)
 {
-	bool have_preferred = false;
+	bool have_preferred = false, drew_cursor = client_draws_cursor(c);
+	struct rect box;
 
 	/* Each SetEncodings replaces everything before it (§7.5.2). */
 	c->preferred = RFB_ENC_RAW;
 	c->use_copyrect = false;
 	c->want_desktop_size = c->want_ext_desktop_size = false;
 	c->want_last_rect = c->want_desktop_name = false;
+	c->want_cursor = c->want_xcursor = c->want_pointer_pos = false;
+	c->want_qemu_key = c->want_qemu_led = c->want_ext_mouse = false;
 	c->quality = c->fine_quality = c->subsampling = c->compress = -1;
 	c->enc_flags = 0;
 
@@ -351,6 +354,18 @@ static void on_set_encodings(struct xrfb_client *c, uint16_t count,
 			c->want_desktop_name = true;
 		else if (e == RFB_ENC_TIGHT_NOZLIB)
 			c->enc_flags |= ENC_F_TIGHT_NOZLIB;
+		else if (e == RFB_ENC_CURSOR)
+			c->want_cursor = true;
+		else if (e == RFB_ENC_XCURSOR)
+			c->want_xcursor = true;
+		else if (e == RFB_ENC_POINTER_POS)
+			c->want_pointer_pos = true;
+		else if (e == RFB_ENC_QEMU_EXT_KEY)
+			c->want_qemu_key = true;
+		else if (e == RFB_ENC_QEMU_LED)
+			c->want_qemu_led = true;
+		else if (e == RFB_ENC_EXT_MOUSE_BUTTONS)
+			c->want_ext_mouse = true;
 		else if (!have_preferred && encoder_find(e) &&
 			 !(e == RFB_ENC_TIGHT_PNG && c->pc.bytes == 1)) {
 			/* The first listed encoding we implement wins. */
@@ -360,6 +375,18 @@ static void on_set_encodings(struct xrfb_client *c, uint16_t count,
 	}
 	if (c->want_last_rect)
 		c->enc_flags |= ENC_F_LASTRECT;
+	/* Confirmations go out once per connection (RFB-NOTES §7.23). */
+	if (c->want_qemu_key && !c->confirmed_qemu_key)
+		c->confirm_qemu_key = true;
+	if (c->want_ext_mouse && !c->confirmed_ext_mouse)
+		c->confirm_ext_mouse = true;
+	/* A client that starts showing shapes gets the current one; one
+	 * that stops gets the cursor drawn into its pixels. */
+	c->cursor_serial = 0;
+	c->led_serial = 0;
+	if (drew_cursor != client_draws_cursor(c) &&
+	    cursor_box(&c->server->cursor, &c->server->fb, &box))
+		sched_cursor_damage(c, &box);
 	log_debug("client %u: SetEncodings, %u entries, using %s%s", c->id,
 		  count, encoder_find(c->preferred)->name,
 		  c->use_copyrect ? " + copyrect" : "");
@@ -404,6 +431,58 @@ static void on_cut_text(struct xrfb_client *c, const uint8_t *data,
 	free(text);
 }
 
+/* Validate a requested layout as TigerVNC's ScreenSet::validate does. */
+static bool layout_valid(uint16_t w, uint16_t h, const struct xrfb_screen *sc,
+			 unsigned n)
+{
+	if (!w || !h || n == 0)
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		if (!sc[i].width || !sc[i].height ||
+		    sc[i].x + sc[i].width > w || sc[i].y + sc[i].height > h)
+			return false;
+		for (unsigned j = 0; j < i; j++)
+			if (sc[i].id == sc[j].id)
+				return false;
+	}
+	return true;
+}
+
+static void on_set_desktop_size(struct xrfb_client *c, const struct rfb_msg *m)
+{
+	struct xrfb_server *s = c->server;
+	struct xrfb_screen sc[SERVER_MAX_SCREENS];
+	unsigned n = m->desktop_size.nscreens;
+	int status;
+
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *p = m->desktop_size.screens + RFB_SCREEN_LEN * i;
+
+		sc[i].id = get_u32(p);
+		sc[i].x = get_u16(p + 4);
+		sc[i].y = get_u16(p + 6);
+		sc[i].width = get_u16(p + 8);
+		sc[i].height = get_u16(p + 10);
+		sc[i].flags = get_u32(p + 12);
+	}
+	log_info("client %u: asks for a %ux%u desktop (%u screens)", c->id,
+		 m->desktop_size.w, m->desktop_size.h, n);
+	if (!layout_valid(m->desktop_size.w, m->desktop_size.h, sc, n)) {
+		status = XRFB_RESIZE_INVALID;
+	} else if (!s->cb.resize) {
+		status = XRFB_RESIZE_PROHIBITED;
+	} else {
+		s->resizing_client = c;
+		status = s->cb.resize(s->cb_arg, c, m->desktop_size.w,
+				      m->desktop_size.h, sc, n);
+		s->resizing_client = NULL;
+	}
+	/* A resize done inside the callback already owes this client its
+	 * reason-1 answer; otherwise answer now. */
+	if (status != XRFB_RESIZE_OK || !c->resize_pending)
+		sched_desktop_size_reply(c, status);
+}
+
 static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 {
 	struct xrfb_server *s = c->server;
@@ -433,11 +512,36 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 			x = (uint16_t)(s->fb.width - 1);
 		if (y >= s->fb.height)
 			y = (uint16_t)(s->fb.height - 1);
+		c->last_x = x;
+		c->last_y = y;
 		s->cb.pointer(s->cb_arg, c, x, y, m->pointer.buttons);
 		break;
 	}
 	case RFB_MSG_CLIENT_CUT_TEXT:
 		on_cut_text(c, m->cut_text.data, m->cut_text.data_len);
+		break;
+	case RFB_MSG_QEMU:
+		if (!c->confirmed_qemu_key) {
+			client_close_reason(c, "QEMU key event before it was "
+					       "confirmed");
+			break;
+		}
+		if (s->view_only)
+			break;
+		if (s->cb.key_code)
+			s->cb.key_code(s->cb_arg, c, m->qemu_key.down,
+				       m->qemu_key.keysym, m->qemu_key.keycode);
+		else if (s->cb.key && m->qemu_key.keysym)
+			s->cb.key(s->cb_arg, c, m->qemu_key.down,
+				  m->qemu_key.keysym);
+		break;
+	case RFB_MSG_SET_DESKTOP_SIZE:
+		if (!c->want_ext_desktop_size) {
+			client_close_reason(c, "SetDesktopSize without "
+					       "ExtendedDesktopSize");
+			break;
+		}
+		on_set_desktop_size(c, m);
 		break;
 	default:
 		/* Extensions this client was never offered: RFB cannot

@@ -55,6 +55,12 @@ struct xrfb_client {
 	bool want_ext_desktop_size;
 	bool want_last_rect;
 	bool want_desktop_name;
+	bool want_cursor, want_xcursor, want_pointer_pos;
+	bool want_qemu_key, want_qemu_led, want_ext_mouse;
+	bool confirm_qemu_key, confirm_ext_mouse;	/* owed, once */
+	bool confirmed_qemu_key, confirmed_ext_mouse;
+	unsigned cursor_serial, pos_serial, led_serial, name_serial;
+	uint16_t last_x, last_y;	/* this client's last pointer event */
 	int quality, fine_quality, subsampling, compress;
 	unsigned enc_flags;		/* enum enc_flags */
 	struct encoder *encoders[CLIENT_MAX_ENCODERS];
@@ -66,7 +72,8 @@ struct xrfb_client {
 	region_t copy;			/* destinations of a pending move */
 	int copy_dx, copy_dy;
 	bool resize_pending;		/* size changed since last update */
-	bool eds_pending;		/* ExtendedDesktopSize owed (reason 0) */
+	bool eds_pending;		/* ExtendedDesktopSize owed */
+	uint8_t eds_reason, eds_status;
 	uint64_t last_update_ms;
 	struct xrfb_timer *pace_timer;
 
@@ -98,6 +105,12 @@ void sched_add_copy(struct xrfb_client *c, const region_t *dst, int dx,
 		    int dy);
 /* The framebuffer changed size. */
 void sched_resized(struct xrfb_client *c);
+/* The cursor moved or changed: damage it for clients that draw it. */
+void sched_cursor_damage(struct xrfb_client *c, const struct rect *box);
+/* Answer a SetDesktopSize with @status (reason 1). */
+void sched_desktop_size_reply(struct xrfb_client *c, int status);
+/* True if the client needs the cursor drawn into its pixels. */
+bool client_draws_cursor(const struct xrfb_client *c);
 /* A FramebufferUpdateRequest arrived. */
 void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
 		   int w, int h);

@@ -48,8 +48,43 @@ static void copy_to_damage(struct xrfb_client *c)
 	pixman_region32_clear(&c->copy);
 }
 
+bool client_draws_cursor(const struct xrfb_client *c)
+{
+	return !c->want_cursor && !c->want_xcursor;
+}
+
+void sched_cursor_damage(struct xrfb_client *c, const struct rect *box)
+{
+	if (client_draws_cursor(c)) {
+		pixman_region32_union_rect(&c->damage, &c->damage, box->x,
+					   box->y, (unsigned)box->w,
+					   (unsigned)box->h);
+		server_kick(c->server);
+	}
+}
+
+static void sched_add_copy_inner(struct xrfb_client *c, const region_t *dst,
+				 int dx, int dy);
+
 void sched_add_copy(struct xrfb_client *c, const region_t *dst, int dx,
 		    int dy)
+{
+	struct xrfb_server *s = c->server;
+	struct rect box;
+
+	sched_add_copy_inner(c, dst, dx, dy);
+	/* A cursor drawn into this client's pixels moved with them. */
+	if (client_draws_cursor(c) && cursor_box(&s->cursor, &s->fb, &box)) {
+		sched_cursor_damage(c, &box);
+		box.x += dx;
+		box.y += dy;
+		if (fb_clip(&s->fb, &box))
+			sched_cursor_damage(c, &box);
+	}
+}
+
+static void sched_add_copy_inner(struct xrfb_client *c, const region_t *dst,
+				 int dx, int dy)
 {
 	region_t src_damage, tmp;
 
@@ -131,6 +166,23 @@ void sched_resized(struct xrfb_client *c)
 		return;
 	}
 	c->resize_pending = true;
+	/* Reason 1 answers this client's own SetDesktopSize; 2 tells the
+	 * others a client changed it; 0 is any other change. */
+	if (c->want_ext_desktop_size) {
+		struct xrfb_client *req = s->resizing_client;
+
+		c->eds_pending = true;
+		c->eds_reason = req ? (req == c ? 1 : 2) : 0;
+		c->eds_status = 0;
+	}
+}
+
+void sched_desktop_size_reply(struct xrfb_client *c, int status)
+{
+	c->eds_pending = true;
+	c->eds_reason = 1;
+	c->eds_status = (uint8_t)status;
+	server_kick(c->server);
 }
 
 void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
@@ -155,8 +207,11 @@ void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
 						 &c->damage);
 		}
 	}
-	if (!incremental && c->want_ext_desktop_size)
+	if (!incremental && c->want_ext_desktop_size && !c->eds_pending) {
 		c->eds_pending = true;
+		c->eds_reason = 0;
+		c->eds_status = 0;
+	}
 }
 
 bool sched_wants_update(const struct xrfb_client *c)
@@ -188,8 +243,7 @@ static int send_update(struct xrfb_client *c, struct buf *body,
 	return stream_send(c->stream, rcbuf_from_buf(body));
 }
 
-/* ExtendedDesktopSize (RFB-NOTES §2.4.3): one screen covering the
- * framebuffer, id 1 (libvncclient ignores layouts with id 0). */
+/* ExtendedDesktopSize (RFB-NOTES §2.4.3) with the server's screens. */
 static int put_ext_desktop_size(struct xrfb_client *c, struct buf *b,
 				int reason, int status)
 {
@@ -197,17 +251,19 @@ static int put_ext_desktop_size(struct xrfb_client *c, struct buf *b,
 
 	if (enc_put_header(b, reason, status, s->fb.width, s->fb.height,
 			   RFB_ENC_EXT_DESKTOP_SIZE) < 0 ||
-	    buf_reserve(b, 4 + RFB_SCREEN_LEN) < 0)
+	    buf_reserve(b, 4 + (size_t)RFB_SCREEN_LEN * s->nscreens) < 0)
 		return -ENOMEM;
-	buf_put_u8(b, 1);
+	buf_put_u8(b, (uint8_t)s->nscreens);
 	buf_put_u8(b, 0);
 	buf_put_u16(b, 0);
-	buf_put_u32(b, 1);
-	buf_put_u16(b, 0);
-	buf_put_u16(b, 0);
-	buf_put_u16(b, (uint16_t)s->fb.width);
-	buf_put_u16(b, (uint16_t)s->fb.height);
-	buf_put_u32(b, 0);
+	for (unsigned i = 0; i < s->nscreens; i++) {
+		buf_put_u32(b, s->screens[i].id);
+		buf_put_u16(b, s->screens[i].x);
+		buf_put_u16(b, s->screens[i].y);
+		buf_put_u16(b, s->screens[i].width);
+		buf_put_u16(b, s->screens[i].height);
+		buf_put_u32(b, s->screens[i].flags);
+	}
 	return 1;
 }
 
@@ -219,7 +275,7 @@ static int send_size_update(struct xrfb_client *c)
 	int n;
 
 	if (c->want_ext_desktop_size)
-		n = put_ext_desktop_size(c, &b, 0, 0);
+		n = put_ext_desktop_size(c, &b, c->eds_reason, c->eds_status);
 	else
 		n = enc_put_header(&b, 0, 0, s->fb.width, s->fb.height,
 				   RFB_ENC_DESKTOP_SIZE) < 0 ? -ENOMEM : 1;
@@ -295,6 +351,8 @@ static int put_pixels(struct xrfb_client *c, region_t *area, struct buf *b)
 	};
 	struct encoder *e = client_encoder(c, c->preferred);
 	pixman_box32_t *boxes;
+	struct rect box;
+	bool compose;
 	int n, total = 0;
 
 	if (!e)
@@ -303,16 +361,97 @@ static int put_pixels(struct xrfb_client *c, region_t *area, struct buf *b)
 		pixman_box32_t ext = *pixman_region32_extents(area);
 		pixman_region32_reset(area, &ext);
 	}
+	/* Clients that show no cursor of their own get it in the pixels:
+	 * encode from a copy of each rectangle with the cursor drawn in. */
+	compose = client_draws_cursor(c) &&
+		  cursor_box(&s->cursor, &s->fb, &box) &&
+		  pixman_region32_contains_rectangle(area,
+			&(pixman_box32_t){ box.x, box.y, box.x + box.w,
+					   box.y + box.h }) != PIXMAN_REGION_OUT;
+	if (compose) {
+		if (!s->comp.pixels && fb_init(&s->comp, s->fb.width,
+					       s->fb.height) < 0)
+			return -ENOMEM;
+		f.pixels = s->comp.pixels;
+		f.stride = s->comp.stride;
+	}
 	boxes = pixman_region32_rectangles(area, &n);
 	for (int i = 0; i < n; i++) {
 		struct rect r = rect_from_box(&boxes[i]);
-		int k = e->ops->encode(e, &p, &f, &r, b);
+		int k;
+
+		if (compose)
+			cursor_compose(&s->cursor, &s->fb, &s->comp, &r);
+		k = e->ops->encode(e, &p, &f, &r, b);
 
 		if (k < 0)
 			return k;
 		total += k;
 	}
 	return total;
+}
+
+/* Confirmations and state pseudo-rectangles the client asked for. */
+static int put_pseudo(struct xrfb_client *c, struct buf *b)
+{
+	struct xrfb_server *s = c->server;
+	struct cursor *cur = &s->cursor;
+	int n = 0;
+
+	if (c->confirm_qemu_key) {
+		if (enc_put_header(b, 0, 0, 0, 0, RFB_ENC_QEMU_EXT_KEY) < 0)
+			return -ENOMEM;
+		c->confirm_qemu_key = false;
+		c->confirmed_qemu_key = true;
+		n++;
+	}
+	if (c->confirm_ext_mouse) {
+		if (enc_put_header(b, 0, 0, 0, 0, RFB_ENC_EXT_MOUSE_BUTTONS) < 0)
+			return -ENOMEM;
+		/* From now on bit 7 of a pointer event marks a 7th byte. */
+		c->confirm_ext_mouse = false;
+		c->confirmed_ext_mouse = true;
+		c->parse.ext_mouse_buttons = true;
+		n++;
+	}
+	if ((c->want_cursor || c->want_xcursor) &&
+	    c->cursor_serial != cur->serial) {
+		if (cursor_put_shape(cur, &c->pc, c->want_cursor, b) < 0)
+			return -ENOMEM;
+		c->cursor_serial = cur->serial;
+		n++;
+	}
+	if (c->want_pointer_pos && c->pos_serial != cur->pos_serial) {
+		/* Never echo a client's own pointer moves back to it. */
+		if (cur->x != c->last_x || cur->y != c->last_y) {
+			if (cursor_put_pos(cur, b) < 0)
+				return -ENOMEM;
+			n++;
+		}
+		c->pos_serial = cur->pos_serial;
+	}
+	if (c->want_qemu_led && c->led_serial != s->led_serial) {
+		if (enc_put_header(b, 0, 0, 0, 0, RFB_ENC_QEMU_LED) < 0 ||
+		    buf_reserve(b, 1) < 0)
+			return -ENOMEM;
+		buf_put_u8(b, (uint8_t)s->led_state);
+		c->led_serial = s->led_serial;
+		n++;
+	}
+	if (c->want_desktop_name && c->name_serial != s->name_serial) {
+		const char *name = s->desktop_name ? s->desktop_name : "xrfb";
+		size_t len = strlen(name);
+
+		if (enc_put_header(b, 0, 0, 0, 0, RFB_ENC_DESKTOP_NAME) < 0 ||
+		    buf_append(b, (uint8_t[4]){ (uint8_t)(len >> 24),
+				(uint8_t)(len >> 16), (uint8_t)(len >> 8),
+				(uint8_t)len }, 4) < 0 ||
+		    buf_append(b, name, len) < 0)
+			return -ENOMEM;
+		c->name_serial = s->name_serial;
+		n++;
+	}
+	return n;
 }
 
 static void on_pace_timer(void *arg)
@@ -350,11 +489,10 @@ void sched_run(struct xrfb_client *c)
 
 	if (!sched_wants_update(c))
 		return;
-	if (c->resize_pending) {
-		/* The size rectangle answers the request; the client then
-		 * asks for the whole new framebuffer. */
+	if (c->resize_pending && !c->want_ext_desktop_size) {
+		/* DesktopSize answers the request; the client then asks
+		 * for the whole new framebuffer (libvncclient does). */
 		c->resize_pending = false;
-		c->eds_pending = false;
 		c->has_request = false;
 		pixman_region32_clear(&c->requested);
 		if (send_size_update(c) < 0)
@@ -364,11 +502,23 @@ void sched_run(struct xrfb_client *c)
 		return;
 	}
 	if (c->eds_pending) {
+		/* An update of its own, with no pixel data in it; it does
+		 * not answer the request (RFB-NOTES §2.4.3). */
+		bool resized = c->resize_pending;
+
 		c->eds_pending = false;
+		c->resize_pending = false;
 		if (send_size_update(c) < 0) {
 			client_close_reason(c, "out of memory");
 			return;
 		}
+		/* Its request was for the old size, and it will not ask
+		 * again non-incrementally: send all of the new one. */
+		if (resized)
+			pixman_region32_union_rect(&c->requested,
+				&c->requested, 0, 0,
+				(unsigned)c->server->fb.width,
+				(unsigned)c->server->fb.height);
 	}
 	now = xrfb_now_ms();
 	if (paced(c, now))
@@ -378,7 +528,12 @@ void sched_run(struct xrfb_client *c)
 	pixman_region32_init(&pixels);
 	pixman_region32_intersect(&copy, &c->copy, &c->requested);
 	pixman_region32_intersect(&pixels, &c->damage, &c->requested);
-	if (!pixman_region32_not_empty(&copy) &&
+
+	n = put_pseudo(c, &body);
+	if (n < 0)
+		goto err;
+	total += n;
+	if (!total && !pixman_region32_not_empty(&copy) &&
 	    !pixman_region32_not_empty(&pixels))
 		goto out;
 

@@ -20,6 +20,8 @@
 #include "server.h"
 #include "stream.h"
 
+static void default_screens(struct xrfb_server *s);
+
 const char *xrfb_version(void)
 {
 	return PACKAGE_VERSION;
@@ -67,6 +69,10 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	}
 	s->loop = loop;
 	pixfmt_server(&s->format);
+	cursor_init(&s->cursor);
+	default_screens(s);
+	s->led_serial = 1;
+	s->name_serial = 1;
 	s->cut_text_max = RFB_CUT_TEXT_MAX;
 	s->shared_policy = XRFB_SHARED_ALLOW;
 	return s;
@@ -85,6 +91,8 @@ void xrfb_server_free(struct xrfb_server *s)
 		listener_free(s->listeners[i]);
 	xrfb_timer_cancel(s->kick);
 	fb_fini(&s->fb);
+	fb_fini(&s->comp);
+	cursor_fini(&s->cursor);
 	free(s->password);
 	free(s->desktop_name);
 	free(s);
@@ -178,6 +186,8 @@ int xrfb_server_set_desktop_name(struct xrfb_server *s, const char *name)
 		return -ENOMEM;
 	free(s->desktop_name);
 	s->desktop_name = n;
+	s->name_serial++;
+	server_kick(s);
 	return 0;
 }
 
@@ -212,6 +222,16 @@ int xrfb_server_resize(struct xrfb_server *s, uint16_t width, uint16_t height)
 	err = fb_resize(&s->fb, width, height);
 	if (err < 0)
 		return err;
+	fb_fini(&s->comp);
+	/* A layout that no longer fits becomes one screen; the embedder
+	 * sets the real one with xrfb_server_set_screens(). */
+	for (unsigned i = 0; i < s->nscreens; i++)
+		if (s->screens[i].x + s->screens[i].width > width ||
+		    s->screens[i].y + s->screens[i].height > height ||
+		    s->nscreens == 1) {
+			default_screens(s);
+			break;
+		}
 	log_info("framebuffer resized to %ux%u", width, height);
 	for (struct xrfb_client *c = s->clients; c; c = c->next)
 		sched_resized(c);
@@ -356,4 +376,99 @@ int xrfb_server_send_cut_text(struct xrfb_server *s, const char *text,
 	put_u32(msg + 4, (uint32_t)n);
 	broadcast(s, rcbuf_new(msg, 8 + n));
 	return 0;
+}
+
+/* ---- desktop state sent to clients as pseudo-rectangles ---------------- */
+
+static void default_screens(struct xrfb_server *s)
+{
+	s->nscreens = 1;
+	s->screens[0] = (struct xrfb_screen){
+		.id = 1, .x = 0, .y = 0,
+		.width = (uint16_t)s->fb.width, .height = (uint16_t)s->fb.height,
+	};
+}
+
+int xrfb_server_set_screens(struct xrfb_server *s,
+			    const struct xrfb_screen *screens, unsigned n)
+{
+	if (n == 0 || n > SERVER_MAX_SCREENS)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (!screens[i].width || !screens[i].height ||
+		    screens[i].x + screens[i].width > s->fb.width ||
+		    screens[i].y + screens[i].height > s->fb.height)
+			return -EINVAL;
+	if (n == s->nscreens &&
+	    memcmp(screens, s->screens, n * sizeof(*screens)) == 0)
+		return 0;
+	memcpy(s->screens, screens, n * sizeof(*screens));
+	s->nscreens = n;
+	/* Clients that follow layouts hear of it like a resize. */
+	for (struct xrfb_client *c = s->clients; c; c = c->next)
+		if (c->state == CLIENT_STATE_NORMAL && c->want_ext_desktop_size &&
+		    !c->eds_pending) {
+			c->eds_pending = true;
+			c->eds_reason = 0;
+			c->eds_status = 0;
+		}
+	server_kick(s);
+	return 0;
+}
+
+static void cursor_changed(struct xrfb_server *s, const struct rect *old,
+			   bool had_old)
+{
+	struct rect box;
+	bool has_new = cursor_box(&s->cursor, &s->fb, &box);
+
+	for (struct xrfb_client *c = s->clients; c; c = c->next) {
+		if (had_old)
+			sched_cursor_damage(c, old);
+		if (has_new)
+			sched_cursor_damage(c, &box);
+	}
+	server_kick(s);
+}
+
+int xrfb_server_set_cursor(struct xrfb_server *s, const uint32_t *argb,
+			   uint16_t w, uint16_t h, uint16_t hx, uint16_t hy)
+{
+	struct rect old;
+	bool had_old = cursor_box(&s->cursor, &s->fb, &old);
+	int err = cursor_set(&s->cursor, argb, w, h, hx, hy);
+
+	if (err < 0)
+		return err;
+	cursor_changed(s, &old, had_old);
+	return 0;
+}
+
+void xrfb_server_set_pointer_pos(struct xrfb_server *s, uint16_t x,
+				 uint16_t y)
+{
+	struct rect old;
+	bool had_old;
+
+	if (x == s->cursor.x && y == s->cursor.y)
+		return;
+	had_old = cursor_box(&s->cursor, &s->fb, &old);
+	s->cursor.x = x;
+	s->cursor.y = y;
+	s->cursor.pos_serial++;
+	cursor_changed(s, &old, had_old);
+}
+
+void xrfb_server_set_led_state(struct xrfb_server *s, unsigned leds)
+{
+	if (leds == s->led_state && s->led_serial)
+		return;
+	s->led_state = leds;
+	s->led_serial++;
+	server_kick(s);
+}
+
+void xrfb_server_set_clipboard_max(struct xrfb_server *s, uint32_t max)
+{
+	s->cut_text_max = max;
 }

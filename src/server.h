@@ -6,11 +6,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cursor.h"
 #include "fb.h"
 #include "pixfmt.h"
 #include "xrfb.h"
 
 #define SERVER_MAX_LISTENERS 16
+#define SERVER_MAX_SCREENS 255
 
 struct listener;
 
@@ -21,7 +23,15 @@ struct xrfb_server {
 	uint16_t last_port;
 
 	struct fb fb;
+	struct fb comp;		/* fb + cursor, for clients that draw none */
 	struct pixfmt format;	/* the server's own pixel format */
+	struct cursor cursor;
+	struct xrfb_screen screens[SERVER_MAX_SCREENS];
+	unsigned nscreens;
+	unsigned led_state, led_serial;
+	unsigned name_serial;
+	/* The client whose SetDesktopSize is being carried out. */
+	struct xrfb_client *resizing_client;
 
 	struct xrfb_client *clients;	/* doubly linked */
 	unsigned next_client_id;
