@@ -318,6 +318,7 @@ static void on_set_encodings(struct xrfb_client *c, uint16_t count,
 			     const uint8_t *list)
 {
 	bool have_preferred = false, drew_cursor = client_draws_cursor(c);
+	bool fence = false, cu = false, ext_clip = false;
 	struct rect box;
 
 	/* Each SetEncodings replaces everything before it (§7.5.2). */
@@ -366,6 +367,12 @@ static void on_set_encodings(struct xrfb_client *c, uint16_t count,
 			c->want_qemu_led = true;
 		else if (e == RFB_ENC_EXT_MOUSE_BUTTONS)
 			c->want_ext_mouse = true;
+		else if (e == RFB_ENC_FENCE)
+			fence = true;
+		else if (e == RFB_ENC_CONTINUOUS_UPDATES)
+			cu = true;
+		else if (e == RFB_ENC_EXT_CLIPBOARD)
+			ext_clip = true;
 		else if (!have_preferred && encoder_find(e) &&
 			 !(e == RFB_ENC_TIGHT_PNG && c->pc.bytes == 1)) {
 			/* The first listed encoding we implement wins. */
@@ -380,6 +387,8 @@ static void on_set_encodings(struct xrfb_client *c, uint16_t count,
 		c->confirm_qemu_key = true;
 	if (c->want_ext_mouse && !c->confirmed_ext_mouse)
 		c->confirm_ext_mouse = true;
+	flow_set_encodings(c, fence, cu);
+	clipboard_set_encodings(c, ext_clip);
 	/* A client that starts showing shapes gets the current one; one
 	 * that stops gets the cursor drawn into its pixels. */
 	c->cursor_serial = 0;
@@ -390,45 +399,6 @@ static void on_set_encodings(struct xrfb_client *c, uint16_t count,
 	log_debug("client %u: SetEncodings, %u entries, using %s%s", c->id,
 		  count, encoder_find(c->preferred)->name,
 		  c->use_copyrect ? " + copyrect" : "");
-}
-
-/* Latin-1 to UTF-8 (each byte >= 0x80 becomes two bytes). */
-static char *latin1_to_utf8(const uint8_t *in, size_t len, size_t *out_len)
-{
-	char *out = malloc(2 * len + 1);
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (in[i] < 0x80) {
-			out[o++] = (char)in[i];
-		} else {
-			out[o++] = (char)(0xc0 | in[i] >> 6);
-			out[o++] = (char)(0x80 | (in[i] & 0x3f));
-		}
-	}
-	out[o] = '\0';
-	*out_len = o;
-	return out;
-}
-
-static void on_cut_text(struct xrfb_client *c, const uint8_t *data,
-			uint32_t len)
-{
-	struct xrfb_server *s = c->server;
-	size_t n;
-	char *text;
-
-	if (s->view_only || !s->cb.cut_text)
-		return;
-	text = latin1_to_utf8(data, len, &n);
-	if (!text) {
-		client_close_reason(c, "out of memory for cut text");
-		return;
-	}
-	s->cb.cut_text(s->cb_arg, c, text, n);
-	free(text);
 }
 
 /* Validate a requested layout as TigerVNC's ScreenSet::validate does. */
@@ -518,7 +488,14 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 		break;
 	}
 	case RFB_MSG_CLIENT_CUT_TEXT:
-		on_cut_text(c, m->cut_text.data, m->cut_text.data_len);
+		clipboard_on_cut_text(c, m->cut_text.length, m->cut_text.data,
+				      m->cut_text.data_len);
+		break;
+	case RFB_MSG_ENABLE_CONTINUOUS_UPDATES:
+		flow_on_enable_cu(c, m);
+		break;
+	case RFB_MSG_CLIENT_FENCE:
+		flow_on_fence(c, m);
 		break;
 	case RFB_MSG_QEMU:
 		if (!c->confirmed_qemu_key) {
@@ -564,8 +541,10 @@ static ssize_t on_normal(struct xrfb_client *c, const uint8_t *d, size_t len)
 		client_close_reason(c, "message type %u: %s", d[0], why);
 		return n;
 	}
-	if (n > 0)
+	if (n > 0) {
 		handle_msg(c, &m);
+		flow_after_message(c);
+	}
 	return n;
 }
 
@@ -648,6 +627,8 @@ struct xrfb_client *client_new(struct xrfb_server *s, int fd,
 	c->preferred = RFB_ENC_RAW;
 	c->quality = c->fine_quality = c->subsampling = c->compress = -1;
 	pixconv_init(&c->pc, &s->format);
+	flow_init(&c->flow);
+	clipboard_client_init(&c->clip);
 	sched_client_init(c);
 	c->next = s->clients;
 	if (s->clients)

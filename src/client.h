@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clipboard.h"
 #include "encoder.h"
+#include "flow.h"
 #include "pixfmt.h"
 #include "region.h"
 #include "rfb-parse.h"
@@ -64,6 +66,9 @@ struct xrfb_client {
 	int quality, fine_quality, subsampling, compress;
 	unsigned enc_flags;		/* enum enc_flags */
 	struct encoder *encoders[CLIENT_MAX_ENCODERS];
+
+	struct flow flow;
+	struct clip_client clip;
 
 	/* Update state. */
 	bool has_request;

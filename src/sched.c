@@ -158,6 +158,8 @@ void sched_resized(struct xrfb_client *c)
 				       (unsigned)s->fb.width,
 				       (unsigned)s->fb.height);
 	full_damage(c);
+	if (c->flow.cu_enabled && !fb_clip(&s->fb, &c->flow.cu_area))
+		c->flow.cu_area = (struct rect){ 0, 0, 0, 0 };
 	if (c->state != CLIENT_STATE_NORMAL)
 		return;
 	if (!c->want_desktop_size && !c->want_ext_desktop_size) {
@@ -191,6 +193,9 @@ void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
 	struct xrfb_server *s = c->server;
 	struct rect r = { x, y, w, h };
 
+	/* With continuous updates on, incremental requests mean nothing. */
+	if (incremental && c->flow.cu_enabled)
+		return;
 	c->has_request = true;
 	/* Requests made before a resize reached the client may lie
 	 * outside: clip them (RFB-NOTES §7.5). */
@@ -216,8 +221,10 @@ void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
 
 bool sched_wants_update(const struct xrfb_client *c)
 {
-	return c->state == CLIENT_STATE_NORMAL && c->has_request &&
-	       stream_queued(c->stream) < CLIENT_SEND_BUDGET;
+	return c->state == CLIENT_STATE_NORMAL &&
+	       (c->has_request || c->flow.cu_enabled) &&
+	       stream_queued(c->stream) < CLIENT_SEND_BUDGET &&
+	       flow_can_send(c);
 }
 
 /* ---- building updates --------------------------------------------------- */
@@ -239,6 +246,7 @@ static int send_update(struct xrfb_client *c, struct buf *body,
 	put_update_header(&hdr, nrects);
 	c->updates_sent++;
 	c->bytes_sent += hdr.len + body->len;
+	flow_after_update(c, hdr.len + body->len);
 	stream_send(c->stream, rcbuf_from_buf(&hdr));
 	return stream_send(c->stream, rcbuf_from_buf(body));
 }
@@ -524,6 +532,11 @@ void sched_run(struct xrfb_client *c)
 	if (paced(c, now))
 		return;
 
+	if (c->flow.cu_enabled && c->flow.cu_area.w)
+		pixman_region32_union_rect(&c->requested, &c->requested,
+					   c->flow.cu_area.x, c->flow.cu_area.y,
+					   (unsigned)c->flow.cu_area.w,
+					   (unsigned)c->flow.cu_area.h);
 	pixman_region32_init(&copy);
 	pixman_region32_init(&pixels);
 	pixman_region32_intersect(&copy, &c->copy, &c->requested);

@@ -93,6 +93,7 @@ void xrfb_server_free(struct xrfb_server *s)
 	fb_fini(&s->fb);
 	fb_fini(&s->comp);
 	cursor_fini(&s->cursor);
+	clipboard_server_fini(&s->clip);
 	free(s->password);
 	free(s->desktop_name);
 	free(s);
@@ -322,60 +323,10 @@ void xrfb_server_bell(struct xrfb_server *s)
 	broadcast(s, rcbuf_copy(&msg, 1));
 }
 
-/* UTF-8 to Latin-1 for classic cut text: characters Latin-1 cannot hold
- * become '?' (one per character, not per byte). */
-static size_t utf8_to_latin1(const char *in, size_t len, uint8_t *out)
-{
-	const uint8_t *p = (const uint8_t *)in;
-	size_t i = 0, o = 0;
-
-	while (i < len) {
-		uint32_t cp;
-		int extra;
-
-		if (p[i] < 0x80) {
-			out[o++] = p[i++];
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0) {
-			cp = p[i] & 0x1f;
-			extra = 1;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			cp = p[i] & 0x0f;
-			extra = 2;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			cp = p[i] & 0x07;
-			extra = 3;
-		} else {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		i++;
-		while (extra-- > 0 && i < len && (p[i] & 0xc0) == 0x80)
-			cp = cp << 6 | (p[i++] & 0x3f);
-		out[o++] = cp < 0x100 ? (uint8_t)cp : '?';
-	}
-	return o;
-}
-
 int xrfb_server_send_cut_text(struct xrfb_server *s, const char *text,
 			      size_t len)
 {
-	uint8_t *msg;
-	size_t n;
-
-	if (len > s->cut_text_max)
-		return -EMSGSIZE;
-	msg = malloc(8 + len);
-	if (!msg)
-		return -ENOMEM;
-	n = utf8_to_latin1(text, len, msg + 8);
-	msg[0] = RFB_MSG_SERVER_CUT_TEXT;
-	msg[1] = msg[2] = msg[3] = 0;
-	put_u32(msg + 4, (uint32_t)n);
-	broadcast(s, rcbuf_new(msg, 8 + n));
-	return 0;
+	return clipboard_set(s, NULL, text, len);
 }
 
 /* ---- desktop state sent to clients as pseudo-rectangles ---------------- */

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clipboard.h"
 #include "cursor.h"
 #include "fb.h"
 #include "pixfmt.h"
@@ -30,6 +31,7 @@ struct xrfb_server {
 	unsigned nscreens;
 	unsigned led_state, led_serial;
 	unsigned name_serial;
+	struct clip_server clip;
 	/* The client whose SetDesktopSize is being carried out. */
 	struct xrfb_client *resizing_client;
 

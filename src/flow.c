@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Fences, continuous updates and congestion control (rfbproto.rst
+ * "ClientFence", "EnableContinuousUpdates", RFB-NOTES §2.4.1-2).
+ *
+ * The window: every update in flight is followed by a fence request that
+ * the client answers once it has processed everything before it, so the
+ * answer tells how many bytes have arrived and how long the round trip
+ * took. Bytes sent but not yet answered may not exceed the window. When
+ * round trips grow well beyond the smallest seen (a queue is building up
+ * somewhere), the window shrinks; while the window is the limit and round
+ * trips stay short, it grows. This keeps latency near the link's own.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "buf.h"
+#include "client.h"
+#include "flow.h"
+#include "log.h"
+#include "rfb-proto.h"
+#include "server.h"
+#include "stream.h"
+
+#define FENCE_BLOCK_BEFORE 0x1u
+#define FENCE_BLOCK_AFTER 0x2u
+#define FENCE_SYNC_NEXT 0x4u
+#define FENCE_REQUEST 0x80000000u
+#define FENCE_SUPPORTED (FENCE_BLOCK_BEFORE | FENCE_BLOCK_AFTER | FENCE_SYNC_NEXT)
+
+#define FLOW_WINDOW_INITIAL (256u << 10)
+#define FLOW_WINDOW_MIN (16u << 10)
+#define FLOW_WINDOW_MAX (64u << 20)
+#define FLOW_WINDOW_STEP (32u << 10)
+/* Round trips this much above the minimum mean a queue is building. */
+#define FLOW_RTT_SLACK_MS 60
+
+/* Ping payloads: "xrfb" and a sequence number, so a client's own fence
+ * answers cannot be mistaken for ours. */
+#define FLOW_PING_TAG "xrfb"
+#define FLOW_PING_LEN 8
+
+void flow_init(struct flow *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->window = FLOW_WINDOW_INITIAL;
+	f->min_rtt = UINT64_MAX;
+}
+
+static void send_fence(struct xrfb_client *c, uint32_t flags,
+		       const uint8_t *payload, uint8_t len)
+{
+	uint8_t msg[RFB_FENCE_HDR_LEN + RFB_FENCE_PAYLOAD_MAX];
+
+	msg[0] = RFB_MSG_SERVER_FENCE;
+	msg[1] = msg[2] = msg[3] = 0;
+	put_u32(msg + 4, flags);
+	msg[8] = len;
+	memcpy(msg + RFB_FENCE_HDR_LEN, payload, len);
+	client_send(c, msg, RFB_FENCE_HDR_LEN + (size_t)len);
+}
+
+static void send_ping(struct xrfb_client *c)
+{
+	struct flow *f = &c->flow;
+	uint8_t payload[FLOW_PING_LEN];
+
+	if (f->npings == FLOW_MAX_PINGS)
+		return;
+	memcpy(payload, FLOW_PING_TAG, 4);
+	put_u32(payload + 4, f->next_seq);
+	f->pings[f->npings++] = (struct flow_ping){
+		.seq = f->next_seq++,
+		.sent_ms = xrfb_now_ms(),
+		.bytes_at = f->bytes_sent,
+	};
+	/* BlockBefore: answered only after all that came before it. */
+	send_fence(c, FENCE_REQUEST | FENCE_BLOCK_BEFORE, payload,
+		   FLOW_PING_LEN);
+}
+
+static void send_end_of_cu(struct xrfb_client *c)
+{
+	uint8_t msg = RFB_MSG_END_OF_CONTINUOUS_UPDATES;
+
+	client_send(c, &msg, 1);
+}
+
+void flow_set_encodings(struct xrfb_client *c, bool fence, bool cu)
+{
+	struct flow *f = &c->flow;
+
+	f->want_fence = fence;
+	f->want_cu = cu;
+	/* The first fence request announces fence support; it is also the
+	 * first round-trip sample. */
+	if (fence && !f->fence_announced) {
+		f->fence_announced = true;
+		send_ping(c);
+	}
+	/* EndOfContinuousUpdates confirms continuous updates; without
+	 * fences there is no flow control, so they are not offered. */
+	if (cu && fence && !f->cu_confirmed) {
+		f->cu_confirmed = true;
+		send_end_of_cu(c);
+	}
+}
+
+void flow_on_enable_cu(struct xrfb_client *c, const struct rfb_msg *m)
+{
+	struct flow *f = &c->flow;
+	struct rect r = { m->continuous.x, m->continuous.y, m->continuous.w,
+			  m->continuous.h };
+
+	if (!f->cu_confirmed) {
+		client_close_reason(c, "EnableContinuousUpdates before it "
+				       "was confirmed");
+		return;
+	}
+	if (!m->continuous.enable) {
+		/* Always answered, even if already off (RFB-NOTES §7.18). */
+		f->cu_enabled = false;
+		send_end_of_cu(c);
+		return;
+	}
+	if (!fb_clip(&c->server->fb, &r))
+		r = (struct rect){ 0, 0, 0, 0 };
+	f->cu_area = r;
+	f->cu_enabled = true;
+	log_debug("client %u: continuous updates on for %dx%d+%d+%d", c->id,
+		  r.w, r.h, r.x, r.y);
+	server_kick(c->server);
+}
+
+static void on_pong(struct xrfb_client *c, const uint8_t *payload)
+{
+	struct flow *f = &c->flow;
+	uint32_t seq = get_u32(payload + 4);
+	uint64_t now = xrfb_now_ms(), rtt;
+	unsigned i;
+
+	for (i = 0; i < f->npings && f->pings[i].seq != seq; i++)
+		;
+	if (i == f->npings)
+		return;
+	rtt = now - f->pings[i].sent_ms;
+	f->bytes_acked = f->pings[i].bytes_at;
+	/* Answers come in order: older pings are answered too. */
+	memmove(f->pings, f->pings + i + 1,
+		(f->npings - i - 1) * sizeof(*f->pings));
+	f->npings -= i + 1;
+
+	if (rtt < f->min_rtt)
+		f->min_rtt = rtt;
+	if (rtt > f->min_rtt + FLOW_RTT_SLACK_MS) {
+		/* At most one cut per round trip. */
+		if (now - f->last_cut_ms > rtt) {
+			f->window = f->window * 2 / 3;
+			if (f->window < FLOW_WINDOW_MIN)
+				f->window = FLOW_WINDOW_MIN;
+			f->last_cut_ms = now;
+			log_debug("client %u: rtt %llu ms (min %llu), window "
+				  "%llu KiB", c->id, (unsigned long long)rtt,
+				  (unsigned long long)f->min_rtt,
+				  (unsigned long long)(f->window >> 10));
+		}
+	} else if (f->bytes_sent - f->bytes_acked + FLOW_WINDOW_STEP >=
+		   f->window && f->window < FLOW_WINDOW_MAX) {
+		f->window += FLOW_WINDOW_STEP;
+	}
+	server_kick(c->server);
+}
+
+void flow_on_fence(struct xrfb_client *c, const struct rfb_msg *m)
+{
+	struct flow *f = &c->flow;
+	uint32_t flags = m->fence.flags;
+
+	if (!f->fence_announced) {
+		client_close_reason(c, "fence before fences were announced");
+		return;
+	}
+	if (!(flags & FENCE_REQUEST)) {
+		if (m->fence.len == FLOW_PING_LEN &&
+		    memcmp(m->fence.payload, FLOW_PING_TAG, 4) == 0)
+			on_pong(c, m->fence.payload);
+		return;
+	}
+	/* Messages are handled strictly in order, so BlockBefore and
+	 * BlockAfter hold already; SyncNext waits for one more message. */
+	flags &= FENCE_SUPPORTED;
+	if (flags & FENCE_SYNC_NEXT) {
+		f->sync_pending = true;
+		f->sync_arm = true;
+		f->sync_flags = flags;
+		f->sync_len = m->fence.len;
+		memcpy(f->sync_payload, m->fence.payload, m->fence.len);
+		return;
+	}
+	send_fence(c, flags, m->fence.payload, m->fence.len);
+}
+
+void flow_after_message(struct xrfb_client *c)
+{
+	struct flow *f = &c->flow;
+
+	if (!f->sync_pending || c->state == CLIENT_STATE_CLOSED)
+		return;
+	if (f->sync_arm) {
+		f->sync_arm = false;
+		return;
+	}
+	f->sync_pending = false;
+	send_fence(c, f->sync_flags, f->sync_payload, f->sync_len);
+}
+
+void flow_after_update(struct xrfb_client *c, uint64_t bytes)
+{
+	struct flow *f = &c->flow;
+
+	f->bytes_sent += bytes;
+	if (f->want_fence && f->fence_announced)
+		send_ping(c);
+}
+
+bool flow_can_send(const struct xrfb_client *c)
+{
+	const struct flow *f = &c->flow;
+
+	if (!f->want_fence || !f->fence_announced)
+		return true;
+	if (f->npings == FLOW_MAX_PINGS)
+		return false;
+	return f->bytes_sent - f->bytes_acked < f->window;
+}
