@@ -190,6 +190,19 @@ int xrfb_server_resize(struct xrfb_server *s, uint16_t width, uint16_t height);
  * from the server's copy are sent to clients. Clipped to the framebuffer. */
 void xrfb_server_update(struct xrfb_server *s, const void *pixels,
 			size_t stride, int x, int y, int w, int h);
+/* One changed rectangle for xrfb_server_update_many(). */
+struct xrfb_update {
+	const void *pixels;	/* the pixel at (x, y), XRGB8888 */
+	size_t stride;		/* bytes between rows */
+	int x, y, w, h;
+};
+/* Push several changed rectangles of one moment at once. Content that
+ * moved (scrolling, dragged windows) is found across all of them and sent
+ * as CopyRect; everything else as with xrfb_server_update(). */
+void xrfb_server_update_many(struct xrfb_server *s,
+			     const struct xrfb_update *u, unsigned n);
+/* Look for moved content in pushed pixels (default on). */
+void xrfb_server_set_move_detection(struct xrfb_server *s, bool on);
 /* The area of @w x @h at (@src_x, @src_y) moved to (@dst_x, @dst_y):
  * applied to the server's copy and sent to clients as CopyRect. */
 void xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,

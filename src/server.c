@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "client.h"
+#include "fb-scroll.h"
 #include "listener.h"
 #include "log.h"
 #include "rfb-proto.h"
@@ -74,6 +75,7 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	s->led_serial = 1;
 	s->name_serial = 1;
 	s->cut_text_max = RFB_CUT_TEXT_MAX;
+	s->move_detection = true;
 	s->shared_policy = XRFB_SHARED_ALLOW;
 	return s;
 }
@@ -240,19 +242,89 @@ int xrfb_server_resize(struct xrfb_server *s, uint16_t width, uint16_t height)
 	return 0;
 }
 
-void xrfb_server_update(struct xrfb_server *s, const void *pixels,
-			size_t stride, int x, int y, int w, int h)
+void xrfb_server_set_move_detection(struct xrfb_server *s, bool on)
 {
-	region_t changed;
+	s->move_detection = on;
+}
+
+/* Find moved content among @src before the framebuffer takes the new
+ * pixels, and tell clients about it as a copy. Returns the destination
+ * (empty if none) in @moved. After a miss the search pauses for a while,
+ * doubling up to 16 updates, so content that never moves (video) costs
+ * little. */
+static void detect_move(struct xrfb_server *s, const struct fb_src *src,
+			unsigned n, region_t *moved)
+{
+	int dx, dy;
+
+	if (!s->move_detection || !s->clients)
+		return;
+	if (s->move_skip) {
+		s->move_skip--;
+		return;
+	}
+	if (!fb_scroll_detect(&s->fb, src, n, &dx, &dy, moved)) {
+		if (s->move_misses < 4)
+			s->move_misses++;
+		s->move_skip = (1u << s->move_misses) - 1;
+		return;
+	}
+	s->move_misses = 0;
+	log_trace("move by %d,%d over %d rects", dx, dy,
+		  pixman_region32_n_rects(moved));
+	/* The verified tiles equal the old pixels at the offset, so
+	 * writing the new pixels below is the same as moving the old. */
+	for (struct xrfb_client *c = s->clients; c; c = c->next)
+		sched_add_copy(c, moved, dx, dy);
+}
+
+void xrfb_server_update_many(struct xrfb_server *s,
+			     const struct xrfb_update *u, unsigned n)
+{
+	struct fb_src stack[16], *src = n <= 16 ? stack : malloc(n * sizeof(*src));
+	region_t changed, moved;
+	unsigned m = 0;
 
 	pixman_region32_init(&changed);
-	fb_update(&s->fb, pixels, stride, x, y, w, h, &changed);
+	pixman_region32_init(&moved);
+	if (src) {
+		for (unsigned i = 0; i < n; i++) {
+			struct rect r = { u[i].x, u[i].y, u[i].w, u[i].h };
+
+			if (!fb_clip(&s->fb, &r))
+				continue;
+			src[m].pixels = (const uint8_t *)u[i].pixels +
+					(size_t)(r.y - u[i].y) * u[i].stride +
+					(size_t)(r.x - u[i].x) * 4;
+			src[m].stride = u[i].stride;
+			src[m].r = r;
+			m++;
+		}
+		detect_move(s, src, m, &moved);
+		if (src != stack)
+			free(src);
+	}
+	for (unsigned i = 0; i < n; i++)
+		fb_update(&s->fb, u[i].pixels, u[i].stride, u[i].x, u[i].y,
+			  u[i].w, u[i].h, &changed);
+	pixman_region32_subtract(&changed, &changed, &moved);
 	if (pixman_region32_not_empty(&changed)) {
 		for (struct xrfb_client *c = s->clients; c; c = c->next)
 			sched_add_damage(c, &changed);
-		server_kick(s);
 	}
+	if (pixman_region32_not_empty(&changed) ||
+	    pixman_region32_not_empty(&moved))
+		server_kick(s);
+	pixman_region32_fini(&moved);
 	pixman_region32_fini(&changed);
+}
+
+void xrfb_server_update(struct xrfb_server *s, const void *pixels,
+			size_t stride, int x, int y, int w, int h)
+{
+	struct xrfb_update u = { pixels, stride, x, y, w, h };
+
+	xrfb_server_update_many(s, &u, 1);
 }
 
 void xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,

@@ -49,6 +49,9 @@ struct xrfb_server {
 	struct xrfb_server_callbacks cb;
 	void *cb_arg;
 
+	bool move_detection;
+	unsigned move_misses, move_skip;	/* back-off after misses */
+
 	struct xrfb_timer *kick;	/* pending scheduler run */
 	bool have_dead;		/* some client waits to be freed */
 };
