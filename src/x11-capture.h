@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Reads pixels of the root window (MIT-SHM or XGetImage) into the server. */
+#ifndef XRFB_X11_CAPTURE_H
+#define XRFB_X11_CAPTURE_H
+
+#include <stdbool.h>
+
+#include "region.h"
+#include "x11-display.h"
+#include "xrfb.h"
+
+struct x11_capture;
+
+/* Capture from @d's root window into @s; NULL if the visual cannot be
+ * read at all (the reason is logged). */
+struct x11_capture *x11_capture_new(struct x11_display *d,
+				    struct xrfb_server *s);
+/* Release the shared memory and free the capture. */
+void x11_capture_free(struct x11_capture *c);
+/* Read one rectangle of the screen and push it with xrfb_server_update(). */
+int x11_capture_grab(struct x11_capture *c, int x, int y, int w, int h);
+/* Read every rectangle of @r (clipped to the screen) the same way. */
+int x11_capture_grab_region(struct x11_capture *c, region_t *r);
+/* Follow a new root window size (re-creates the shared memory). */
+int x11_capture_resize(struct x11_capture *c, int width, int height);
+/* True while MIT-SHM is in use. */
+bool x11_capture_uses_shm(const struct x11_capture *c);
+
+#endif

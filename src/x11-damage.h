@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Decides what to capture and when: XDamage rectangles, or polling. */
+#ifndef XRFB_X11_DAMAGE_H
+#define XRFB_X11_DAMAGE_H
+
+#include <stdbool.h>
+
+#include "x11-capture.h"
+#include "x11-display.h"
+#include "xrfb.h"
+
+struct x11_damage;
+
+/* Track changes of @d's screen and capture them with @cap whenever @s
+ * wants an update. With @poll (or without XDamage) the whole screen is
+ * read every @poll_ms milliseconds instead. */
+struct x11_damage *x11_damage_new(struct xrfb_loop *loop,
+				  struct x11_display *d,
+				  struct x11_capture *cap,
+				  struct xrfb_server *s, bool poll,
+				  unsigned poll_ms);
+/* Stop tracking and free. */
+void x11_damage_free(struct x11_damage *dm);
+/* Capture what is pending (or, with @whole_screen, everything) right now,
+ * whether or not a client waits: for a new client, whose first request
+ * is answered from the server's copy. */
+void x11_damage_capture_now(struct x11_damage *dm, bool whole_screen);
+/* True when polling instead of using XDamage. */
+bool x11_damage_is_polling(const struct x11_damage *dm);
+
+#endif
