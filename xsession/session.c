@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * session: the desktop session run inside a virtual display, and the
+ * plumbing for starting child processes (also used for Xvfb).
+ *
+ * Children start in their own process session, so a ^C on our terminal
+ * reaches only us and we end them in order; they get every signal reset
+ * to its default and unblocked (the loop blocks the ones it handles),
+ * and no descriptor of ours except the one they are given. Reaping is
+ * by pid with WNOHANG, driven by the loop's SIGCHLD handler.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "log.h"
+#include "session.h"
+
+/* How long an ended child gets between SIGTERM and SIGKILL. */
+#define SESSION_STOP_TIMEOUT_MS 3000
+
+extern char **environ;
+
+struct session {
+	pid_t pid;
+	bool exited;
+	int status;
+};
+
+static void close_from(int first, int keep)
+{
+	int fd, max;
+
+	if (keep >= first) {
+		if (keep > first)
+			close_range((unsigned)first, (unsigned)keep - 1, 0);
+		first = keep + 1;
+	}
+	if (close_range((unsigned)first, ~0u, 0) == 0)
+		return;
+	max = (int)sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (fd = first; fd < max; fd++)
+		close(fd);
+}
+
+pid_t session_spawn(const char *path, char *const argv[], int keep_fd,
+		    int stderr_fd)
+{
+	static const int reset[] = { SIGPIPE, SIGCHLD, SIGINT,	SIGTERM,
+				     SIGHUP,  SIGQUIT, SIGUSR1, SIGUSR2,
+				     SIGALRM };
+	struct sigaction sa;
+	sigset_t none;
+	pid_t pid;
+	int null_fd;
+	size_t i;
+
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(null_fd);
+		return -errno;
+	}
+	if (pid > 0) {
+		close(null_fd);
+		return pid;
+	}
+
+	/* The child: only async-signal-safe calls until exec. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (i = 0; i < sizeof(reset) / sizeof(reset[0]); i++)
+		sigaction(reset[i], &sa, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	setsid();
+	dup2(null_fd, STDIN_FILENO);
+	if (stderr_fd >= 0)
+		dup2(stderr_fd, STDERR_FILENO);
+	if (keep_fd >= 0)
+		fcntl(keep_fd, F_SETFD, 0);
+	close_from(3, keep_fd);
+	execve(path, argv, environ);
+	_exit(127);
+}
+
+char *session_which(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *end;
+	char buf[PATH_MAX];
+	size_t len;
+	int n;
+
+	if (strchr(name, '/'))
+		return access(name, X_OK) == 0 ? xstrdup(name) : NULL;
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = end + 1) {
+		end = strchr(p, ':');
+		len = end ? (size_t)(end - p) : strlen(p);
+		/* An empty entry means the current directory. */
+		n = snprintf(buf, sizeof(buf), "%.*s/%s", len ? (int)len : 1,
+			     len ? p : ".", name);
+		if (n > 0 && (size_t)n < sizeof(buf) && access(buf, X_OK) == 0)
+			return xstrdup(buf);
+		if (!end)
+			return NULL;
+	}
+}
+
+int session_exit_status(int wstatus)
+{
+	if (WIFEXITED(wstatus))
+		return WEXITSTATUS(wstatus);
+	if (WIFSIGNALED(wstatus))
+		return 128 + WTERMSIG(wstatus);
+	return 1;
+}
+
+bool session_wait_pid(pid_t pid, int timeout_ms, int *wstatus)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int waited = 0;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, wstatus, WNOHANG);
+		if (r == pid)
+			return true;
+		if (r < 0 && errno != EINTR) {
+			/* Not our child (any more): nothing to wait for. */
+			*wstatus = 0;
+			return true;
+		}
+		if (waited >= timeout_ms)
+			return false;
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+}
+
+struct session *session_start(const char *cmd)
+{
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
+	struct session *s;
+	pid_t pid;
+
+	pid = session_spawn("/bin/sh", argv, -1, -1);
+	if (pid < 0) {
+		fprintf(stderr, "xrfb: cannot start the session: %s\n",
+			strerror((int)-pid));
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->pid = pid;
+	log_info("session started (pid %d): %s", (int)pid, cmd);
+	return s;
+}
+
+bool session_reap(struct session *s, int *status)
+{
+	int wstatus;
+	pid_t r;
+
+	if (s->exited)
+		return false;
+	r = waitpid(s->pid, &wstatus, WNOHANG);
+	if (r != s->pid)
+		return false;
+	s->exited = true;
+	s->status = session_exit_status(wstatus);
+	*status = s->status;
+	return true;
+}
+
+void session_stop(struct session *s)
+{
+	int wstatus;
+
+	/* The leader may be gone while the rest of its group lives on
+	 * (a window manager started with &): signal the group anyway. */
+	kill(-s->pid, SIGTERM);
+	kill(-s->pid, SIGHUP);
+	if (!s->exited) {
+		if (!session_wait_pid(s->pid, SESSION_STOP_TIMEOUT_MS,
+				      &wstatus)) {
+			log_warn("session (pid %d) did not end, killing it",
+				 (int)s->pid);
+			kill(-s->pid, SIGKILL);
+			session_wait_pid(s->pid, SESSION_STOP_TIMEOUT_MS,
+					 &wstatus);
+		}
+		s->exited = true;
+		s->status = session_exit_status(wstatus);
+	}
+}
+
+void session_free(struct session *s)
+{
+	free(s);
+}
+
+char *session_default_command(void)
+{
+	static const char *const wms[] = { "openbox", "fluxbox", "icewm",
+					   "jwm",     "xfwm4",	 "twm" };
+	static const char *const terms[] = { "xterm", "x-terminal-emulator",
+					     "urxvt", "xfce4-terminal" };
+	const char *wm = NULL, *term = NULL;
+	char *path, cmd[256];
+	size_t i;
+
+	for (i = 0; i < sizeof(wms) / sizeof(wms[0]) && !wm; i++) {
+		path = session_which(wms[i]);
+		if (path)
+			wm = wms[i];
+		free(path);
+	}
+	for (i = 0; i < sizeof(terms) / sizeof(terms[0]) && !term; i++) {
+		path = session_which(terms[i]);
+		if (path)
+			term = terms[i];
+		free(path);
+	}
+	if (wm && term)
+		snprintf(cmd, sizeof(cmd), "%s & exec %s", wm, term);
+	else if (term)
+		snprintf(cmd, sizeof(cmd), "exec %s", term);
+	else if (wm)
+		snprintf(cmd, sizeof(cmd), "exec %s", wm);
+	else
+		return NULL;
+	return xstrdup(cmd);
+}
