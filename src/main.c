@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * main: wiring only. Options, then (with --create) Xvfb, then the X
+ * display, the server and its listeners, capture, damage tracking and
+ * input, then the session; then the loop runs until a signal, the end of
+ * the session or the loss of the display. Everything else lives in the
+ * modules; nothing here talks X or RFB itself.
+ *
+ * Exit status: 0, or 1 for a run-time error, 2 for a bad command line,
+ * 128+N when stopped by signal N, or the session's own status.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../xsession/session.h"
+#include "../xsession/xvfb.h"
+#include "buf.h"
+#include "log.h"
+#include "options.h"
+#include "x11-capture.h"
+#include "x11-damage.h"
+#include "x11-display.h"
+#include "x11-input.h"
+#include "xrfb.h"
+
+/* Default interval of --poll (and polling without XDamage). */
+#define MAIN_POLL_MS 50
+/* How long a dying Xvfb may take to be reaped after the display went. */
+#define MAIN_XVFB_GRACE_MS 1000
+
+struct app {
+	struct options opt;
+	struct xrfb_loop *loop;
+	struct xvfb *xvfb;
+	struct session *session;
+	struct x11_display *display;
+	struct xrfb_server *server;
+	struct x11_capture *capture;
+	struct x11_damage *damage;
+	struct x11_input *input;
+	char *password;
+	unsigned clients;
+	bool stopping;
+};
+
+static void stop(struct app *app, int status)
+{
+	if (app->stopping)
+		return;
+	app->stopping = true;
+	xrfb_loop_stop(app->loop, status);
+}
+
+static void on_key(void *arg, struct xrfb_client *c, bool down,
+		   uint32_t keysym)
+{
+	struct app *app = arg;
+
+	if (app->input)
+		x11_input_key(app->input, xrfb_client_id(c), down, keysym);
+}
+
+static void on_pointer(void *arg, struct xrfb_client *c, uint16_t x,
+		       uint16_t y, uint32_t buttons)
+{
+	struct app *app = arg;
+
+	if (app->input)
+		x11_input_pointer(app->input, xrfb_client_id(c), x, y,
+				  buttons);
+}
+
+static void on_cut_text(void *arg, struct xrfb_client *c, const char *text,
+			size_t len)
+{
+	log_debug("%s: client %u: %zu bytes of clipboard text ignored",
+		  __func__, xrfb_client_id(c), len);
+}
+
+static void on_client_ready(void *arg, struct xrfb_client *c)
+{
+	struct app *app = arg;
+
+	/* Its first request is answered from the server's copy: bring that
+	 * up to date now. The first client after a quiet spell gets a fresh
+	 * full capture, in case anything escaped damage tracking. */
+	if (app->damage)
+		x11_damage_capture_now(app->damage, app->clients == 0);
+	app->clients++;
+}
+
+static void on_client_gone(void *arg, struct xrfb_client *c)
+{
+	struct app *app = arg;
+
+	if (app->clients)
+		app->clients--;
+	if (app->input)
+		x11_input_forget(app->input, xrfb_client_id(c));
+}
+
+static void on_sigchld(void *arg, int signo)
+{
+	struct app *app = arg;
+	int status;
+
+	if (app->xvfb && xvfb_wait(app->xvfb, 0, &status)) {
+		if (!app->stopping)
+			fprintf(stderr, "xrfb: Xvfb %s exited unexpectedly "
+				"(status %d)\n", xvfb_display(app->xvfb),
+				status);
+		stop(app, 1);
+	}
+	if (app->session && session_reap(app->session, &status)) {
+		log_info("the session ended with status %d", status);
+		stop(app, status);
+	}
+}
+
+static void on_display_lost(void *arg)
+{
+	struct app *app = arg;
+	int status;
+
+	if (app->stopping)
+		return;
+	if (app->xvfb &&
+	    xvfb_wait(app->xvfb, MAIN_XVFB_GRACE_MS, &status)) {
+		fprintf(stderr, "xrfb: Xvfb %s exited unexpectedly (status "
+			"%d)\n", xvfb_display(app->xvfb), status);
+	} else {
+		fprintf(stderr, "xrfb: lost the connection to X display %s\n",
+			x11_display_name(app->display));
+	}
+	stop(app, 1);
+}
+
+static const struct xrfb_server_callbacks callbacks = {
+	.key = on_key,
+	.pointer = on_pointer,
+	.cut_text = on_cut_text,
+	.client_ready = on_client_ready,
+	.client_gone = on_client_gone,
+};
+
+static void print_security(const struct app *app)
+{
+	if (app->password)
+		fprintf(stderr, "xrfb: clients must give the password from "
+			"%s\n", app->opt.password_file);
+	else if (app->opt.no_auth)
+		fprintf(stderr, "xrfb: --no-auth: no password; anyone who "
+			"can reach the port can %s the display\n",
+			app->opt.view_only ? "see" : "control");
+	else
+		fprintf(stderr, "xrfb: no password set: listening on "
+			"loopback only (use --password-file, or --no-auth "
+			"for other hosts)\n");
+}
+
+/* Listen on every address; print the ready line for each. */
+static int listen_all(struct app *app, const char *display_name)
+{
+	static const char *const loopback[] = { "127.0.0.1", "::1" };
+	static const char *const any[] = { "0.0.0.0", "::" };
+	const char *const *addrs = app->opt.listen;
+	const char *bound[OPTIONS_MAX_LISTEN];
+	unsigned n = app->opt.n_listen, i, n_bound = 0;
+	uint16_t port = (uint16_t)app->opt.port;
+	int r, first_err = 0;
+
+	if (!app->opt.listen_explicit) {
+		addrs = app->password || app->opt.no_auth ? any : loopback;
+		n = 2;
+	}
+	for (i = 0; i < n; i++) {
+		r = xrfb_server_listen(app->server, addrs[i], port);
+		if (r < 0) {
+			/* A default IPv6 address may simply not exist. */
+			if (!app->opt.listen_explicit &&
+			    strchr(addrs[i], ':') && n_bound) {
+				log_info("not listening on %s: %s", addrs[i],
+					 strerror(-r));
+				continue;
+			}
+			fprintf(stderr, "xrfb: cannot listen on %s port %u: "
+				"%s\n", addrs[i], (unsigned)port,
+				strerror(-r));
+			if (!first_err)
+				first_err = r;
+			if (app->opt.listen_explicit || !n_bound)
+				return r;
+			continue;
+		}
+		/* With port 0 the first listener picks; the rest follow. */
+		port = xrfb_server_port(app->server);
+		bound[n_bound++] = addrs[i];
+	}
+	if (!n_bound)
+		return first_err ? first_err : -EADDRNOTAVAIL;
+	print_security(app);
+	for (i = 0; i < n_bound; i++) {
+		if (strchr(bound[i], ':'))
+			printf("xrfb: serving %s on [%s]:%u\n", display_name,
+			       bound[i], (unsigned)port);
+		else
+			printf("xrfb: serving %s on %s:%u\n", display_name,
+			       bound[i], (unsigned)port);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+static int setup_server(struct app *app)
+{
+	const struct options *o = &app->opt;
+	int width = x11_display_width(app->display);
+	int height = x11_display_height(app->display);
+	const char *dpy_name = x11_display_name(app->display);
+	char name[512], host[256];
+
+	if (width > 65535 || height > 65535) {
+		fprintf(stderr, "xrfb: the screen (%dx%d) is larger than RFB "
+			"allows\n", width, height);
+		return -EINVAL;
+	}
+	app->server = xrfb_server_new(app->loop, (uint16_t)width,
+				      (uint16_t)height);
+	if (!app->server) {
+		fprintf(stderr, "xrfb: cannot create the server\n");
+		return -ENOMEM;
+	}
+	xrfb_server_set_callbacks(app->server, &callbacks, app);
+	if (app->password &&
+	    xrfb_server_set_password(app->server, app->password) < 0) {
+		fprintf(stderr, "xrfb: cannot set the password\n");
+		return -EINVAL;
+	}
+	xrfb_server_set_shared_policy(app->server, o->shared_policy);
+	xrfb_server_set_view_only(app->server, o->view_only);
+	xrfb_server_set_max_fps(app->server, o->max_fps);
+	if (o->desktop_name) {
+		snprintf(name, sizeof(name), "%s", o->desktop_name);
+	} else {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "xrfb");
+		host[sizeof(host) - 1] = '\0';
+		if (dpy_name[0] == ':')
+			snprintf(name, sizeof(name), "%s%s", host, dpy_name);
+		else
+			snprintf(name, sizeof(name), "%s", dpy_name);
+	}
+	xrfb_server_set_desktop_name(app->server, name);
+	return 0;
+}
+
+static int setup_x11(struct app *app)
+{
+	unsigned poll_ms = MAIN_POLL_MS;
+
+	app->capture = x11_capture_new(app->display, app->server);
+	if (!app->capture) {
+		fprintf(stderr, "xrfb: cannot read the screen of %s\n",
+			x11_display_name(app->display));
+		return -ENOTSUP;
+	}
+	if (app->opt.max_fps && 1000 / app->opt.max_fps > poll_ms)
+		poll_ms = 1000 / app->opt.max_fps;
+	app->damage = x11_damage_new(app->loop, app->display, app->capture,
+				     app->server, app->opt.poll, poll_ms);
+	if (!app->damage) {
+		fprintf(stderr, "xrfb: cannot track changes of the screen\n");
+		return -ENOMEM;
+	}
+	if (!app->opt.view_only)
+		app->input = x11_input_new(app->loop, app->display);
+	return 0;
+}
+
+static int start_session(struct app *app)
+{
+	char *cmd = NULL;
+
+	if (!app->opt.session) {
+		cmd = session_default_command();
+		if (!cmd) {
+			log_warn("no window manager or terminal found: the "
+				 "desktop stays empty (use --session)");
+			return 0;
+		}
+	}
+	app->session = session_start(app->opt.session ? app->opt.session
+						      : cmd);
+	free(cmd);
+	return app->session ? 0 : -ECHILD;
+}
+
+static void cleanup(struct app *app)
+{
+	if (app->session) {
+		session_stop(app->session);
+		session_free(app->session);
+	}
+	x11_input_free(app->input);
+	x11_damage_free(app->damage);
+	x11_capture_free(app->capture);
+	if (app->server)
+		xrfb_server_free(app->server);
+	x11_display_free(app->display);
+	if (app->xvfb) {
+		xvfb_stop(app->xvfb);
+		xvfb_free(app->xvfb);
+	}
+	if (app->loop)
+		xrfb_loop_free(app->loop);
+	free(app->password);
+}
+
+int main(int argc, char **argv)
+{
+	struct app app;
+	const char *display_name;
+	int r, status = 1;
+
+	memset(&app, 0, sizeof(app));
+	r = options_parse(&app.opt, argc, argv);
+	if (r != 0)
+		return r > 0 ? 0 : 2;
+	xrfb_log_set_level(app.opt.log_level);
+	if (app.opt.password_file &&
+	    options_read_password(app.opt.password_file, &app.password) < 0)
+		return 1;
+
+	app.loop = xrfb_loop_new();
+	if (!app.loop) {
+		fprintf(stderr, "xrfb: cannot create the event loop\n");
+		goto out;
+	}
+	display_name = app.opt.display;
+	if (app.opt.create) {
+		/* Before any child exists, so no exit goes unnoticed. */
+		if (xrfb_loop_on_signal(app.loop, SIGCHLD, on_sigchld, &app) <
+		    0) {
+			fprintf(stderr, "xrfb: cannot handle SIGCHLD\n");
+			goto out;
+		}
+		app.xvfb = xvfb_start(app.opt.width, app.opt.height,
+				      app.opt.depth,
+				      app.opt.log_level >= XRFB_LOG_DEBUG);
+		if (!app.xvfb)
+			goto out;
+		display_name = xvfb_display(app.xvfb);
+		setenv("DISPLAY", display_name, 1);
+		setenv("XAUTHORITY", xvfb_auth_file(app.xvfb), 1);
+	}
+	app.display = x11_display_new(app.loop, display_name, on_display_lost,
+				      &app);
+	if (!app.display)
+		goto out;
+	display_name = x11_display_name(app.display);
+	if (setup_server(&app) < 0 || setup_x11(&app) < 0)
+		goto out;
+	if (listen_all(&app, display_name) < 0)
+		goto out;
+	if (app.opt.create && start_session(&app) < 0)
+		goto out;
+	status = xrfb_loop_run(app.loop);
+out:
+	cleanup(&app);
+	return status;
+}

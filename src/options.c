@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * options: the command line of the xrfb program (getopt_long), its
+ * validation, --help, and reading the password file. A bad option or
+ * value is one line on stderr and exit status 2; nothing here starts
+ * anything.
+ *
+ * The safe default lives here too: without a password the server listens
+ * on loopback only, and an explicit non-loopback --listen needs either a
+ * password or --no-auth.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nettle/des.h>
+
+#include "buf.h"
+#include "log.h"
+#include "options.h"
+
+/* Largest password file we read; only the first line matters. */
+#define OPTIONS_MAX_PASSWORD_FILE 4096
+
+enum {
+	OPT_DISPLAY = 256,
+	OPT_CREATE,
+	OPT_SESSION,
+	OPT_LISTEN,
+	OPT_PORT,
+	OPT_PASSWORD_FILE,
+	OPT_NO_AUTH,
+	OPT_SHARED_POLICY,
+	OPT_VIEW_ONLY,
+	OPT_POLL,
+	OPT_MAX_FPS,
+	OPT_DESKTOP_NAME,
+	OPT_LOG_LEVEL,
+};
+
+static const struct option long_options[] = {
+	{ "display", required_argument, NULL, OPT_DISPLAY },
+	{ "create", optional_argument, NULL, OPT_CREATE },
+	{ "session", required_argument, NULL, OPT_SESSION },
+	{ "listen", required_argument, NULL, OPT_LISTEN },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "no-auth", no_argument, NULL, OPT_NO_AUTH },
+	{ "shared-policy", required_argument, NULL, OPT_SHARED_POLICY },
+	{ "view-only", no_argument, NULL, OPT_VIEW_ONLY },
+	{ "poll", no_argument, NULL, OPT_POLL },
+	{ "max-fps", required_argument, NULL, OPT_MAX_FPS },
+	{ "desktop-name", required_argument, NULL, OPT_DESKTOP_NAME },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void options_usage(FILE *f)
+{
+	fputs("Usage: xrfb [OPTION]...\n"
+	      "Serve an X display to VNC (RFB) viewers.\n"
+	      "\n"
+	      "Display:\n"
+	      "  --display DPY         the X display to share (default: "
+	      "$DISPLAY)\n"
+	      "  --create[=WxHxD]      start a virtual X server (Xvfb) "
+	      "instead;\n"
+	      "                        default 1920x1080x24\n"
+	      "  --session CMD         with --create: run CMD (via /bin/sh "
+	      "-c) in it;\n"
+	      "                        default: a window manager and a "
+	      "terminal\n"
+	      "  --poll                read the whole screen periodically "
+	      "instead of\n"
+	      "                        using XDamage\n"
+	      "\n"
+	      "Network and security:\n"
+	      "  --listen ADDR         listen on ADDR (repeatable); default "
+	      "127.0.0.1 and\n"
+	      "                        ::1, or 0.0.0.0 and :: with a "
+	      "password or --no-auth\n"
+	      "  --port N              TCP port (default 5900; 0: any free "
+	      "port)\n"
+	      "  --password-file FILE  require VNC authentication with the "
+	      "password in\n"
+	      "                        FILE (first line, or a vncpasswd "
+	      "file)\n"
+	      "  --no-auth             allow non-loopback connections "
+	      "without a password\n"
+	      "  --shared-policy P     always, never or allow (default): "
+	      "how a client's\n"
+	      "                        shared flag is treated\n"
+	      "  --view-only           ignore keyboard and pointer input "
+	      "from clients\n"
+	      "\n"
+	      "Other:\n"
+	      "  --max-fps N           at most N updates per second per "
+	      "client (0: no limit)\n"
+	      "  --desktop-name NAME   the desktop name shown by viewers\n"
+	      "  --log-level LEVEL     error, warn, info (default), debug "
+	      "or trace\n"
+	      "  -h, --help            show this help and exit\n"
+	      "  -V, --version         show the version and exit\n"
+	      "\n"
+	      "Exit status: 0 on success, 1 on a run-time error, 2 on a bad "
+	      "command line;\n"
+	      "with --create, the exit status of the session.\n",
+	      f);
+}
+
+static int bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stderr about a bad command line; always -EINVAL. */
+static int bad(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("xrfb: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see xrfb --help)\n", stderr);
+	return -EINVAL;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int parse_geometry(struct options *o, const char *s)
+{
+	unsigned long w, h, d = 24;
+	char *end;
+
+	if (!s)
+		return 0;
+	errno = 0;
+	w = strtoul(s, &end, 10);
+	if (errno || end == s || *end != 'x')
+		return -EINVAL;
+	s = end + 1;
+	h = strtoul(s, &end, 10);
+	if (errno || end == s || (*end && *end != 'x'))
+		return -EINVAL;
+	if (*end) {
+		s = end + 1;
+		d = strtoul(s, &end, 10);
+		if (errno || end == s || *end)
+			return -EINVAL;
+	}
+	if (w < 1 || w > 32767 || h < 1 || h > 32767)
+		return -EINVAL;
+	if (d != 8 && d != 15 && d != 16 && d != 24 && d != 30 && d != 32)
+		return -EINVAL;
+	o->width = (int)w;
+	o->height = (int)h;
+	o->depth = (int)d;
+	return 0;
+}
+
+static bool addr_is_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+	if (sa->sa_family == AF_INET)
+		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) ||
+		       (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) &&
+			sin6->sin6_addr.s6_addr[12] == 127);
+	return false;
+}
+
+/* True if every address @host stands for is a loopback address. */
+static bool host_is_loopback(const char *host)
+{
+	struct addrinfo hints, *res, *ai;
+	bool loopback = true;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host, NULL, &hints, &res) != 0)
+		return false;
+	for (ai = res; ai; ai = ai->ai_next)
+		if (!addr_is_loopback(ai->ai_addr))
+			loopback = false;
+	freeaddrinfo(res);
+	return loopback;
+}
+
+static int validate(struct options *o)
+{
+	unsigned i;
+
+	if (o->display && o->create)
+		return bad("--display and --create exclude each other");
+	if (o->session && !o->create)
+		return bad("--session needs --create");
+	if (o->no_auth && o->password_file)
+		return bad("--no-auth and --password-file exclude each other");
+	if (o->password_file || o->no_auth)
+		return 0;
+	/* No password: loopback only, unless --no-auth says otherwise. */
+	for (i = 0; i < o->n_listen; i++)
+		if (!host_is_loopback(o->listen[i]))
+			return bad("--listen %s is not a loopback address: "
+				   "use --password-file, or --no-auth to "
+				   "serve it without a password",
+				   o->listen[i]);
+	return 0;
+}
+
+/* "--name=value" for a known option that takes no value. */
+static bool takes_no_value(const char *opt)
+{
+	size_t n = strcspn(opt, "=");
+	const struct option *lo;
+
+	if (strncmp(opt, "--", 2) != 0 || !opt[n])
+		return false;
+	for (lo = long_options; lo->name; lo++)
+		if (lo->has_arg == no_argument &&
+		    strlen(lo->name) == n - 2 &&
+		    !strncmp(lo->name, opt + 2, n - 2))
+			return true;
+	return false;
+}
+
+static int parse_one(struct options *o, int c, const char *arg,
+		     const char *opt)
+{
+	unsigned long v;
+	int level;
+
+	switch (c) {
+	case OPT_DISPLAY:
+		o->display = arg;
+		return 0;
+	case OPT_CREATE:
+		o->create = true;
+		if (parse_geometry(o, arg) < 0)
+			return bad("--create: bad geometry '%s' (want WxH or "
+				   "WxHxD, depth 8, 15, 16, 24, 30 or 32)",
+				   arg);
+		return 0;
+	case OPT_SESSION:
+		o->session = arg;
+		return 0;
+	case OPT_LISTEN:
+		if (!*arg)
+			return bad("--listen needs an address");
+		if (o->n_listen == OPTIONS_MAX_LISTEN)
+			return bad("too many --listen options");
+		o->listen[o->n_listen++] = arg;
+		return 0;
+	case OPT_PORT:
+		if (parse_uint(arg, 65535, &v) < 0)
+			return bad("--port: bad port '%s' (0-65535)", arg);
+		o->port = (int)v;
+		return 0;
+	case OPT_PASSWORD_FILE:
+		o->password_file = arg;
+		return 0;
+	case OPT_NO_AUTH:
+		o->no_auth = true;
+		return 0;
+	case OPT_SHARED_POLICY:
+		if (!strcmp(arg, "always"))
+			o->shared_policy = XRFB_SHARED_ALWAYS;
+		else if (!strcmp(arg, "never"))
+			o->shared_policy = XRFB_SHARED_NEVER;
+		else if (!strcmp(arg, "allow"))
+			o->shared_policy = XRFB_SHARED_ALLOW;
+		else
+			return bad("--shared-policy: bad value '%s' (always, "
+				   "never or allow)",
+				   arg);
+		return 0;
+	case OPT_VIEW_ONLY:
+		o->view_only = true;
+		return 0;
+	case OPT_POLL:
+		o->poll = true;
+		return 0;
+	case OPT_MAX_FPS:
+		if (parse_uint(arg, 1000, &v) < 0)
+			return bad("--max-fps: bad value '%s' (0-1000)", arg);
+		o->max_fps = (unsigned)v;
+		return 0;
+	case OPT_DESKTOP_NAME:
+		o->desktop_name = arg;
+		return 0;
+	case OPT_LOG_LEVEL:
+		level = xrfb_log_parse_level(arg);
+		if (level < 0)
+			return bad("--log-level: bad level '%s' (error, warn, "
+				   "info, debug or trace)",
+				   arg);
+		o->log_level = (enum xrfb_log_level)level;
+		return 0;
+	case 'h':
+		options_usage(stdout);
+		return 1;
+	case 'V':
+		printf("xrfb %s\n", xrfb_version());
+		return 1;
+	case ':':
+		return bad("option %s needs a value", opt);
+	default:
+		if (takes_no_value(opt))
+			return bad("option %.*s takes no value",
+				   (int)strcspn(opt, "="), opt);
+		return bad("unknown option '%s'", opt);
+	}
+}
+
+int options_parse(struct options *o, int argc, char **argv)
+{
+	char short_opt[3] = "-?";
+	const char *opt;
+	int c, r;
+
+	memset(o, 0, sizeof(*o));
+	o->width = 1920;
+	o->height = 1080;
+	o->depth = 24;
+	o->port = OPTIONS_DEFAULT_PORT;
+	o->shared_policy = XRFB_SHARED_ALLOW;
+	o->log_level = XRFB_LOG_INFO;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":hV", long_options, NULL)) !=
+	       -1) {
+		opt = argv[optind - 1];
+		/* optopt names a short option; long ones are in argv. */
+		if ((c == '?' || c == ':') && optopt > 0 && optopt < 256 &&
+		    strncmp(opt, "--", 2) != 0) {
+			short_opt[1] = (char)optopt;
+			opt = short_opt;
+		}
+		r = parse_one(o, c, optarg, opt);
+		if (r != 0)
+			return r;
+	}
+	if (optind < argc) {
+		if (o->create && strchr(argv[optind], 'x') &&
+		    parse_geometry(o, argv[optind]) == 0)
+			return bad("unexpected argument '%s' (write "
+				   "--create=%s)",
+				   argv[optind], argv[optind]);
+		return bad("unexpected argument '%s'", argv[optind]);
+	}
+	o->listen_explicit = o->n_listen > 0;
+	return validate(o);
+}
+
+/* Valid UTF-8 without control characters other than tab and line ends. */
+static bool is_text(const uint8_t *p, size_t len)
+{
+	size_t i = 0, n, k;
+	uint8_t c;
+
+	while (i < len) {
+		c = p[i];
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+			    c == 0x7f)
+				return false;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3;
+		else
+			return false;
+		if (i + n >= len)
+			return false;
+		for (k = 1; k <= n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+static uint8_t reverse_bits(uint8_t b)
+{
+	uint8_t r = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		if (b & (1u << i))
+			r |= (uint8_t)(0x80u >> i);
+	return r;
+}
+
+/* vncpasswd stores the password DES-encrypted with a fixed key (the
+ * "fixedkey" of d3des/vncauth.c). d3des takes the key's bits in reverse
+ * order within each byte, so a standard DES needs each byte reversed. */
+static void vncpasswd_decrypt(const uint8_t in[8], char out[9])
+{
+	static const uint8_t fixedkey[8] = { 23, 82, 107, 6, 35, 78, 88, 7 };
+	uint8_t key[8], plain[8];
+	struct des_ctx ctx;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		key[i] = reverse_bits(fixedkey[i]);
+	des_set_key(&ctx, key);
+	des_decrypt(&ctx, 8, plain, in);
+	memcpy(out, plain, 8);
+	out[8] = '\0';
+}
+
+int options_read_password(const char *path, char **password)
+{
+	uint8_t data[OPTIONS_MAX_PASSWORD_FILE];
+	char plain[9];
+	size_t len = 0, n;
+	ssize_t got;
+	int fd, err;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = -errno;
+		fprintf(stderr, "xrfb: cannot open password file %s: %s\n",
+			path, strerror(errno));
+		return err;
+	}
+	while (len < sizeof(data)) {
+		got = read(fd, data + len, sizeof(data) - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			err = -errno;
+			fprintf(stderr, "xrfb: cannot read password file %s: "
+				"%s\n", path, strerror(errno));
+			close(fd);
+			return err;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+
+	if (!is_text(data, len)) {
+		/* vncpasswd: 8 bytes (16 with a view-only password). */
+		if (len < 8) {
+			fprintf(stderr, "xrfb: password file %s is neither "
+				"text nor a vncpasswd file\n", path);
+			return -EINVAL;
+		}
+		vncpasswd_decrypt(data, plain);
+		*password = xstrdup(plain);
+		log_debug("%s: %s is an obfuscated vncpasswd file", __func__,
+			  path);
+	} else {
+		for (n = 0; n < len && data[n] != '\n' && data[n] != '\r'; n++)
+			;
+		*password = xmalloc(n + 1);
+		memcpy(*password, data, n);
+		(*password)[n] = '\0';
+	}
+	if (!**password) {
+		fprintf(stderr, "xrfb: password file %s holds an empty "
+			"password\n", path);
+		free(*password);
+		*password = NULL;
+		return -EINVAL;
+	}
+	if (strlen(*password) > 8)
+		log_warn("VNC authentication uses only the first 8 characters "
+			 "of the password");
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* Command line options of the xrfb program. */
+#ifndef XRFB_OPTIONS_H
+#define XRFB_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "xrfb.h"
+
+#define OPTIONS_MAX_LISTEN 16
+#define OPTIONS_DEFAULT_PORT 5900
+
+struct options {
+	const char *display;		/* NULL: $DISPLAY */
+	bool create;			/* start our own Xvfb */
+	int width, height, depth;	/* of that Xvfb */
+	const char *session;		/* NULL: the default session */
+	const char *listen[OPTIONS_MAX_LISTEN];
+	unsigned n_listen;		/* 0: the defaults */
+	bool listen_explicit;
+	int port;
+	const char *password_file;
+	bool no_auth;
+	enum xrfb_shared_policy shared_policy;
+	bool view_only;
+	bool poll;
+	unsigned max_fps;
+	const char *desktop_name;
+	enum xrfb_log_level log_level;
+};
+
+/* Parse the command line into @o. Returns 0 to go on, 1 when done
+ * (--help, --version printed), or -EINVAL after printing one line about
+ * what is wrong (exit status 2). */
+int options_parse(struct options *o, int argc, char **argv);
+/* Print the usage text. */
+void options_usage(FILE *f);
+/* Read the password from @path: the first line of a text file, or an
+ * obfuscated vncpasswd file. *password is malloc'ed. 0 or -errno, after
+ * printing one line about what is wrong. */
+int options_read_password(const char *path, char **password);
+
+#endif
