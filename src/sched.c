@@ -193,6 +193,8 @@ void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
 	struct xrfb_server *s = c->server;
 	struct rect r = { x, y, w, h };
 
+	log_trace("client %u: %s request %dx%d+%d+%d", c->id,
+		  incremental ? "incremental" : "full", w, h, x, y);
 	/* With continuous updates on, incremental requests mean nothing. */
 	if (incremental && c->flow.cu_enabled)
 		return;
@@ -244,6 +246,8 @@ static int send_update(struct xrfb_client *c, struct buf *body,
 	if (buf_reserve(&hdr, RFB_FB_UPDATE_HDR_LEN) < 0)
 		return -ENOMEM;
 	put_update_header(&hdr, nrects);
+	log_trace("client %u: update, %u rects, %zu bytes", c->id, nrects,
+		  hdr.len + body->len);
 	c->updates_sent++;
 	c->bytes_sent += hdr.len + body->len;
 	flow_after_update(c, hdr.len + body->len);
