@@ -188,26 +188,40 @@ bool session_reap(struct session *s, int *status)
 	return true;
 }
 
+/* Wait up to @timeout_ms until the leader is reaped and nobody is left
+ * in its process group. */
+static bool wait_gone(struct session *s, int timeout_ms)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	int waited = 0, wstatus;
+
+	for (;;) {
+		if (!s->exited && waitpid(s->pid, &wstatus, WNOHANG) == s->pid) {
+			s->exited = true;
+			s->status = session_exit_status(wstatus);
+		}
+		if (s->exited && kill(-s->pid, 0) < 0 && errno == ESRCH)
+			return true;
+		if (waited >= timeout_ms)
+			return false;
+		nanosleep(&ts, NULL);
+		waited += 10;
+	}
+}
+
 void session_stop(struct session *s)
 {
-	int wstatus;
-
-	/* The leader may be gone while the rest of its group lives on
-	 * (a window manager started with &): signal the group anyway. */
+	/* The whole group: the leader may be gone while others live on (a
+	 * window manager started with &), and one of them holding a server
+	 * grab would block every X client, us included. */
 	kill(-s->pid, SIGTERM);
 	kill(-s->pid, SIGHUP);
-	if (!s->exited) {
-		if (!session_wait_pid(s->pid, SESSION_STOP_TIMEOUT_MS,
-				      &wstatus)) {
-			log_warn("session (pid %d) did not end, killing it",
-				 (int)s->pid);
-			kill(-s->pid, SIGKILL);
-			session_wait_pid(s->pid, SESSION_STOP_TIMEOUT_MS,
-					 &wstatus);
-		}
-		s->exited = true;
-		s->status = session_exit_status(wstatus);
-	}
+	if (wait_gone(s, SESSION_STOP_TIMEOUT_MS))
+		return;
+	log_warn("session (process group %d) did not end, killing it",
+		 (int)s->pid);
+	kill(-s->pid, SIGKILL);
+	wait_gone(s, SESSION_STOP_TIMEOUT_MS);
 }
 
 void session_free(struct session *s)
@@ -237,12 +251,22 @@ char *session_default_command(void)
 			term = terms[i];
 		free(path);
 	}
+	if (wm && !strcmp(wm, "twm")) {
+		/* twm places new windows interactively, grabbing the server
+		 * meanwhile: every other client, us and our XTest input
+		 * included, would wait for a click that cannot come. */
+		wm = "printf 'RandomPlacement\\nNoGrabServer\\n' | "
+		     "twm -f /dev/stdin";
+	}
+	/* Window managers chatter about fonts; the terminal's output is
+	 * the session's. */
 	if (wm && term)
-		snprintf(cmd, sizeof(cmd), "%s & exec %s", wm, term);
+		snprintf(cmd, sizeof(cmd), "%s 2>/dev/null & exec %s", wm,
+			 term);
 	else if (term)
 		snprintf(cmd, sizeof(cmd), "exec %s", term);
 	else if (wm)
-		snprintf(cmd, sizeof(cmd), "exec %s", wm);
+		snprintf(cmd, sizeof(cmd), "exec %s 2>/dev/null", wm);
 	else
 		return NULL;
 	return xstrdup(cmd);
