@@ -1,0 +1,707 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sched: what goes into FramebufferUpdates, seen by viewers on real
+ * sockets that keep a model of their framebuffer (Raw and CopyRect
+ * applied in order) and compare it with the server's pixels. Covers
+ * refined incremental updates, CopyRect for clients that listed it (and
+ * pixels for the others) with correct sources and ordering, full requests
+ * never answered with CopyRect, clipping of requests, and resizes
+ * (DesktopSize, ExtendedDesktopSize, and never a rectangle outside).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "client.h"
+#include "rfb-proto.h"
+#include "server.h"
+#include "tpeer.h"
+#include "unit.h"
+
+struct env {
+	struct xrfb_loop *loop;
+	struct xrfb_server *s;
+	uint16_t port;
+	struct unit_rng rng;
+};
+
+static void env_start(struct env *e, int w, int h)
+{
+	memset(e, 0, sizeof(*e));
+	e->loop = xrfb_loop_new();
+	ck_assert_ptr_nonnull(e->loop);
+	e->s = xrfb_server_new(e->loop, (uint16_t)w, (uint16_t)h);
+	ck_assert_ptr_nonnull(e->s);
+	ck_assert_int_eq(xrfb_server_listen(e->s, "127.0.0.1", 0), 0);
+	e->port = xrfb_server_port(e->s);
+	unit_rng_seed(&e->rng, 1);
+}
+
+static void env_stop(struct env *e)
+{
+	xrfb_server_free(e->s);
+	xrfb_loop_free(e->loop);
+}
+
+/* Noise over a rectangle (never content that moved). */
+static void paint_rect(struct env *e, int x, int y, int w, int h)
+{
+	uint32_t *img = malloc((size_t)w * h * 4);
+
+	ck_assert_ptr_nonnull(img);
+	for (int i = 0; i < w * h; i++)
+		img[i] = unit_rng_next(&e->rng) & 0xffffff;
+	xrfb_server_update(e->s, img, (size_t)w * 4, x, y, w, h);
+	free(img);
+}
+
+static void paint(struct env *e)
+{
+	paint_rect(e, 0, 0, xrfb_server_width(e->s), xrfb_server_height(e->s));
+}
+
+static void connect_peer(struct env *e, struct tpeer *p, const int32_t *enc,
+			 int nenc)
+{
+	tpeer_open_tcp(p, e->loop, e->port, 0);
+	tpeer_handshake(p, 8, NULL, true);
+	tpeer_set_encodings(p, enc, nenc);
+}
+
+static void assert_model(struct tpeer *p, struct env *e, const char *when)
+{
+	int x = -1, y = -1;
+
+	ck_assert_msg(tpeer_model_matches(p, e->s, &x, &y),
+		      "%s: viewer differs from the server at %d,%d", when, x,
+		      y);
+}
+
+/* A full request and its update: the viewer then shows the server. */
+static void full_update(struct env *e, struct tpeer *p)
+{
+	struct tpeer_msg m;
+
+	tpeer_request(p, false, 0, 0, p->width, p->height);
+	tpeer_next_update(p, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_COPYRECT), 0);
+	tpeer_msg_fini(&m);
+	assert_model(p, e, "after a full update");
+}
+
+/* ---- incremental updates ------------------------------------------------------ */
+
+START_TEST(test_incremental_refined)
+{
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+	size_t stride;
+	uint32_t *img, px;
+
+	env_start(&e, 200, 100);
+	paint(&e);
+	connect_peer(&e, &p, raw, 1);
+	full_update(&e, &p);
+
+	/* The same pixels over everything, and one real change: the
+	 * update is that one tile's worth, not the whole screen. */
+	img = malloc(200 * 100 * 4);
+	memcpy(img, xrfb_server_pixels(e.s, &stride), 200 * 100 * 4);
+	ck_assert_uint_eq(stride, 200 * 4);
+	img[70 * 200 + 150] ^= 0x00ff00;
+	px = img[70 * 200 + 150];
+	xrfb_server_update(e.s, img, 200 * 4, 0, 0, 200, 100);
+	tpeer_request(&p, true, 0, 0, 200, 100);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_ge(m.nrects, 1);
+	for (unsigned i = 0; i < m.nrects; i++) {
+		const struct tpeer_rect *r = &m.rects[i];
+
+		ck_assert_int_eq(r->enc, RFB_ENC_RAW);
+		ck_assert_int_ge(r->x, 128);
+		ck_assert_int_le(r->x + r->w, 160);
+		ck_assert_int_ge(r->y, 64);
+		ck_assert_int_le(r->y + r->h, 96);
+	}
+	ck_assert_uint_eq(p.fb[70 * 200 + 150], px & 0xffffff);
+	assert_model(&p, &e, "after the incremental update");
+	tpeer_msg_fini(&m);
+
+	/* Unchanged pixels pushed again produce nothing: the next update
+	 * holds only the next real change. */
+	xrfb_server_update(e.s, img, 200 * 4, 0, 0, 200, 100);
+	paint_rect(&e, 3, 5, 2, 2);
+	tpeer_request(&p, true, 0, 0, 200, 100);
+	tpeer_next_update(&p, &m);
+	for (unsigned i = 0; i < m.nrects; i++) {
+		ck_assert_int_le(m.rects[i].x + m.rects[i].w, 32);
+		ck_assert_int_le(m.rects[i].y + m.rects[i].h, 32);
+	}
+	assert_model(&p, &e, "after the second incremental update");
+	tpeer_msg_fini(&m);
+	free(img);
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+/* Changes outside the requested area wait; inside it they go out. */
+START_TEST(test_incremental_area)
+{
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 64, 64);
+	connect_peer(&e, &p, raw, 1);
+	full_update(&e, &p);
+	paint_rect(&e, 40, 40, 10, 10);
+	paint_rect(&e, 0, 0, 10, 10);
+	tpeer_request(&p, true, 0, 0, 32, 32);
+	tpeer_next_update(&p, &m);
+	for (unsigned i = 0; i < m.nrects; i++) {
+		ck_assert_int_le(m.rects[i].x + m.rects[i].w, 32);
+		ck_assert_int_le(m.rects[i].y + m.rects[i].h, 32);
+	}
+	tpeer_msg_fini(&m);
+	tpeer_request(&p, true, 0, 0, 64, 64);
+	tpeer_next_update(&p, &m);
+	for (unsigned i = 0; i < m.nrects; i++) {
+		ck_assert_int_ge(m.rects[i].x, 32);
+		ck_assert_int_ge(m.rects[i].y, 32);
+	}
+	assert_model(&p, &e, "after both updates");
+	tpeer_msg_fini(&m);
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+/* ---- CopyRect ------------------------------------------------------------------------ */
+
+struct move_case {
+	const char *name;
+	int sx, sy, dx, dy, w, h;
+	/* Damage the clients have not been sent, before the move. */
+	int dmg_x, dmg_y, dmg_w, dmg_h;
+};
+
+static const struct move_case moves[] = {
+	{ "scroll down", 0, 0, 0, 10, 160, 110, 0, 0, 0, 0 },
+	{ "scroll up", 0, 10, 0, 0, 160, 110, 0, 0, 0, 0 },
+	{ "right", 0, 0, 7, 0, 150, 120, 0, 0, 0, 0 },
+	{ "left", 7, 0, 0, 0, 150, 120, 0, 0, 0, 0 },
+	{ "diagonal", 5, 5, 20, 13, 100, 90, 0, 0, 0, 0 },
+	{ "disjoint", 0, 0, 100, 70, 50, 40, 0, 0, 0, 0 },
+	{ "scroll down, stale hole", 0, 0, 0, 10, 160, 110, 30, 40, 20, 5 },
+	{ "scroll up, stale hole", 0, 10, 0, 0, 160, 110, 60, 50, 30, 8 },
+	{ "left, stale holes", 9, 0, 0, 0, 151, 120, 40, 10, 5, 100 },
+	{ "diagonal, stale", 20, 13, 5, 5, 100, 90, 30, 30, 40, 3 },
+	{ "partly outside", 100, 60, 130, 90, 80, 80, 0, 0, 0, 0 },
+};
+#define NMOVES ((int)(sizeof(moves) / sizeof(moves[0])))
+
+START_TEST(test_copy_rect)
+{
+	static const int32_t with_copy[] = { RFB_ENC_COPYRECT, RFB_ENC_RAW };
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	const struct move_case *mc = &moves[_i];
+	struct env e;
+	struct tpeer c, r;
+	struct tpeer_msg m;
+
+	env_start(&e, 160, 120);
+	xrfb_server_set_move_detection(e.s, false);
+	paint(&e);
+	connect_peer(&e, &c, with_copy, 2);
+	connect_peer(&e, &r, raw, 1);
+	full_update(&e, &c);
+	full_update(&e, &r);
+
+	if (mc->dmg_w)
+		paint_rect(&e, mc->dmg_x, mc->dmg_y, mc->dmg_w, mc->dmg_h);
+	xrfb_server_copy_rect(e.s, mc->sx, mc->sy, mc->dx, mc->dy, mc->w,
+			      mc->h);
+
+	tpeer_request(&c, true, 0, 0, 160, 120);
+	tpeer_next_update(&c, &m);
+	ck_assert_msg(tpeer_count_enc(&m, RFB_ENC_COPYRECT) > 0,
+		      "%s: no CopyRect", mc->name);
+	for (unsigned i = 0; i < m.nrects; i++) {
+		const struct tpeer_rect *rc = &m.rects[i];
+
+		if (rc->enc != RFB_ENC_COPYRECT)
+			continue;
+		/* The source is the destination moved back. */
+		ck_assert_int_eq(rc->src_x, rc->x - (mc->dx - mc->sx));
+		ck_assert_int_eq(rc->src_y, rc->y - (mc->dy - mc->sy));
+		/* Inside the moved area. */
+		ck_assert_int_ge(rc->x, mc->dx);
+		ck_assert_int_ge(rc->y, mc->dy);
+		ck_assert_int_le(rc->x + rc->w, mc->dx + mc->w);
+		ck_assert_int_le(rc->y + rc->h, mc->dy + mc->h);
+	}
+	/* CopyRects come before the pixels that may overwrite them. */
+	for (unsigned i = 1; i < m.nrects; i++)
+		if (m.rects[i].enc == RFB_ENC_COPYRECT)
+			ck_assert_int_eq(m.rects[i - 1].enc, RFB_ENC_COPYRECT);
+	tpeer_msg_fini(&m);
+	/* The model applied them in order: wrong order or sources show. */
+	assert_model(&c, &e, mc->name);
+
+	tpeer_request(&r, true, 0, 0, 160, 120);
+	tpeer_next_update(&r, &m);
+	ck_assert_msg(tpeer_count_enc(&m, RFB_ENC_COPYRECT) == 0,
+		      "%s: CopyRect to a client that did not list it",
+		      mc->name);
+	tpeer_msg_fini(&m);
+	assert_model(&r, &e, mc->name);
+	tpeer_close(&c);
+	tpeer_close(&r);
+	env_stop(&e);
+}
+END_TEST
+
+/* Two moves before the client asks: the same offset chained, then a
+ * different offset; the result must still be right. */
+START_TEST(test_copy_chain)
+{
+	static const int32_t with_copy[] = { RFB_ENC_COPYRECT, RFB_ENC_RAW };
+	static const int seq[][6] = {
+		{ 0, 0, 0, 8, 96, 88 },	{ 0, 0, 0, 8, 96, 88 },
+		{ 0, 0, 4, 0, 92, 96 },	{ 10, 10, 30, 30, 20, 20 },
+		{ 30, 30, 10, 10, 20, 20 },
+	};
+	struct env e;
+	struct tpeer c;
+	struct tpeer_msg m;
+
+	env_start(&e, 96, 96);
+	xrfb_server_set_move_detection(e.s, false);
+	paint(&e);
+	connect_peer(&e, &c, with_copy, 2);
+	full_update(&e, &c);
+	for (int n = 1; n <= 5; n++) {
+		for (int k = 0; k < n; k++)
+			xrfb_server_copy_rect(e.s, seq[k][0], seq[k][1],
+					      seq[k][2], seq[k][3], seq[k][4],
+					      seq[k][5]);
+		tpeer_request(&c, true, 0, 0, 96, 96);
+		tpeer_next_update(&c, &m);
+		tpeer_msg_fini(&m);
+		assert_model(&c, &e, "after chained moves");
+	}
+	tpeer_close(&c);
+	env_stop(&e);
+}
+END_TEST
+
+/* A full request is answered with pixels only, even with a move pending. */
+START_TEST(test_copy_not_on_full_request)
+{
+	static const int32_t with_copy[] = { RFB_ENC_COPYRECT, RFB_ENC_RAW };
+	struct env e;
+	struct tpeer c;
+	struct tpeer_msg m;
+
+	env_start(&e, 80, 60);
+	xrfb_server_set_move_detection(e.s, false);
+	paint(&e);
+	connect_peer(&e, &c, with_copy, 2);
+	full_update(&e, &c);
+	xrfb_server_copy_rect(e.s, 0, 0, 0, 5, 80, 55);
+	tpeer_request(&c, false, 0, 0, 80, 60);
+	tpeer_next_update(&c, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_COPYRECT), 0);
+	tpeer_msg_fini(&m);
+	assert_model(&c, &e, "full request after a move");
+
+	/* A full request for part of the screen: no CopyRect there, and
+	 * the rest still right afterwards. */
+	xrfb_server_copy_rect(e.s, 0, 5, 0, 0, 80, 55);
+	tpeer_request(&c, false, 0, 0, 80, 30);
+	tpeer_next_update(&c, &m);
+	for (unsigned i = 0; i < m.nrects; i++)
+		if (m.rects[i].enc == RFB_ENC_COPYRECT)
+			ck_assert_int_ge(m.rects[i].y, 30);
+	tpeer_msg_fini(&m);
+	tpeer_request(&c, true, 0, 0, 80, 60);
+	tpeer_next_update(&c, &m);
+	tpeer_msg_fini(&m);
+	assert_model(&c, &e, "after a partial full request");
+	tpeer_close(&c);
+	env_stop(&e);
+}
+END_TEST
+
+/* A viewer asking for part of the screen at a time (as viewers with a
+ * scrolled viewport do) must still end up with the right picture. */
+START_TEST(test_copy_partial_requests)
+{
+	static const int32_t with_copy[] = { RFB_ENC_COPYRECT, RFB_ENC_RAW };
+	struct env e;
+	struct tpeer c;
+	struct tpeer_msg m;
+
+	env_start(&e, 64, 64);
+	xrfb_server_set_move_detection(e.s, false);
+	paint(&e);
+	connect_peer(&e, &c, with_copy, 2);
+	full_update(&e, &c);
+	/* Scroll down by 10; ask for the top half, then the rest. */
+	xrfb_server_copy_rect(e.s, 0, 0, 0, 10, 64, 54);
+	tpeer_request(&c, true, 0, 0, 64, 32);
+	tpeer_next_update(&c, &m);
+	tpeer_msg_fini(&m);
+	tpeer_request(&c, true, 0, 0, 64, 64);
+	tpeer_next_update(&c, &m);
+	tpeer_msg_fini(&m);
+	assert_model(&c, &e, "after two partial requests");
+	tpeer_close(&c);
+	env_stop(&e);
+}
+END_TEST
+
+/* Moved content found in pushed pixels goes out as CopyRect too. */
+START_TEST(test_move_detection)
+{
+	static const int32_t with_copy[] = { RFB_ENC_COPYRECT, RFB_ENC_RAW };
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	struct env e;
+	struct tpeer c, r;
+	struct tpeer_msg m;
+	size_t stride;
+	uint32_t *img;
+
+	env_start(&e, 128, 128);
+	paint(&e);
+	connect_peer(&e, &c, with_copy, 2);
+	connect_peer(&e, &r, raw, 1);
+	full_update(&e, &c);
+	full_update(&e, &r);
+	/* Scroll everything up by 16 rows, new rows at the bottom. */
+	img = malloc(128 * 128 * 4);
+	memcpy(img, xrfb_server_pixels(e.s, &stride), 128 * 128 * 4);
+	memmove(img, img + 16 * 128, 112 * 128 * 4);
+	for (int i = 112 * 128; i < 128 * 128; i++)
+		img[i] = unit_rng_next(&e.rng) & 0xffffff;
+	xrfb_server_update(e.s, img, 128 * 4, 0, 0, 128, 128);
+	free(img);
+	tpeer_request(&c, true, 0, 0, 128, 128);
+	tpeer_next_update(&c, &m);
+	tpeer_msg_fini(&m);
+	assert_model(&c, &e, "after a detected move");
+	tpeer_request(&r, true, 0, 0, 128, 128);
+	tpeer_next_update(&r, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_COPYRECT), 0);
+	tpeer_msg_fini(&m);
+	assert_model(&r, &e, "after a detected move, raw client");
+	tpeer_close(&c);
+	tpeer_close(&r);
+	env_stop(&e);
+}
+END_TEST
+
+/* ---- requests outside the framebuffer ------------------------------------------------ */
+
+struct clip_case {
+	int x, y, w, h;		/* as requested */
+	int cx, cy, cw, ch;	/* what must be sent (w 0: nothing) */
+};
+
+static const struct clip_case clips[] = {
+	{ 50, 40, 200, 200, 50, 40, 50, 40 },
+	{ 0, 0, 65535, 65535, 0, 0, 100, 80 },
+	{ 99, 79, 1, 1, 99, 79, 1, 1 },
+	{ 90, 0, 20, 5, 90, 0, 10, 5 },
+	{ 65535, 65535, 65535, 65535, 0, 0, 0, 0 },
+	{ 100, 0, 10, 10, 0, 0, 0, 0 },
+	{ 0, 80, 10, 10, 0, 0, 0, 0 },
+};
+#define NCLIPS ((int)(sizeof(clips) / sizeof(clips[0])))
+
+START_TEST(test_request_clipped)
+{
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	const struct clip_case *cc = &clips[_i];
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+	bool *cover;
+
+	env_start(&e, 100, 80);
+	paint(&e);
+	connect_peer(&e, &p, raw, 1);
+	tpeer_request(&p, false, cc->x, cc->y, cc->w, cc->h);
+	if (cc->cw) {
+		tpeer_next_update(&p, &m);
+		cover = calloc(100 * 80, sizeof(bool));
+		for (unsigned i = 0; i < m.nrects; i++) {
+			const struct tpeer_rect *r = &m.rects[i];
+
+			/* Inside the framebuffer is checked by the viewer
+			 * model; inside the request here. */
+			ck_assert_int_ge(r->x, cc->cx);
+			ck_assert_int_ge(r->y, cc->cy);
+			ck_assert_int_le(r->x + r->w, cc->cx + cc->cw);
+			ck_assert_int_le(r->y + r->h, cc->cy + cc->ch);
+			for (int y = r->y; y < r->y + r->h; y++)
+				for (int x = r->x; x < r->x + r->w; x++)
+					cover[y * 100 + x] = true;
+		}
+		for (int y = cc->cy; y < cc->cy + cc->ch; y++)
+			for (int x = cc->cx; x < cc->cx + cc->cw; x++)
+				ck_assert_msg(cover[y * 100 + x],
+					      "pixel %d,%d not sent", x, y);
+		free(cover);
+		tpeer_msg_fini(&m);
+	}
+	/* Whatever was asked, the next full request is answered right. */
+	tpeer_request(&p, false, 0, 0, 100, 80);
+	tpeer_next_update(&p, &m);
+	tpeer_msg_fini(&m);
+	assert_model(&p, &e, "after the full request");
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+/* ---- resizing ------------------------------------------------------------------------- */
+
+static void check_eds(const struct tpeer_msg *m, int reason, int status,
+		      int w, int h)
+{
+	const struct tpeer_rect *r;
+	const uint8_t *d;
+
+	ck_assert_uint_eq(m->nrects, 1);
+	r = &m->rects[0];
+	ck_assert_int_eq(r->enc, RFB_ENC_EXT_DESKTOP_SIZE);
+	ck_assert_int_eq(r->x, reason);
+	ck_assert_int_eq(r->y, status);
+	ck_assert_int_eq(r->w, w);
+	ck_assert_int_eq(r->h, h);
+	d = m->data + r->data_off;
+	ck_assert_uint_eq(d[0], 1);	/* one screen */
+	/* id 1 (libvncclient ignores id 0), covering the framebuffer. */
+	ck_assert_uint_eq(d[4] << 24 | d[5] << 16 | d[6] << 8 | d[7], 1);
+	ck_assert_uint_eq(d[8] << 8 | d[9], 0);
+	ck_assert_uint_eq(d[10] << 8 | d[11], 0);
+	ck_assert_uint_eq(d[12] << 8 | d[13], w);
+	ck_assert_uint_eq(d[14] << 8 | d[15], h);
+}
+
+struct size_case {
+	int w, h;
+};
+
+static const struct size_case sizes[] = {
+	{ 120, 60 }, { 200, 150 }, { 1, 1 }, { 161, 90 }, { 40, 200 },
+};
+#define NSIZES ((int)(sizeof(sizes) / sizeof(sizes[0])))
+
+START_TEST(test_resize_desktop_size)
+{
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_DESKTOP_SIZE,
+				       RFB_ENC_COPYRECT };
+	const struct size_case *sc = &sizes[_i];
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 160, 90);
+	xrfb_server_set_move_detection(e.s, false);
+	paint(&e);
+	connect_peer(&e, &p, enc, 3);
+	full_update(&e, &p);
+	/* Owed but unsent before the resize, some of it outside the new
+	 * size: a damage, a move and a pending request. */
+	paint_rect(&e, 100, 50, 60, 40);
+	xrfb_server_copy_rect(e.s, 0, 0, 30, 30, 120, 50);
+	tpeer_request(&p, true, 100, 50, 60, 40);
+	tpeer_flush(&p);
+	ck_assert_int_eq(xrfb_server_resize(e.s, (uint16_t)sc->w,
+					    (uint16_t)sc->h),
+			 0);
+	/* The pending request is answered by the size change alone. */
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(m.nrects, 1);
+	ck_assert_int_eq(m.rects[0].enc, RFB_ENC_DESKTOP_SIZE);
+	ck_assert_int_eq(m.rects[0].x, 0);
+	ck_assert_int_eq(m.rects[0].y, 0);
+	ck_assert_int_eq(m.rects[0].w, sc->w);
+	ck_assert_int_eq(m.rects[0].h, sc->h);
+	tpeer_msg_fini(&m);
+	ck_assert_int_eq(xrfb_server_width(e.s), sc->w);
+	ck_assert_int_eq(xrfb_server_height(e.s), sc->h);
+	/* An old-size request after it is clipped, and everything the
+	 * viewer is sent lies inside the new size (checked by the model). */
+	tpeer_request(&p, false, 0, 0, 160, 90);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_COPYRECT), 0);
+	tpeer_msg_fini(&m);
+	assert_model(&p, &e, "after the resize");
+	paint(&e);
+	tpeer_request(&p, true, 0, 0, sc->w, sc->h);
+	tpeer_next_update(&p, &m);
+	tpeer_msg_fini(&m);
+	assert_model(&p, &e, "after painting the new size");
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+START_TEST(test_resize_ext_desktop_size)
+{
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_EXT_DESKTOP_SIZE,
+				       RFB_ENC_DESKTOP_SIZE };
+	const struct size_case *sc = &sizes[_i];
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 160, 90);
+	paint(&e);
+	connect_peer(&e, &p, enc, 3);
+	/* A full request: ExtendedDesktopSize (reason 0) in an update of
+	 * its own, then the pixels. */
+	tpeer_request(&p, false, 0, 0, 160, 90);
+	tpeer_next_update(&p, &m);
+	check_eds(&m, 0, 0, 160, 90);
+	tpeer_msg_fini(&m);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_EXT_DESKTOP_SIZE), 0);
+	tpeer_msg_fini(&m);
+	assert_model(&p, &e, "after the first update");
+
+	paint_rect(&e, 120, 60, 40, 30);
+	tpeer_request(&p, true, 0, 0, 160, 90);
+	tpeer_flush(&p);
+	ck_assert_int_eq(xrfb_server_resize(e.s, (uint16_t)sc->w,
+					    (uint16_t)sc->h), 0);
+	tpeer_next_update(&p, &m);
+	check_eds(&m, 0, 0, sc->w, sc->h);
+	tpeer_msg_fini(&m);
+	/* The new framebuffer follows without a new full request. */
+	tpeer_next_update(&p, &m);
+	tpeer_msg_fini(&m);
+	assert_model(&p, &e, "after the resize");
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+/* A viewer that cannot follow a resize is disconnected, not sent
+ * rectangles outside its framebuffer. */
+START_TEST(test_resize_unsupported)
+{
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_DESKTOP_SIZE };
+	struct env e;
+	struct tpeer a, b;
+	struct tpeer_msg m;
+
+	env_start(&e, 50, 50);
+	connect_peer(&e, &a, raw, 1);
+	connect_peer(&e, &b, enc, 2);
+	full_update(&e, &a);
+	full_update(&e, &b);
+	ck_assert_int_eq(xrfb_server_resize(e.s, 60, 40), 0);
+	tpeer_expect_eof(&a);
+	tpeer_request(&b, true, 0, 0, 50, 50);
+	tpeer_next_update(&b, &m);
+	ck_assert_int_eq(m.rects[0].enc, RFB_ENC_DESKTOP_SIZE);
+	tpeer_msg_fini(&m);
+	ck_assert_int_eq(xrfb_server_resize(e.s, 0, 40), -EINVAL);
+	ck_assert_int_eq(xrfb_server_resize(e.s, 60, 0), -EINVAL);
+	tpeer_close(&a);
+	tpeer_close(&b);
+	env_stop(&e);
+}
+END_TEST
+
+/* Resizing to the same size tells nobody anything. */
+START_TEST(test_resize_same)
+{
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_DESKTOP_SIZE };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 50, 40);
+	connect_peer(&e, &p, enc, 2);
+	full_update(&e, &p);
+	ck_assert_int_eq(xrfb_server_resize(e.s, 50, 40), 0);
+	paint_rect(&e, 0, 0, 4, 4);
+	tpeer_request(&p, true, 0, 0, 50, 40);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_DESKTOP_SIZE), 0);
+	tpeer_msg_fini(&m);
+	assert_model(&p, &e, "after a same-size resize");
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+/* Several resizes before the viewer asks: one size change, the last. */
+START_TEST(test_resize_coalesced)
+{
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_DESKTOP_SIZE };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 50, 50);
+	paint(&e);
+	connect_peer(&e, &p, enc, 2);
+	full_update(&e, &p);
+	ck_assert_int_eq(xrfb_server_resize(e.s, 80, 20), 0);
+	paint(&e);
+	ck_assert_int_eq(xrfb_server_resize(e.s, 30, 70), 0);
+	paint(&e);
+	tpeer_request(&p, true, 0, 0, 50, 50);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(m.nrects, 1);
+	ck_assert_int_eq(m.rects[0].w, 30);
+	ck_assert_int_eq(m.rects[0].h, 70);
+	tpeer_msg_fini(&m);
+	tpeer_request(&p, false, 0, 0, 30, 70);
+	tpeer_next_update(&p, &m);
+	tpeer_msg_fini(&m);
+	assert_model(&p, &e, "after two resizes");
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+static Suite *sched_suite(void)
+{
+	Suite *s = suite_create("sched");
+	TCase *tc;
+
+	tc = unit_tcase(s, "updates");
+	tcase_add_test(tc, test_incremental_refined);
+	tcase_add_test(tc, test_incremental_area);
+	tcase_add_loop_test(tc, test_request_clipped, 0, NCLIPS);
+
+	tc = unit_tcase(s, "copyrect");
+	tcase_add_loop_test(tc, test_copy_rect, 0, NMOVES);
+	tcase_add_test(tc, test_copy_chain);
+	tcase_add_test(tc, test_copy_not_on_full_request);
+	tcase_add_test(tc, test_copy_partial_requests);
+	tcase_add_test(tc, test_move_detection);
+
+	tc = unit_tcase(s, "resize");
+	tcase_add_loop_test(tc, test_resize_desktop_size, 0, NSIZES);
+	tcase_add_loop_test(tc, test_resize_ext_desktop_size, 0, NSIZES);
+	tcase_add_test(tc, test_resize_unsupported);
+	tcase_add_test(tc, test_resize_same);
+	tcase_add_test(tc, test_resize_coalesced);
+	return s;
+}
+
+UNIT_MAIN(sched_suite)
