@@ -174,7 +174,7 @@ static int parse_geometry(struct options *o, const char *s)
 	}
 	if (w < 1 || w > 32767 || h < 1 || h > 32767)
 		return -EINVAL;
-	if (d != 8 && d != 15 && d != 16 && d != 24 && d != 30 && d != 32)
+	if (d != 8 && d != 15 && d != 16 && d != 24 && d != 30)
 		return -EINVAL;
 	o->width = (int)w;
 	o->height = (int)h;
@@ -265,7 +265,7 @@ static int parse_one(struct options *o, int c, const char *arg,
 		o->create = true;
 		if (parse_geometry(o, arg) < 0)
 			return bad("--create: bad geometry '%s' (want WxH or "
-				   "WxHxD, depth 8, 15, 16, 24, 30 or 32)",
+				   "WxHxD, depth 8, 15, 16, 24 or 30)",
 				   arg);
 		return 0;
 	case OPT_SESSION:

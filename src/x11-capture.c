@@ -32,7 +32,7 @@
 #define X11_CAPTURE_MAX_BOXES 32
 
 enum x11_capture_mode {
-	X11_CAPTURE_XRGB32,	/* 32 bpp 0x??RRGGBB in host order: mask only */
+	X11_CAPTURE_XRGB32,	/* 32 bpp 0x??RRGGBB, host order: mask */
 	X11_CAPTURE_MASKS,	/* 24/32 bpp TrueColor, any channel masks */
 	X11_CAPTURE_LUT,	/* 8/16 bpp: one table entry per pixel value */
 	X11_CAPTURE_GENERIC,	/* anything else: XGetPixel */
@@ -430,7 +430,8 @@ int x11_capture_grab_region(struct x11_capture *c, region_t *r)
 	for (i = 0; i < n; i++)
 		area += (uint64_t)(boxes[i].x2 - boxes[i].x1) *
 			(uint64_t)(boxes[i].y2 - boxes[i].y1);
-	ext_area = (uint64_t)(ext->x2 - ext->x1) * (uint64_t)(ext->y2 - ext->y1);
+	ext_area = (uint64_t)(ext->x2 - ext->x1) *
+		   (uint64_t)(ext->y2 - ext->y1);
 	if (n > X11_CAPTURE_MAX_BOXES || area * 4 >= ext_area * 3)
 		return grab(c, ext->x1, ext->y1, ext->x2 - ext->x1,
 			    ext->y2 - ext->y1);

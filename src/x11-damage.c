@@ -39,7 +39,7 @@ struct x11_damage {
 	Damage damage;
 	region_t pending;
 	bool in_flush;
-	bool force;		/* capture before the next sleep regardless */
+	bool force;		/* capture before the next sleep anyway */
 	struct xrfb_timer *wake;
 	struct xrfb_timer *poll;
 };

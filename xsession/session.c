@@ -196,7 +196,8 @@ static bool wait_gone(struct session *s, int timeout_ms)
 	int waited = 0, wstatus;
 
 	for (;;) {
-		if (!s->exited && waitpid(s->pid, &wstatus, WNOHANG) == s->pid) {
+		if (!s->exited &&
+		    waitpid(s->pid, &wstatus, WNOHANG) == s->pid) {
 			s->exited = true;
 			s->status = session_exit_status(wstatus);
 		}

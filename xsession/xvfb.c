@@ -121,6 +121,21 @@ static char *path_in(const char *dir, const char *name)
 	return p;
 }
 
+/* Drop the X server's "(EE) " markers and surrounding blanks. */
+static void clean_line(char *line)
+{
+	char *p;
+	size_t n;
+
+	while ((p = strstr(line, "(EE)")))
+		memmove(p, p + 4, strlen(p + 4) + 1);
+	n = strspn(line, " \t");
+	memmove(line, line + n, strlen(line + n) + 1);
+	n = strlen(line);
+	while (n && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+		line[--n] = '\0';
+}
+
 /* The most telling line Xvfb wrote: the one after "Fatal server error:",
  * else the last non-empty one. */
 static void explain_failure(const struct xvfb *x, const char *what)
@@ -132,8 +147,9 @@ static void explain_failure(const struct xvfb *x, const char *what)
 
 	f = x->log_file ? fopen(x->log_file, "r") : NULL;
 	while (f && fgets(line, sizeof(line), f)) {
-		n = strcspn(line, "\r\n");
-		line[n] = '\0';
+		line[strcspn(line, "\r\n")] = '\0';
+		clean_line(line);
+		n = strlen(line);
 		if (!n)
 			continue;
 		if (after_fatal && !*fatal)
@@ -144,8 +160,8 @@ static void explain_failure(const struct xvfb *x, const char *what)
 	}
 	if (f)
 		fclose(f);
-	fprintf(stderr, "xrfb: Xvfb %s%s%s\n", what, *fatal || *last ? ": " : "",
-		*fatal ? fatal : last);
+	fprintf(stderr, "xrfb: Xvfb %s%s%s\n", what,
+		*fatal || *last ? ": " : "", *fatal ? fatal : last);
 }
 
 /* Read the display number Xvfb writes to -displayfd when it is ready. */
