@@ -307,11 +307,16 @@ static void cleanup(struct app *app)
 		session_stop(app->session);
 		session_free(app->session);
 	}
-	x11_input_free(app->input);
-	x11_damage_free(app->damage);
-	x11_capture_free(app->capture);
+	/* First: closing its clients calls on_client_gone(), which still
+	 * releases their keys through the input module. */
 	if (app->server)
 		xrfb_server_free(app->server);
+	app->server = NULL;
+	x11_input_free(app->input);
+	app->input = NULL;
+	x11_damage_free(app->damage);
+	app->damage = NULL;
+	x11_capture_free(app->capture);
 	x11_display_free(app->display);
 	if (app->xvfb) {
 		xvfb_stop(app->xvfb);
