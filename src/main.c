@@ -47,6 +47,7 @@ struct app {
 	char *password;
 	unsigned clients;
 	bool stopping;
+	int status;
 };
 
 static void stop(struct app *app, int status)
@@ -54,6 +55,7 @@ static void stop(struct app *app, int status)
 	if (app->stopping)
 		return;
 	app->stopping = true;
+	app->status = status;
 	xrfb_loop_stop(app->loop, status);
 }
 
@@ -375,7 +377,8 @@ int main(int argc, char **argv)
 		goto out;
 	if (app.opt.create && start_session(&app) < 0)
 		goto out;
-	status = xrfb_loop_run(app.loop);
+	/* The display may have gone while we were setting up. */
+	status = app.stopping ? app.status : xrfb_loop_run(app.loop);
 out:
 	cleanup(&app);
 	return status;
