@@ -47,7 +47,8 @@ struct xrfb_loop *xrfb_loop_new(void);
 void xrfb_loop_free(struct xrfb_loop *loop);
 /* Run until xrfb_loop_stop(); returns the status given to it. */
 int xrfb_loop_run(struct xrfb_loop *loop);
-/* Make xrfb_loop_run() return @status after the current iteration. */
+/* Make xrfb_loop_run() return @status after the current iteration (or at
+ * once, if it is called before the loop runs). */
 void xrfb_loop_stop(struct xrfb_loop *loop, int status);
 /* Watch @fd (level-triggered) for @events; @fn gets the ready events. */
 struct xrfb_watch *xrfb_loop_watch_fd(struct xrfb_loop *loop, int fd,

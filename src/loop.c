@@ -65,6 +65,7 @@ struct signal_handler {
 struct xrfb_loop {
 	int epfd;
 	bool running;
+	bool stopped;		/* xrfb_loop_stop() seen, maybe before run */
 	int status;
 
 	struct xrfb_watch *dead_watches;
@@ -463,6 +464,7 @@ void xrfb_loop_free(struct xrfb_loop *loop)
 void xrfb_loop_stop(struct xrfb_loop *loop, int status)
 {
 	loop->running = false;
+	loop->stopped = true;
 	loop->status = status;
 }
 
@@ -470,6 +472,12 @@ int xrfb_loop_run(struct xrfb_loop *loop)
 {
 	struct epoll_event events[LOOP_MAX_EVENTS];
 
+	/* A stop requested before the loop ran (say, by a child that
+	 * exited during start-up) ends the run at once. */
+	if (loop->stopped) {
+		loop->stopped = false;
+		return loop->status;
+	}
 	loop->running = true;
 	loop->status = 0;
 	while (loop->running) {
@@ -494,5 +502,6 @@ int xrfb_loop_run(struct xrfb_loop *loop)
 		free_dead_watches(loop);
 		run_timers(loop);
 	}
+	loop->stopped = false;
 	return loop->status;
 }

@@ -378,7 +378,7 @@ int main(int argc, char **argv)
 	if (app.opt.create && start_session(&app) < 0)
 		goto out;
 	/* The display may have gone while we were setting up. */
-	status = app.stopping ? app.status : xrfb_loop_run(app.loop);
+	status = xrfb_loop_run(app.loop);
 out:
 	cleanup(&app);
 	return status;
