@@ -13,6 +13,14 @@
 
 const struct encoder_ops *const encoder_list[] = {
 	&encoder_raw,
+	&encoder_rre,
+	&encoder_corre,
+	&encoder_hextile,
+	&encoder_zlib,
+	&encoder_zlibhex,
+	&encoder_trle,
+	&encoder_zrle,
+	&encoder_zywrle,
 	NULL,
 };
 

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * CoRRE encoding (rfbproto §CoRRE): RRE with 8-bit subrectangle
+ * coordinates, so the rectangle is cut into pieces of at most
+ * CORRE_PIECE x CORRE_PIECE pixels, each sent as its own CoRRE rectangle,
+ * or as Raw when CoRRE would not be smaller. Stateless apart from scratch
+ * buffers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "encoder.h"
+#include "pixbuf.h"
+#include "rfb-proto.h"
+#include "subrect.h"
+
+/* Piece size; must stay <= 255. libvncserver uses 48. */
+#define CORRE_PIECE 64
+#define CORRE_MAX_SUB (CORRE_PIECE * CORRE_PIECE)
+
+struct corre {
+	struct encoder base;
+	uint32_t px[CORRE_PIECE * CORRE_PIECE];
+	struct palette pal;
+	struct subrect sr[CORRE_MAX_SUB];
+};
+
+static struct encoder *corre_new(const struct encoder_ops *ops)
+{
+	struct corre *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->base.ops = ops;
+	return &s->base;
+}
+
+static void corre_free(struct encoder *e)
+{
+	free(e);
+}
+
+static int corre_piece(struct corre *s, const struct enc_params *p,
+		       const struct pixbuf_fmt *pf, const struct enc_frame *f,
+		       const struct rect *r, struct buf *out)
+{
+	size_t n = (size_t)r->w * (size_t)r->h;
+	size_t raw = n * (size_t)pf->bytes;
+	long pos = 0, budget;
+	uint32_t bg;
+	uint8_t *d;
+	int k;
+
+	if (raw <= 4 + (size_t)pf->bytes)
+		return enc_put_raw(p, f, r, out);
+	pixbuf_fetch(p->pc, 0, f->pixels + (size_t)r->y * f->stride + r->x,
+		     f->stride, r->w, r->h, s->px, (size_t)r->w);
+	bg = subrect_background(&s->pal, s->px, n);
+	budget = (long)((raw - 4 - (size_t)pf->bytes) /
+			((size_t)pf->bytes + 4));
+	k = subrect_find(s->px, r->w, r->w, r->h, bg, s->sr, (int)budget,
+			 &pos);
+	if (pos < (long)n)
+		return enc_put_raw(p, f, r, out);
+	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_CORRE) < 0 ||
+	    buf_reserve(out, 4 + (size_t)pf->bytes +
+				     (size_t)k * ((size_t)pf->bytes + 4)) < 0)
+		return -ENOMEM;
+	buf_put_u32(out, (uint32_t)k);
+	d = pixbuf_put(out->data + out->len, bg, pf->kind);
+	for (int i = 0; i < k; i++) {
+		d = pixbuf_put(d, s->sr[i].colour, pf->kind);
+		d[0] = (uint8_t)s->sr[i].x;
+		d[1] = (uint8_t)s->sr[i].y;
+		d[2] = (uint8_t)s->sr[i].w;
+		d[3] = (uint8_t)s->sr[i].h;
+		d += 4;
+	}
+	out->len = (size_t)(d - out->data);
+	return 1;
+}
+
+static int corre_encode(struct encoder *e, const struct enc_params *p,
+			const struct enc_frame *f, const struct rect *r,
+			struct buf *out)
+{
+	struct corre *s = (struct corre *)e;
+	struct pixbuf_fmt pf;
+	int count = 0;
+
+	pixbuf_fmt_pixel(&pf, p->pc);
+	for (int y = r->y; y < r->y + r->h; y += CORRE_PIECE) {
+		for (int x = r->x; x < r->x + r->w; x += CORRE_PIECE) {
+			struct rect piece = { x, y, CORRE_PIECE, CORRE_PIECE };
+			int ret;
+
+			if (piece.w > r->x + r->w - x)
+				piece.w = r->x + r->w - x;
+			if (piece.h > r->y + r->h - y)
+				piece.h = r->y + r->h - y;
+			ret = corre_piece(s, p, &pf, f, &piece, out);
+			if (ret < 0)
+				return ret;
+			count += ret;
+		}
+	}
+	return count;
+}
+
+const struct encoder_ops encoder_corre = {
+	.type = RFB_ENC_CORRE,
+	.name = "corre",
+	.new_state = corre_new,
+	.free_state = corre_free,
+	.encode = corre_encode,
+};

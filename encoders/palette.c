@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Colour tables for encoders: the out-of-line parts of palette.h (bulk
+ * building, most common colour, sorting). Knows nothing of pixel formats
+ * or encodings.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+
+#include "palette.h"
+
+int palette_build(struct palette *p, const uint32_t *px, size_t n, int max)
+{
+	size_t i = 0;
+
+	palette_reset(p, max);
+	while (i < n) {
+		uint32_t v = px[i];
+		size_t j = i + 1;
+
+		while (j < n && px[j] == v)
+			j++;
+		if (palette_add(p, v, (uint32_t)(j - i)) < 0)
+			return -1;
+		i = j;
+	}
+	return p->size;
+}
+
+int palette_most_common(const struct palette *p)
+{
+	int best = 0;
+
+	for (int i = 1; i < p->size; i++)
+		if (p->count[i] > p->count[best])
+			best = i;
+	return best;
+}
+
+void palette_sort_by_count(struct palette *p)
+{
+	uint32_t colour[PALETTE_MAX], count[PALETTE_MAX];
+	int n = p->size;
+
+	/* Insertion sort: n <= 256 and usually tiny. */
+	for (int i = 0; i < n; i++) {
+		int j = i;
+
+		while (j > 0 && count[j - 1] < p->count[i]) {
+			count[j] = count[j - 1];
+			colour[j] = colour[j - 1];
+			j--;
+		}
+		count[j] = p->count[i];
+		colour[j] = p->colour[i];
+	}
+	palette_reset(p, p->max);
+	for (int i = 0; i < n; i++)
+		palette_add(p, colour[i], count[i]);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Persistent deflate streams for the zlib-based encodings (Zlib, ZlibHex,
+ * ZRLE, ZYWRLE, Tight). One stream lives as long as its connection; each
+ * rectangle (or ZlibHex tile) ends with Z_SYNC_FLUSH so the client can
+ * decode it at once, and the stream is never reset (RFB-NOTES §7 item 24).
+ */
+#ifndef XRFB_ZSTREAM_H
+#define XRFB_ZSTREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <zlib.h>
+
+#include "buf.h"
+
+struct zstream {
+	z_stream zs;
+	bool ready;		/* deflateInit done */
+	bool idle;		/* nothing pending since the last sync flush */
+	int level;		/* current zlib level */
+};
+
+/* Prepare an unused stream (allocates nothing yet). */
+void zstream_init(struct zstream *z);
+/* Release the stream's memory. */
+void zstream_fini(struct zstream *z);
+/* Compress @len bytes at @in, appending the output to @out. @flush is
+ * Z_NO_FLUSH (more of the same rectangle follows) or Z_SYNC_FLUSH (end of
+ * the rectangle or tile). @level (0..9) takes effect at the start of a
+ * rectangle. Returns 0, -ENOMEM, or -EIO if zlib fails; after an error the
+ * stream is unusable (the connection must be closed). */
+int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
+		    int flush, struct buf *out);
+/* The zlib level for CompressLevel @compress (-1 = none sent). */
+static inline int zstream_level(int compress, int dflt)
+{
+	return compress < 0 || compress > 9 ? dflt : compress;
+}
+
+#endif
