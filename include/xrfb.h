@@ -251,6 +251,11 @@ const char *xrfb_client_peer(const struct xrfb_client *c);
 /* Disconnect a client. */
 void xrfb_client_close(struct xrfb_client *c);
 
+/* Threads used to encode updates, the loop's thread included (0: one per
+ * CPU, the default; 1: encode on the loop's thread only). Takes effect
+ * for servers created afterwards. */
+void xrfb_set_encoder_threads(unsigned threads);
+
 /* Library version as "MAJOR.MINOR.PATCH". */
 const char *xrfb_version(void);
 

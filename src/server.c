@@ -20,8 +20,18 @@
 #include "rfb-proto.h"
 #include "server.h"
 #include "stream.h"
+#include "worker.h"
 
 static void default_screens(struct xrfb_server *s);
+
+/* The encoder pool is shared by all servers of the process. */
+static unsigned encoder_threads;
+static unsigned pool_users;
+
+void xrfb_set_encoder_threads(unsigned threads)
+{
+	encoder_threads = threads;
+}
 
 const char *xrfb_version(void)
 {
@@ -69,6 +79,8 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 		return NULL;
 	}
 	s->loop = loop;
+	if (pool_users++ == 0)
+		worker_init(encoder_threads);
 	pixfmt_server(&s->format);
 	cursor_init(&s->cursor);
 	default_screens(s);
@@ -96,6 +108,8 @@ void xrfb_server_free(struct xrfb_server *s)
 	fb_fini(&s->comp);
 	cursor_fini(&s->cursor);
 	clipboard_server_fini(&s->clip);
+	if (--pool_users == 0)
+		worker_fini();
 	free(s->password);
 	free(s->desktop_name);
 	free(s);

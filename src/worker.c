@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The encoder thread pool: worker_run() publishes a task set, every
+ * thread (the caller too) takes task numbers from a shared counter, and
+ * the caller waits until all are done. One task set at a time; the pool
+ * is idle, blocked on a condition variable, between sets.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "worker.h"
+
+#define WORKER_MAX_THREADS 64
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t work;	/* a new task set, or stop */
+	pthread_cond_t done;	/* a task set finished */
+	pthread_t threads[WORKER_MAX_THREADS];
+	unsigned nthreads;	/* extra threads started */
+	bool stop;
+
+	/* The current task set. */
+	worker_task_fn fn;
+	void *arg;
+	size_t n, next, finished;
+	unsigned long generation;
+} pool = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.work = PTHREAD_COND_INITIALIZER,
+	.done = PTHREAD_COND_INITIALIZER,
+};
+
+static __thread bool in_worker;
+
+/* Take and run tasks of the current set until none is left. Called and
+ * returns with the lock held. */
+static void run_tasks(void)
+{
+	while (pool.fn && pool.next < pool.n) {
+		size_t i = pool.next++;
+		worker_task_fn fn = pool.fn;
+		void *arg = pool.arg;
+
+		pthread_mutex_unlock(&pool.lock);
+		fn(arg, i);
+		pthread_mutex_lock(&pool.lock);
+		if (++pool.finished == pool.n)
+			pthread_cond_broadcast(&pool.done);
+	}
+}
+
+static void *worker_main(void *unused)
+{
+	unsigned long seen = 0;
+
+	in_worker = true;
+	pthread_mutex_lock(&pool.lock);
+	while (!pool.stop) {
+		if (pool.generation == seen || !pool.fn) {
+			pthread_cond_wait(&pool.work, &pool.lock);
+			continue;
+		}
+		seen = pool.generation;
+		run_tasks();
+	}
+	pthread_mutex_unlock(&pool.lock);
+	return NULL;
+}
+
+int worker_init(unsigned threads)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (!threads)
+		threads = cpus > 0 ? (unsigned)cpus : 1;
+	if (threads > WORKER_MAX_THREADS)
+		threads = WORKER_MAX_THREADS;
+	pthread_mutex_lock(&pool.lock);
+	pool.stop = false;
+	pthread_mutex_unlock(&pool.lock);
+	while (pool.nthreads + 1 < threads) {
+		int err = pthread_create(&pool.threads[pool.nthreads], NULL,
+					 worker_main, NULL);
+		if (err) {
+			log_warn("cannot start an encoder thread: %s",
+				 strerror(err));
+			break;
+		}
+		pool.nthreads++;
+	}
+	log_debug("%s: %u encoder threads", __func__, pool.nthreads + 1);
+	return 0;
+}
+
+void worker_fini(void)
+{
+	pthread_mutex_lock(&pool.lock);
+	pool.stop = true;
+	pthread_cond_broadcast(&pool.work);
+	pthread_mutex_unlock(&pool.lock);
+	for (unsigned i = 0; i < pool.nthreads; i++)
+		pthread_join(pool.threads[i], NULL);
+	pool.nthreads = 0;
+}
+
+unsigned worker_threads(void)
+{
+	return pool.nthreads + 1;
+}
+
+void worker_run(size_t n, worker_task_fn fn, void *arg)
+{
+	if (!n)
+		return;
+	/* Nested sets, single tasks and a pool without threads run here. */
+	if (in_worker || n == 1 || !pool.nthreads) {
+		for (size_t i = 0; i < n; i++)
+			fn(arg, i);
+		return;
+	}
+	pthread_mutex_lock(&pool.lock);
+	pool.fn = fn;
+	pool.arg = arg;
+	pool.n = n;
+	pool.next = 0;
+	pool.finished = 0;
+	pool.generation++;
+	pthread_cond_broadcast(&pool.work);
+	in_worker = true;
+	run_tasks();
+	in_worker = false;
+	while (pool.finished < pool.n)
+		pthread_cond_wait(&pool.done, &pool.lock);
+	pool.fn = NULL;
+	pthread_mutex_unlock(&pool.lock);
+}
