@@ -1,0 +1,103 @@
+#!/bin/sh
+# Install what xrfb and its test suite need (Debian 12), build xrfb out of
+# tree, run `make check` (unit, encoder, fuzz-corpus and integration
+# tests), and end with exactly one summary line computed by the automake
+# test harness:
+#
+#   N passed, N failed[, N skipped]
+#
+# The exit status is non-zero when anything failed (a failed build counts
+# as one failure). Runs as root or through sudo, with or without a
+# terminal; CI runs it through .ci/run.
+#
+# Environment:
+#   XRFB_BUILD_DIR   build directory (default: build-check in the tree)
+#   XRFB_CONFIGURE   extra configure arguments (e.g. --enable-asan)
+#   XRFB_JOBS        parallel jobs for make and make check (default: nproc)
+#   TESTS            run only these tests, as with `make check TESTS=...`
+set -u
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+. "$top/scripts/packages.sh"
+
+summary() {
+	# the one line CI reads; nothing may be printed after it
+	if [ "$3" -gt 0 ]; then
+		echo "$1 passed, $2 failed, $3 skipped"
+	else
+		echo "$1 passed, $2 failed"
+	fi
+}
+
+build_failed() {
+	echo "test.sh: $1" >&2
+	summary 0 1 0
+	exit 1
+}
+
+# --- dependencies: apt-get update once, then install what is missing ---------
+# shellcheck disable=SC2086
+xrfb_install $XRFB_BUILD_PACKAGES $XRFB_TEST_PACKAGES ||
+	build_failed "installing Debian packages failed"
+
+# --- build ------------------------------------------------------------------
+jobs=${XRFB_JOBS:-$(nproc 2>/dev/null || echo 2)}
+if [ -f "$top/config.status" ]; then
+	# configured in the source tree (scripts/quickstart.sh does that):
+	# automake cannot build out of tree next to it, so build there
+	build=$top
+else
+	build=${XRFB_BUILD_DIR:-$top/build-check}
+fi
+if [ ! -x "$top/configure" ]; then
+	(cd "$top" && autoreconf -fi) || build_failed "autoreconf failed"
+fi
+mkdir -p "$build" || build_failed "cannot create $build"
+cd "$build" || build_failed "cannot enter $build"
+if [ ! -f Makefile ]; then
+	# shellcheck disable=SC2086
+	"$top/configure" -q ${XRFB_CONFIGURE:-} ||
+		build_failed "configure failed (see $build/config.log)"
+fi
+make -j"$jobs" || build_failed "make failed"
+
+# --- tests ------------------------------------------------------------------
+# a stale log would be read as this run's result
+rm -f test-suite.log
+if [ -n "${TESTS:-}" ]; then
+	make -j"$jobs" check TESTS="$TESTS"
+else
+	make -j"$jobs" check
+fi
+check_status=$?
+
+if [ ! -f test-suite.log ]; then
+	build_failed "make check produced no test-suite.log (exit $check_status)"
+fi
+# the harness's own totals, at the top of test-suite.log
+count() {
+	sed -n "s/^# $1: *\\([0-9][0-9]*\\)\$/\\1/p" test-suite.log | head -n 1
+}
+pass=$(count PASS)
+xfail=$(count XFAIL)
+fail=$(count FAIL)
+xpass=$(count XPASS)
+error=$(count ERROR)
+skip=$(count SKIP)
+passed=$(( ${pass:-0} + ${xfail:-0} ))
+failed=$(( ${fail:-0} + ${xpass:-0} + ${error:-0} ))
+skipped=${skip:-0}
+if [ "$failed" -eq 0 ] && [ "$check_status" -ne 0 ]; then
+	# make check failed outside the tests (e.g. a test program did not
+	# build): count it, never report a clean run
+	echo "test.sh: make check failed (exit $check_status)" >&2
+	failed=1
+fi
+
+if [ "$failed" -gt 0 ] || [ "$skipped" -gt 0 ]; then
+	echo "test results ($build/test-suite.log):"
+	grep -E '^(FAIL|ERROR|XPASS|SKIP): ' test-suite.log | sort -u
+fi
+summary "$passed" "$failed" "$skipped"
+[ "$failed" -eq 0 ]
