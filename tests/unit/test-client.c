@@ -43,6 +43,16 @@ struct events {
 	int ncut;
 	char cut[256];
 	size_t cut_len;
+	int ncodes;
+	struct {
+		bool down;
+		uint32_t sym, code;
+	} codes[MAX_EVENTS];
+	struct xrfb_server *s;
+	int nresize;
+	uint16_t resize_w, resize_h;
+	unsigned resize_n;
+	struct xrfb_screen resize_sc[4];
 };
 
 struct env {
@@ -81,8 +91,6 @@ static void on_cut(void *arg, struct xrfb_client *c, const char *text,
 	e->ncut++;
 	memcpy(e->cut, text, len);
 	e->cut_len = len;
-	/* NUL-terminated for the embedder's convenience. */
-	ck_assert_int_eq(text[len], '\0');
 }
 
 static void on_ready(void *arg, struct xrfb_client *c)
@@ -101,10 +109,52 @@ static void on_gone(void *arg, struct xrfb_client *c)
 	e->last_gone = c;
 }
 
+static void on_key_code(void *arg, struct xrfb_client *c, bool down,
+			uint32_t sym, uint32_t code)
+{
+	struct events *e = arg;
+
+	ck_assert_int_lt(e->ncodes, MAX_EVENTS);
+	e->codes[e->ncodes].down = down;
+	e->codes[e->ncodes].sym = sym;
+	e->codes[e->ncodes++].code = code;
+}
+
+/* Layouts up to 500x500 are carried out at once; larger ones refused. */
+static enum xrfb_resize_status on_resize(void *arg, struct xrfb_client *c,
+					 uint16_t w, uint16_t h,
+					 const struct xrfb_screen *sc,
+					 unsigned n)
+{
+	struct events *e = arg;
+
+	e->nresize++;
+	e->resize_w = w;
+	e->resize_h = h;
+	e->resize_n = n;
+	memcpy(e->resize_sc, sc, (n < 4 ? n : 4) * sizeof(*sc));
+	if (w > 500 || h > 500)
+		return XRFB_RESIZE_NO_RESOURCES;
+	ck_assert_int_eq(xrfb_server_resize(e->s, w, h), 0);
+	ck_assert_int_eq(xrfb_server_set_screens(e->s, sc, n), 0);
+	return XRFB_RESIZE_OK;
+}
+
 static const struct xrfb_server_callbacks callbacks = {
 	.key = on_key,
 	.pointer = on_pointer,
 	.cut_text = on_cut,
+	.key_code = on_key_code,
+	.resize = on_resize,
+	.client_ready = on_ready,
+	.client_gone = on_gone,
+};
+
+/* Without the optional callbacks: QEMU keys go to key(), layouts are
+ * refused. */
+static const struct xrfb_server_callbacks basic_callbacks = {
+	.key = on_key,
+	.pointer = on_pointer,
 	.client_ready = on_ready,
 	.client_gone = on_gone,
 };
@@ -117,6 +167,7 @@ static void env_start(struct env *e, int w, int h, const char *password)
 	e->s = xrfb_server_new(e->loop, (uint16_t)w, (uint16_t)h);
 	ck_assert_ptr_nonnull(e->s);
 	xrfb_server_set_callbacks(e->s, &callbacks, &e->ev);
+	e->ev.s = e->s;
 	ck_assert_int_eq(xrfb_server_set_password(e->s, password), 0);
 	ck_assert_int_eq(xrfb_server_listen(e->s, "127.0.0.1", 0), 0);
 	e->port = xrfb_server_port(e->s);
@@ -887,6 +938,377 @@ START_TEST(test_reverse)
 }
 END_TEST
 
+/* ---- extensions ---------------------------------------------------------------- */
+
+/* The next message that is not one of the server's fence pings. */
+static void next_non_ping(struct tpeer *p, struct tpeer_msg *m)
+{
+	for (;;) {
+		tpeer_next_msg(p, m);
+		if (m->type != RFB_MSG_SERVER_FENCE || !(m->data[4] & 0x80))
+			return;
+		tpeer_msg_fini(m);
+	}
+}
+
+START_TEST(test_ext_mouse_buttons)
+{
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_EXT_MOUSE_BUTTONS };
+	const uint8_t before[] = { 5, 0x81, 0, 1, 0, 2 };
+	const uint8_t after[] = { 5, 0x81, 0, 3, 0, 4, 0x03,
+				  5, 0x02, 0, 5, 0, 6 };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 20, 20, NULL);
+	tpeer_open_tcp(&p, e.loop, e.port, 0);
+	tpeer_handshake(&p, 8, NULL, true);
+	tpeer_set_encodings(&p, enc, 2);
+	/* Until the confirmation went out, bit 7 is button 8. */
+	tpeer_send(&p, before, sizeof(before));
+	tpeer_request(&p, false, 0, 0, 1, 1);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_EXT_MOUSE_BUTTONS), 1);
+	tpeer_msg_fini(&m);
+	ck_assert_int_eq(e.ev.nptr, 1);
+	ck_assert_uint_eq(e.ev.ptr[0].buttons, 0x81);
+	/* Now it marks a 7th byte: buttons 8 and 9 there. */
+	tpeer_send(&p, after, sizeof(after));
+	tpeer_set_encodings(&p, enc, 2);
+	sync_with_update(&e, &p);
+	ck_assert_int_eq(e.ev.nptr, 3);
+	ck_assert_uint_eq(e.ev.ptr[1].buttons, 0x181);
+	ck_assert_uint_eq(e.ev.ptr[1].x, 3);
+	ck_assert_uint_eq(e.ev.ptr[1].y, 4);
+	ck_assert_uint_eq(e.ev.ptr[2].buttons, 0x02);
+	ck_assert_uint_eq(e.ev.ptr[2].x, 5);
+	/* Confirmed once per connection (the SetEncodings above asked
+	 * again): the last update had no second confirmation. */
+	tpeer_request(&p, false, 0, 0, 1, 1);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_EXT_MOUSE_BUTTONS), 0);
+	tpeer_msg_fini(&m);
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+START_TEST(test_qemu_key)
+{
+	static const int32_t enc[] = { RFB_ENC_QEMU_EXT_KEY, RFB_ENC_RAW };
+	const uint8_t keys[] = { 255, 0, 0, 1, 0, 0, 0xff, 0xe1, 0, 0, 0, 0x2a,
+				 255, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x2a };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 20, 20, NULL);
+	if (_i)
+		xrfb_server_set_callbacks(e.s, &basic_callbacks, &e.ev);
+	tpeer_open_tcp(&p, e.loop, e.port, 0);
+	tpeer_handshake(&p, 8, NULL, true);
+	tpeer_set_encodings(&p, enc, 2);
+	tpeer_request(&p, false, 0, 0, 1, 1);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_QEMU_EXT_KEY), 1);
+	tpeer_msg_fini(&m);
+	tpeer_send(&p, keys, sizeof(keys));
+	sync_with_update(&e, &p);
+	if (!_i) {
+		ck_assert_int_eq(e.ev.ncodes, 2);
+		ck_assert(e.ev.codes[0].down);
+		ck_assert_uint_eq(e.ev.codes[0].sym, 0xffe1);
+		ck_assert_uint_eq(e.ev.codes[0].code, 0x2a);
+		ck_assert(!e.ev.codes[1].down);
+		ck_assert_uint_eq(e.ev.codes[1].sym, 0);
+		ck_assert_int_eq(e.ev.nkeys, 0);
+	} else {
+		/* key() gets those with a keysym. */
+		ck_assert_int_eq(e.ev.ncodes, 0);
+		ck_assert_int_eq(e.ev.nkeys, 1);
+		ck_assert_uint_eq(e.ev.keys[0].sym, 0xffe1);
+	}
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+static void check_layout(const struct tpeer_msg *m, int reason, int status,
+			 int w, int h, const struct xrfb_screen *sc,
+			 unsigned n)
+{
+	const struct tpeer_rect *r;
+	const uint8_t *d;
+
+	ck_assert_uint_eq(m->nrects, 1);
+	r = &m->rects[0];
+	ck_assert_int_eq(r->enc, RFB_ENC_EXT_DESKTOP_SIZE);
+	ck_assert_int_eq(r->x, reason);
+	ck_assert_int_eq(r->y, status);
+	ck_assert_int_eq(r->w, w);
+	ck_assert_int_eq(r->h, h);
+	d = m->data + r->data_off;
+	ck_assert_uint_eq(d[0], n);
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *s = d + 4 + 16 * i;
+
+		ck_assert_uint_eq((uint32_t)s[0] << 24 | s[1] << 16 |
+					  s[2] << 8 | s[3],
+				  sc[i].id);
+		ck_assert_uint_eq(s[4] << 8 | s[5], sc[i].x);
+		ck_assert_uint_eq(s[6] << 8 | s[7], sc[i].y);
+		ck_assert_uint_eq(s[8] << 8 | s[9], sc[i].width);
+		ck_assert_uint_eq(s[10] << 8 | s[11], sc[i].height);
+	}
+}
+
+static void send_sds(struct tpeer *p, int w, int h,
+		     const struct xrfb_screen *sc, unsigned n)
+{
+	uint8_t msg[8 + 16 * 4] = { 251, 0, (uint8_t)(w >> 8), (uint8_t)w,
+				    (uint8_t)(h >> 8), (uint8_t)h,
+				    (uint8_t)n, 0 };
+
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *s = msg + 8 + 16 * i;
+
+		s[0] = (uint8_t)(sc[i].id >> 24);
+		s[1] = (uint8_t)(sc[i].id >> 16);
+		s[2] = (uint8_t)(sc[i].id >> 8);
+		s[3] = (uint8_t)sc[i].id;
+		s[4] = (uint8_t)(sc[i].x >> 8);
+		s[5] = (uint8_t)sc[i].x;
+		s[6] = (uint8_t)(sc[i].y >> 8);
+		s[7] = (uint8_t)sc[i].y;
+		s[8] = (uint8_t)(sc[i].width >> 8);
+		s[9] = (uint8_t)sc[i].width;
+		s[10] = (uint8_t)(sc[i].height >> 8);
+		s[11] = (uint8_t)sc[i].height;
+	}
+	tpeer_send(p, msg, 8 + 16 * (size_t)n);
+}
+
+struct sds_case {
+	const char *name;
+	int w, h;
+	struct xrfb_screen sc[2];
+	unsigned n;
+	bool basic;		/* no resize callback */
+	int status;
+};
+
+static const struct sds_case sds_cases[] = {
+	{ "one screen", 100, 60, { { 5, 0, 0, 100, 60, 0 } }, 1, false, 0 },
+	{ "two screens", 120, 50,
+	  { { 1, 0, 0, 60, 50, 0 }, { 2, 60, 0, 60, 50, 0 } }, 2, false, 0 },
+	{ "too big", 800, 600, { { 1, 0, 0, 800, 600, 0 } }, 1, false, 2 },
+	{ "no callback", 100, 60, { { 1, 0, 0, 100, 60, 0 } }, 1, true, 1 },
+	{ "screen outside", 100, 60, { { 1, 50, 0, 100, 60, 0 } }, 1, false,
+	  3 },
+	{ "no screens", 100, 60, { { 0 } }, 0, false, 3 },
+	{ "same ids", 120, 50,
+	  { { 3, 0, 0, 60, 50, 0 }, { 3, 60, 0, 60, 50, 0 } }, 2, false, 3 },
+	{ "zero size", 0, 60, { { 1, 0, 0, 10, 60, 0 } }, 1, false, 3 },
+};
+#define NSDS ((int)(sizeof(sds_cases) / sizeof(sds_cases[0])))
+
+START_TEST(test_set_desktop_size)
+{
+	static const int32_t eds[] = { RFB_ENC_RAW, RFB_ENC_EXT_DESKTOP_SIZE };
+	static const int32_t ds[] = { RFB_ENC_RAW, RFB_ENC_DESKTOP_SIZE };
+	const struct sds_case *sc = &sds_cases[_i];
+	const struct xrfb_screen one = { 1, 0, 0, 40, 30, 0 };
+	struct env e;
+	struct tpeer a, b, c;
+	struct tpeer_msg m;
+
+	env_start(&e, 40, 30, NULL);
+	if (sc->basic)
+		xrfb_server_set_callbacks(e.s, &basic_callbacks, &e.ev);
+	tpeer_open_tcp(&a, e.loop, e.port, 0);
+	tpeer_handshake(&a, 8, NULL, true);
+	tpeer_set_encodings(&a, eds, 2);
+	tpeer_open_tcp(&b, e.loop, e.port, 0);
+	tpeer_handshake(&b, 8, NULL, true);
+	tpeer_set_encodings(&b, eds, 2);
+	tpeer_open_tcp(&c, e.loop, e.port, 0);
+	tpeer_handshake(&c, 8, NULL, true);
+	tpeer_set_encodings(&c, ds, 2);
+
+	send_sds(&a, sc->w, sc->h, sc->sc, sc->n);
+	tpeer_request(&a, true, 0, 0, 40, 30);
+	tpeer_next_update(&a, &m);
+	if (sc->status) {
+		/* Refused: the answer carries the status and the layout
+		 * as it stays. */
+		check_layout(&m, 1, sc->status, 40, 30, &one, 1);
+		tpeer_msg_fini(&m);
+		ck_assert_int_eq(xrfb_server_width(e.s), 40);
+		goto out;
+	}
+	check_layout(&m, 1, 0, sc->w, sc->h, sc->sc, sc->n);
+	tpeer_msg_fini(&m);
+	ck_assert_int_eq(e.ev.nresize, 1);
+	ck_assert_uint_eq(e.ev.resize_w, sc->w);
+	ck_assert_uint_eq(e.ev.resize_n, sc->n);
+	ck_assert_uint_eq(e.ev.resize_sc[0].id, sc->sc[0].id);
+	ck_assert_int_eq(xrfb_server_width(e.s), sc->w);
+	/* The others: reason 2 (another client), or a DesktopSize. */
+	tpeer_request(&b, true, 0, 0, 40, 30);
+	tpeer_next_update(&b, &m);
+	check_layout(&m, 2, 0, sc->w, sc->h, sc->sc, sc->n);
+	tpeer_msg_fini(&m);
+	tpeer_request(&c, true, 0, 0, 40, 30);
+	tpeer_next_update(&c, &m);
+	ck_assert_uint_eq(m.nrects, 1);
+	ck_assert_int_eq(m.rects[0].enc, RFB_ENC_DESKTOP_SIZE);
+	ck_assert_int_eq(m.rects[0].w, sc->w);
+	tpeer_msg_fini(&m);
+out:
+	tpeer_close(&a);
+	tpeer_close(&b);
+	tpeer_close(&c);
+	env_stop(&e);
+}
+END_TEST
+
+static void expect_fence(struct tpeer *p, uint32_t flags, const void *payload,
+			 uint8_t len)
+{
+	struct tpeer_msg m;
+
+	next_non_ping(p, &m);
+	ck_assert_uint_eq(m.type, RFB_MSG_SERVER_FENCE);
+	ck_assert_uint_eq((uint32_t)m.data[4] << 24 | m.data[5] << 16 |
+				  m.data[6] << 8 | m.data[7],
+			  flags);
+	ck_assert_uint_eq(m.data[8], len);
+	ck_assert_mem_eq(m.data + 9, payload, len);
+	tpeer_msg_fini(&m);
+}
+
+START_TEST(test_fence)
+{
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_FENCE };
+	const uint8_t block[] = { 248, 0, 0, 0, 0x80, 0, 0, 3, 3, 'a', 'b', 'c' };
+	const uint8_t sync[] = { 248, 0, 0, 0, 0x80, 0, 0, 4, 2, 's', 'n',
+				 4, 1, 0, 0, 0, 0, 0, 0x41 };
+	const uint8_t odd[] = { 248, 0, 0, 0, 0x80, 0, 0, 0xf0, 1, 'u' };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 20, 20, NULL);
+	tpeer_open_tcp(&p, e.loop, e.port, 0);
+	tpeer_handshake(&p, 8, NULL, true);
+	tpeer_set_encodings(&p, enc, 2);
+	/* Support is announced with a fence request of the server's. */
+	tpeer_next_msg(&p, &m);
+	ck_assert_uint_eq(m.type, RFB_MSG_SERVER_FENCE);
+	ck_assert_uint_ne(m.data[4] & 0x80, 0);
+	ck_assert_uint_le(m.data[8], 64);
+	tpeer_msg_fini(&m);
+	/* Requests come back with the request bit cleared. */
+	tpeer_send(&p, block, sizeof(block));
+	expect_fence(&p, 3, "abc", 3);
+	/* SyncNext: answered once the message after it is handled. */
+	tpeer_send(&p, sync, sizeof(sync));
+	expect_fence(&p, 4, "sn", 2);
+	ck_assert_int_eq(e.ev.nkeys, 1);
+	ck_assert_uint_eq(e.ev.keys[0].sym, 0x41);
+	/* Flags the server does not know are not echoed. */
+	tpeer_send(&p, odd, sizeof(odd));
+	expect_fence(&p, 0, "u", 1);
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+START_TEST(test_continuous_updates)
+{
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_FENCE,
+				       RFB_ENC_CONTINUOUS_UPDATES };
+	const uint8_t on[] = { 150, 1, 0, 0, 0, 0, 0, 32, 0, 16 };
+	const uint8_t off[] = { 150, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+	int x, y;
+
+	env_start(&e, 32, 16, NULL);
+	tpeer_open_tcp(&p, e.loop, e.port, 0);
+	tpeer_handshake(&p, 8, NULL, true);
+	tpeer_set_encodings(&p, enc, 3);
+	/* EndOfContinuousUpdates confirms the extension. */
+	next_non_ping(&p, &m);
+	ck_assert_uint_eq(m.type, RFB_MSG_END_OF_CONTINUOUS_UPDATES);
+	tpeer_msg_fini(&m);
+	tpeer_request(&p, false, 0, 0, 32, 16);
+	next_non_ping(&p, &m);
+	ck_assert_uint_eq(m.type, RFB_MSG_FB_UPDATE);
+	tpeer_msg_fini(&m);
+	tpeer_send(&p, on, sizeof(on));
+	/* Changes now come without requests. */
+	for (int i = 0; i < 3; i++) {
+		paint(&e, (uint32_t)i * 77);
+		next_non_ping(&p, &m);
+		ck_assert_uint_eq(m.type, RFB_MSG_FB_UPDATE);
+		tpeer_msg_fini(&m);
+		ck_assert(tpeer_model_matches(&p, e.s, &x, &y));
+	}
+	tpeer_send(&p, off, sizeof(off));
+	next_non_ping(&p, &m);
+	ck_assert_uint_eq(m.type, RFB_MSG_END_OF_CONTINUOUS_UPDATES);
+	tpeer_msg_fini(&m);
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
+START_TEST(test_desktop_name_and_leds)
+{
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_DESKTOP_NAME,
+				       RFB_ENC_QEMU_LED };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+	const struct tpeer_rect *r;
+
+	env_start(&e, 20, 20, NULL);
+	tpeer_open_tcp(&p, e.loop, e.port, 0);
+	tpeer_handshake(&p, 8, NULL, true);
+	tpeer_set_encodings(&p, enc, 3);
+	tpeer_request(&p, false, 0, 0, 1, 1);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_DESKTOP_NAME), 1);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_QEMU_LED), 1);
+	tpeer_msg_fini(&m);
+
+	ck_assert_int_eq(xrfb_server_set_desktop_name(e.s, "renamed"), 0);
+	xrfb_server_set_led_state(e.s, XRFB_LED_CAPS_LOCK | XRFB_LED_NUM_LOCK);
+	tpeer_request(&p, true, 0, 0, 20, 20);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(m.nrects, 2);
+	for (unsigned i = 0; i < m.nrects; i++) {
+		const uint8_t *d;
+
+		r = &m.rects[i];
+		d = m.data + r->data_off;
+		if (r->enc == RFB_ENC_DESKTOP_NAME) {
+			ck_assert_uint_eq(r->data_len, 4 + 7);
+			ck_assert_mem_eq(d, "\0\0\0\7renamed", 11);
+		} else {
+			ck_assert_int_eq(r->enc, RFB_ENC_QEMU_LED);
+			ck_assert_uint_eq(d[0], 6);
+		}
+	}
+	tpeer_msg_fini(&m);
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("client");
@@ -910,6 +1332,14 @@ static Suite *client_suite(void)
 	tcase_add_test(tc, test_colour_map_client);
 	tcase_add_test(tc, test_pixel_format_565be);
 	tcase_add_loop_test(tc, test_refused, 0, NREFUSED);
+
+	tc = unit_tcase(s, "extensions");
+	tcase_add_test(tc, test_ext_mouse_buttons);
+	tcase_add_loop_test(tc, test_qemu_key, 0, 2);
+	tcase_add_loop_test(tc, test_set_desktop_size, 0, NSDS);
+	tcase_add_test(tc, test_fence);
+	tcase_add_test(tc, test_continuous_updates);
+	tcase_add_test(tc, test_desktop_name_and_leds);
 	return s;
 }
 

@@ -411,7 +411,7 @@ START_TEST(test_set_encodings_max)
 }
 END_TEST
 
-/* The longest SetDesktopSize (255 screens) and a cut text at the limit. */
+/* The longest SetDesktopSize (255 screens), fence and cut text. */
 START_TEST(test_long_bodies)
 {
 	struct rfb_parse_opts small = { false, false, 100 };
@@ -427,6 +427,15 @@ START_TEST(test_long_bodies)
 	ck_assert_int_eq(rfb_parse_client_msg(d, len, &plain, &m, &why),
 			 (ssize_t)len);
 	ck_assert_uint_eq(m.desktop_size.nscreens, 255);
+
+	/* A fence with the longest payload allowed. */
+	memset(d, 0, len);
+	d[0] = RFB_MSG_CLIENT_FENCE;
+	d[8] = RFB_FENCE_PAYLOAD_MAX;
+	ck_assert_int_eq(rfb_parse_client_msg(d, 9 + 63, &plain, &m, &why), 0);
+	ck_assert_int_eq(rfb_parse_client_msg(d, 9 + 64, &plain, &m, &why),
+			 9 + 64);
+	ck_assert_uint_eq(m.fence.len, 64);
 
 	memset(d, 0, len);
 	d[0] = RFB_MSG_CLIENT_CUT_TEXT;

@@ -592,7 +592,21 @@ static size_t update_len(const struct tpeer *p, const uint8_t *d, size_t len,
 			break;
 		case -223:	/* DesktopSize */
 		case -224:	/* LastRect */
+		case -232:	/* PointerPos */
+		case -258:	/* QEMU Extended Key Event confirmation */
+		case -316:	/* ExtendedMouseButtons confirmation */
 			need = 0;
+			break;
+		case -261:	/* QEMU LED state */
+			need = 1;
+			break;
+		case -239:	/* Cursor: pixels, then a bitmask */
+			need = (size_t)r.w * r.h * bytes +
+			       (size_t)((r.w + 7) / 8) * r.h;
+			break;
+		case -240:	/* XCursor: two colours, two bitmasks */
+			need = r.w && r.h ? 6 + 2 * (size_t)((r.w + 7) / 8) * r.h
+					  : 0;
 			break;
 		case -308:	/* ExtendedDesktopSize */
 			if (len < off + 4)
@@ -635,10 +649,18 @@ static size_t msg_len(const struct tpeer *p, const uint8_t *d, size_t len,
 			       : 0;
 	case 2:
 		return 1;
-	case 3:
-		return len >= 8 && len >= 8 + (size_t)rd32(d + 4)
-			       ? 8 + (size_t)rd32(d + 4)
-			       : 0;
+	case 3: {
+		/* Extended Clipboard: a negative S32 length. */
+		int32_t n = len >= 8 ? (int32_t)rd32(d + 4) : 0;
+		size_t body = n < 0 ? (size_t)-(int64_t)n : (size_t)n;
+
+		return len >= 8 && len >= 8 + body ? 8 + body : 0;
+	}
+	case 150:	/* EndOfContinuousUpdates */
+		return 1;
+	case 248:	/* ServerFence */
+		return len >= 9 && len >= 9 + (size_t)d[8] ? 9 + (size_t)d[8]
+							   : 0;
 	default:
 		ck_abort_msg("unknown server message type %u", d[0]);
 		return 0;
