@@ -17,7 +17,7 @@
 #include "subrect.h"
 
 /* Piece size; must stay <= 255. libvncserver uses 48. */
-#define CORRE_PIECE 64
+#define CORRE_PIECE 48
 #define CORRE_MAX_SUB (CORRE_PIECE * CORRE_PIECE)
 
 struct corre {
@@ -48,7 +48,7 @@ static int corre_piece(struct corre *s, const struct enc_params *p,
 {
 	size_t n = (size_t)r->w * (size_t)r->h;
 	size_t raw = n * (size_t)pf->bytes;
-	long pos = 0, budget;
+	long pos = 0, budget, runs;
 	uint32_t bg;
 	uint8_t *d;
 	int k;
@@ -57,9 +57,14 @@ static int corre_piece(struct corre *s, const struct enc_params *p,
 		return enc_put_raw(p, f, r, out);
 	pixbuf_fetch(p->pc, 0, f->pixels + (size_t)r->y * f->stride + r->x,
 		     f->stride, r->w, r->h, s->px, (size_t)r->w);
-	bg = subrect_background(&s->pal, s->px, n);
+	bg = subrect_background(&s->pal, s->px, r->w, r->w, r->h, &runs);
 	budget = (long)((raw - 4 - (size_t)pf->bytes) /
 			((size_t)pf->bytes + 4));
+	/* Many runs: count the subrects that are certainly needed, and
+	 * skip the search when they are too many. */
+	if (runs > budget &&
+	    subrect_corners(s->px, r->w, r->w, r->h, bg) > budget)
+		return enc_put_raw(p, f, r, out);
 	k = subrect_find(s->px, r->w, r->w, r->h, bg, s->sr, (int)budget,
 			 &pos);
 	if (pos < (long)n)

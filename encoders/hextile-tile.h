@@ -31,7 +31,6 @@ struct hextile_tile {
 	bool bg_valid, fg_valid;	/* carried over from the last tile */
 	uint32_t bg, fg;
 	struct palette pal;
-	uint32_t work[HEXTILE_SIZE * HEXTILE_SIZE];
 };
 
 /* Start a new rectangle: nothing carries over into its first tile. */

@@ -15,7 +15,8 @@
  *
  * Indices are assigned in order of first insertion and never change until
  * the next reset (palette_sort_by_count() renumbers on purpose). All
- * functions in this header are inline so they can sit in per-pixel loops.
+ * functions in this header are inline so they can sit in per-pixel loops;
+ * a struct palette must start zeroed (calloc or = { 0 }).
  */
 #ifndef XRFB_PALETTE_H
 #define XRFB_PALETTE_H
@@ -32,17 +33,23 @@
 struct palette {
 	int size;			/* distinct colours held */
 	int max;			/* capacity asked for, <= PALETTE_MAX */
+	uint32_t gen;			/* slots of other generations are empty */
 	uint32_t colour[PALETTE_MAX];	/* by index */
 	uint32_t count[PALETTE_MAX];	/* occurrences, by index */
-	uint16_t slot[PALETTE_HASH_SIZE];	/* index + 1; 0 = empty */
+	uint32_t slot[PALETTE_HASH_SIZE];	/* gen << 16 | index */
 };
 
-/* Empty @p and set its capacity (1..PALETTE_MAX). */
+/* Empty @p and set its capacity (1..PALETTE_MAX). Cheap: a new
+ * generation empties every slot at once. A zeroed struct is valid. */
 static inline void palette_reset(struct palette *p, int max)
 {
 	p->size = 0;
 	p->max = max > PALETTE_MAX ? PALETTE_MAX : max;
-	memset(p->slot, 0, sizeof(p->slot));
+	p->gen = (p->gen + 1) & 0xffff;
+	if (!p->gen) {
+		memset(p->slot, 0, sizeof(p->slot));
+		p->gen = 1;
+	}
 }
 
 static inline unsigned palette_hash(uint32_t v)
@@ -56,12 +63,12 @@ static inline int palette_find(const struct palette *p, uint32_t v)
 	unsigned h = palette_hash(v);
 
 	for (;;) {
-		unsigned s = p->slot[h];
+		uint32_t s = p->slot[h];
 
-		if (!s)
+		if (s >> 16 != p->gen)
 			return -1;
-		if (p->colour[s - 1] == v)
-			return (int)s - 1;
+		if (p->colour[s & 0xffff] == v)
+			return (int)(s & 0xffff);
 		h = (h + 1) & (PALETTE_HASH_SIZE - 1);
 	}
 }
@@ -74,13 +81,13 @@ static inline int palette_add(struct palette *p, uint32_t v, uint32_t n)
 	unsigned h = palette_hash(v);
 
 	for (;;) {
-		unsigned s = p->slot[h];
+		uint32_t s = p->slot[h];
 
-		if (!s)
+		if (s >> 16 != p->gen)
 			break;
-		if (p->colour[s - 1] == v) {
-			p->count[s - 1] += n;
-			return (int)s - 1;
+		if (p->colour[s & 0xffff] == v) {
+			p->count[s & 0xffff] += n;
+			return (int)(s & 0xffff);
 		}
 		h = (h + 1) & (PALETTE_HASH_SIZE - 1);
 	}
@@ -88,8 +95,8 @@ static inline int palette_add(struct palette *p, uint32_t v, uint32_t n)
 		return -1;
 	p->colour[p->size] = v;
 	p->count[p->size] = n;
-	p->slot[h] = (uint16_t)++p->size;
-	return p->size - 1;
+	p->slot[h] = p->gen << 16 | (uint32_t)p->size;
+	return p->size++;
 }
 
 /* Is every colour of @sub also in @p? */

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "pixbuf.h"
+#include "vec.h"
 
 static enum pixbuf_kind kind_for(int bytes, bool big_endian)
 {
@@ -62,9 +63,14 @@ void pixbuf_fetch(const struct pixconv *pc, int shift, const uint32_t *src,
 	int x, y;
 
 	if (pc->identity && !shift) {
-		for (y = 0; y < h; y++, src += src_stride, dst += dst_stride)
-			for (x = 0; x < w; x++)
+		const vec_u32 mask = vec_splat(0x00ffffffu);
+
+		for (y = 0; y < h; y++, src += src_stride, dst += dst_stride) {
+			for (x = 0; x + VEC_LANES <= w; x += VEC_LANES)
+				vec_store(dst + x, vec_load(src + x) & mask);
+			for (; x < w; x++)
 				dst[x] = src[x] & 0x00ffffffu;
+		}
 		return;
 	}
 	for (y = 0; y < h; y++, src += src_stride, dst += dst_stride)

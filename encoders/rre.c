@@ -53,7 +53,7 @@ static int rre_encode(struct encoder *e, const struct enc_params *p,
 	struct rre *s = (struct rre *)e;
 	struct pixbuf_fmt pf;
 	size_t n = (size_t)r->w * (size_t)r->h, raw, start, count_at;
-	long pos = 0, total = 0, budget;
+	long pos = 0, total = 0, budget, runs;
 	uint32_t bg;
 
 	pixbuf_fmt_pixel(&pf, p->pc);
@@ -70,9 +70,14 @@ static int rre_encode(struct encoder *e, const struct enc_params *p,
 	}
 	pixbuf_fetch(p->pc, 0, f->pixels + (size_t)r->y * f->stride + r->x,
 		     f->stride, r->w, r->h, s->px, (size_t)r->w);
-	bg = subrect_background(&s->pal, s->px, n);
+	bg = subrect_background(&s->pal, s->px, r->w, r->w, r->h, &runs);
 	/* Subrects that keep the data no larger than Raw's. */
 	budget = (long)((raw - 4 - (size_t)pf.bytes) / ((size_t)pf.bytes + 8));
+	/* Many runs: count the subrects that are certainly needed, and
+	 * skip the search when they are too many. */
+	if (runs > budget &&
+	    subrect_corners(s->px, r->w, r->w, r->h, bg) > budget)
+		return enc_put_raw(p, f, r, out);
 
 	start = out->len;
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_RRE) < 0 ||

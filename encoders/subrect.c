@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "subrect.h"
+#include "vec.h"
 
 /* Largest rectangle of colour @c anchored at (x, y), which has it. */
 static void grow(const uint32_t *px, int stride, int w, int h, int x, int y,
@@ -83,19 +84,58 @@ int subrect_find(uint32_t *px, int stride, int w, int h, uint32_t bg,
 }
 
 uint32_t subrect_background(struct palette *pal, const uint32_t *px,
-			    size_t n)
+			    int stride, int w, int h, long *runs)
 {
-	size_t i = 0;
+	/* A sample of rows finds the background of anything but tiny
+	 * blocks: every 4th row, and about 64 rows of tall blocks. */
+	int step = h < 16 ? 1 : h < 256 ? 4 : h / 64;
+	long n = 0;
 
 	palette_reset(pal, PALETTE_MAX);
-	while (i < n) {
-		uint32_t v = px[i];
-		size_t j = i + 1;
+	for (int y = 0; y < h; y += step) {
+		const uint32_t *row = px + (size_t)y * stride;
+		int i = 0;
 
-		while (j < n && px[j] == v)
-			j++;
-		palette_add(pal, v, (uint32_t)(j - i));
-		i = j;
+		while (i < w) {
+			uint32_t v = row[i];
+			int j = i + 1;
+
+			while (j < w && row[j] == v)
+				j++;
+			palette_add(pal, v, (uint32_t)(j - i));
+			n++;
+			i = j;
+		}
 	}
+	*runs = n * step;
 	return pal->size ? pal->colour[palette_most_common(pal)] : 0;
+}
+
+long subrect_corners(const uint32_t *px, int stride, int w, int h,
+		     uint32_t bg)
+{
+	long n = 0;
+
+	for (int x = 0; x < w; x++)
+		n += (px[x] != bg) & (x == 0 || px[x] != px[x - 1]);
+	for (int y = 1; y < h; y++) {
+		const uint32_t *r = px + (size_t)y * stride, *u = r - stride;
+		vec_u32 vbg = vec_splat(bg);
+		vec_i32 acc = { 0, 0, 0, 0 };
+		int x = 1;
+
+		n += (r[0] != bg) & (r[0] != u[0]);
+		for (; x + VEC_LANES <= w; x += VEC_LANES) {
+			vec_u32 c = vec_load(r + x);
+
+			/* Lanes are -1 where all three differ. */
+			acc += (c != vbg) & (c != vec_load(r + x - 1)) &
+			       (c != vec_load(u + x));
+		}
+		n -= vec_sum(acc);
+		for (; x < w; x++)
+			n += (r[x] != bg) & (r[x] != r[x - 1]) &
+			     (r[x] != u[x]);
+	}
+	return n;
 }

@@ -25,9 +25,17 @@ struct subrect {
 int subrect_find(uint32_t *px, int stride, int w, int h, uint32_t bg,
 		 struct subrect *out, int max, long *pos);
 
-/* The most common value among @n pixels (the first 256 distinct values
- * are counted exactly; later newcomers are ignored). @pal is scratch. */
+/* A background for the w x h block @px (rows @stride apart): the most
+ * common value, counted on every row of small blocks and on a sample of
+ * rows of large ones (the first 256 distinct values count; later
+ * newcomers are ignored). *@runs gets an estimate of the number of runs
+ * of equal values in the block. @pal is scratch. */
 uint32_t subrect_background(struct palette *pal, const uint32_t *px,
-			    size_t n);
+			    int stride, int w, int h, long *runs);
+/* A lower bound on the subrects subrect_find() needs: the pixels other
+ * than @bg whose left and upper neighbours (where they exist) differ from
+ * them. Each must be the top-left corner of its own subrect. */
+long subrect_corners(const uint32_t *px, int stride, int w, int h,
+		     uint32_t bg);
 
 #endif

@@ -35,7 +35,7 @@ static struct encoder *zlib_new(const struct encoder_ops *ops)
 	if (!s)
 		return NULL;
 	s->base.ops = ops;
-	zstream_init(&s->z);
+	zstream_init(&s->z, MAX_MEM_LEVEL);
 	return &s->base;
 }
 

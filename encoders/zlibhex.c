@@ -38,8 +38,8 @@ static struct encoder *zlibhex_new(const struct encoder_ops *ops)
 	if (!s)
 		return NULL;
 	s->base.ops = ops;
-	zstream_init(&s->zraw);
-	zstream_init(&s->zenc);
+	zstream_init(&s->zraw, MAX_MEM_LEVEL);
+	zstream_init(&s->zenc, 8);
 	return &s->base;
 }
 

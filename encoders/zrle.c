@@ -26,7 +26,7 @@ struct encoder *zrle_state_new(const struct encoder_ops *ops)
 	if (!s)
 		return NULL;
 	s->base.ops = ops;
-	zstream_init(&s->z);
+	zstream_init(&s->z, 8);
 	return &s->base;
 }
 

@@ -14,10 +14,11 @@
 /* Output space offered to deflate per call. */
 #define ZSTREAM_CHUNK (256u * 1024)
 
-void zstream_init(struct zstream *z)
+void zstream_init(struct zstream *z, int mem_level)
 {
 	memset(z, 0, sizeof(*z));
 	z->idle = true;
+	z->mem_level = mem_level;
 }
 
 void zstream_fini(struct zstream *z)
@@ -80,7 +81,7 @@ int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
 	if (!z->ready) {
 		memset(&z->zs, 0, sizeof(z->zs));
 		if (deflateInit2(&z->zs, level, Z_DEFLATED, MAX_WBITS,
-				 MAX_MEM_LEVEL, Z_DEFAULT_STRATEGY) != Z_OK)
+				 z->mem_level, Z_DEFAULT_STRATEGY) != Z_OK)
 			return -ENOMEM;
 		z->ready = true;
 		z->level = level;

@@ -19,10 +19,12 @@ struct zstream {
 	bool ready;		/* deflateInit done */
 	bool idle;		/* nothing pending since the last sync flush */
 	int level;		/* current zlib level */
+	int mem_level;		/* zlib memLevel, 1..9 */
 };
 
-/* Prepare an unused stream (allocates nothing yet). */
-void zstream_init(struct zstream *z);
+/* Prepare an unused stream (allocates nothing yet). @mem_level is zlib's
+ * memLevel: 9 compresses raw pixels best, 8 (zlib's default) ZRLE data. */
+void zstream_init(struct zstream *z, int mem_level);
 /* Release the stream's memory. */
 void zstream_fini(struct zstream *z);
 /* Compress @len bytes at @in, appending the output to @out. @flush is

@@ -88,7 +88,7 @@ static struct encoder *zywrle_new(const struct encoder_ops *ops)
 	if (!s)
 		return NULL;
 	s->zrle.base.ops = ops;
-	zstream_init(&s->zrle.z);
+	zstream_init(&s->zrle.z, 8);
 	for (int i = 0; i < 4; i++)
 		quant_init(s->quant[i], bo[i]);
 	return &s->zrle.base;
