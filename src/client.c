@@ -43,6 +43,14 @@ static void client_flush(struct xrfb_client *c)
 		stream_flush(c->stream);
 }
 
+void client_check_queue(struct xrfb_client *c)
+{
+	if (c->state != CLIENT_STATE_CLOSED &&
+	    stream_queued(c->stream) > CLIENT_QUEUE_HARD_MAX)
+		client_close_reason(c, "not reading: %zu bytes queued",
+				    stream_queued(c->stream));
+}
+
 void client_close_reason(struct xrfb_client *c, const char *fmt, ...)
 {
 	struct xrfb_server *s = c->server;
@@ -189,13 +197,19 @@ static void on_auth_fail_timer(void *arg)
 {
 	struct xrfb_client *c = arg;
 	static const char reason[] = "Authentication failed";
+	uint8_t msg[8 + sizeof(reason) - 1];
+	size_t n = 4;
 
 	c->pace_timer = NULL;
-	send_u32(c, RFB_SEC_RESULT_FAILED);
+	/* The client is already marked closed, so client_send() would drop
+	 * the answer: queue it on the stream itself. */
+	put_u32(msg, RFB_SEC_RESULT_FAILED);
 	if (c->minor >= 8) {
-		send_u32(c, sizeof(reason) - 1);
-		client_send(c, reason, sizeof(reason) - 1);
+		put_u32(msg + 4, sizeof(reason) - 1);
+		memcpy(msg + 8, reason, sizeof(reason) - 1);
+		n = sizeof(msg);
 	}
+	stream_send_copy(c->stream, msg, n);
 	stream_close_after_flush(c->stream);
 }
 
@@ -423,6 +437,7 @@ static void on_set_desktop_size(struct xrfb_client *c, const struct rfb_msg *m)
 	struct xrfb_server *s = c->server;
 	struct xrfb_screen sc[SERVER_MAX_SCREENS];
 	unsigned n = m->desktop_size.nscreens;
+	unsigned queued = c->eds_replies_queued;
 	int status;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -447,9 +462,9 @@ static void on_set_desktop_size(struct xrfb_client *c, const struct rfb_msg *m)
 				      m->desktop_size.h, sc, n);
 		s->resizing_client = NULL;
 	}
-	/* A resize done inside the callback already owes this client its
+	/* A resize done inside the callback already queued this client's
 	 * reason-1 answer; otherwise answer now. */
-	if (status != XRFB_RESIZE_OK || !c->resize_pending)
+	if (status != XRFB_RESIZE_OK || c->eds_replies_queued == queued)
 		sched_desktop_size_reply(c, status);
 }
 
@@ -585,6 +600,7 @@ static void on_read(void *arg, struct stream *st)
 	}
 	buf_consume(in, off);
 	client_flush(c);
+	client_check_queue(c);
 	if (c->state == CLIENT_STATE_NORMAL)
 		server_kick(c->server);
 }

@@ -34,7 +34,13 @@ enum client_state {
 /* Bytes queued beyond which a client gets no new update until it drains. */
 #define CLIENT_SEND_BUDGET (1u << 20)
 
+/* A client that lets this much pile up (replies to its own messages,
+ * bells, clipboard) without reading is closed. */
+#define CLIENT_QUEUE_HARD_MAX (64u << 20)
+
 #define CLIENT_MAX_ENCODERS 16
+/* SetDesktopSize answers a client may have outstanding. */
+#define CLIENT_MAX_EDS_REPLIES 8
 
 struct xrfb_client {
 	struct xrfb_server *server;
@@ -79,6 +85,11 @@ struct xrfb_client {
 	bool resize_pending;		/* size changed since last update */
 	bool eds_pending;		/* ExtendedDesktopSize owed */
 	uint8_t eds_reason, eds_status;
+	/* Answers to its SetDesktopSize requests (reason 1): one each, in
+	 * order, never merged (RFB-NOTES §2.4.3). */
+	uint8_t eds_replies[CLIENT_MAX_EDS_REPLIES];
+	unsigned n_eds_replies;
+	unsigned eds_replies_queued;	/* ever; tells if one was added */
 	uint64_t last_update_ms;
 	struct xrfb_timer *pace_timer;
 
@@ -96,6 +107,8 @@ void client_close_reason(struct xrfb_client *c, const char *fmt, ...)
 void client_free(struct xrfb_client *c);
 /* This client's state for encoder @type (created on first use). */
 struct encoder *client_encoder(struct xrfb_client *c, int32_t type);
+/* Close the client if it stopped reading while replies pile up. */
+void client_check_queue(struct xrfb_client *c);
 /* Send bytes as they are. */
 int client_send(struct xrfb_client *c, const void *data, size_t len);
 bool client_is_normal(const struct xrfb_client *c);

@@ -217,6 +217,7 @@ int clipboard_set(struct xrfb_server *s, struct xrfb_client *from,
 			continue;
 		offer(c);
 		stream_flush(c->stream);
+		client_check_queue(c);
 	}
 	return 0;
 }

@@ -398,6 +398,7 @@ static void broadcast(struct xrfb_server *s, struct rcbuf *msg)
 			continue;
 		stream_send(c->stream, rcbuf_ref(msg));
 		stream_flush(c->stream);
+		client_check_queue(c);
 	}
 	rcbuf_unref(msg);
 }
@@ -441,12 +442,13 @@ int xrfb_server_set_screens(struct xrfb_server *s,
 		return 0;
 	memcpy(s->screens, screens, n * sizeof(*screens));
 	s->nscreens = n;
-	/* Clients that follow layouts hear of it like a resize. */
+	/* Clients that follow layouts hear of it like a resize; one that
+	 * asked for it gets its answer (reason 1) with the new layout. */
 	for (struct xrfb_client *c = s->clients; c; c = c->next)
 		if (c->state == CLIENT_STATE_NORMAL && c->want_ext_desktop_size &&
-		    !c->eds_pending) {
+		    c != s->resizing_client && !c->eds_pending) {
 			c->eds_pending = true;
-			c->eds_reason = 0;
+			c->eds_reason = s->resizing_client ? 2 : 0;
 			c->eds_status = 0;
 		}
 	server_kick(s);
