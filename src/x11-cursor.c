@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * x11-cursor: the X cursor as viewers should see it. XFixes reports every
+ * change of the cursor image (XFixesSelectCursorInput); the image, which
+ * X keeps as premultiplied ARGB, is converted to straight ARGB and given
+ * to the server, which sends it as a cursor shape or draws it into the
+ * pixels of viewers without shape support. Screen captures never contain
+ * the cursor, so there is nothing to take out of them.
+ *
+ * The pointer position is read with XQueryPointer on a short timer, and
+ * only while viewers are connected: an idle server makes no requests. A
+ * client's own pointer events are passed on at once, so its cursor does
+ * not lag behind by a poll interval.
+ *
+ * Nothing here knows about RFB beyond the public server API.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <X11/Xlib.h>
+#include <X11/extensions/Xfixes.h>
+
+#include "buf.h"
+#include "log.h"
+#include "x11-cursor.h"
+
+/* How often the pointer position is read while viewers are connected. */
+#define X11_CURSOR_POLL_MS 33
+/* Viewers refuse larger cursors (TigerVNC); larger ones are cropped
+ * around their hotspot. */
+#define X11_CURSOR_MAX 256
+
+struct x11_cursor {
+	struct xrfb_loop *loop;
+	struct x11_display *d;
+	struct xrfb_server *server;
+	Display *dpy;
+	int event_base;
+	unsigned long serial;	/* of the image the server has */
+	bool have_image;
+	bool active;
+	int x, y;		/* last position given to the server */
+	struct xrfb_timer *poll;
+};
+
+static uint8_t unpremultiply(unsigned c, unsigned a)
+{
+	unsigned v = (c * 255 + a / 2) / a;
+
+	return (uint8_t)(v > 255 ? 255 : v);
+}
+
+/* XFixes pixels are premultiplied 0xAARRGGBB in unsigned longs (64 bits
+ * on LP64); the server wants straight alpha in 32-bit words. */
+static uint32_t straight_argb(unsigned long px)
+{
+	unsigned a = (unsigned)(px >> 24) & 255;
+	unsigned r = (unsigned)(px >> 16) & 255;
+	unsigned g = (unsigned)(px >> 8) & 255;
+	unsigned b = (unsigned)px & 255;
+
+	if (a == 0)
+		return 0;
+	if (a == 255)
+		return (uint32_t)(px & 0xffffffffu);
+	return (uint32_t)a << 24 | (uint32_t)unpremultiply(r, a) << 16 |
+	       (uint32_t)unpremultiply(g, a) << 8 | unpremultiply(b, a);
+}
+
+/* The first of @size cells to keep of @len so that @hot stays inside. */
+static int crop_start(int len, int hot, int size)
+{
+	int start;
+
+	if (len <= size)
+		return 0;
+	start = hot - size / 2;
+	if (start < 0)
+		start = 0;
+	if (start > len - size)
+		start = len - size;
+	return start;
+}
+
+static void set_position(struct x11_cursor *xc, int x, int y)
+{
+	if (x < 0)
+		x = 0;
+	if (y < 0)
+		y = 0;
+	if (x > 65535)
+		x = 65535;
+	if (y > 65535)
+		y = 65535;
+	if (x == xc->x && y == xc->y)
+		return;
+	xc->x = x;
+	xc->y = y;
+	xrfb_server_set_pointer_pos(xc->server, (uint16_t)x, (uint16_t)y);
+}
+
+static void fetch_image(struct x11_cursor *xc)
+{
+	XFixesCursorImage *img;
+	uint32_t *argb;
+	int w, h, x0, y0, hx, hy, row, col;
+
+	img = XFixesGetCursorImage(xc->dpy);
+	if (!img) {
+		log_debug("%s: no cursor image", __func__);
+		return;
+	}
+	set_position(xc, img->x, img->y);
+	if (xc->have_image && img->cursor_serial == xc->serial)
+		goto out;
+	w = img->width < X11_CURSOR_MAX ? img->width : X11_CURSOR_MAX;
+	h = img->height < X11_CURSOR_MAX ? img->height : X11_CURSOR_MAX;
+	x0 = crop_start(img->width, img->xhot, w);
+	y0 = crop_start(img->height, img->yhot, h);
+	hx = img->xhot - x0;
+	hy = img->yhot - y0;
+	if (hx < 0 || hx >= w)
+		hx = hx < 0 ? 0 : w - 1;
+	if (hy < 0 || hy >= h)
+		hy = hy < 0 ? 0 : h - 1;
+	argb = xmalloc((size_t)(w ? w : 1) * (size_t)(h ? h : 1) * 4);
+	for (row = 0; row < h; row++)
+		for (col = 0; col < w; col++)
+			argb[row * w + col] = straight_argb(
+				img->pixels[(size_t)(row + y0) * img->width +
+					    (size_t)(col + x0)]);
+	if (xrfb_server_set_cursor(xc->server, argb, (uint16_t)w,
+				   (uint16_t)h, (uint16_t)(w ? hx : 0),
+				   (uint16_t)(h ? hy : 0)) == 0) {
+		xc->serial = img->cursor_serial;
+		xc->have_image = true;
+		log_debug("%s: cursor %lu, %dx%d, hotspot %d,%d", __func__,
+			  img->cursor_serial, w, h, hx, hy);
+	}
+	free(argb);
+out:
+	XFree(img);
+}
+
+static bool on_event(void *arg, XEvent *ev)
+{
+	struct x11_cursor *xc = arg;
+	XFixesCursorNotifyEvent *ce;
+
+	if (ev->type != xc->event_base + XFixesCursorNotify)
+		return false;
+	ce = (XFixesCursorNotifyEvent *)ev;
+	if (!xc->have_image || ce->cursor_serial != xc->serial)
+		fetch_image(xc);
+	return true;
+}
+
+static void on_poll(void *arg)
+{
+	struct x11_cursor *xc = arg;
+	Window root, child;
+	int rx, ry, wx, wy;
+	unsigned mask;
+
+	xc->poll = NULL;
+	if (x11_display_is_lost(xc->d))
+		return;
+	if (XQueryPointer(xc->dpy, x11_display_root(xc->d), &root, &child,
+			  &rx, &ry, &wx, &wy, &mask))
+		set_position(xc, rx, ry);
+	/* Events read during the round trip wait in Xlib's queue. */
+	x11_display_drain(xc->d);
+	if (xc->active)
+		xc->poll = xrfb_loop_add_timer(xc->loop, X11_CURSOR_POLL_MS,
+					       on_poll, xc);
+}
+
+void x11_cursor_set_active(struct x11_cursor *xc, bool active)
+{
+	if (!xc || active == xc->active)
+		return;
+	xc->active = active;
+	if (active && !xc->poll) {
+		xc->poll = xrfb_loop_add_timer(xc->loop, 0, on_poll, xc);
+	} else if (!active && xc->poll) {
+		xrfb_timer_cancel(xc->poll);
+		xc->poll = NULL;
+	}
+}
+
+void x11_cursor_moved(struct x11_cursor *xc, int x, int y)
+{
+	if (xc)
+		set_position(xc, x, y);
+}
+
+struct x11_cursor *x11_cursor_new(struct xrfb_loop *loop,
+				  struct x11_display *d,
+				  struct xrfb_server *s)
+{
+	struct x11_cursor *xc;
+	int error_base, major = 0, minor = 0;
+
+	xc = xcalloc(1, sizeof(*xc));
+	xc->loop = loop;
+	xc->d = d;
+	xc->server = s;
+	xc->dpy = x11_display_dpy(d);
+	xc->x = xc->y = -1;
+	if (!XFixesQueryExtension(xc->dpy, &xc->event_base, &error_base) ||
+	    !XFixesQueryVersion(xc->dpy, &major, &minor) || major < 2) {
+		log_warn("the X server has no XFixes 2: viewers see no "
+			 "cursor");
+		free(xc);
+		return NULL;
+	}
+	if (x11_display_add_handler(d, on_event, xc) < 0) {
+		free(xc);
+		return NULL;
+	}
+	XFixesSelectCursorInput(xc->dpy, x11_display_root(d),
+				XFixesDisplayCursorNotifyMask);
+	fetch_image(xc);
+	log_debug("%s: XFixes %d.%d", __func__, major, minor);
+	return xc;
+}
+
+void x11_cursor_free(struct x11_cursor *xc)
+{
+	if (!xc)
+		return;
+	if (xc->poll)
+		xrfb_timer_cancel(xc->poll);
+	if (!x11_display_is_lost(xc->d))
+		XFixesSelectCursorInput(xc->dpy, x11_display_root(xc->d), 0);
+	x11_display_remove_handler(xc->d, on_event, xc);
+	free(xc);
+}
