@@ -273,6 +273,36 @@ void x11_input_key(struct x11_input *in, unsigned client, bool down,
 	XFlush(in->dpy);
 }
 
+/* Keys pressed by keycode are remembered under a value no keysym has. */
+#define X11_INPUT_KEYCODE_TAG 0x80000000u
+
+void x11_input_keycode(struct x11_input *in, unsigned client, bool down,
+		       KeyCode keycode)
+{
+	uint32_t tag = X11_INPUT_KEYCODE_TAG | keycode;
+	struct x11_pressed *p;
+
+	if (x11_display_is_lost(in->d) || !keycode)
+		return;
+	p = find_pressed(in, tag, client);
+	if (down) {
+		/* A repeat is pressed again, but remembered once. */
+		if (!p && in->n_pressed == X11_INPUT_MAX_PRESSED)
+			return;
+		XTestFakeKeyEvent(in->dpy, keycode, True, CurrentTime);
+		if (!p) {
+			p = &in->pressed[in->n_pressed++];
+			p->keysym = tag;
+			p->keycode = keycode;
+			p->bound = false;
+			p->client = client;
+		}
+	} else if (p) {
+		release(in, p);
+	}
+	XFlush(in->dpy);
+}
+
 void x11_input_forget(struct x11_input *in, unsigned client)
 {
 	unsigned i;

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <X11/Xlib.h>
+
 #include "x11-display.h"
 #include "xrfb.h"
 
@@ -24,6 +26,10 @@ void x11_input_pointer(struct x11_input *in, unsigned client, int x, int y,
  * needed). */
 void x11_input_key(struct x11_input *in, unsigned client, bool down,
 		   uint32_t keysym);
+/* Press or release the key @keycode as it is, whatever it types in the
+ * current layout (QEMU Extended Key Events). */
+void x11_input_keycode(struct x11_input *in, unsigned client, bool down,
+		       KeyCode keycode);
 /* @client is gone: release the keys and buttons it still holds. */
 void x11_input_forget(struct x11_input *in, unsigned client);
 

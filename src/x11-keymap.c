@@ -333,8 +333,12 @@ static bool on_event(void *arg, XEvent *ev)
 		return true;
 	}
 	if (ev->type == km->xkb_event_base) {
-		km->dirty = true;
-		return true;
+		int type = ((XkbAnyEvent *)ev)->xkb_type;
+
+		if (type == XkbMapNotify || type == XkbNewKeyboardNotify)
+			km->dirty = true;
+		/* Other XKB events (bell, indicators) are x11-xkb's. */
+		return false;
 	}
 	return false;
 }
