@@ -173,17 +173,27 @@ void sched_resized(struct xrfb_client *c)
 	if (c->want_ext_desktop_size) {
 		struct xrfb_client *req = s->resizing_client;
 
-		c->eds_pending = true;
-		c->eds_reason = req ? (req == c ? 1 : 2) : 0;
-		c->eds_status = 0;
+		if (req == c) {
+			sched_desktop_size_reply(c, 0);
+		} else {
+			c->eds_pending = true;
+			c->eds_reason = req ? 2 : 0;
+			c->eds_status = 0;
+		}
 	}
 }
 
 void sched_desktop_size_reply(struct xrfb_client *c, int status)
 {
-	c->eds_pending = true;
-	c->eds_reason = 1;
-	c->eds_status = (uint8_t)status;
+	/* A client that floods requests without reading loses the
+	 * oldest answers, not the newest. */
+	if (c->n_eds_replies == CLIENT_MAX_EDS_REPLIES) {
+		memmove(c->eds_replies, c->eds_replies + 1,
+			CLIENT_MAX_EDS_REPLIES - 1);
+		c->n_eds_replies--;
+	}
+	c->eds_replies[c->n_eds_replies++] = (uint8_t)status;
+	c->eds_replies_queued++;
 	server_kick(c->server);
 }
 
@@ -280,14 +290,14 @@ static int put_ext_desktop_size(struct xrfb_client *c, struct buf *b,
 }
 
 /* An update with only a size rectangle, never mixed with pixel data. */
-static int send_size_update(struct xrfb_client *c)
+static int send_size_update(struct xrfb_client *c, int reason, int status)
 {
 	struct xrfb_server *s = c->server;
 	struct buf b = BUF_INIT;
 	int n;
 
 	if (c->want_ext_desktop_size)
-		n = put_ext_desktop_size(c, &b, c->eds_reason, c->eds_status);
+		n = put_ext_desktop_size(c, &b, reason, status);
 	else
 		n = enc_put_header(&b, 0, 0, s->fb.width, s->fb.height,
 				   RFB_ENC_DESKTOP_SIZE) < 0 ? -ENOMEM : 1;
@@ -507,22 +517,33 @@ void sched_run(struct xrfb_client *c)
 		c->resize_pending = false;
 		c->has_request = false;
 		pixman_region32_clear(&c->requested);
-		if (send_size_update(c) < 0)
+		if (send_size_update(c, 0, 0) < 0)
 			client_close_reason(c, "out of memory");
 		else
 			stream_flush(c->stream);
 		return;
 	}
-	if (c->eds_pending) {
-		/* An update of its own, with no pixel data in it; it does
-		 * not answer the request (RFB-NOTES §2.4.3). */
+	if (c->eds_pending || c->n_eds_replies) {
+		/* Updates of their own, with no pixel data in them; they do
+		 * not answer the request (RFB-NOTES §2.4.3). Answers to
+		 * SetDesktopSize first, in order, then the current state. */
 		bool resized = c->resize_pending;
+		unsigned i, n_replies = c->n_eds_replies;
 
-		c->eds_pending = false;
+		c->n_eds_replies = 0;
 		c->resize_pending = false;
-		if (send_size_update(c) < 0) {
-			client_close_reason(c, "out of memory");
-			return;
+		for (i = 0; i < n_replies; i++)
+			if (send_size_update(c, 1, c->eds_replies[i]) < 0) {
+				client_close_reason(c, "out of memory");
+				return;
+			}
+		if (c->eds_pending) {
+			c->eds_pending = false;
+			if (send_size_update(c, c->eds_reason,
+					     c->eds_status) < 0) {
+				client_close_reason(c, "out of memory");
+				return;
+			}
 		}
 		/* Its request was for the old size, and it will not ask
 		 * again non-incrementally: send all of the new one. */
