@@ -24,9 +24,13 @@
 #include "log.h"
 #include "options.h"
 #include "x11-capture.h"
+#include "x11-clipboard.h"
+#include "x11-cursor.h"
 #include "x11-damage.h"
 #include "x11-display.h"
 #include "x11-input.h"
+#include "x11-randr.h"
+#include "x11-xkb.h"
 #include "xrfb.h"
 
 /* Default interval of --poll (and polling without XDamage). */
@@ -44,6 +48,10 @@ struct app {
 	struct x11_capture *capture;
 	struct x11_damage *damage;
 	struct x11_input *input;
+	struct x11_cursor *cursor;
+	struct x11_randr *randr;
+	struct x11_xkb *xkb;
+	struct x11_clipboard *clipboard;
 	char *password;
 	unsigned clients;
 	bool stopping;
@@ -76,13 +84,46 @@ static void on_pointer(void *arg, struct xrfb_client *c, uint16_t x,
 	if (app->input)
 		x11_input_pointer(app->input, xrfb_client_id(c), x, y,
 				  buttons);
+	x11_cursor_moved(app->cursor, x, y);
+}
+
+static void on_key_code(void *arg, struct xrfb_client *c, bool down,
+			uint32_t keysym, uint32_t xt_scancode)
+{
+	struct app *app = arg;
+	KeyCode kc = x11_xkb_keycode(app->xkb, xt_scancode);
+
+	if (!app->input)
+		return;
+	/* The key itself, so the desktop's layout decides what it types;
+	 * the viewer's keysym only when the key is unknown here. */
+	if (kc)
+		x11_input_keycode(app->input, xrfb_client_id(c), down, kc);
+	else if (keysym)
+		x11_input_key(app->input, xrfb_client_id(c), down, keysym);
 }
 
 static void on_cut_text(void *arg, struct xrfb_client *c, const char *text,
 			size_t len)
 {
-	log_debug("%s: client %u: %zu bytes of clipboard text ignored",
-		  __func__, xrfb_client_id(c), len);
+	struct app *app = arg;
+
+	if (app->clipboard)
+		x11_clipboard_set_text(app->clipboard, text, len);
+	else
+		log_debug("%s: client %u: %zu bytes of clipboard text not "
+			  "given to X", __func__, xrfb_client_id(c), len);
+}
+
+static enum xrfb_resize_status on_resize(void *arg, struct xrfb_client *c,
+					 uint16_t width, uint16_t height,
+					 const struct xrfb_screen *screens,
+					 unsigned nscreens)
+{
+	struct app *app = arg;
+
+	return x11_randr_resize(app->randr, width, height, screens,
+				nscreens);
 }
 
 static void on_client_ready(void *arg, struct xrfb_client *c)
@@ -95,6 +136,7 @@ static void on_client_ready(void *arg, struct xrfb_client *c)
 	if (app->damage)
 		x11_damage_capture_now(app->damage, app->clients == 0);
 	app->clients++;
+	x11_cursor_set_active(app->cursor, true);
 }
 
 static void on_client_gone(void *arg, struct xrfb_client *c)
@@ -103,6 +145,8 @@ static void on_client_gone(void *arg, struct xrfb_client *c)
 
 	if (app->clients)
 		app->clients--;
+	if (!app->clients)
+		x11_cursor_set_active(app->cursor, false);
 	if (app->input)
 		x11_input_forget(app->input, xrfb_client_id(c));
 }
@@ -147,6 +191,8 @@ static const struct xrfb_server_callbacks callbacks = {
 	.key = on_key,
 	.pointer = on_pointer,
 	.cut_text = on_cut_text,
+	.key_code = on_key_code,
+	.resize = on_resize,
 	.client_ready = on_client_ready,
 	.client_gone = on_client_gone,
 };
@@ -247,6 +293,7 @@ static int setup_server(struct app *app)
 	xrfb_server_set_shared_policy(app->server, o->shared_policy);
 	xrfb_server_set_view_only(app->server, o->view_only);
 	xrfb_server_set_max_fps(app->server, o->max_fps);
+	xrfb_server_set_clipboard_max(app->server, o->clipboard_max);
 	if (o->desktop_name) {
 		snprintf(name, sizeof(name), "%s", o->desktop_name);
 	} else {
@@ -282,6 +329,22 @@ static int setup_x11(struct app *app)
 	}
 	if (!app->opt.view_only)
 		app->input = x11_input_new(app->loop, app->display);
+	/* Each of these only adds to what viewers get: the server goes on
+	 * without it, as x11_*_new() logged. */
+	app->cursor = x11_cursor_new(app->loop, app->display, app->server);
+	app->randr = x11_randr_new(app->loop, app->display, app->server,
+				   app->opt.allow_resize, app->opt.create);
+	app->xkb = x11_xkb_new(app->display, app->server);
+	if (app->opt.clipboard)
+		app->clipboard = x11_clipboard_new(
+			app->loop, app->display, app->server,
+			(app->opt.clipboard & OPTIONS_CLIP_CLIPBOARD
+				 ? X11_CLIPBOARD_CLIPBOARD
+				 : 0) |
+				(app->opt.clipboard & OPTIONS_CLIP_PRIMARY
+					 ? X11_CLIPBOARD_PRIMARY
+					 : 0),
+			app->opt.clipboard_max);
 	return 0;
 }
 
@@ -316,6 +379,10 @@ static void cleanup(struct app *app)
 	app->server = NULL;
 	x11_input_free(app->input);
 	app->input = NULL;
+	x11_clipboard_free(app->clipboard);
+	x11_xkb_free(app->xkb);
+	x11_randr_free(app->randr);
+	x11_cursor_free(app->cursor);
 	x11_damage_free(app->damage);
 	app->damage = NULL;
 	x11_capture_free(app->capture);

@@ -32,6 +32,9 @@
 
 /* Largest password file we read; only the first line matters. */
 #define OPTIONS_MAX_PASSWORD_FILE 4096
+/* --clipboard-max may not go beyond this (a provide message of that
+ * size still fits the S32 length of the extended clipboard). */
+#define OPTIONS_CLIPBOARD_MAX_LIMIT (1ul << 30)
 
 enum {
 	OPT_DISPLAY = 256,
@@ -47,6 +50,9 @@ enum {
 	OPT_MAX_FPS,
 	OPT_DESKTOP_NAME,
 	OPT_LOG_LEVEL,
+	OPT_CLIPBOARD,
+	OPT_CLIPBOARD_MAX,
+	OPT_ALLOW_RESIZE,
 };
 
 static const struct option long_options[] = {
@@ -63,6 +69,9 @@ static const struct option long_options[] = {
 	{ "max-fps", required_argument, NULL, OPT_MAX_FPS },
 	{ "desktop-name", required_argument, NULL, OPT_DESKTOP_NAME },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "clipboard", required_argument, NULL, OPT_CLIPBOARD },
+	{ "clipboard-max", required_argument, NULL, OPT_CLIPBOARD_MAX },
+	{ "allow-resize", no_argument, NULL, OPT_ALLOW_RESIZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -106,6 +115,17 @@ void options_usage(FILE *f)
 	      "  --view-only           ignore keyboard and pointer input "
 	      "from clients\n"
 	      "\n"
+	      "Desktop:\n"
+	      "  --clipboard WHICH     both (default), clipboard, primary or "
+	      "none: the X\n"
+	      "                        selections shared with viewers\n"
+	      "  --clipboard-max N     largest clipboard text in bytes, "
+	      "with an optional\n"
+	      "                        K or M suffix (default 10M)\n"
+	      "  --allow-resize        let viewers resize a real display "
+	      "(an Xvfb is\n"
+	      "                        always resizable)\n"
+	      "\n"
 	      "Other:\n"
 	      "  --max-fps N           at most N updates per second per "
 	      "client (0: no limit)\n"
@@ -148,6 +168,31 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 	if (errno || *end || v > max)
 		return -EINVAL;
 	*out = v;
+	return 0;
+}
+
+/* A byte count with an optional K or M suffix (binary units), at most
+ * OPTIONS_CLIPBOARD_MAX_LIMIT. */
+static int parse_size(const char *s, unsigned long *out)
+{
+	unsigned long v, mult = 1;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno)
+		return -EINVAL;
+	if (*end == 'K' || *end == 'k')
+		mult = 1ul << 10;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1ul << 20;
+	if (mult > 1)
+		end++;
+	if (*end || v > OPTIONS_CLIPBOARD_MAX_LIMIT / mult)
+		return -EINVAL;
+	*out = v * mult;
 	return 0;
 }
 
@@ -323,6 +368,31 @@ static int parse_one(struct options *o, int c, const char *arg,
 				   arg);
 		o->log_level = (enum xrfb_log_level)level;
 		return 0;
+	case OPT_CLIPBOARD:
+		if (!strcmp(arg, "both"))
+			o->clipboard = OPTIONS_CLIP_CLIPBOARD |
+				       OPTIONS_CLIP_PRIMARY;
+		else if (!strcmp(arg, "clipboard"))
+			o->clipboard = OPTIONS_CLIP_CLIPBOARD;
+		else if (!strcmp(arg, "primary"))
+			o->clipboard = OPTIONS_CLIP_PRIMARY;
+		else if (!strcmp(arg, "none"))
+			o->clipboard = 0;
+		else
+			return bad("--clipboard: bad value '%s' (both, "
+				   "clipboard, primary or none)",
+				   arg);
+		return 0;
+	case OPT_CLIPBOARD_MAX:
+		if (parse_size(arg, &v) < 0 || v == 0)
+			return bad("--clipboard-max: bad size '%s' (1 to "
+				   "%luM bytes)",
+				   arg, OPTIONS_CLIPBOARD_MAX_LIMIT >> 20);
+		o->clipboard_max = (uint32_t)v;
+		return 0;
+	case OPT_ALLOW_RESIZE:
+		o->allow_resize = true;
+		return 0;
 	case 'h':
 		options_usage(stdout);
 		return 1;
@@ -352,6 +422,8 @@ int options_parse(struct options *o, int argc, char **argv)
 	o->port = OPTIONS_DEFAULT_PORT;
 	o->shared_policy = XRFB_SHARED_ALLOW;
 	o->log_level = XRFB_LOG_INFO;
+	o->clipboard = OPTIONS_CLIP_CLIPBOARD | OPTIONS_CLIP_PRIMARY;
+	o->clipboard_max = 10u << 20;
 
 	opterr = 0;
 	optind = 1;

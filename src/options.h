@@ -4,12 +4,17 @@
 #define XRFB_OPTIONS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "xrfb.h"
 
 #define OPTIONS_MAX_LISTEN 16
 #define OPTIONS_DEFAULT_PORT 5900
+
+/* Which X selections --clipboard exchanges with viewers (bits). */
+#define OPTIONS_CLIP_CLIPBOARD 0x1u
+#define OPTIONS_CLIP_PRIMARY 0x2u
 
 struct options {
 	const char *display;		/* NULL: $DISPLAY */
@@ -28,6 +33,9 @@ struct options {
 	unsigned max_fps;
 	const char *desktop_name;
 	enum xrfb_log_level log_level;
+	unsigned clipboard;		/* OPTIONS_CLIP_* bits; 0: none */
+	uint32_t clipboard_max;		/* bytes */
+	bool allow_resize;		/* SetDesktopSize on a real display */
 };
 
 /* Parse the command line into @o. Returns 0 to go on, 1 when done
