@@ -95,6 +95,8 @@ static int corre_encode(struct encoder *e, const struct enc_params *p,
 	struct pixbuf_fmt pf;
 	int count = 0;
 
+	if (r->w <= 0 || r->h <= 0)
+		return 0;	/* nothing to send, not even a header */
 	pixbuf_fmt_pixel(&pf, p->pc);
 	for (int y = r->y; y < r->y + r->h; y += CORRE_PIECE) {
 		for (int x = r->x; x < r->x + r->w; x += CORRE_PIECE) {

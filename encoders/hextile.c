@@ -41,6 +41,8 @@ static int hextile_encode(struct encoder *e, const struct enc_params *p,
 	struct hextile *s = (struct hextile *)e;
 	struct pixbuf_fmt pf;
 
+	if (r->w <= 0 || r->h <= 0)
+		return 0;	/* nothing to send, not even a header */
 	pixbuf_fmt_pixel(&pf, p->pc);
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_HEXTILE) < 0)
 		return -ENOMEM;

@@ -56,6 +56,8 @@ static int rre_encode(struct encoder *e, const struct enc_params *p,
 	long pos = 0, total = 0, budget, runs;
 	uint32_t bg;
 
+	if (r->w <= 0 || r->h <= 0)
+		return 0;	/* nothing to send, not even a header */
 	pixbuf_fmt_pixel(&pf, p->pc);
 	raw = n * (size_t)pf.bytes;
 	if (raw <= 4 + (size_t)pf.bytes)

@@ -42,6 +42,8 @@ static int trle_encode(struct encoder *e, const struct enc_params *p,
 {
 	struct trle *s = (struct trle *)e;
 
+	if (r->w <= 0 || r->h <= 0)
+		return 0;	/* nothing to send, not even a header */
 	rle_tile_init(&s->tile, p->pc);
 	rle_tile_start(&s->tile);
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_TRLE) < 0)

@@ -84,10 +84,13 @@ static int zlib_encode(struct encoder *e, const struct enc_params *p,
 {
 	struct zlib_enc *s = (struct zlib_enc *)e;
 	int level = zstream_level(p->compress, ZLIB_DEFAULT_LEVEL);
-	int lines = ZLIB_BAND_PIXELS / r->w, count = 0;
+	int lines, count = 0;
 	struct pixbuf_fmt pf;
 	size_t need;
 
+	if (r->w <= 0 || r->h <= 0)
+		return 0;	/* nothing to send, not even a header */
+	lines = ZLIB_BAND_PIXELS / r->w;
 	if (lines < 2)
 		lines = 2;
 	if (lines > r->h)

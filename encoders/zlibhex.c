@@ -20,7 +20,7 @@
 
 /* Bodies shorter than this are sent plain: a sync flush alone costs about
  * six bytes plus the two of the length. */
-#define ZLIBHEX_MIN_BODY 24
+#define ZLIBHEX_MIN_BODY 40
 #define ZLIBHEX_DEFAULT_LEVEL 5
 
 struct zlibhex {
@@ -83,6 +83,8 @@ static int zlibhex_encode(struct encoder *e, const struct enc_params *p,
 	int level = zstream_level(p->compress, ZLIBHEX_DEFAULT_LEVEL);
 	struct pixbuf_fmt pf;
 
+	if (r->w <= 0 || r->h <= 0)
+		return 0;	/* nothing to send, not even a header */
 	pixbuf_fmt_pixel(&pf, p->pc);
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_ZLIBHEX) < 0)
 		return -ENOMEM;

@@ -49,6 +49,8 @@ int zrle_encode_rect(struct zrle *s, int32_t type, zrle_tile_fn fn,
 	size_t at;
 	int ret;
 
+	if (r->w <= 0 || r->h <= 0)
+		return 0;	/* nothing to send, not even a header */
 	rle_tile_init(&s->tile, p->pc);
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, type) < 0 ||
 	    buf_reserve(out, 4) < 0)

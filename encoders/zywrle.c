@@ -94,22 +94,19 @@ static struct encoder *zywrle_new(const struct encoder_ops *ops)
 	return &s->zrle.base;
 }
 
-/* Piecewise-linear Haar step on one pair, in place; its own inverse. */
+/* Piecewise-linear Haar step on one pair, in place; its own inverse.
+ * Both branches are computed and selected, as the signs are random. */
 static inline void harr(int8_t *p0, int8_t *p1)
 {
-	int x0 = *p0, x1 = *p1, o0 = x0, o1 = x1;
+	int x0 = *p0, x1 = *p1;
+	/* Signs differ: x1 += x0, then x0 -= x1 unless x1 changed sign. */
+	int a1 = x1 + x0, a0 = ((a1 ^ x1) & 0x80) ? x0 : x0 - a1;
+	/* Same sign: x0 -= x1, then x1 += x0 unless x0 changed sign. */
+	int b0 = x0 - x1, b1 = ((b0 ^ x0) & 0x80) ? x1 : x1 + b0;
+	int differ = (x0 ^ x1) & 0x80;
 
-	if ((x0 ^ x1) & 0x80) {
-		x1 += x0;
-		if (((x1 ^ o1) & 0x80) == 0)
-			x0 -= x1;
-	} else {
-		x0 -= x1;
-		if (((x0 ^ o0) & 0x80) == 0)
-			x1 += x0;
-	}
-	*p0 = (int8_t)x1;
-	*p1 = (int8_t)x0;
+	*p0 = (int8_t)(differ ? a1 : b1);
+	*p1 = (int8_t)(differ ? a0 : b0);
 }
 
 /* One wavelet step l over a w x h plane (row stride w). */
@@ -128,6 +125,7 @@ static void wavelet_step(int8_t *c, int w, int h, int l)
 			harr(c + (size_t)y * w + x, c + (size_t)(y + d) * w + x);
 }
 
+/* Quantise the high bands of step l through table @q (NULL: zero them). */
 static void filter_step(int8_t *c, const int8_t *q, int w, int h, int l)
 {
 	int d = 1 << l, st = 2 << l;
@@ -135,12 +133,16 @@ static void filter_step(int8_t *c, const int8_t *q, int w, int h, int l)
 	for (int r = 1; r < 4; r++) {
 		int ox = r & 1 ? d : 0, oy = r & 2 ? d : 0;
 
-		for (int y = oy; y < h; y += st)
-			for (int x = ox; x < w; x += st) {
-				int8_t *p = c + (size_t)y * w + x;
+		for (int y = oy; y < h; y += st) {
+			int8_t *row = c + (size_t)y * w;
 
-				*p = q[(uint8_t)*p];
-			}
+			if (q)
+				for (int x = ox; x < w; x += st)
+					row[x] = q[(uint8_t)row[x]];
+			else
+				for (int x = ox; x < w; x += st)
+					row[x] = 0;
+		}
 	}
 }
 
@@ -217,10 +219,10 @@ static void zywrle_analyze(struct zywrle *s, uint32_t *px, int tw, int th,
 		}
 	for (l = 0; l < level; l++)
 		for (int k = 0; k < 3; k++) {
+			int t = zywrle_param[level - 1][l][k];
+
 			wavelet_step(s->c[k], w, h, l);
-			filter_step(s->c[k],
-				    s->quant[zywrle_param[level - 1][l][k]], w,
-				    h, l);
+			filter_step(s->c[k], t ? s->quant[t] : NULL, w, h, l);
 		}
 	/* Sub-bands finest first (Hxy, Hy, Hx), the last level's L too. */
 	for (l = 0; l < level; l++) {
