@@ -1,0 +1,164 @@
+# shellcheck shell=bash
+# Functions of the integration tests that show xrfb in noVNC, in headless
+# Chromium; sourced after tests/lib.sh, whose process and failure handling
+# they use.
+#
+#   tb_setup                 node, npm, Chromium, websockify, noVNC present;
+#                            tests/browser/node_modules installed (npm ci)
+#   tb_start_websockify ADDR websockify on a port of its own, serving the
+#                            test page and the noVNC trees, forwarding to
+#                            xrfb at ADDR; sets TB_WS_PORT and TB_BASE
+#   tb_start_chromium        one headless Chromium, fresh profile; sets
+#                            TB_CDP (its DevTools address)
+#   tb_driver_start          tests/browser/novnc-driver.js on that Chromium
+#   tb_cmd / tb_cmd_ok CMD   one driver command (see novnc-driver.js)
+#
+# The noVNC trees served beside the page: "debian" is Debian's novnc
+# package (/usr/share/novnc), "npm" the @novnc/novnc release pinned in
+# tests/browser/package-lock.json.
+
+TB_DIR=$XRFB_TOP_SRCDIR/tests/browser
+TB_DEBIAN_NOVNC=${TB_DEBIAN_NOVNC:-/usr/share/novnc}
+TB_NPM_NOVNC=$TB_DIR/node_modules/@novnc/novnc
+TB_CHROMIUM=${TB_CHROMIUM:-chromium}
+
+# Install the npm dependencies (playwright-core, @novnc/novnc) exactly as
+# package-lock.json pins them, once: tests running in parallel wait for
+# the one that installs. No browser is downloaded: playwright-core has
+# none, and the tests drive Debian's Chromium.
+tb_npm_ci() {
+	local stamp=$TB_DIR/node_modules/.package-lock.json
+	if [ -f "$stamp" ] && ! [ "$TB_DIR/package-lock.json" -nt "$stamp" ]; then
+		return 0
+	fi
+	t_require flock
+	t_log "installing tests/browser/node_modules (npm ci)"
+	(
+		cd "$TB_DIR" || exit 1
+		flock 9
+		if [ -f "$stamp" ] &&
+			! [ package-lock.json -nt "$stamp" ]; then
+			exit 0
+		fi
+		npm ci --no-audit --no-fund --loglevel=error
+	) 9<"$TB_DIR/package-lock.json" >"$T_DIR/npm-ci.log" 2>&1 ||
+		t_fail "npm ci in $TB_DIR failed"
+}
+
+tb_setup() {
+	t_require node npm websockify python3 "$TB_CHROMIUM" xwd "$IMGCMP"
+	[ -f "$TB_DEBIAN_NOVNC/core/rfb.js" ] ||
+		t_skip "Debian's novnc is not installed ($TB_DEBIAN_NOVNC)"
+	tb_npm_ci
+	[ -f "$TB_NPM_NOVNC/core/rfb.js" ] ||
+		t_fail "npm ci did not install @novnc/novnc"
+	TB_WEB=$T_DIR/web
+	mkdir -p "$TB_WEB"
+	ln -s "$TB_DIR/novnc-page.html" "$TB_DIR/novnc-page.js" "$TB_WEB/"
+	ln -s "$TB_DEBIAN_NOVNC" "$TB_WEB/debian"
+	ln -s "$TB_NPM_NOVNC" "$TB_WEB/npm"
+}
+
+# websockify gets its listening socket already bound (to a port the
+# kernel picks) on standard input (--inetd), so no port is guessed.
+tb_start_websockify() {
+	local target=$1 portfile=$T_DIR/websockify.port i
+	: >"$portfile"
+	t_spawn websockify python3 -c '
+import os, socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0))
+s.listen(16)
+with open(sys.argv[1], "w") as f:
+    f.write("%d\n" % s.getsockname()[1])
+os.dup2(s.fileno(), 0)
+os.execvp("websockify", ["websockify", "--inetd", "--web", sys.argv[2],
+                         sys.argv[3]])
+' "$portfile" "$TB_WEB" "$target"
+	TB_WS_PID=$T_LAST_PID
+	for ((i = 0; i < T_TIMEOUT * 10; i++)); do
+		TB_WS_PORT=$(head -n 1 "$portfile" 2>/dev/null)
+		[ -n "$TB_WS_PORT" ] && break
+		t_alive "$TB_WS_PID" || t_fail "websockify did not start"
+		sleep 0.1
+	done
+	[ -n "$TB_WS_PORT" ] || t_fail "websockify reported no port"
+	TB_BASE=http://127.0.0.1:$TB_WS_PORT/
+	# the socket listens already; wait until websockify answers on it
+	t_wait_for "$T_TIMEOUT" "websockify to serve the test page" \
+		node -e 'fetch(process.argv[1]).then((r) =>
+			process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
+		"${TB_BASE}novnc-page.html"
+	t_log "websockify (pid $TB_WS_PID) on 127.0.0.1:$TB_WS_PORT -> $target"
+}
+
+# Headless Chromium with the flags this machine needs (no outside
+# network: nothing may try to reach it), a fresh profile, DevTools on a
+# loopback port it picks and writes into the profile.
+tb_start_chromium() {
+	local profile=$T_DIR/chromium-profile i port=
+	mkdir -p "$profile"
+	t_spawn chromium "$TB_CHROMIUM" --headless --no-sandbox --disable-gpu \
+		--disable-quic --no-first-run --disable-background-networking \
+		--disable-component-update --disable-sync \
+		--disable-default-apps --disable-extensions \
+		--user-data-dir="$profile" --remote-debugging-address=127.0.0.1 \
+		--remote-debugging-port=0 about:blank
+	TB_CHROMIUM_PID=$T_LAST_PID
+	for ((i = 0; i < T_TIMEOUT * 10; i++)); do
+		port=$(head -n 1 "$profile/DevToolsActivePort" 2>/dev/null)
+		[ -n "$port" ] && break
+		t_alive "$TB_CHROMIUM_PID" || t_fail "chromium did not start"
+		sleep 0.1
+	done
+	[ -n "$port" ] || t_fail "chromium reported no DevTools port"
+	TB_CDP=http://127.0.0.1:$port
+	t_log "chromium (pid $TB_CHROMIUM_PID) DevTools on $TB_CDP"
+}
+
+# The driver reads commands from a FIFO and answers into another, as
+# vnc-grab does in tests/lib.sh.
+tb_driver_start() {
+	local in=$T_DIR/driver.in out=$T_DIR/driver.out
+	mkfifo "$in" "$out"
+	node "$TB_DIR/novnc-driver.js" --cdp "$TB_CDP" --base "$TB_BASE" \
+		--imgcmp "$IMGCMP" --dir "$T_DIR" --web "$TB_WEB" \
+		--timeout "$T_TIMEOUT" \
+		<"$in" >"$out" 2>"$T_DIR/driver.err" &
+	TB_DRIVER_PID=$!
+	T_PIDS+=("$TB_DRIVER_PID")
+	T_PROC_NAME[$TB_DRIVER_PID]=novnc-driver
+	exec {TB_IN}<>"$in"
+	exec {TB_OUT}<>"$out"
+}
+
+# Send one command; its answer goes into TB_REPLY. Returns 0 for "ok".
+tb_cmd() {
+	local wait=$((T_TIMEOUT * 2 + 10)) start=$EPOCHREALTIME
+	TB_REPLY=
+	if ! t_alive "$TB_DRIVER_PID"; then
+		TB_REPLY="fail the noVNC driver is not running"
+		return 1
+	fi
+	printf '%s\n' "$*" >&"$TB_IN"
+	if ! read -r -t "$wait" TB_REPLY <&"$TB_OUT"; then
+		TB_REPLY="fail no answer to '$*' within ${wait}s"
+		return 1
+	fi
+	# the time each command took, for reading logs only
+	echo "$* -> $TB_REPLY [$start .. $EPOCHREALTIME]" >>"$T_DIR/driver.log"
+	[[ $TB_REPLY == ok* ]]
+}
+
+tb_cmd_ok() {
+	tb_cmd "$@" || t_fail "noVNC: $* -> $TB_REPLY"
+	t_log "noVNC: $* -> $TB_REPLY"
+}
+
+# The last "using ..." line xrfb logged for a SetEncodings (--log-level
+# debug): the encoding it chose for the newest client.
+tb_server_encoding() {
+	grep -o 'SetEncodings, [0-9]* entries, using .*' "$XRFB_ERR" |
+		tail -n 1 | sed 's/.*using //'
+}

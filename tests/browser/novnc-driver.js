@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: MIT
+//
+// novnc-driver: drives noVNC (novnc-page.html) in a running headless
+// Chromium for the integration tests, one command per line on standard
+// input, one answer line per command on standard output ("ok ..." or
+// "fail ..."), like tests/tools/vnc-grab in command mode.
+//
+//   node novnc-driver.js --cdp http://127.0.0.1:PORT --base URL
+//        --imgcmp PATH --dir DIR [--web DIR] [--timeout S]
+//
+// The Chromium process belongs to the caller (started, and stopped by
+// PID, by the test); the driver only connects to it over the DevTools
+// protocol, so nothing it starts can outlive the test.
+//
+// With --web (the directory served at --base), match compares in the page
+// (novnc-page.js xt.compare), which needs no copy of the canvas: the
+// reference is linked into DIR/refs and fetched by the page. The first
+// such match of a run is also checked with imgcmp, which must agree; a
+// failed match is always described by imgcmp.
+//
+// Commands:
+//   open LIB ENC     connect with noVNC tree LIB (its page is loaded once
+//                    and kept), encodings ENC ("hextile", "copyrect+hextile"
+//                    or "default"); wait until noVNC is connected
+//   match REF [OPT]  wait until the canvas equals REF (xwd or PPM) as
+//                    imgcmp with options OPT judges; the last canvas is
+//                    kept in DIR on failure
+//   size W H         wait until the canvas is W x H
+//   state            the connection's state, rectangles per encoding,
+//                    the SetEncodings list, messages counted
+//   disconnect       disconnect (the page stays)
+//   close            disconnect and close the page
+//   quit
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chromium } from 'playwright-core';
+
+const opt = { timeout: 30 };
+for (let i = 2; i < process.argv.length; i += 2) {
+	const k = process.argv[i].replace(/^--/, '');
+	opt[k] = process.argv[i + 1];
+}
+for (const k of ['cdp', 'base', 'imgcmp', 'dir']) {
+	if (!opt[k]) {
+		console.error(`novnc-driver: --${k} is required`);
+		process.exit(2);
+	}
+}
+const timeoutMs = Number(opt.timeout) * 1000;
+
+let browser = null;
+let page = null;
+let grabs = 0;
+let refs = 0;
+let verified = false;
+const consoleLines = [];
+
+function sleep(ms) {
+	return new Promise((r) => setTimeout(r, ms));
+}
+
+async function summary() {
+	return page ? page.evaluate(() => window.xt && window.xt.summary()) :
+		null;
+}
+
+function describe(s) {
+	if (!s)
+		return 'no page';
+	const rects = Object.entries(s.rects).map(([k, v]) => `${k}:${v}`)
+		.join(',') || 'none';
+	let d = `state=${s.state} size=${s.width}x${s.height} ` +
+		`rects=${rects} colourmaps=${s.colourMapMessages} ` +
+		`server-fences=${s.serverFences} resizes=${s.resizes} ` +
+		`sent=${s.sent.join(',')}`;
+	if (s.version)
+		d += ` version=${s.version}`;
+	if (s.reason)
+		d += ` reason="${s.reason.replace(/\s+/g, ' ')}"`;
+	return d;
+}
+
+// A failure that ends the connection ends every wait at once.
+function broken(s) {
+	return !s || s.state === 'disconnected' || s.state === 'error';
+}
+
+// The canvas as a binary PPM file; returns its path, or null when the
+// canvas has no size yet.
+async function grab() {
+	const g = await page.evaluate(() => window.xt.grab());
+	if (!g)
+		return null;
+	const rgba = Buffer.from(g.rgba, 'base64');
+	const n = g.width * g.height;
+	const head = Buffer.from(`P6\n${g.width} ${g.height}\n255\n`);
+	const rgb = Buffer.alloc(n * 3);
+	for (let i = 0; i < n; i++) {
+		rgb[3 * i] = rgba[4 * i];
+		rgb[3 * i + 1] = rgba[4 * i + 1];
+		rgb[3 * i + 2] = rgba[4 * i + 2];
+	}
+	const file = `${opt.dir}/canvas-${++grabs}.ppm`;
+	writeFileSync(file, Buffer.concat([head, rgb]));
+	return file;
+}
+
+let pageLib = null;
+
+// A page per noVNC tree, kept for the next connection with that tree.
+async function loadPage(lib) {
+	if (page && pageLib === lib)
+		return null;
+	if (page)
+		await cmdClose();
+	const ctx = browser.contexts()[0] || await browser.newContext();
+	page = await ctx.newPage();
+	pageLib = lib;
+	page.on('console', (m) => {
+		if (m.type() === 'error' || m.type() === 'warning')
+			consoleLines.push(`${m.type()}: ${m.text()}`);
+	});
+	page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e}`));
+	await page.goto(`${opt.base}novnc-page.html?novnc=` +
+			encodeURIComponent(lib), { timeout: timeoutMs });
+	const end = Date.now() + timeoutMs;
+	while (Date.now() < end) {
+		const s = await page.evaluate(() => window.xt &&
+			{ ready: window.xt.ready, state: window.xt.state,
+			  reason: window.xt.reason });
+		if (s && s.ready)
+			return null;
+		if (s && s.state === 'error')
+			return `fail page: ${s.reason}`;
+		await sleep(50);
+	}
+	return `fail the page did not load noVNC from ${lib}`;
+}
+
+async function cmdOpen(lib, enc) {
+	if (!lib || !enc)
+		return 'fail usage: open LIB ENC';
+	const err = await loadPage(lib);
+	if (err)
+		return err;
+	consoleLines.length = 0;
+	await page.evaluate((m) => window.xt.connect(m), enc);
+	const end = Date.now() + timeoutMs;
+	let s = null;
+	while (Date.now() < end) {
+		s = await summary();
+		if (s && s.state === 'connected' && s.width > 0)
+			return `ok ${describe(s)}`;
+		if (s && broken(s))
+			break;
+		await sleep(50);
+	}
+	return `fail not connected: ${describe(s)} ${consoleLines.join(' | ')}`;
+}
+
+// Compare a grab of the canvas with @ref through imgcmp: [status, text,
+// file] (status 0 equal, 1 different, else an error).
+async function imgcmp(ref, extra) {
+	const file = await grab();
+	if (!file)
+		return [1, 'no canvas yet', null];
+	const r = spawnSync(opt.imgcmp, [...extra, file, ref],
+			    { encoding: 'utf8' });
+	const out = `${r.stdout}${r.stderr}`.trim().replace(/\s+/g, ' ');
+	return [r.status, out, file];
+}
+
+// The fast path of match; null when the page cannot read @ref.
+async function matchInPage(ref) {
+	const name = `ref-${++refs}`;
+	mkdirSync(`${opt.web}/refs`, { recursive: true });
+	symlinkSync(resolve(ref), `${opt.web}/refs/${name}`);
+	const url = `${opt.base}refs/${name}`;
+	const end = Date.now() + timeoutMs;
+	let res = null, polls = 0;
+	while (Date.now() < end) {
+		const s = await summary();
+		if (broken(s))
+			return `fail connection lost: ${describe(s)} ` +
+				consoleLines.join(' | ');
+		try {
+			res = await page.evaluate((u) => window.xt.compare(u),
+						  url);
+		} catch (e) {
+			if (/unsupported|not 8 bits/.test(String(e)))
+				return null;
+			throw e;
+		}
+		polls++;
+		if (res.same) {
+			if (verified)
+				return `ok images match (compared in the page, ` +
+					`${polls} polls)`;
+			const [st, out] = await imgcmp(ref, []);
+			if (st !== 0)
+				return 'fail the page found the canvas equal ' +
+					`to ${ref}, imgcmp does not: ${out}`;
+			verified = true;
+			return `ok ${out} (page and imgcmp agree)`;
+		}
+		await sleep(100);
+	}
+	const [st, out, file] = await imgcmp(ref, []);
+	if (st === 0)
+		return `ok ${out}`;
+	return `fail canvas differs after ${opt.timeout}s: ${out}` +
+		(file ? ` (canvas kept in ${file})` : '') +
+		(res ? ` [page: ${res.width}x${res.height} vs ` +
+		 `${res.refWidth}x${res.refHeight}, ${res.diff} pixels ` +
+		 `differ, first ${res.first}]` : '');
+}
+
+async function cmdMatch(ref, extra) {
+	if (!page)
+		return 'fail no page open';
+	if (!ref)
+		return 'fail usage: match REF [imgcmp option]...';
+	if (opt.web && extra.length === 0) {
+		const answer = await matchInPage(ref);
+		if (answer)
+			return answer;
+	}
+	const end = Date.now() + timeoutMs;
+	let out = 'no canvas yet', file = null, st;
+	while (Date.now() < end) {
+		const s = await summary();
+		if (broken(s))
+			return `fail connection lost: ${describe(s)} ` +
+				consoleLines.join(' | ');
+		[st, out, file] = await imgcmp(ref, extra);
+		if (st === 0)
+			return `ok ${out}`;
+		if (st !== 1)
+			return `fail imgcmp: ${out}`;
+		await sleep(150);
+	}
+	return `fail canvas differs after ${opt.timeout}s: ${out}` +
+		(file ? ` (canvas kept in ${file})` : '');
+}
+
+async function cmdSize(w, h) {
+	if (!page)
+		return 'fail no page open';
+	const end = Date.now() + timeoutMs;
+	let dim = null;
+	while (Date.now() < end) {
+		const s = await summary();
+		if (broken(s))
+			return `fail connection lost: ${describe(s)}`;
+		dim = await page.evaluate(() => window.xt.canvasSize());
+		if (dim === `${w}x${h}`)
+			return `ok canvas ${dim}`;
+		await sleep(100);
+	}
+	return `fail canvas is ${dim}, not ${w}x${h}`;
+}
+
+async function cmdState() {
+	const s = await summary();
+	if (broken(s))
+		return `fail ${describe(s)} ${consoleLines.join(' | ')}`;
+	return `ok ${describe(s)}`;
+}
+
+// Disconnect; the page stays for the next connection.
+async function cmdDisconnect() {
+	if (!page)
+		return 'ok nothing open';
+	const s = await summary().catch(() => null);
+	await page.evaluate(() => window.xt.disconnect()).catch(() => {});
+	return `ok disconnected ${describe(s)}`;
+}
+
+async function cmdClose() {
+	if (!page)
+		return 'ok nothing open';
+	const s = await summary().catch(() => null);
+	await page.evaluate(() => window.xt && window.xt.disconnect())
+		.catch(() => {});
+	await page.close().catch(() => {});
+	page = null;
+	pageLib = null;
+	return `ok closed ${describe(s)}`;
+}
+
+async function run(line) {
+	const [cmd, ...args] = line.trim().split(/\s+/);
+	switch (cmd) {
+	case 'open': return cmdOpen(args[0], args[1]);
+	case 'match': return cmdMatch(args[0], args.slice(1));
+	case 'size': return cmdSize(args[0], args[1]);
+	case 'state': return cmdState();
+	case 'disconnect': return cmdDisconnect();
+	case 'close': return cmdClose();
+	case '': return 'fail empty command';
+	default: return `fail unknown command ${cmd}`;
+	}
+}
+
+async function main() {
+	browser = await chromium.connectOverCDP(opt.cdp,
+						{ timeout: timeoutMs });
+	const rl = createInterface({ input: process.stdin });
+	for await (const line of rl) {
+		if (line.trim() === 'quit')
+			break;
+		let answer;
+		try {
+			answer = await run(line);
+		} catch (e) {
+			answer = `fail ${String(e).replace(/\s+/g, ' ')}`;
+		}
+		process.stdout.write(`${answer}\n`);
+	}
+	if (page)
+		await cmdClose();
+	// The browser is the caller's: leave it running, just go.
+	process.stdout.write('ok bye\n');
+	process.exit(0);
+}
+
+main().catch((e) => {
+	process.stdout.write(`fail driver: ${String(e).replace(/\s+/g, ' ')}\n`);
+	process.exit(1);
+});
