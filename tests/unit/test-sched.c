@@ -202,6 +202,8 @@ static const struct move_case moves[] = {
 	{ "left, stale holes", 9, 0, 0, 0, 151, 120, 40, 10, 5, 100 },
 	{ "diagonal, stale", 20, 13, 5, 5, 100, 90, 30, 30, 40, 3 },
 	{ "partly outside", 100, 60, 130, 90, 80, 80, 0, 0, 0, 0 },
+	{ "from outside", -10, -5, 0, 0, 60, 50, 0, 0, 0, 0 },
+	{ "to outside", 20, 20, -5, 30, 100, 200, 50, 60, 10, 10 },
 };
 #define NMOVES ((int)(sizeof(moves) / sizeof(moves[0])))
 
@@ -239,7 +241,8 @@ START_TEST(test_copy_rect)
 		/* The source is the destination moved back. */
 		ck_assert_int_eq(rc->src_x, rc->x - (mc->dx - mc->sx));
 		ck_assert_int_eq(rc->src_y, rc->y - (mc->dy - mc->sy));
-		/* Inside the moved area. */
+		/* Inside the moved area (and the framebuffer, which the
+		 * viewer model checks). */
 		ck_assert_int_ge(rc->x, mc->dx);
 		ck_assert_int_ge(rc->y, mc->dy);
 		ck_assert_int_le(rc->x + rc->w, mc->dx + mc->w);
