@@ -8,7 +8,8 @@ XRFB_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config
 	nettle-dev libgnutls28-dev xvfb xauth x11-xserver-utils twm xterm"
 
 XRFB_TEST_PACKAGES="check libvncserver-dev x11-apps x11-utils vncsnapshot
-	tigervnc-viewer tigervnc-tools xdotool xclip xsel clang netpbm"
+	tigervnc-viewer tigervnc-tools xdotool xclip xsel clang netpbm
+	x11-xkb-utils"
 
 # Install the packages named in "$@" that are not installed yet.
 xrfb_install() {

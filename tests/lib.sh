@@ -262,6 +262,28 @@ t_start_xvfb() {
 	[ -n "$num" ] || t_fail "Xvfb $geometry did not report a display"
 	printf -v "$var" ':%s' "$num"
 	t_log "Xvfb $geometry on :$num (pid $T_LAST_PID)"
+	t_blank_cursor ":$num"
+}
+
+# An invisible cursor as an X bitmap file (for xsetroot -cursor); its
+# path goes into T_BLANK_CURSOR.
+t_blank_cursor_file() {
+	T_BLANK_CURSOR=$T_DIR/blank-cursor.xbm
+	[ -f "$T_BLANK_CURSOR" ] || printf '%s\n' '#define blank_width 1' \
+		'#define blank_height 1' '#define blank_x_hot 0' \
+		'#define blank_y_hot 0' 'static unsigned char blank_bits[] = {' \
+		'   0x00};' >"$T_BLANK_CURSOR"
+}
+
+# Give the root window of @display an invisible cursor. Viewers without
+# cursor shapes get the cursor drawn into their pixels, which an xwd
+# reference never shows; with nothing to draw, screen comparisons hold.
+# (tests/integration/desk-cursor.sh tests the cursor itself.)
+t_blank_cursor() {
+	t_require xsetroot
+	t_blank_cursor_file
+	xsetroot -display "$1" -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR" ||
+		t_fail "cannot give $1 an invisible cursor"
 }
 
 # xwd dump of the root window of @display into @file.

@@ -9,9 +9,12 @@
 
 t_require xwd "$VNC_GRAB" "$XPAINT"
 
+t_blank_cursor_file
 cat >"$T_DIR/session.sh" <<SESSION
 #!/bin/sh
 echo "\$DISPLAY" >"$T_DIR/session.display.tmp"
+# no cursor to be drawn into the pixels of clients without cursor shapes
+xsetroot -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR" || exit 5
 echo "\${XAUTHORITY:-}" >"$T_DIR/session.xauth"
 echo \$\$ >"$T_DIR/session.pid"
 "$XPAINT" pattern 5 || exit 3
