@@ -591,7 +591,12 @@ static Time server_time(struct x11_clipboard *xc)
 
 	XChangeProperty(xc->dpy, xc->win, xc->atoms[ATOM_STAMP], XA_STRING, 8,
 			PropModeAppend, NULL, 0);
-	XIfEvent(xc->dpy, &ev, is_stamp_event, (XPointer)xc);
+	/* The event is queued before the server answers the sync; a lost
+	 * connection never blocks us here. */
+	XSync(xc->dpy, False);
+	if (x11_display_is_lost(xc->d) ||
+	    !XCheckIfEvent(xc->dpy, &ev, is_stamp_event, (XPointer)xc))
+		return CurrentTime;
 	return ev.xproperty.time;
 }
 
