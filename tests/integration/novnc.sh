@@ -70,7 +70,7 @@ new_ref() {
 
 # What xrfb's debug log says it uses for the encoding list @1 ("a+b").
 expected_choice() {
-	local e first= copy=
+	local e first='' copy=''
 	for e in ${1//+/ }; do
 		if [ "$e" = copyrect ]; then
 			copy=" + copyrect"
