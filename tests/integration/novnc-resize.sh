@@ -70,9 +70,10 @@ for c in npm:zrle debian:hextile; do
 	t_paint "$DPY" $((62 + refn))
 	new_ref
 	tb_cmd_ok open "$lib" "$enc"
+	tb_cmd_ok match "$REF"
+	# logged before the first request was answered
 	[ "$(tb_server_encoding)" = "$enc" ] ||
 		t_fail "xrfb chose $(tb_server_encoding), not $enc"
-	tb_cmd_ok match "$REF"
 	healthy
 	[[ $TB_REPLY =~ resizes=([0-9]+) ]] || t_fail "no resize count: $TB_REPLY"
 	before=${BASH_REMATCH[1]}

@@ -94,8 +94,14 @@ check() {
 		return 1
 	fi
 	t_log "noVNC $lib $enc: $TB_REPLY"
+	if ! tb_cmd match "$REF"; then
+		CHECK_ERR="$lib $enc: first picture: $TB_REPLY"
+		return 1
+	fi
+	t_log "noVNC $lib $enc: first picture: $TB_REPLY"
 	# xrfb logs its choice when it handles SetEncodings, which noVNC
-	# sends right after ServerInit, before its first request
+	# sends before its first request: logged by now, as that request
+	# was answered
 	used=$(tb_server_encoding)
 	want=$(expected_choice "$enc")
 	if [ "$used" != "$want" ]; then
@@ -103,11 +109,6 @@ check() {
 		CHECK_ERR+=" (is $enc in encoders/encoder.c's list?)"
 		return 1
 	fi
-	if ! tb_cmd match "$REF"; then
-		CHECK_ERR="$lib $enc: first picture: $TB_REPLY"
-		return 1
-	fi
-	t_log "noVNC $lib $enc: first picture: $TB_REPLY"
 
 	# incremental: content moves (a CopyRect candidate). With CopyRect
 	# listed the scroll is repeated (a bounded number of times) until a
@@ -177,10 +178,10 @@ for lib in debian npm; do
 		FAILED+=("$lib default: $TB_REPLY")
 		continue
 	fi
-	t_log "noVNC $lib default: xrfb uses $(tb_server_encoding)"
 	if ! tb_cmd match "$REF" --min-psnr "$LOSSY_PSNR"; then
 		FAILED+=("$lib default: $TB_REPLY")
 	else
+		t_log "noVNC $lib default: xrfb uses $(tb_server_encoding)"
 		t_log "noVNC $lib default: $TB_REPLY"
 		tb_cmd state && SUMMARY+=("$lib/default: ${TB_REPLY#ok }") ||
 			FAILED+=("$lib default: $TB_REPLY")
