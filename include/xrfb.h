@@ -132,7 +132,8 @@ struct xrfb_server_callbacks {
 	/* The pointer moved or its buttons changed. */
 	void (*pointer)(void *arg, struct xrfb_client *c, uint16_t x,
 			uint16_t y, uint32_t buttons);
-	/* A client set the clipboard (text as UTF-8, LF line ends). The
+	/* A client set the clipboard (text as UTF-8, LF line ends, followed
+	 * by a NUL that @len does not count). The
 	 * server itself offers it to the other clients: do not echo it
 	 * back with xrfb_server_send_cut_text(). */
 	void (*cut_text)(void *arg, struct xrfb_client *c, const char *text,

@@ -235,8 +235,9 @@ static void text_from_client(struct xrfb_client *c, const char *text,
 		return;
 	if (clipboard_set(s, c, text, len) < 0)
 		return;
+	/* The stored copy is NUL-terminated, whatever the wire form. */
 	if (s->cb.cut_text)
-		s->cb.cut_text(s->cb_arg, c, text, len);
+		s->cb.cut_text(s->cb_arg, c, s->clip.text, s->clip.len);
 }
 
 static bool utf8_valid(const uint8_t *p, size_t len)

@@ -574,6 +574,12 @@ void sched_run(struct xrfb_client *c)
 	if (!total && !pixman_region32_not_empty(&copy) &&
 	    !pixman_region32_not_empty(&pixels))
 		goto out;
+	/* The part of a move outside this request would be applied by a
+	 * later update, reading sources this one may overwrite at the
+	 * client: send that part as pixels instead. */
+	pixman_region32_subtract(&c->copy, &c->copy, &copy);
+	pixman_region32_union(&c->damage, &c->damage, &c->copy);
+	pixman_region32_copy(&c->copy, &copy);
 
 	n = put_copies(c, &copy, &body);
 	if (n < 0)

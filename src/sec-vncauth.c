@@ -39,7 +39,8 @@ static void password_key(const char *password, uint8_t key[8])
 	size_t n = password ? strlen(password) : 0;
 
 	memset(key, 0, 8);
-	memcpy(key, password, n > 8 ? 8 : n);
+	if (n)
+		memcpy(key, password, n > 8 ? 8 : n);
 }
 
 int vncauth_challenge(uint8_t challenge[VNCAUTH_CHALLENGE_LEN])
