@@ -10,13 +10,14 @@
 //
 // The Chromium process belongs to the caller (started, and stopped by
 // PID, by the test); the driver only connects to it over the DevTools
-// protocol, so nothing it starts can outlive the test.
+// protocol, so nothing it starts can outlive the test. One Chromium, and
+// one page per noVNC tree, serve every connection of a test.
 //
 // With --web (the directory served at --base), match compares in the page
 // (novnc-page.js xt.compare), which needs no copy of the canvas: the
-// reference is linked into DIR/refs and fetched by the page. The first
-// such match of a run is also checked with imgcmp, which must agree; a
-// failed match is always described by imgcmp.
+// reference is linked into that directory's refs/ and fetched by the
+// page. The first such match of a run is also checked with imgcmp, which
+// must agree; a failed match is always described by imgcmp.
 //
 // Commands:
 //   open LIB ENC     connect with noVNC tree LIB (its page is loaded once
