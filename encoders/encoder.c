@@ -21,6 +21,10 @@ const struct encoder_ops *const encoder_list[] = {
 	&encoder_trle,
 	&encoder_zrle,
 	&encoder_zywrle,
+	&encoder_tight,
+#ifdef HAVE_PNG
+	&encoder_tightpng,
+#endif
 	NULL,
 };
 

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Internal interface of the Tight family (tight.c, tightpng.c,
+ * tight-jpeg.c): the per-connection state both Tight and TightPNG use, and
+ * the JPEG and PNG back ends. Not for use outside encoders/tight*.c.
+ */
+#ifndef XRFB_TIGHT_COMMON_H
+#define XRFB_TIGHT_COMMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <zlib.h>
+
+#include "encoder.h"
+
+/* Limits on every Tight rectangle (RFB-NOTES §3.8, pitfall 10). */
+#define TIGHT_MAX_WIDTH 2048
+#define TIGHT_MAX_AREA 65536
+/* Filtered data shorter than this goes out without zlib and length. */
+#define TIGHT_MIN_TO_COMPRESS 12
+
+/* Compression-control nibbles (high half of the control byte). */
+#define TIGHT_CTL_FILL 0x08
+#define TIGHT_CTL_JPEG 0x09
+#define TIGHT_CTL_PNG 0x0A		/* TightPNG only */
+#define TIGHT_CTL_NOZLIB 0x0A		/* Tight with -317 only */
+#define TIGHT_CTL_EXPLICIT_FILTER 0x04
+
+#define TIGHT_FILTER_COPY 0
+#define TIGHT_FILTER_PALETTE 1
+#define TIGHT_FILTER_GRADIENT 2
+
+/* The conventional use of the four zlib streams (LVS and TigerVNC). */
+enum tight_stream {
+	TIGHT_STREAM_FULL = 0,
+	TIGHT_STREAM_MONO = 1,
+	TIGHT_STREAM_INDEXED = 2,
+	TIGHT_STREAM_GRADIENT = 3,
+};
+
+/* Slots of the palette hash: a power of two well above 256 entries. */
+#define TIGHT_HASH_SIZE 1024
+
+struct tight_jpeg;
+struct tight_png;
+
+/* How the JPEG back end is to compress (see tight_jpeg_compress()). */
+struct tight_jpeg_params {
+	int quality;		/* 1..100 */
+	int subsamp;		/* TJSAMP_* */
+};
+
+/* Per-connection state of Tight and TightPNG. */
+struct tight_state {
+	struct encoder base;
+	bool png;			/* TightPNG: fill, JPEG and PNG only */
+
+	z_stream zs[4];
+	bool zs_active[4];		/* deflateInit done */
+	bool zs_reset[4];		/* tell the client to reset it */
+	int zs_level[4];
+
+	/* Palette analysis: open-addressed hash of pixel -> index, valid
+	 * where stamp == gen, so nothing is cleared between rectangles. */
+	uint32_t gen;
+	uint32_t hkey[TIGHT_HASH_SIZE];
+	uint32_t hstamp[TIGHT_HASH_SIZE];
+	uint8_t hidx[TIGHT_HASH_SIZE];
+	uint32_t pal[256];		/* palette, in analysed pixel values */
+	int npal;
+
+	/* Scratch, sized for one maximal rectangle. */
+	uint8_t *idx;			/* TIGHT_MAX_AREA indices */
+	uint8_t *data;			/* TIGHT_MAX_AREA * 4 filtered bytes */
+	uint32_t *cpix;			/* TIGHT_MAX_AREA client pixel values */
+	uint8_t *rows;			/* gradient rows: 2 * 3 * max width */
+
+	struct tight_jpeg *jpeg;	/* created on first use */
+	struct tight_png *pngw;		/* created on first use */
+};
+
+/* Set up/tear down @t (zeroed by the caller); @png selects TightPNG. */
+int tight_state_init(struct tight_state *t, const struct encoder_ops *ops,
+		     bool png);
+void tight_state_fini(struct tight_state *t);
+/* The encode() of both Tight and TightPNG. */
+int tight_encode(struct encoder *e, const struct enc_params *p,
+		 const struct enc_frame *f, const struct rect *r,
+		 struct buf *out);
+/* Append a compact length (1 to 3 bytes); @len < 2^22. */
+void tight_put_compact_len(struct buf *out, size_t len);
+/* Bytes a compact length of @len takes. */
+static inline size_t tight_compact_len_size(size_t len)
+{
+	return len < 128 ? 1 : len < 16384 ? 2 : 3;
+}
+
+/* ---- JPEG (tight-jpeg.c, only with HAVE_JPEG) ---------------------------- */
+
+#ifdef HAVE_JPEG
+struct tight_jpeg *tight_jpeg_new(void);
+void tight_jpeg_free(struct tight_jpeg *j);
+/* Append compact length + JFIF of the w x h block at @src (XRGB8888 rows
+ * @stride pixels apart) to @out. -ENOMEM or -EIO. */
+int tight_jpeg_compress(struct tight_jpeg *j,
+			const struct tight_jpeg_params *jp,
+			const uint32_t *src, size_t stride, int w, int h,
+			struct buf *out);
+/* Map QualityLevel / fine quality / subsampling (-1 = not sent) to
+ * TurboJPEG settings. */
+void tight_jpeg_params(struct tight_jpeg_params *jp, int quality,
+		       int fine_quality, int subsampling);
+#endif
+
+/* ---- PNG (tightpng.c, only with HAVE_PNG) --------------------------------- */
+
+#ifdef HAVE_PNG
+void tight_png_free(struct tight_png *pw);
+/* Append compact length + PNG of the w x h block at @src to @out. With
+ * @npal > 0, @pal (XRGB8888) and @idx (one index per pixel) describe the
+ * block as an indexed image. @level is the zlib level 0..9. */
+int tight_png_compress(struct tight_state *t, const uint32_t *src,
+		       size_t stride, int w, int h, const uint32_t *pal,
+		       int npal, const uint8_t *idx, int level,
+		       struct buf *out);
+#endif
+
+#endif

@@ -1,0 +1,904 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tight encoding (rfbproto.rst §Tight Encoding; RFB-NOTES §3.8), and the
+ * machinery TightPNG (tightpng.c) shares: the search for large solid areas
+ * (sent as fill rectangles, as TurboVNC and TigerVNC do), the split into
+ * rectangles of at most 2048 pixels wide and 65536 pixels in area, palette
+ * analysis, the mono / indexed / full-colour (copy or gradient filter)
+ * subencodings over the four persistent zlib streams, and JPEG through
+ * tight-jpeg.c. Every rectangle that would come out bigger than Raw is sent
+ * as Raw instead. This file owns the zlib streams of a connection; it knows
+ * nothing of sockets or clients.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rfb-proto.h"
+#include "tight-common.h"
+
+/* Per compression level (CompressLevel 0..9): zlib levels of the streams,
+ * how many colours may still go indexed when JPEG is on (TigerVNC and
+ * libvncserver use 24 below level 2 and 96 from there), and whether the
+ * gradient filter is tried for full-colour data. Level 0 means no zlib
+ * (0xA/0xE) for clients that listed -317, stored deflate blocks otherwise. */
+struct tight_conf {
+	uint8_t mono_level, idx_level, full_level, grad_level;
+	uint16_t jpeg_max_colours;
+	bool gradient;
+};
+
+static const struct tight_conf tight_conf[10] = {
+	/* mono idx full grad jpeg-colours gradient */
+	{ 0, 0, 0, 0, 24, false },	/* 0 */
+	{ 1, 1, 1, 1, 24, false },	/* 1 */
+	{ 3, 3, 1, 1, 96, true },	/* 2 */
+	{ 4, 4, 2, 2, 96, true },	/* 3 */
+	{ 5, 5, 2, 2, 96, true },	/* 4 */
+	{ 6, 6, 3, 3, 96, true },	/* 5 */
+	{ 6, 6, 4, 4, 96, true },	/* 6 */
+	{ 7, 7, 5, 5, 96, true },	/* 7 */
+	{ 8, 8, 6, 6, 96, true },	/* 8 */
+	{ 9, 9, 9, 9, 96, true },	/* 9 */
+};
+
+/* Level used when the client sent no CompressLevel (TigerVNC's default). */
+#define TIGHT_DEFAULT_COMPRESS 2
+
+/* Solid-area search: tile size, the smallest solid area worth sending on
+ * its own, and the smallest rectangle worth searching. */
+#define TIGHT_SOLID_TILE 16
+#define TIGHT_SOLID_MIN_AREA 2048
+#define TIGHT_SPLIT_MIN_AREA 4096
+
+/* A JPEG costs about 600 bytes of tables: smaller full-colour rectangles
+ * go lossless even with JPEG on. */
+#define TIGHT_JPEG_MIN_AREA 512
+
+/* The gradient filter is tried on full-colour rectangles of this area or
+ * more whose sampled mean prediction error lies in this range. */
+#define TIGHT_GRADIENT_MIN_AREA 1024
+#define TIGHT_GRADIENT_MAX_ERROR 24
+
+/* Everything one encode() call needs. */
+struct tight_ctx {
+	struct tight_state *t;
+	const struct enc_params *p;
+	const struct pixconv *pc;
+	const struct enc_frame *f;
+	const struct tight_conf *conf;
+	struct buf *out;
+	int32_t enc;
+	int cl;			/* compression level 0..9 */
+	int tp;			/* bytes per TPIXEL */
+	bool is888;		/* TPIXEL is 3 bytes R, G, B */
+	bool nozlib;		/* 0xA/0xE allowed */
+	bool jpeg;		/* JPEG allowed */
+#ifdef HAVE_JPEG
+	struct tight_jpeg_params jp;
+#endif
+	unsigned resets;	/* reset bits in the control byte just written */
+	int used_sid;		/* stream deflate ran on for this rectangle */
+	int count;		/* rectangles written */
+};
+
+/* ---- state ---------------------------------------------------------------- */
+
+int tight_state_init(struct tight_state *t, const struct encoder_ops *ops,
+		     bool png)
+{
+	t->base.ops = ops;
+	t->png = png;
+	t->idx = malloc(TIGHT_MAX_AREA);
+	t->data = malloc((size_t)TIGHT_MAX_AREA * 4);
+	t->cpix = malloc((size_t)TIGHT_MAX_AREA * sizeof(uint32_t));
+	if (!t->idx || !t->data || !t->cpix) {
+		tight_state_fini(t);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void tight_state_fini(struct tight_state *t)
+{
+	for (int i = 0; i < 4; i++)
+		if (t->zs_active[i])
+			deflateEnd(&t->zs[i]);
+#ifdef HAVE_JPEG
+	if (t->jpeg)
+		tight_jpeg_free(t->jpeg);
+#endif
+#ifdef HAVE_PNG
+	if (t->pngw)
+		tight_png_free(t->pngw);
+#endif
+	free(t->idx);
+	free(t->data);
+	free(t->cpix);
+	memset(t, 0, sizeof(*t));
+}
+
+static struct encoder *tight_new(const struct encoder_ops *ops)
+{
+	struct tight_state *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (tight_state_init(t, ops, false) < 0) {
+		free(t);
+		return NULL;
+	}
+	return &t->base;
+}
+
+static void tight_free(struct encoder *e)
+{
+	struct tight_state *t = (struct tight_state *)e;
+
+	tight_state_fini(t);
+	free(t);
+}
+
+/* ---- small helpers --------------------------------------------------------- */
+
+void tight_put_compact_len(struct buf *out, size_t len)
+{
+	if (len < 128) {
+		buf_put_u8(out, (uint8_t)len);
+	} else if (len < 16384) {
+		buf_put_u8(out, (uint8_t)(len | 0x80));
+		buf_put_u8(out, (uint8_t)(len >> 7));
+	} else {
+		buf_put_u8(out, (uint8_t)(len | 0x80));
+		buf_put_u8(out, (uint8_t)((len >> 7) | 0x80));
+		buf_put_u8(out, (uint8_t)(len >> 14));
+	}
+}
+
+/* Write the compact length of the @len bytes that start 3 bytes after
+ * @at (where 3 bytes were set aside) and close the gap. */
+static void tight_fix_compact_len(struct buf *out, size_t at, size_t len)
+{
+	size_t n = tight_compact_len_size(len), save = out->len;
+
+	out->len = at;
+	tight_put_compact_len(out, len);
+	if (n < 3)
+		memmove(out->data + at + n, out->data + at + 3, len);
+	out->len = save - (3 - n);
+}
+
+/* TigerVNC's PixelFormat::is888(): only then is a TPIXEL 3 bytes. */
+static bool tight_is888(const struct pixconv *pc)
+{
+	const struct pixfmt *pf = &pc->pf;
+
+	return !pc->colour_map && pf->true_colour && pf->bpp == 32 &&
+	       pf->depth == 24 && pf->red_max == 255 &&
+	       pf->green_max == 255 && pf->blue_max == 255 &&
+	       pf->red_shift % 8 == 0 && pf->green_shift % 8 == 0 &&
+	       pf->blue_shift % 8 == 0;
+}
+
+/* Append the TPIXEL of server pixel @xrgb (@client: @xrgb is already a
+ * client pixel value). */
+static void tight_put_tpixel(const struct tight_ctx *c, uint32_t v,
+			     bool client)
+{
+	struct buf *out = c->out;
+
+	if (c->is888) {
+		buf_put_u8(out, (uint8_t)(v >> 16));
+		buf_put_u8(out, (uint8_t)(v >> 8));
+		buf_put_u8(out, (uint8_t)v);
+		return;
+	}
+	if (!client)
+		v = pixconv_pixel(c->pc, v);
+	out->len += pixconv_put(c->pc, out->data + out->len, v);
+}
+
+/* The reset bits owed to the client, moved into a control byte. */
+static unsigned tight_take_resets(struct tight_ctx *c)
+{
+	unsigned mask = 0;
+
+	for (int i = 0; i < 4; i++)
+		if (c->t->zs_reset[i]) {
+			mask |= 1u << i;
+			c->t->zs_reset[i] = false;
+		}
+	c->resets = mask;
+	return mask;
+}
+
+/* Append the compression-control byte for @method (high nibble). */
+static int tight_put_ctl(struct tight_ctx *c, unsigned method)
+{
+	if (buf_reserve(c->out, 1) < 0)
+		return -ENOMEM;
+	buf_put_u8(c->out, (uint8_t)(method << 4 | tight_take_resets(c)));
+	return 0;
+}
+
+/* ---- zlib ------------------------------------------------------------------- */
+
+/* Append @len filtered bytes: as they are if short, else compact length
+ * and either the bytes (no-zlib control byte) or their deflate output on
+ * stream @sid with Z_SYNC_FLUSH. */
+static int tight_compress(struct tight_ctx *c, int sid, int level,
+			  bool nozlib, const uint8_t *data, size_t len)
+{
+	struct tight_state *t = c->t;
+	struct buf *out = c->out;
+	z_stream *zs = &t->zs[sid];
+	size_t at, bound, done;
+	int ret;
+
+	if (len < TIGHT_MIN_TO_COMPRESS)
+		return buf_append(out, data, len);
+	if (nozlib) {
+		if (buf_reserve(out, 3 + len) < 0)
+			return -ENOMEM;
+		tight_put_compact_len(out, len);
+		buf_put_mem(out, data, len);
+		return 0;
+	}
+	if (!t->zs_active[sid]) {
+		memset(zs, 0, sizeof(*zs));
+		if (deflateInit2(zs, level, Z_DEFLATED, MAX_WBITS, MAX_MEM_LEVEL,
+				 Z_DEFAULT_STRATEGY) != Z_OK)
+			return -ENOMEM;
+		t->zs_active[sid] = true;
+		t->zs_level[sid] = level;
+	}
+	/* Room for the output of one Z_SYNC_FLUSH call, flush marker
+	 * included; the loop below copes if zlib ever needs more. */
+	bound = deflateBound(zs, (uLong)len) + 16;
+	if (buf_reserve(out, 3 + bound) < 0)
+		return -ENOMEM;
+	at = out->len;
+	out->len += 3;
+	zs->next_out = out->data + out->len;
+	zs->avail_out = (uInt)bound;
+	if (t->zs_level[sid] != level) {
+		/* Nothing is pending after the last sync flush, so this only
+		 * switches parameters; Z_BUF_ERROR just says so. */
+		ret = deflateParams(zs, level, Z_DEFAULT_STRATEGY);
+		if (ret != Z_OK && ret != Z_BUF_ERROR)
+			return -EIO;
+		t->zs_level[sid] = level;
+	}
+	zs->next_in = (Bytef *)data;
+	zs->avail_in = (uInt)len;
+	c->used_sid = sid;
+	done = 0;
+	for (;;) {
+		ret = deflate(zs, Z_SYNC_FLUSH);
+		if (ret != Z_OK && ret != Z_BUF_ERROR)
+			return -EIO;
+		done += bound - zs->avail_out;
+		if (zs->avail_out != 0 && zs->avail_in == 0)
+			break;
+		out->len = at + 3 + done;
+		bound = 4096 + zs->avail_in;
+		if (buf_reserve(out, bound) < 0)
+			return -ENOMEM;
+		zs->next_out = out->data + out->len;
+		zs->avail_out = (uInt)bound;
+	}
+	out->len = at + 3 + done;
+	tight_fix_compact_len(out, at, done);
+	return 0;
+}
+
+/* ---- palette analysis ------------------------------------------------------ */
+
+/* Collect the distinct values of a w x h block (rows @stride apart) into
+ * t->pal and one index per pixel into t->idx. Returns the number of
+ * colours, or 0 as soon as there are more than @maxc. */
+static int tight_analyse(struct tight_state *t, const uint32_t *src,
+			 size_t stride, int w, int h, int maxc)
+{
+	uint8_t *ip = t->idx;
+	uint32_t gen, prev;
+	unsigned cur = 0;
+	int n = 0;
+
+	gen = ++t->gen;
+	if (gen == 0) {
+		memset(t->hstamp, 0, sizeof(t->hstamp));
+		gen = t->gen = 1;
+	}
+	prev = ~src[0];
+	for (int y = 0; y < h; y++, src += stride) {
+		for (int x = 0; x < w; x++) {
+			uint32_t p = src[x];
+
+			if (p != prev) {
+				unsigned s = (p * 2654435761u) >> 22;
+
+				while (t->hstamp[s] == gen && t->hkey[s] != p)
+					s = (s + 1) & (TIGHT_HASH_SIZE - 1);
+				if (t->hstamp[s] != gen) {
+					if (n == maxc)
+						return 0;
+					t->hstamp[s] = gen;
+					t->hkey[s] = p;
+					t->hidx[s] = (uint8_t)n;
+					t->pal[n++] = p;
+				}
+				cur = t->hidx[s];
+				prev = p;
+			}
+			*ip++ = (uint8_t)cur;
+		}
+	}
+	t->npal = n;
+	return n;
+}
+
+/* Client pixel values of a block, for formats whose TPIXEL is not 888:
+ * several server colours may become one client colour. */
+static void tight_client_values(const struct tight_ctx *c,
+				const uint32_t *src, int w, int h)
+{
+	const struct pixconv *pc = c->pc;
+	uint32_t *d = c->t->cpix;
+
+	for (int y = 0; y < h; y++, src += c->f->stride)
+		for (int x = 0; x < w; x++)
+			*d++ = pixconv_pixel(pc, src[x]);
+}
+
+/* ---- subencodings ----------------------------------------------------------- */
+
+static int tight_put_fill(struct tight_ctx *c, uint32_t v, bool client)
+{
+	if (tight_put_ctl(c, TIGHT_CTL_FILL) < 0 || buf_reserve(c->out, 4) < 0)
+		return -ENOMEM;
+	tight_put_tpixel(c, v, client);
+	return 0;
+}
+
+/* Palette filter: 2 colours as 1 bit per pixel (rows padded to bytes),
+ * 3..256 as one byte per pixel, from t->idx. */
+static int tight_put_palette(struct tight_ctx *c, int w, int h, bool client)
+{
+	struct tight_state *t = c->t;
+	const uint8_t *data = t->idx;
+	bool mono = t->npal == 2;
+	int sid = mono ? TIGHT_STREAM_MONO : TIGHT_STREAM_INDEXED;
+	int level = mono ? c->conf->mono_level : c->conf->idx_level;
+	bool nozlib = c->nozlib && level == 0;
+	size_t len = (size_t)w * h;
+
+	if (tight_put_ctl(c, (nozlib ? TIGHT_CTL_NOZLIB : (unsigned)sid) |
+				     TIGHT_CTL_EXPLICIT_FILTER) < 0 ||
+	    buf_reserve(c->out, 2 + (size_t)t->npal * 4) < 0)
+		return -ENOMEM;
+	buf_put_u8(c->out, TIGHT_FILTER_PALETTE);
+	buf_put_u8(c->out, (uint8_t)(t->npal - 1));
+	for (int i = 0; i < t->npal; i++)
+		tight_put_tpixel(c, t->pal[i], client);
+	if (mono) {
+		const uint8_t *s = t->idx;
+		uint8_t *d = t->data;
+
+		for (int y = 0; y < h; y++) {
+			int x = 0;
+
+			for (; x + 8 <= w; x += 8, s += 8)
+				*d++ = (uint8_t)(s[0] << 7 | s[1] << 6 |
+						 s[2] << 5 | s[3] << 4 |
+						 s[4] << 3 | s[5] << 2 |
+						 s[6] << 1 | s[7]);
+			if (x < w) {
+				unsigned b = 0;
+
+				for (int i = 0; x < w; x++, i++)
+					b |= (unsigned)*s++ << (7 - i);
+				*d++ = (uint8_t)b;
+			}
+		}
+		data = t->data;
+		len = (size_t)(d - t->data);
+	}
+	return tight_compress(c, sid, level, nozlib, data, len);
+}
+
+/* Mean absolute prediction error of the gradient filter over a sample of
+ * rows, per channel value; used to tell smooth images from noise and
+ * synthetic content. */
+static int tight_gradient_error(const uint32_t *src, size_t stride, int w,
+				int h)
+{
+	uint64_t sum = 0, count = 0;
+	int step = h >= 64 ? 8 : h >= 16 ? 4 : 1;
+
+	for (int y = 1; y < h; y += step) {
+		const uint32_t *row = src + (size_t)y * stride;
+		const uint32_t *up = row - stride;
+
+		for (int x = 1; x < w; x++) {
+			uint32_t p = row[x], l = row[x - 1], u = up[x],
+				 ul = up[x - 1];
+
+			for (int s = 0; s <= 16; s += 8) {
+				int e = (int)((l >> s) & 255) +
+					(int)((u >> s) & 255) -
+					(int)((ul >> s) & 255);
+
+				e = e < 0 ? 0 : e > 255 ? 255 : e;
+				e = (int)((p >> s) & 255) - e;
+				sum += (unsigned)(e < 0 ? -e : e);
+			}
+			count += 3;
+		}
+	}
+	return count ? (int)(sum / count) : 0;
+}
+
+/* Gradient filter for 888 TPIXELs: each channel minus its prediction
+ * left + up - upleft (clamped), samples outside the block counting 0. */
+static void tight_filter_gradient(const uint32_t *src, size_t stride, int w,
+				  int h, uint8_t *d)
+{
+	for (int y = 0; y < h; y++) {
+		const uint32_t *row = src + (size_t)y * stride;
+		const uint32_t *up = y ? row - stride : NULL;
+		int pl[3] = { 0, 0, 0 }, pu[3], pul[3] = { 0, 0, 0 };
+
+		for (int x = 0; x < w; x++) {
+			uint32_t p = row[x], u = up ? up[x] : 0;
+			int v[3] = { (int)(p >> 16 & 255), (int)(p >> 8 & 255),
+				     (int)(p & 255) };
+
+			pu[0] = (int)(u >> 16 & 255);
+			pu[1] = (int)(u >> 8 & 255);
+			pu[2] = (int)(u & 255);
+			for (int i = 0; i < 3; i++) {
+				int e = pl[i] + pu[i] - pul[i];
+
+				e = e < 0 ? 0 : e > 255 ? 255 : e;
+				*d++ = (uint8_t)(v[i] - e);
+				pl[i] = v[i];
+				pul[i] = pu[i];
+			}
+		}
+	}
+}
+
+/* Full colour, basic compression: copy filter, or the gradient filter
+ * where the image looks smooth (888 only: decoders disagree on how to
+ * predict channels of other formats). */
+static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
+			  int h, bool have_cpix)
+{
+	struct tight_state *t = c->t;
+	size_t stride = c->f->stride, len = (size_t)w * h * c->tp;
+	bool grad = false;
+	int sid, level;
+	bool nozlib;
+
+	if (c->is888 && c->conf->gradient && w > 1 &&
+	    w * h >= TIGHT_GRADIENT_MIN_AREA) {
+		int err = tight_gradient_error(src, stride, w, h);
+
+		grad = err < TIGHT_GRADIENT_MAX_ERROR;
+	}
+	sid = grad ? TIGHT_STREAM_GRADIENT : TIGHT_STREAM_FULL;
+	level = grad ? c->conf->grad_level : c->conf->full_level;
+	nozlib = c->nozlib && level == 0;
+	if (grad) {
+		if (tight_put_ctl(c, (nozlib ? TIGHT_CTL_NOZLIB : (unsigned)sid) |
+					     TIGHT_CTL_EXPLICIT_FILTER) < 0 ||
+		    buf_reserve(c->out, 1) < 0)
+			return -ENOMEM;
+		buf_put_u8(c->out, TIGHT_FILTER_GRADIENT);
+		tight_filter_gradient(src, stride, w, h, t->data);
+	} else {
+		if (tight_put_ctl(c, nozlib ? TIGHT_CTL_NOZLIB
+					    : (unsigned)sid) < 0)
+			return -ENOMEM;
+		if (c->is888) {
+			uint8_t *d = t->data;
+
+			for (int y = 0; y < h; y++, src += stride)
+				for (int x = 0; x < w; x++) {
+					uint32_t p = src[x];
+
+					d[0] = (uint8_t)(p >> 16);
+					d[1] = (uint8_t)(p >> 8);
+					d[2] = (uint8_t)p;
+					d += 3;
+				}
+		} else if (have_cpix && c->tp == 1) {
+			for (size_t i = 0; i < (size_t)w * h; i++)
+				t->data[i] = (uint8_t)t->cpix[i];
+		} else {
+			pixconv_translate(c->pc, t->data, (size_t)w * c->tp, src,
+					  stride, w, h);
+		}
+	}
+	return tight_compress(c, sid, level, nozlib, t->data, len);
+}
+
+#ifdef HAVE_JPEG
+static int tight_put_jpeg(struct tight_ctx *c, const uint32_t *src, int w,
+			  int h)
+{
+	if (tight_put_ctl(c, TIGHT_CTL_JPEG) < 0)
+		return -ENOMEM;
+	return tight_jpeg_compress(c->t->jpeg, &c->jp, src, c->f->stride, w,
+				   h, c->out);
+}
+#endif
+
+#ifdef HAVE_PNG
+static int tight_put_png(struct tight_ctx *c, const uint32_t *src, int w,
+			 int h, int ncolours)
+{
+	int level = c->cl;
+
+	if (tight_put_ctl(c, TIGHT_CTL_PNG) < 0)
+		return -ENOMEM;
+	return tight_png_compress(c->t, src, c->f->stride, w, h, c->t->pal,
+				  ncolours, c->t->idx, level, c->out);
+}
+#endif
+
+/* ---- one rectangle within the limits ---------------------------------------- */
+
+/* Most colours worth an indexed palette for a lossless rectangle of @n
+ * pixels: beyond that, w*h indices plus the palette outweigh the pixels. */
+static int tight_max_colours(const struct tight_ctx *c, int n)
+{
+	int m;
+
+	if (c->tp == 1)
+		return 2;
+	m = (int)((int64_t)n * (c->tp - 1) / c->tp);
+	return m > 256 ? 256 : m < 2 ? 2 : m;
+}
+
+/* Forget the reset bits of a discarded control byte and reset the stream
+ * it may have used, so that client and server agree again. */
+static void tight_discard(struct tight_ctx *c, int used_sid)
+{
+	for (int i = 0; i < 4; i++)
+		if (c->resets & (1u << i))
+			c->t->zs_reset[i] = true;
+	if (used_sid >= 0 && c->t->zs_active[used_sid]) {
+		deflateReset(&c->t->zs[used_sid]);
+		c->t->zs_reset[used_sid] = true;
+	}
+	c->resets = 0;
+}
+
+static int tight_subrect(struct tight_ctx *c, int x, int y, int w, int h)
+{
+	struct tight_state *t = c->t;
+	const uint32_t *src = c->f->pixels + (size_t)y * c->f->stride + x;
+	size_t start = c->out->len, raw = (size_t)w * h * c->pc->bytes;
+	int n = w * h, nc, maxc, ret;
+	bool jpeg = false, client = false;
+
+#ifdef HAVE_JPEG
+	if (c->jpeg && n >= TIGHT_JPEG_MIN_AREA) {
+		if (!t->jpeg)
+			t->jpeg = tight_jpeg_new();
+		jpeg = t->jpeg != NULL;
+	}
+#endif
+again:
+	c->used_sid = -1;
+	if (jpeg)
+		maxc = c->conf->jpeg_max_colours;
+	else if (t->png)
+		maxc = 256;
+	else
+		maxc = tight_max_colours(c, n);
+	nc = tight_analyse(t, src, c->f->stride, w, h, maxc);
+	if (nc == 0 && !c->is888 && !t->png && !jpeg) {
+		tight_client_values(c, src, w, h);
+		nc = tight_analyse(t, t->cpix, (size_t)w, w, h, maxc);
+		client = true;
+	}
+	/* A palette does not pay on tiny rectangles: compare the sizes
+	 * before compression. */
+	if (nc >= 2 && !t->png) {
+		size_t pal = 3 + (size_t)nc * c->tp +
+			     (nc == 2 ? (size_t)h * ((w + 7) / 8) : (size_t)n);
+
+		if (pal > 1 + (size_t)n * c->tp)
+			nc = 0;
+	}
+
+	ret = enc_put_header(c->out, x, y, w, h, c->enc);
+	if (ret < 0)
+		return ret;
+	if (nc == 1)
+		ret = tight_put_fill(c, t->pal[0], client);
+#ifdef HAVE_JPEG
+	else if (nc == 0 && jpeg)
+		ret = tight_put_jpeg(c, src, w, h);
+#endif
+#ifdef HAVE_PNG
+	else if (t->png)
+		ret = tight_put_png(c, src, w, h, nc);
+#endif
+	else if (nc >= 2)
+		ret = tight_put_palette(c, w, h, client);
+	else
+		ret = tight_put_full(c, src, w, h, client);
+	if (ret < 0)
+		return ret;
+
+	/* Never more than Raw. A too big JPEG gets a lossless try first; it
+	 * touched no stream. */
+	if (c->out->len - start - RFB_RECT_HDR_LEN > raw) {
+		c->out->len = start;
+		tight_discard(c, c->used_sid);
+		if (jpeg && nc == 0) {
+			jpeg = false;
+			goto again;
+		}
+		ret = enc_put_raw(c->p, c->f,
+				  &(struct rect){ x, y, w, h }, c->out);
+		if (ret < 0)
+			return ret;
+	}
+	c->count++;
+	return 0;
+}
+
+/* ---- splitting ---------------------------------------------------------------- */
+
+/* Rows per piece of a rectangle @w wide (<= TIGHT_MAX_WIDTH): as many as
+ * the area limit allows, rounded down to whole JPEG MCU rows. */
+static int tight_piece_rows(int w)
+{
+	int rows = TIGHT_MAX_AREA / w;
+
+	return rows >= 16 ? rows & ~15 : rows;
+}
+
+/* Encode a rectangle as pieces within the limits, no solid search. */
+static int tight_simple(struct tight_ctx *c, int x, int y, int w, int h)
+{
+	int pw = w > TIGHT_MAX_WIDTH ? TIGHT_MAX_WIDTH : w;
+	int rows = tight_piece_rows(pw);
+
+	for (int dy = 0; dy < h; dy += rows)
+		for (int dx = 0; dx < w; dx += pw) {
+			int rw = w - dx < pw ? w - dx : pw;
+			int rh = h - dy < rows ? h - dy : rows;
+			int ret = tight_subrect(c, x + dx, y + dy, rw, rh);
+
+			if (ret < 0)
+				return ret;
+		}
+	return 0;
+}
+
+/* A solid area as fill rectangles within the limits. */
+static int tight_fill_area(struct tight_ctx *c, int x, int y, int w, int h,
+			   uint32_t colour)
+{
+	int pw = w > TIGHT_MAX_WIDTH ? TIGHT_MAX_WIDTH : w;
+	int rows = TIGHT_MAX_AREA / pw;
+
+	for (int dy = 0; dy < h; dy += rows)
+		for (int dx = 0; dx < w; dx += pw) {
+			int rw = w - dx < pw ? w - dx : pw;
+			int rh = h - dy < rows ? h - dy : rows;
+			int ret;
+
+			ret = enc_put_header(c->out, x + dx, y + dy, rw, rh,
+					     c->enc);
+			if (ret < 0)
+				return ret;
+			ret = tight_put_fill(c, colour, false);
+			if (ret < 0)
+				return ret;
+			c->count++;
+		}
+	return 0;
+}
+
+/* Is every pixel of the block @colour? */
+static bool tight_block_is(const struct enc_frame *f, int x, int y, int w,
+			   int h, uint32_t colour)
+{
+	const uint32_t *row = f->pixels + (size_t)y * f->stride + x;
+
+	for (int j = 0; j < h; j++, row += f->stride)
+		for (int i = 0; i < w; i++)
+			if (row[i] != colour)
+				return false;
+	return true;
+}
+
+/* The largest solid area of @colour anchored at (x, y) found by growing
+ * tile rows downwards, each no wider than the one above (TurboVNC). */
+static void tight_best_solid(const struct enc_frame *f, int x, int y, int w,
+			     int h, uint32_t colour, int *wb, int *hb)
+{
+	int wprev = w, bw = 0, bh = 0;
+
+	for (int dy = y; dy < y + h; dy += TIGHT_SOLID_TILE) {
+		int dh = y + h - dy < TIGHT_SOLID_TILE ? y + h - dy
+						       : TIGHT_SOLID_TILE;
+		int dx = x;
+
+		while (dx < x + wprev) {
+			int dw = x + wprev - dx < TIGHT_SOLID_TILE
+					 ? x + wprev - dx
+					 : TIGHT_SOLID_TILE;
+
+			if (!tight_block_is(f, dx, dy, dw, dh, colour))
+				break;
+			dx += dw;
+		}
+		if (dx == x)
+			break;
+		wprev = dx - x;
+		if ((int64_t)wprev * (dy + dh - y) > (int64_t)bw * bh) {
+			bw = wprev;
+			bh = dy + dh - y;
+		}
+	}
+	*wb = bw;
+	*hb = bh;
+}
+
+/* Grow a solid area row by row and column by column within the bounds. */
+static void tight_extend_solid(const struct enc_frame *f, int x, int y,
+			       int w, int h, uint32_t colour, int *xb, int *yb,
+			       int *wb, int *hb)
+{
+	int cx, cy;
+
+	for (cy = *yb - 1;
+	     cy >= y && tight_block_is(f, *xb, cy, *wb, 1, colour); cy--)
+		;
+	*hb += *yb - (cy + 1);
+	*yb = cy + 1;
+	for (cy = *yb + *hb;
+	     cy < y + h && tight_block_is(f, *xb, cy, *wb, 1, colour); cy++)
+		;
+	*hb = cy - *yb;
+	for (cx = *xb - 1;
+	     cx >= x && tight_block_is(f, cx, *yb, 1, *hb, colour); cx--)
+		;
+	*wb += *xb - (cx + 1);
+	*xb = cx + 1;
+	for (cx = *xb + *wb;
+	     cx < x + w && tight_block_is(f, cx, *yb, 1, *hb, colour); cx++)
+		;
+	*wb = cx - *xb;
+}
+
+/* Encode a rectangle, sending large solid areas in it as fill rectangles
+ * and the rest around them recursively (TurboVNC's algorithm). */
+static int tight_area(struct tight_ctx *c, int x, int y, int w, int h)
+{
+	const struct enc_frame *f = c->f;
+	int max_rows, ret;
+
+again:
+	if (w <= 0 || h <= 0)
+		return 0;
+	if (w * h < TIGHT_SPLIT_MIN_AREA)
+		return tight_simple(c, x, y, w, h);
+	max_rows = tight_piece_rows(w > TIGHT_MAX_WIDTH ? TIGHT_MAX_WIDTH : w);
+	for (int dy = y; dy < y + h; dy += TIGHT_SOLID_TILE) {
+		int dh;
+
+		/* Rows above dy hold no solid area worth sending: send them
+		 * once they fill a piece. */
+		if (dy - y >= max_rows) {
+			ret = tight_simple(c, x, y, w, max_rows);
+			if (ret < 0)
+				return ret;
+			y += max_rows;
+			h -= max_rows;
+		}
+		dh = y + h - dy < TIGHT_SOLID_TILE ? y + h - dy
+						   : TIGHT_SOLID_TILE;
+		for (int dx = x; dx < x + w; dx += TIGHT_SOLID_TILE) {
+			int dw = x + w - dx < TIGHT_SOLID_TILE
+					 ? x + w - dx
+					 : TIGHT_SOLID_TILE;
+			uint32_t colour = f->pixels[(size_t)dy * f->stride + dx];
+			int xb, yb, wb, hb;
+
+			if (!tight_block_is(f, dx, dy, dw, dh, colour))
+				continue;
+			tight_best_solid(f, dx, dy, x + w - dx, y + h - dy,
+					 colour, &wb, &hb);
+			if ((int64_t)wb * hb != (int64_t)w * h &&
+			    wb * hb < TIGHT_SOLID_MIN_AREA)
+				continue;
+			xb = dx;
+			yb = dy;
+			tight_extend_solid(f, x, y, w, h, colour, &xb, &yb,
+					   &wb, &hb);
+			if (yb > y) {
+				ret = tight_simple(c, x, y, w, yb - y);
+				if (ret < 0)
+					return ret;
+			}
+			if (xb > x) {
+				ret = tight_area(c, x, yb, xb - x, hb);
+				if (ret < 0)
+					return ret;
+			}
+			ret = tight_fill_area(c, xb, yb, wb, hb, colour);
+			if (ret < 0)
+				return ret;
+			if (xb + wb < x + w) {
+				ret = tight_area(c, xb + wb, yb,
+						 x + w - xb - wb, hb);
+				if (ret < 0)
+					return ret;
+			}
+			h = y + h - (yb + hb);
+			y = yb + hb;
+			goto again;
+		}
+	}
+	return tight_simple(c, x, y, w, h);
+}
+
+/* ---- entry point ---------------------------------------------------------------- */
+
+int tight_encode(struct encoder *e, const struct enc_params *p,
+		 const struct enc_frame *f, const struct rect *r,
+		 struct buf *out)
+{
+	struct tight_state *t = (struct tight_state *)e;
+	struct tight_ctx c = { 0 };
+	int ret;
+
+	if (r->w <= 0 || r->h <= 0)
+		return 0;
+	c.t = t;
+	c.p = p;
+	c.pc = p->pc;
+	c.f = f;
+	c.out = out;
+	c.enc = t->png ? RFB_ENC_TIGHT_PNG : RFB_ENC_TIGHT;
+	c.cl = p->compress >= 0 && p->compress <= 9 ? p->compress
+						    : TIGHT_DEFAULT_COMPRESS;
+	c.conf = &tight_conf[c.cl];
+	c.is888 = tight_is888(p->pc);
+	c.tp = c.is888 ? 3 : p->pc->bytes;
+	c.nozlib = !t->png && (p->flags & ENC_F_TIGHT_NOZLIB);
+#ifdef HAVE_JPEG
+	/* JPEG needs a quality hint and a true-colour client of 16 or 32
+	 * bpp (RFB-NOTES pitfall 8). */
+	c.jpeg = (p->quality >= 0 || p->fine_quality >= 0 ||
+		  p->subsampling >= 0) &&
+		 !p->pc->colour_map && p->pc->pf.true_colour &&
+		 p->pc->bytes >= 2;
+	if (c.jpeg)
+		tight_jpeg_params(&c.jp, p->quality, p->fine_quality,
+				  p->subsampling);
+#endif
+	ret = tight_area(&c, r->x, r->y, r->w, r->h);
+	if (ret < 0)
+		return ret;
+	return c.count;
+}
+
+const struct encoder_ops encoder_tight = {
+	.type = RFB_ENC_TIGHT,
+	.name = "tight",
+	.new_state = tight_new,
+	.free_state = tight_free,
+	.encode = tight_encode,
+};
