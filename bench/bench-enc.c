@@ -8,7 +8,8 @@
  * rfbClientRec on one end of a socketpair, drained by a thread; its bytes
  * are counted on the wire. Prints MPixel/s and bytes per frame, ours and
  * libvncserver's, with ratios. Client format: 32 bpp depth 24 little-endian
- * (the common case) unless -16 is given (565).
+ * (the common case) unless -16 is given (565; libvncserver then gets our
+ * translation tables, as its rounding makes different pixels).
  *
  * To add an encoder, add a row to `codecs[]`.
  *   bench-enc [-r MIN_REPS] [-t MIN_SECONDS] [-16] [-n] [-f FRAME]
@@ -48,6 +49,39 @@ static rfbBool lvs_hextile(rfbClientPtr cl, int x, int y, int w, int h)
 	return rfbSendRectEncodingHextile(cl, x, y, w, h);
 }
 
+/* libvncserver's Tight takes JPEG settings from turboQualityLevel and
+ * turboSubsampLevel, which its rfbserver.c derives from the client's
+ * QualityLevel with these tables; and it searches for solid areas only
+ * when the client has LastRect (ours always does). */
+static const int lvs_turbo_qual[10] = { 15, 29, 41, 42, 62, 77, 79, 86, 92,
+					100 };
+static const int lvs_turbo_subsamp[10] = { 1, 1, 1, 2, 2, 2, 0, 0, 0, 0 };
+
+static void lvs_tight_setup(rfbClientPtr cl)
+{
+	int q = cl->tightQualityLevel;
+
+	cl->enableLastRectEncoding = TRUE;
+	cl->turboQualityLevel = q >= 0 && q <= 9 ? lvs_turbo_qual[q] : -1;
+	cl->turboSubsampLevel = q >= 0 && q <= 9 ? lvs_turbo_subsamp[q] : 0;
+}
+
+static rfbBool lvs_tight(rfbClientPtr cl, int x, int y, int w, int h)
+{
+	lvs_tight_setup(cl);
+	return rfbSendRectEncodingTight(cl, x, y, w, h);
+}
+
+/* rfb.h declares it only where libvncserver's own build had libpng. */
+rfbBool rfbSendRectEncodingTightPng(rfbClientPtr cl, int x, int y, int w,
+				    int h);
+
+static rfbBool lvs_tightpng(rfbClientPtr cl, int x, int y, int w, int h)
+{
+	lvs_tight_setup(cl);
+	return rfbSendRectEncodingTightPng(cl, x, y, w, h);
+}
+
 struct bench_codec {
 	const char *name;	/* row label */
 	int32_t type;		/* our encoder (RFB_ENC_*) */
@@ -83,6 +117,23 @@ static const struct bench_codec codecs[] = {
 	  "wavelet level 2" },
 	{ "zywrle-q6", RFB_ENC_ZYWRLE, -1, 6, rfbSendRectEncodingZRLE, 17,
 	  "wavelet level 1" },
+	{ "tight-0", RFB_ENC_TIGHT, 0, -1, lvs_tight, 7, NULL },
+	{ "tight-1", RFB_ENC_TIGHT, 1, -1, lvs_tight, 7, NULL },
+	{ "tight-def", RFB_ENC_TIGHT, -1, -1, lvs_tight, 7,
+	  "ours: level 2, lvs: 6" },
+	{ "tight-6", RFB_ENC_TIGHT, 6, -1, lvs_tight, 7, NULL },
+	{ "tight-9", RFB_ENC_TIGHT, 9, -1, lvs_tight, 7, NULL },
+	{ "tight-q2", RFB_ENC_TIGHT, -1, 2, lvs_tight, 7,
+	  "JPEG quality 41 4:2:0" },
+	{ "tight-q6", RFB_ENC_TIGHT, -1, 6, lvs_tight, 7,
+	  "JPEG quality 79 4:4:4" },
+	{ "tight-q9", RFB_ENC_TIGHT, -1, 9, lvs_tight, 7,
+	  "JPEG quality 100 4:4:4" },
+	{ "tight-1-q6", RFB_ENC_TIGHT, 1, 6, lvs_tight, 7, NULL },
+	{ "tightpng-def", RFB_ENC_TIGHT_PNG, -1, -1, lvs_tightpng, -260,
+	  "ours: level 2, lvs: 6" },
+	{ "tightpng-q6", RFB_ENC_TIGHT_PNG, -1, 6, lvs_tightpng, -260,
+	  NULL },
 };
 
 #define NCODECS (sizeof(codecs) / sizeof(codecs[0]))
@@ -140,7 +191,8 @@ static unsigned long long lvs_drained(struct lvs *l)
 	return n;
 }
 
-static int lvs_open(struct lvs *l, uint32_t *frame, bool bpp16)
+static int lvs_open(struct lvs *l, uint32_t *frame, bool bpp16,
+		    const struct pixconv *pc)
 {
 	int argc = 1, sv[2];
 	char *argv[] = { "bench-enc", NULL };
@@ -152,6 +204,11 @@ static int lvs_open(struct lvs *l, uint32_t *frame, bool bpp16)
 	if (!l->screen)
 		return -1;
 	l->screen->frameBuffer = (char *)frame;
+	/* Our frames are XRGB8888 (red at bit 16); libvncserver's default
+	 * server format has red at bit 0. */
+	l->screen->serverFormat.redShift = 16;
+	l->screen->serverFormat.greenShift = 8;
+	l->screen->serverFormat.blueShift = 0;
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
 		return -1;
 	l->fd = sv[1];
@@ -173,6 +230,18 @@ static int lvs_open(struct lvs *l, uint32_t *frame, bool bpp16)
 	}
 	if (!rfbSetTranslateFunction(l->cl))
 		return -1;
+	if (pc && bpp16) {
+		/* libvncserver rounds channels ((c * max + 127) / 255), we
+		 * drop low bits: give it our tables (red, green, blue, 256
+		 * entries each) so both encoders see the same pixels. */
+		uint16_t *t = (uint16_t *)l->cl->translateLookupTable;
+
+		for (int i = 0; i < 256; i++) {
+			t[i] = (uint16_t)pc->rtab[i];
+			t[256 + i] = (uint16_t)pc->gtab[i];
+			t[512 + i] = (uint16_t)pc->btab[i];
+		}
+	}
 	return 0;
 }
 
@@ -337,7 +406,8 @@ int main(int argc, char **argv)
 			continue;
 		}
 		e = ops->new_state(ops);
-		have_lvs = c->lvs && !no_lvs && lvs_open(&l, frame, bpp16) == 0;
+		have_lvs = c->lvs && !no_lvs &&
+			   lvs_open(&l, frame, bpp16, &pc) == 0;
 		if (c->lvs && !no_lvs && !have_lvs)
 			printf("%-12s libvncserver client setup failed\n",
 			       c->name);

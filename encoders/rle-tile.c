@@ -52,7 +52,10 @@ enum rle_mode rle_tile_choose(struct rle_tile *t, uint32_t *px, int tw,
 	size_t i = 0;
 
 	px[n] = ~px[n - 1];	/* sentinel: ends the last run */
-	palette_reset(pal, 127);
+	/* Palette RLE allows 127 colours, but past about 126 plain RLE
+	 * deflates better (the colours recur across tiles, indices do not);
+	 * libvncserver's encoder stops at 126 too. */
+	palette_reset(pal, 126);
 	while (i < n) {
 		uint32_t c = px[i];
 		size_t j = i + 1, len, lenbytes;
