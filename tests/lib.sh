@@ -204,6 +204,15 @@ t_cleanup() {
 	for ((i = ${#T_PIDS[@]} - 1; i >= 0; i--)); do
 		t_stop "${T_PIDS[$i]}" >/dev/null 2>&1 || true
 	done
+	# a sanitizer report (--enable-asan builds) fails a passing test
+	if [ $status -eq 0 ] && grep -l -E \
+		'^(==[0-9]+==ERROR: [A-Za-z]+Sanitizer|SUMMARY: [A-Za-z]+Sanitizer)|: runtime error: ' \
+		"$T_DIR"/*.err "$T_DIR"/*.log >/dev/null 2>&1; then
+		echo "FAIL: $T_NAME: sanitizer reports:"
+		grep -h -A 20 -E '==ERROR: |: runtime error: ' \
+			"$T_DIR"/*.err "$T_DIR"/*.log 2>/dev/null | head -n 60
+		status=1
+	fi
 	if [ $status -ne 0 ] && [ $status -ne 77 ]; then
 		echo "[$T_NAME] files kept in $T_DIR"
 	elif [ -z "${T_KEEP:-}" ]; then

@@ -13,6 +13,7 @@ rss_kb() {
 }
 
 t_start_xvfb DPY 800x600x24
+t_hide_cursor "$DPY"
 t_paint "$DPY" 31
 t_xwd_stable "$DPY" "$T_DIR/ref0.xwd"
 t_start_xrfb --display "$DPY"
@@ -37,9 +38,13 @@ t_xrfb_alive
 rss_during=$(rss_kb "$XRFB_PID")
 t_log "xrfb RSS: ${rss_before} kB before, ${rss_during} kB after 60 frames"
 # 60 frames of 800x600x4 are 110 MB: queuing them for the stalled
-# client (which asks for a full frame every 20 ms) would show here
-[ $((rss_during - rss_before)) -lt 65536 ] ||
+# client (which asks for a full frame every 20 ms) would show here.
+# AddressSanitizer keeps freed memory in quarantine: no bound then.
+if grep -q asan "/proc/$XRFB_PID/maps"; then
+	t_log "xrfb runs with AddressSanitizer: its RSS says nothing here"
+elif [ $((rss_during - rss_before)) -ge 65536 ]; then
 	t_fail "xrfb grew by $((rss_during - rss_before)) kB while a client stalled"
+fi
 
 t_step "the display stops; the normal client reaches the exact content"
 t_stop "$animate_pid" || true
