@@ -7,10 +7,8 @@
 # exit status.
 . "$(dirname "$0")/../lib.sh"
 
-t_require xwd xsetroot "$VNC_GRAB" "$XPAINT"
+t_require xwd "$VNC_GRAB" "$XPAINT"
 
-t_blank_cursor_file
-# the session hides the root cursor, as t_start_xvfb does for the others
 t_blank_cursor_file
 cat >"$T_DIR/session.sh" <<SESSION
 #!/bin/sh
@@ -19,7 +17,6 @@ echo "\$DISPLAY" >"$T_DIR/session.display.tmp"
 xsetroot -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR" || exit 5
 echo "\${XAUTHORITY:-}" >"$T_DIR/session.xauth"
 echo \$\$ >"$T_DIR/session.pid"
-xsetroot -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR" || exit 3
 "$XPAINT" pattern 5 || exit 3
 xwd -root -silent >"$T_DIR/ref.tmp" || exit 4
 mv "$T_DIR/ref.tmp" "$T_DIR/ref.xwd"
