@@ -31,6 +31,10 @@
 /* Viewers refuse larger cursors (TigerVNC); larger ones are cropped
  * around their hotspot. */
 #define X11_CURSOR_MAX 256
+/* An image X could not give (it happens while the cursor is being
+ * replaced) is asked for again after this long, a few times. */
+#define X11_CURSOR_RETRY_MS 20
+#define X11_CURSOR_RETRIES 25
 
 struct x11_cursor {
 	struct xrfb_loop *loop;
@@ -43,6 +47,8 @@ struct x11_cursor {
 	bool active;
 	int x, y;		/* last position given to the server */
 	struct xrfb_timer *poll;
+	struct xrfb_timer *retry;
+	unsigned retries;
 };
 
 static uint8_t unpremultiply(unsigned c, unsigned a)
@@ -101,6 +107,19 @@ static void set_position(struct x11_cursor *xc, int x, int y)
 	xrfb_server_set_pointer_pos(xc->server, (uint16_t)x, (uint16_t)y);
 }
 
+static void fetch_image(struct x11_cursor *xc);
+
+static void on_retry(void *arg)
+{
+	struct x11_cursor *xc = arg;
+
+	xc->retry = NULL;
+	if (x11_display_is_lost(xc->d))
+		return;
+	fetch_image(xc);
+	x11_display_drain(xc->d);
+}
+
 static void fetch_image(struct x11_cursor *xc)
 {
 	XFixesCursorImage *img;
@@ -109,9 +128,16 @@ static void fetch_image(struct x11_cursor *xc)
 
 	img = XFixesGetCursorImage(xc->dpy);
 	if (!img) {
-		log_debug("%s: no cursor image", __func__);
+		/* Seen on Xvfb right after a client set a cursor and went
+		 * away: the old image would stay, so ask again soon. */
+		log_debug("%s: no cursor image (%u)", __func__, xc->retries);
+		if (!xc->retry && xc->retries++ < X11_CURSOR_RETRIES)
+			xc->retry = xrfb_loop_add_timer(xc->loop,
+							X11_CURSOR_RETRY_MS,
+							on_retry, xc);
 		return;
 	}
+	xc->retries = 0;
 	set_position(xc, img->x, img->y);
 	if (xc->have_image && img->cursor_serial == xc->serial)
 		goto out;
@@ -233,6 +259,8 @@ void x11_cursor_free(struct x11_cursor *xc)
 		return;
 	if (xc->poll)
 		xrfb_timer_cancel(xc->poll);
+	if (xc->retry)
+		xrfb_timer_cancel(xc->retry);
 	if (!x11_display_is_lost(xc->d))
 		XFixesSelectCursorInput(xc->dpy, x11_display_root(xc->d), 0);
 	x11_display_remove_handler(xc->d, on_event, xc);
