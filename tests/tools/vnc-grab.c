@@ -1367,20 +1367,23 @@ static void on_alarm(int sig)
 	_exit(GRAB_FAIL);
 }
 
-int main(int argc, char **argv)
+/*
+ * Parse the command line into @o and, for the one-shot options, a list
+ * of commands (what --commands would read). Returns 0 to go on, -1 after
+ * --help, or an exit status.
+ */
+static int parse_args(int argc, char **argv, struct grab_opts *o,
+		      char **cmds, int *ncmds)
 {
-	static struct grab_opts o;
-	static struct grab g;
-	char *cmds[GRAB_MAX_COMMANDS];
 	const char *compare = NULL, *outfile = NULL;
-	int ncmds = 0, i, status = GRAB_OK, wait_ms = 0, expect_updates = -1;
+	int i, wait_ms = 0, expect_updates = -1;
 	bool count = false;
 
-	o.shared = true;
-	o.quality = -1;
-	o.compress = 1;
-	o.timeout_ms = GRAB_DEFAULT_TIMEOUT_MS;
-	o.encodings = "tight zrle ultra copyrect hextile zlib corre rre raw";
+	o->shared = true;
+	o->quality = -1;
+	o->compress = 1;
+	o->timeout_ms = GRAB_DEFAULT_TIMEOUT_MS;
+	o->encodings = "tight zrle ultra copyrect hextile zlib corre rre raw";
 
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -1396,59 +1399,59 @@ int main(int argc, char **argv)
 	} while (0)
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
-			return GRAB_OK;
+			return -1;
 		} else if (!strcmp(a, "--password")) {
 			NEEDARG();
-			o.password = v;
+			o->password = v;
 		} else if (!strcmp(a, "--password-file")) {
 			NEEDARG();
-			o.password = read_password_file(v);
-			if (!o.password) {
+			o->password = read_password_file(v);
+			if (!o->password) {
 				fprintf(stderr,
 					"vnc-grab: cannot read %s\n", v);
 				return GRAB_USAGE;
 			}
 		} else if (!strcmp(a, "--security")) {
 			NEEDARG();
-			o.security = v;
+			o->security = v;
 		} else if (!strcmp(a, "--version")) {
 			NEEDARG();
-			o.version = v;
+			o->version = v;
 		} else if (!strcmp(a, "--format")) {
 			NEEDARG();
-			if (parse_format(v, &o.pf)) {
+			if (parse_format(v, &o->pf)) {
 				fprintf(stderr, "vnc-grab: bad format %s\n", v);
 				return GRAB_USAGE;
 			}
-			o.have_pf = true;
+			o->have_pf = true;
 		} else if (!strcmp(a, "--encodings")) {
 			NEEDARG();
-			o.encodings = v;
+			o->encodings = v;
 		} else if (!strcmp(a, "--quality")) {
 			NEEDARG();
-			o.quality = atoi(v);
+			o->quality = atoi(v);
 		} else if (!strcmp(a, "--compress")) {
 			NEEDARG();
-			o.compress = atoi(v);
+			o->compress = atoi(v);
 		} else if (!strcmp(a, "--cursor")) {
-			o.cursor = true;
+			o->cursor = true;
 		} else if (!strcmp(a, "--shared")) {
-			o.shared = true;
+			o->shared = true;
 		} else if (!strcmp(a, "--exclusive")) {
-			o.shared = false;
+			o->shared = false;
 		} else if (!strcmp(a, "--timeout-ms")) {
 			NEEDARG();
-			o.timeout_ms = atoi(v);
+			o->timeout_ms = atoi(v);
 		} else if (!strcmp(a, "--info")) {
-			o.info = true;
+			o->info = true;
 		} else if (!strcmp(a, "--verbose")) {
-			o.verbose = true;
+			o->verbose = true;
 		} else if (!strcmp(a, "--type")) {
 			NEEDARG();
-			add_cmd(cmds, &ncmds, "type %s", v);
+			add_cmd(cmds, ncmds, "type %s", v);
 		} else if (!strcmp(a, "--key")) {
 			NEEDARG();
-			add_cmd(cmds, &ncmds, "key %s", v);
+			add_cmd(cmds, ncmds, "key %s", v);
 		} else if (!strcmp(a, "--click")) {
 			int x, y, b = 1;
 
@@ -1457,7 +1460,7 @@ int main(int argc, char **argv)
 				fprintf(stderr, "vnc-grab: --click X,Y[,B]\n");
 				return GRAB_USAGE;
 			}
-			add_cmd(cmds, &ncmds, "click %d %d %d", x, y, b);
+			add_cmd(cmds, ncmds, "click %d %d %d", x, y, b);
 		} else if (!strcmp(a, "--compare") ||
 			   !strcmp(a, "--compare-xwd")) {
 			NEEDARG();
@@ -1475,7 +1478,7 @@ int main(int argc, char **argv)
 			outfile = v;
 		} else if (!strcmp(a, "--fail-out")) {
 			NEEDARG();
-			o.fail_out = v;
+			o->fail_out = v;
 		} else if (!strcmp(a, "--count-rects")) {
 			count = true;
 		} else if (!strcmp(a, "--commands")) {
@@ -1485,18 +1488,18 @@ int main(int argc, char **argv)
 					"vnc-grab: only --commands -\n");
 				return GRAB_USAGE;
 			}
-			o.commands_stdin = true;
+			o->commands_stdin = true;
 		} else if (!strcmp(a, "--stall")) {
-			o.stall = true;
+			o->stall = true;
 		} else if (!strcmp(a, "--stall-ms")) {
 			NEEDARG();
-			o.stall_ms = atoi(v);
+			o->stall_ms = atoi(v);
 		} else if (a[0] == '-') {
 			fprintf(stderr, "vnc-grab: unknown option %s\n", a);
 			usage(stderr);
 			return GRAB_USAGE;
-		} else if (!o.host) {
-			if (parse_hostport(a, &o)) {
+		} else if (!o->host) {
+			if (parse_hostport(a, o)) {
 				fprintf(stderr,
 					"vnc-grab: bad address %s\n", a);
 				return GRAB_USAGE;
@@ -1507,20 +1510,33 @@ int main(int argc, char **argv)
 		}
 #undef NEEDARG
 	}
-	if (!o.host) {
+	if (!o->host) {
 		usage(stderr);
 		return GRAB_USAGE;
 	}
 	if (expect_updates >= 0)
-		add_cmd(cmds, &ncmds, "updates %d", expect_updates);
+		add_cmd(cmds, ncmds, "updates %d", expect_updates);
 	if (compare)
-		add_cmd(cmds, &ncmds, "match %s", compare);
+		add_cmd(cmds, ncmds, "match %s", compare);
 	if (wait_ms > 0)
-		add_cmd(cmds, &ncmds, "sleep %d", wait_ms);
+		add_cmd(cmds, ncmds, "sleep %d", wait_ms);
 	if (outfile)
-		add_cmd(cmds, &ncmds, "save %s", outfile);
+		add_cmd(cmds, ncmds, "save %s", outfile);
 	if (count)
-		add_cmd(cmds, &ncmds, "stats");
+		add_cmd(cmds, ncmds, "stats");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct grab_opts o;
+	static struct grab g;
+	char *cmds[GRAB_MAX_COMMANDS];
+	int ncmds = 0, i, status;
+
+	status = parse_args(argc, argv, &o, cmds, &ncmds);
+	if (status)
+		return status < 0 ? GRAB_OK : status;
 
 	signal(SIGPIPE, SIG_IGN);
 	rfbClientLog = on_log;
