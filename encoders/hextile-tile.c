@@ -7,7 +7,6 @@
  */
 #include "config.h"
 
-#include <string.h>
 
 #include "hextile-tile.h"
 #include "subrect.h"
