@@ -2,38 +2,57 @@
 /*
  * Move detection against the framebuffer.
  *
- * 1. Features: short runs of changed new pixels (32 wide, not flat) are
- *    sampled across the new rectangles and hashed.
- * 2. Candidates: every 32-pixel window of the old framebuffer around the
- *    rectangles is hashed with a rolling hash and looked up among the
- *    features; each hit votes for the offset between the two places.
- * 3. Verification: for the best offsets, each 16x16 tile of new content
- *    is compared with the old framebuffer at the offset, exactly. Tiles
- *    that match (and changed) form the destination of the move.
+ * The source of a move lies inside the damage (a scrolled viewport is
+ * damaged as a whole, a dragged window damages the place it left), so
+ * every search is bounded by the damage, plus a small margin for damage
+ * that arrived in two parts.
+ *
+ * 1. Changes: each 16x16 tile of the new rectangles is compared with the
+ *    framebuffer once; unchanged tiles take no further part.
+ * 2. Scrolls: rows of the new pixels (in stripes 128 pixels wide) are
+ *    hashed and looked up among the hashes of the old rows around them:
+ *    each hit votes for a vertical offset. Columns (in bands 128 rows
+ *    high) do the same for horizontal offsets.
+ * 3. Other moves (dragged windows), when no scroll explains most of the
+ *    change: short runs of changed new pixels are hashed, every 32-pixel
+ *    window of the old damaged area is hashed with a rolling hash and
+ *    looked up among them; each hit votes for an offset.
+ * 4. Verification: for the offsets with the most votes, each changed tile
+ *    is compared with the old framebuffer at the offset, exactly. The best
+ *    offset wins; tiles that failed next to tiles that matched are then
+ *    split at the exact rows and columns where the match ends.
+ *
  * Hashes only propose; memcmp decides, so a CopyRect is never wrong.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "fb-scroll.h"
 
-#define SCROLL_RUN 32		/* pixels per feature / window */
-#define SCROLL_ROW_STEP 8	/* sample every 8th row for features */
-#define SCROLL_MAX_FEATURES 192
-#define SCROLL_TABLE 1024	/* feature hash table slots (power of 2) */
-#define SCROLL_VOTES 256	/* offset vote slots (power of 2) */
-#define SCROLL_SEARCH 768	/* how far from the rectangles to look */
 #define SCROLL_TILE 16
 #define SCROLL_MIN_AREA (64 * 64)	/* smaller changes are not worth it */
-#define SCROLL_CANDIDATES 3
-#define SCROLL_MUL 0x100000001b3ull	/* FNV prime as the hash base */
+#define SCROLL_MARGIN 64	/* search this far around the damage */
+#define SCROLL_STRIPE 128	/* row hashes cover this many pixels */
+#define SCROLL_MAX_HITS 8	/* old rows one new row may vote for */
+#define SCROLL_VOTES 512	/* offset vote slots (power of 2) */
+#define SCROLL_CANDIDATES 4
+#define SCROLL_MUL 0x9e3779b1u	/* hash multiplier (odd) */
+/* 2D search: features of this many pixels, sampled from changed rows. */
+#define SCROLL_RUN 32
+#define SCROLL_ROW_STEP 8
+#define SCROLL_MAX_FEATURES 256
+#define SCROLL_TABLE 1024	/* feature hash table slots (power of 2) */
+#define SCROLL_RUN_MUL 0x100000001b3ull
 
-struct feature {
-	uint64_t hash;
-	int x, y;
-	bool used;
+enum tile_state {
+	TILE_SAME = 0,		/* unchanged: never part of a move */
+	TILE_CHANGED,		/* changed, no move verified */
+	TILE_MOVED,		/* changed and equal to the old at the offset */
 };
 
 struct vote {
@@ -42,22 +61,35 @@ struct vote {
 	bool used;
 };
 
-static uint64_t run_hash(const uint32_t *p)
-{
-	uint64_t h = 0;
+struct feature {
+	uint64_t hash;
+	int x, y;
+	bool used;
+};
 
-	for (int i = 0; i < SCROLL_RUN; i++)
-		h = h * SCROLL_MUL + p[i];
-	return h;
-}
+/* One entry of a hash -> position table (rows or columns). */
+struct line_hash {
+	uint32_t hash;
+	int pos;		/* -1: empty slot */
+};
 
-static bool run_flat(const uint32_t *p)
-{
-	for (int i = 1; i < SCROLL_RUN; i++)
-		if (p[i] != p[0])
-			return false;
-	return true;
-}
+struct scan {
+	const struct fb *fb;
+	const struct fb_src *src;
+	unsigned n;
+	struct rect box;	/* bounding box of the damage, plus margin */
+	uint8_t *tiles;		/* per rectangle, row-major tile states */
+	uint8_t *best_tiles;	/* the states for the best offset so far */
+	size_t ntiles;
+	size_t *tile_off;	/* first tile of each rectangle */
+	uint64_t changed;	/* pixels of changed tiles */
+	struct vote votes[SCROLL_VOTES];
+	/* scratch for line hashes */
+	uint32_t *hash_old, *hash_new, *diff;
+	bool *flat_old, *flat_new;
+	struct line_hash *table;
+	size_t table_len;	/* power of 2 */
+};
 
 static const uint32_t *src_px(const struct fb_src *s, int x, int y)
 {
@@ -70,18 +102,379 @@ static const uint32_t *fb_px(const struct fb *fb, int x, int y)
 	return fb->pixels + (size_t)y * fb->stride + x;
 }
 
-static unsigned collect_features(const struct fb *fb, const struct fb_src *src,
-				 unsigned n, struct feature *table)
+static int tiles_x(const struct rect *r)
 {
-	unsigned nf = 0;
+	return (r->w + SCROLL_TILE - 1) / SCROLL_TILE;
+}
 
-	for (unsigned i = 0; i < n && nf < SCROLL_MAX_FEATURES; i++) {
-		const struct fb_src *s = &src[i];
+static int tiles_y(const struct rect *r)
+{
+	return (r->h + SCROLL_TILE - 1) / SCROLL_TILE;
+}
+
+/* The tile of rectangle @s at tile column @c, row @r. */
+static struct rect tile_rect(const struct fb_src *s, int c, int r)
+{
+	struct rect t = { s->r.x + c * SCROLL_TILE, s->r.y + r * SCROLL_TILE,
+			  SCROLL_TILE, SCROLL_TILE };
+
+	if (t.x + t.w > s->r.x + s->r.w)
+		t.w = s->r.x + s->r.w - t.x;
+	if (t.y + t.h > s->r.y + s->r.h)
+		t.h = s->r.y + s->r.h - t.y;
+	return t;
+}
+
+/* Equal runs of @n pixels; whole tile rows are compared inline, which
+ * beats a call to memcmp() for 64 bytes. */
+static inline bool run_equal(const uint32_t *a, const uint32_t *b, int n)
+{
+#ifdef __SSE2__
+	if (n == SCROLL_TILE) {
+		const __m128i *p = (const __m128i *)(const void *)a;
+		const __m128i *q = (const __m128i *)(const void *)b;
+		__m128i e = _mm_and_si128(
+			_mm_and_si128(_mm_cmpeq_epi32(_mm_loadu_si128(p),
+						      _mm_loadu_si128(q)),
+				      _mm_cmpeq_epi32(_mm_loadu_si128(p + 1),
+						      _mm_loadu_si128(q + 1))),
+			_mm_and_si128(_mm_cmpeq_epi32(_mm_loadu_si128(p + 2),
+						      _mm_loadu_si128(q + 2)),
+				      _mm_cmpeq_epi32(_mm_loadu_si128(p + 3),
+						      _mm_loadu_si128(q + 3))));
+
+		return _mm_movemask_epi8(e) == 0xffff;
+	}
+#endif
+	return memcmp(a, b, (size_t)n * 4) == 0;
+}
+
+static bool rows_equal(const struct fb *fb, const struct fb_src *s,
+		       const struct rect *t, int dx, int dy)
+{
+	for (int y = t->y; y < t->y + t->h; y++)
+		if (!run_equal(src_px(s, t->x, y), fb_px(fb, t->x - dx, y - dy),
+			       t->w))
+			return false;
+	return true;
+}
+
+/* ---- 1. which tiles changed ---------------------------------------------- */
+
+static void find_changes(struct scan *sc)
+{
+	for (unsigned i = 0; i < sc->n; i++) {
+		const struct fb_src *s = &sc->src[i];
+		uint8_t *tile = sc->tiles + sc->tile_off[i];
+
+		for (int r = 0; r < tiles_y(&s->r); r++)
+			for (int c = 0; c < tiles_x(&s->r); c++) {
+				struct rect t = tile_rect(s, c, r);
+				bool same = rows_equal(sc->fb, s, &t, 0, 0);
+
+				*tile++ = same ? TILE_SAME : TILE_CHANGED;
+				if (!same)
+					sc->changed += (uint64_t)t.w *
+						       (unsigned)t.h;
+			}
+	}
+}
+
+/* ---- votes --------------------------------------------------------------- */
+
+static void vote(struct scan *sc, int dx, int dy, unsigned weight)
+{
+	unsigned slot = ((unsigned)dx * 73856093u ^ (unsigned)dy * 19349663u) &
+			(SCROLL_VOTES - 1);
+
+	if (!dx && !dy)
+		return;
+	for (unsigned probe = 0; probe < SCROLL_VOTES; probe++) {
+		struct vote *v = &sc->votes[(slot + probe) & (SCROLL_VOTES - 1)];
+
+		if (!v->used) {
+			*v = (struct vote){ dx, dy, weight, true };
+			return;
+		}
+		if (v->dx == dx && v->dy == dy) {
+			v->count += weight;
+			return;
+		}
+	}
+}
+
+/* Take the offset with the most votes (at least @min) out of the table. */
+static bool best_vote(struct scan *sc, unsigned min, int *dx, int *dy)
+{
+	struct vote *top = NULL;
+
+	for (int i = 0; i < SCROLL_VOTES; i++)
+		if (sc->votes[i].used && sc->votes[i].count >= min &&
+		    (!top || sc->votes[i].count > top->count))
+			top = &sc->votes[i];
+	if (!top)
+		return false;
+	*dx = top->dx;
+	*dy = top->dy;
+	top->count = 0;
+	return true;
+}
+
+/* ---- 2. scrolls: row and column hashes ------------------------------------ */
+
+static inline uint32_t rotl5(uint32_t h)
+{
+	return h << 5 | h >> 27;
+}
+
+/*
+ * Hash of a row of @n pixels; *flat tells whether all are equal. A
+ * rotate-and-xor per pixel in eight independent lanes: weak as hashes go,
+ * but a false match only costs a verification, and it runs at a fraction
+ * of a nanosecond per pixel (SSE2 where available).
+ */
+static uint32_t hash_row(const uint32_t *p, int n, bool *flat)
+{
+	uint32_t h[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, diff = 0, r = 0;
+	int i = 0;
+#ifdef __SSE2__
+	__m128i a = _mm_loadu_si128((const __m128i *)(void *)h);
+	__m128i b = _mm_loadu_si128((const __m128i *)(void *)(h + 4));
+	__m128i first = _mm_set1_epi32((int)p[0]), d = _mm_setzero_si128();
+	uint32_t dd[4];
+
+	for (; i + 8 <= n; i += 8) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+					    (p + i));
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)
+					    (p + i + 4));
+
+		a = _mm_xor_si128(_mm_or_si128(_mm_slli_epi32(a, 5),
+					       _mm_srli_epi32(a, 27)), v);
+		b = _mm_xor_si128(_mm_or_si128(_mm_slli_epi32(b, 5),
+					       _mm_srli_epi32(b, 27)), w);
+		d = _mm_or_si128(d, _mm_or_si128(_mm_xor_si128(v, first),
+						 _mm_xor_si128(w, first)));
+	}
+	_mm_storeu_si128((__m128i *)(void *)h, a);
+	_mm_storeu_si128((__m128i *)(void *)(h + 4), b);
+	_mm_storeu_si128((__m128i *)(void *)dd, d);
+	diff = dd[0] | dd[1] | dd[2] | dd[3];
+#else
+	uint32_t d8[8] = { 0 };
+
+	for (; i + 8 <= n; i += 8)
+		for (int l = 0; l < 8; l++) {
+			h[l] = rotl5(h[l]) ^ p[i + l];
+			d8[l] |= p[i + l] ^ p[0];
+		}
+	for (int l = 0; l < 8; l++)
+		diff |= d8[l];
+#endif
+	for (; i < n; i++) {
+		h[i & 7] = rotl5(h[i & 7]) ^ p[i];
+		diff |= p[i] ^ p[0];
+	}
+	*flat = diff == 0;
+	for (int l = 0; l < 8; l++)
+		r = (r ^ h[l]) * SCROLL_MUL;
+	return r ^ r >> 15;
+}
+
+static void table_reset(struct scan *sc, size_t entries)
+{
+	size_t len = 16;
+
+	while (len < entries * 2)
+		len *= 2;
+	sc->table_len = len;
+	for (size_t i = 0; i < len; i++)
+		sc->table[i].pos = -1;
+}
+
+static void table_add(struct scan *sc, uint32_t hash, int pos)
+{
+	size_t slot = (hash * 2654435761u) & (sc->table_len - 1);
+
+	while (sc->table[slot].pos >= 0)
+		slot = (slot + 1) & (sc->table_len - 1);
+	sc->table[slot] = (struct line_hash){ hash, pos };
+}
+
+/* Vote for (@pos - p) * unit for every old line p with @hash. */
+static void table_vote(struct scan *sc, uint32_t hash, int pos, bool vertical)
+{
+	size_t slot = (hash * 2654435761u) & (sc->table_len - 1);
+	unsigned hits = 0;
+
+	for (; sc->table[slot].pos >= 0 && hits < SCROLL_MAX_HITS;
+	     slot = (slot + 1) & (sc->table_len - 1)) {
+		if (sc->table[slot].hash != hash)
+			continue;
+		hits++;
+		if (vertical)
+			vote(sc, 0, pos - sc->table[slot].pos, 1);
+		else
+			vote(sc, pos - sc->table[slot].pos, 0, 1);
+	}
+}
+
+/* Rows of the stripe [x, x + w) of @s against old rows [y0, y1). */
+static void vote_rows(struct scan *sc, const struct fb_src *s, int x, int w,
+		      int y0, int y1)
+{
+	const struct fb *fb = sc->fb;
+
+	table_reset(sc, (size_t)(y1 - y0));
+	for (int y = y0; y < y1; y++) {
+		sc->hash_old[y - y0] = hash_row(fb_px(fb, x, y), w,
+						 &sc->flat_old[y - y0]);
+		if (!sc->flat_old[y - y0])
+			table_add(sc, sc->hash_old[y - y0], y);
+	}
+	for (int y = s->r.y; y < s->r.y + s->r.h; y++) {
+		bool flat;
+		uint32_t h = hash_row(src_px(s, x, y), w, &flat);
+
+		/* Flat rows match everywhere; unchanged rows say nothing. */
+		if (flat || (y >= y0 && y < y1 && sc->hash_old[y - y0] == h))
+			continue;
+		table_vote(sc, h, y, true);
+	}
+}
+
+/* Hashes of the @w columns of a @h-row block, row by row (the inner loop
+ * runs along a row: it vectorises and reads memory in order). */
+static void hash_columns(struct scan *sc, const uint32_t *p, size_t stride,
+			 int w, int h, uint32_t *hash, bool *flat)
+{
+	uint32_t *diff = sc->diff;
+
+	for (int x = 0; x < w; x++) {
+		hash[x] = 1;
+		diff[x] = 0;
+	}
+	for (int y = 0; y < h; y++) {
+		const uint32_t *row = p + (size_t)y * stride;
+
+		for (int x = 0; x < w; x++) {
+			hash[x] = rotl5(hash[x]) ^ row[x];
+			diff[x] |= row[x] ^ p[x];
+		}
+	}
+	for (int x = 0; x < w; x++) {
+		flat[x] = diff[x] == 0;
+		hash[x] *= SCROLL_MUL;
+		hash[x] ^= hash[x] >> 15;
+	}
+}
+
+/* Columns of the band [y, y + h) of @s against old columns [x0, x1). */
+static void vote_columns(struct scan *sc, const struct fb_src *s, int y,
+			 int h, int x0, int x1)
+{
+	const struct fb *fb = sc->fb;
+
+	table_reset(sc, (size_t)(x1 - x0));
+	hash_columns(sc, fb_px(fb, x0, y), fb->stride, x1 - x0, h,
+		     sc->hash_old, sc->flat_old);
+	for (int x = x0; x < x1; x++)
+		if (!sc->flat_old[x - x0])
+			table_add(sc, sc->hash_old[x - x0], x);
+	hash_columns(sc, src_px(s, s->r.x, y), s->stride / 4, s->r.w, h,
+		     sc->hash_new, sc->flat_new);
+	for (int x = s->r.x; x < s->r.x + s->r.w; x++) {
+		uint32_t hc = sc->hash_new[x - s->r.x];
+
+		if (sc->flat_new[x - s->r.x] ||
+		    (x >= x0 && x < x1 && sc->hash_old[x - x0] == hc))
+			continue;
+		table_vote(sc, hc, x, false);
+	}
+}
+
+static void vote_scrolls(struct scan *sc, bool vertical)
+{
+	for (unsigned i = 0; i < sc->n; i++) {
+		const struct fb_src *s = &sc->src[i];
+		int len = vertical ? s->r.w : s->r.h;
+		int span = vertical ? s->r.h : s->r.w;
+		/* The source of a scroll lies in the damaged viewport; the
+		 * margin covers a copy reported apart from its new strip. */
+		int reach = SCROLL_MARGIN;
+
+		if (span < 2 || len < 8)
+			continue;
+		for (int o = 0, part; o < len; o += part) {
+			part = len - o > SCROLL_STRIPE ? SCROLL_STRIPE
+						       : len - o;
+			/* A narrow last stripe joins the one before. */
+			if (len - o - part < SCROLL_STRIPE / 4)
+				part = len - o;
+			if (vertical) {
+				int y0 = s->r.y - reach, y1 = s->r.y + s->r.h +
+							      reach;
+
+				if (y0 < sc->box.y)
+					y0 = sc->box.y;
+				if (y1 > sc->box.y + sc->box.h)
+					y1 = sc->box.y + sc->box.h;
+				vote_rows(sc, s, s->r.x + o, part, y0, y1);
+			} else {
+				int x0 = s->r.x - reach, x1 = s->r.x + s->r.w +
+							      reach;
+
+				if (x0 < sc->box.x)
+					x0 = sc->box.x;
+				if (x1 > sc->box.x + sc->box.w)
+					x1 = sc->box.x + sc->box.w;
+				vote_columns(sc, s, s->r.y + o, part, x0, x1);
+			}
+		}
+	}
+}
+
+/* ---- 3. other moves: features and a rolling hash -------------------------- */
+
+static uint64_t run_hash(const uint32_t *p)
+{
+	uint64_t h = 0;
+
+	for (int i = 0; i < SCROLL_RUN; i++)
+		h = h * SCROLL_RUN_MUL + p[i];
+	return h;
+}
+
+static bool run_flat(const uint32_t *p)
+{
+	for (int i = 1; i < SCROLL_RUN; i++)
+		if (p[i] != p[0])
+			return false;
+	return true;
+}
+
+/* Sample runs of changed new pixels, spread over all the damage. */
+static unsigned collect_features(struct scan *sc, struct feature *table)
+{
+	uint64_t runs = 0;
+	unsigned nf = 0;
+	int step = SCROLL_ROW_STEP;
+
+	for (unsigned i = 0; i < sc->n; i++)
+		runs += (uint64_t)(sc->src[i].r.h / SCROLL_ROW_STEP + 1) *
+			(uint64_t)(sc->src[i].r.w / SCROLL_RUN);
+	/* Most samples are flat or unchanged: aim at a few times more. */
+	while (runs > 4 * SCROLL_MAX_FEATURES && step < 256) {
+		step *= 2;
+		runs /= 2;
+	}
+	for (unsigned i = 0; i < sc->n && nf < SCROLL_MAX_FEATURES; i++) {
+		const struct fb_src *s = &sc->src[i];
 
 		if (s->r.w < SCROLL_RUN)
 			continue;
-		for (int y = s->r.y + SCROLL_ROW_STEP / 2; y < s->r.y + s->r.h &&
-		     nf < SCROLL_MAX_FEATURES; y += SCROLL_ROW_STEP) {
+		for (int y = s->r.y + step / 2 % s->r.h; y < s->r.y + s->r.h &&
+		     nf < SCROLL_MAX_FEATURES; y += step) {
 			for (int x = s->r.x; x + SCROLL_RUN <= s->r.x + s->r.w &&
 			     nf < SCROLL_MAX_FEATURES; x += SCROLL_RUN) {
 				const uint32_t *p = src_px(s, x, y);
@@ -89,7 +482,8 @@ static unsigned collect_features(const struct fb *fb, const struct fb_src *src,
 				unsigned slot;
 
 				if (run_flat(p) ||
-				    memcmp(p, fb_px(fb, x, y), SCROLL_RUN * 4) == 0)
+				    memcmp(p, fb_px(sc->fb, x, y),
+					   SCROLL_RUN * 4) == 0)
 					continue;
 				h = run_hash(p);
 				slot = (unsigned)(h >> 20) & (SCROLL_TABLE - 1);
@@ -106,119 +500,228 @@ static unsigned collect_features(const struct fb *fb, const struct fb_src *src,
 	return nf;
 }
 
-static void vote(struct vote *votes, int dx, int dy)
+static void scan_old(struct scan *sc, const struct feature *table)
 {
-	unsigned slot = ((unsigned)dx * 73856093u ^ (unsigned)dy * 19349663u) &
-			(SCROLL_VOTES - 1);
-
-	for (unsigned probe = 0; probe < SCROLL_VOTES; probe++) {
-		struct vote *v = &votes[(slot + probe) & (SCROLL_VOTES - 1)];
-
-		if (!v->used) {
-			*v = (struct vote){ dx, dy, 1, true };
-			return;
-		}
-		if (v->dx == dx && v->dy == dy) {
-			v->count++;
-			return;
-		}
-	}
-}
-
-static void scan_old(const struct fb *fb, const struct rect *area,
-		     const struct feature *table, struct vote *votes)
-{
+	const struct rect *area = &sc->box;
 	uint64_t pow = 1;
 
+	if (area->w < SCROLL_RUN)
+		return;
 	for (int i = 0; i < SCROLL_RUN - 1; i++)
-		pow *= SCROLL_MUL;
+		pow *= SCROLL_RUN_MUL;
 	for (int y = area->y; y < area->y + area->h; y++) {
-		const uint32_t *row = fb_px(fb, 0, y);
-		uint64_t h;
+		const uint32_t *row = fb_px(sc->fb, 0, y);
+		uint64_t h = run_hash(row + area->x);
 
-		if (area->w < SCROLL_RUN)
-			return;
-		h = run_hash(row + area->x);
 		for (int x = area->x;; x++) {
 			unsigned slot = (unsigned)(h >> 20) & (SCROLL_TABLE - 1);
 
 			while (table[slot].used) {
 				if (table[slot].hash == h &&
 				    (table[slot].x != x || table[slot].y != y))
-					vote(votes, table[slot].x - x,
-					     table[slot].y - y);
+					vote(sc, table[slot].x - x,
+					     table[slot].y - y, 1);
 				slot = (slot + 1) & (SCROLL_TABLE - 1);
 			}
 			if (x + SCROLL_RUN >= area->x + area->w)
 				break;
-			h = (h - row[x] * pow) * SCROLL_MUL + row[x + SCROLL_RUN];
+			h = (h - row[x] * pow) * SCROLL_RUN_MUL +
+			    row[x + SCROLL_RUN];
 		}
 	}
 }
 
-/* Tiles of the new content equal to the old framebuffer at (-dx, -dy). */
-static uint64_t verify(const struct fb *fb, const struct fb_src *src,
-		       unsigned n, int dx, int dy, region_t *dst)
+static void vote_moves(struct scan *sc)
+{
+	struct feature *table = calloc(SCROLL_TABLE, sizeof(*table));
+
+	if (!table)
+		return;
+	if (collect_features(sc, table) >= 2)
+		scan_old(sc, table);
+	free(table);
+}
+
+/* ---- 4. verification -------------------------------------------------------- */
+
+static bool source_inside(const struct fb *fb, const struct rect *t, int dx,
+			  int dy)
+{
+	return t->x - dx >= 0 && t->y - dy >= 0 &&
+	       t->x - dx + t->w <= fb->width && t->y - dy + t->h <= fb->height;
+}
+
+/* Mark the changed tiles equal to the old framebuffer at (-dx, -dy) as
+ * moved (and all others as merely changed); returns their area. */
+static uint64_t verify(struct scan *sc, int dx, int dy)
 {
 	uint64_t area = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		const struct fb_src *s = &src[i];
+	for (unsigned i = 0; i < sc->n; i++) {
+		const struct fb_src *s = &sc->src[i];
+		uint8_t *tile = sc->tiles + sc->tile_off[i];
 
-		for (int ty = s->r.y; ty < s->r.y + s->r.h; ty += SCROLL_TILE) {
-			int th = s->r.y + s->r.h - ty < SCROLL_TILE
-					 ? s->r.y + s->r.h - ty : SCROLL_TILE;
+		for (int r = 0; r < tiles_y(&s->r); r++)
+			for (int c = 0; c < tiles_x(&s->r); c++, tile++) {
+				struct rect t;
 
-			if (ty - dy < 0 || ty - dy + th > fb->height)
-				continue;
-			for (int tx = s->r.x; tx < s->r.x + s->r.w;
-			     tx += SCROLL_TILE) {
-				int tw = s->r.x + s->r.w - tx < SCROLL_TILE
-						 ? s->r.x + s->r.w - tx
-						 : SCROLL_TILE;
-				bool same = true, moved = true;
-
-				if (tx - dx < 0 || tx - dx + tw > fb->width)
+				if (*tile == TILE_SAME)
 					continue;
-				for (int y = ty; y < ty + th && moved; y++) {
-					const uint32_t *p = src_px(s, tx, y);
-
-					moved = memcmp(p, fb_px(fb, tx - dx, y - dy),
-						       (size_t)tw * 4) == 0;
-					if (same)
-						same = memcmp(p, fb_px(fb, tx, y),
-							      (size_t)tw * 4) == 0;
-				}
-				if (!moved || same)
-					continue;
-				pixman_region32_union_rect(dst, dst, tx, ty,
-							   (unsigned)tw,
-							   (unsigned)th);
-				area += (uint64_t)tw * (unsigned)th;
+				t = tile_rect(s, c, r);
+				*tile = source_inside(sc->fb, &t, dx, dy) &&
+						rows_equal(sc->fb, s, &t, dx, dy)
+						? TILE_MOVED : TILE_CHANGED;
+				if (*tile == TILE_MOVED)
+					area += (uint64_t)t.w * (unsigned)t.h;
 			}
-		}
 	}
 	return area;
 }
 
-bool fb_scroll_detect(const struct fb *fb, const struct fb_src *src,
-		      unsigned n, int *dx, int *dy, region_t *dst)
+static bool pixels_changed(const struct fb *fb, const struct fb_src *s,
+			   const struct rect *r)
 {
-	struct feature *table;
-	struct vote *votes;
-	struct rect area;
-	uint64_t total = 0, best_area = 0;
-	int x1, y1, x2, y2;
-	bool found = false;
+	for (int y = r->y; y < r->y + r->h; y++)
+		if (memcmp(src_px(s, r->x, y), fb_px(fb, r->x, y),
+			   (size_t)r->w * 4) != 0)
+			return true;
+	return false;
+}
 
-	if (!n)
+static void add_part(const struct fb *fb, const struct fb_src *s,
+		     region_t *dst, int x, int y, int w, int h)
+{
+	struct rect r = { x, y, w, h };
+
+	if (w > 0 && h > 0 && pixels_changed(fb, s, &r))
+		pixman_region32_union_rect(dst, dst, x, y, (unsigned)w,
+					   (unsigned)h);
+}
+
+/*
+ * A changed tile that failed next to one that moved: the moved block
+ * probably ends inside it. Add its rows that equal the old pixels at the
+ * offset, and the columns on its left and right that do in every row.
+ */
+static void refine_tile(const struct fb *fb, const struct fb_src *s,
+			const struct rect *tile, int dx, int dy, region_t *dst)
+{
+	struct rect src = { tile->x - dx, tile->y - dy, tile->w, tile->h };
+	struct rect clip, *t = &clip;
+	int prefix, suffix, run = -1;
+
+	/* Only the part whose source lies in the framebuffer. */
+	if (!fb_clip(fb, &src))
+		return;
+	clip = (struct rect){ src.x + dx, src.y + dy, src.w, src.h };
+	prefix = suffix = t->w;
+	for (int y = t->y; y < t->y + t->h; y++) {
+		const uint32_t *p = src_px(s, t->x, y);
+		const uint32_t *q = fb_px(fb, t->x - dx, y - dy);
+		int a = 0, b = 0;
+
+		while (a < t->w && p[a] == q[a])
+			a++;
+		if (a < t->w)
+			while (b < t->w && p[t->w - 1 - b] == q[t->w - 1 - b])
+				b++;
+		else
+			b = t->w;
+		if (a < prefix)
+			prefix = a;
+		if (b < suffix)
+			suffix = b;
+		if (a == t->w && run < 0)
+			run = y;
+		if (a < t->w && run >= 0) {
+			add_part(fb, s, dst, t->x, run, t->w, y - run);
+			run = -1;
+		}
+	}
+	if (run >= 0)
+		add_part(fb, s, dst, t->x, run, t->w, t->y + t->h - run);
+	if (prefix < t->w) {
+		add_part(fb, s, dst, t->x, t->y, prefix, t->h);
+		add_part(fb, s, dst, t->x + t->w - suffix, t->y, suffix, t->h);
+	}
+}
+
+static bool tile_is(const struct scan *sc, unsigned i, int c, int r,
+		    enum tile_state st)
+{
+	const struct fb_src *s = &sc->src[i];
+
+	if (c < 0 || r < 0 || c >= tiles_x(&s->r) || r >= tiles_y(&s->r))
 		return false;
-	x1 = src[0].r.x;
-	y1 = src[0].r.y;
-	x2 = x1 + src[0].r.w;
-	y2 = y1 + src[0].r.h;
+	return sc->tiles[sc->tile_off[i] + (size_t)r * tiles_x(&s->r) + c] ==
+	       st;
+}
+
+/* The destination region of the verified offset, with refined edges. */
+static void collect(struct scan *sc, int dx, int dy, region_t *dst)
+{
+	for (unsigned i = 0; i < sc->n; i++) {
+		const struct fb_src *s = &sc->src[i];
+
+		for (int r = 0; r < tiles_y(&s->r); r++)
+			for (int c = 0; c < tiles_x(&s->r); c++) {
+				struct rect t = tile_rect(s, c, r);
+
+				if (tile_is(sc, i, c, r, TILE_MOVED))
+					pixman_region32_union_rect(dst, dst,
+						t.x, t.y, (unsigned)t.w,
+						(unsigned)t.h);
+				else if (tile_is(sc, i, c, r, TILE_CHANGED) &&
+					 (tile_is(sc, i, c - 1, r, TILE_MOVED) ||
+					  tile_is(sc, i, c + 1, r, TILE_MOVED) ||
+					  tile_is(sc, i, c, r - 1, TILE_MOVED) ||
+					  tile_is(sc, i, c, r + 1, TILE_MOVED)))
+					refine_tile(sc->fb, s, &t, dx, dy, dst);
+			}
+	}
+}
+
+/* Verify the best candidates in the vote table; keep the best, and its
+ * tile states in sc->best_tiles. */
+static void try_candidates(struct scan *sc, uint64_t *best, int *bdx,
+			   int *bdy)
+{
+	for (int k = 0; k < SCROLL_CANDIDATES; k++) {
+		uint64_t got;
+		int dx, dy;
+
+		/* A move that explains nearly all of the change wins. */
+		if (*best * 10 >= sc->changed * 9)
+			break;
+		if (!best_vote(sc, 2, &dx, &dy))
+			break;
+		if (dx == *bdx && dy == *bdy)
+			continue;
+		got = verify(sc, dx, dy);
+		if (got > *best) {
+			*best = got;
+			*bdx = dx;
+			*bdy = dy;
+			memcpy(sc->best_tiles, sc->tiles, sc->ntiles);
+		}
+	}
+}
+
+static int scan_init(struct scan *sc, const struct fb *fb,
+		     const struct fb_src *src, unsigned n)
+{
+	int x1 = src[0].r.x, y1 = src[0].r.y;
+	int x2 = x1 + src[0].r.w, y2 = y1 + src[0].r.h;
+	size_t ntiles = 0, lines;
+
+	memset(sc, 0, sizeof(*sc));
+	sc->fb = fb;
+	sc->src = src;
+	sc->n = n;
+	sc->tile_off = malloc(n * sizeof(*sc->tile_off));
+	if (!sc->tile_off)
+		return -1;
 	for (unsigned i = 0; i < n; i++) {
-		total += (uint64_t)src[i].r.w * (unsigned)src[i].r.h;
 		if (src[i].r.x < x1)
 			x1 = src[i].r.x;
 		if (src[i].r.y < y1)
@@ -227,49 +730,86 @@ bool fb_scroll_detect(const struct fb *fb, const struct fb_src *src,
 			x2 = src[i].r.x + src[i].r.w;
 		if (src[i].r.y + src[i].r.h > y2)
 			y2 = src[i].r.y + src[i].r.h;
+		sc->tile_off[i] = ntiles;
+		ntiles += (size_t)tiles_x(&src[i].r) * tiles_y(&src[i].r);
 	}
+	sc->box = (struct rect){ x1 - SCROLL_MARGIN, y1 - SCROLL_MARGIN,
+				 x2 - x1 + 2 * SCROLL_MARGIN,
+				 y2 - y1 + 2 * SCROLL_MARGIN };
+	fb_clip(fb, &sc->box);
+	lines = (size_t)(fb->width > fb->height ? fb->width : fb->height);
+	sc->ntiles = ntiles;
+	sc->tiles = malloc(ntiles ? ntiles : 1);
+	sc->best_tiles = malloc(ntiles ? ntiles : 1);
+	sc->hash_old = malloc(lines * sizeof(*sc->hash_old));
+	sc->hash_new = malloc(lines * sizeof(*sc->hash_new));
+	sc->diff = malloc(lines * sizeof(*sc->diff));
+	sc->flat_new = malloc(lines * sizeof(*sc->flat_new));
+	sc->flat_old = malloc(lines * sizeof(*sc->flat_old));
+	sc->table = malloc(lines * 4 * sizeof(*sc->table) + 16 *
+			   sizeof(*sc->table));
+	if (!sc->tiles || !sc->best_tiles || !sc->hash_old || !sc->hash_new || !sc->diff ||
+	    !sc->flat_old || !sc->flat_new || !sc->table)
+		return -1;
+	return 0;
+}
+
+static void scan_fini(struct scan *sc)
+{
+	free(sc->tile_off);
+	free(sc->tiles);
+	free(sc->best_tiles);
+	free(sc->hash_old);
+	free(sc->hash_new);
+	free(sc->diff);
+	free(sc->flat_new);
+	free(sc->flat_old);
+	free(sc->table);
+}
+
+bool fb_scroll_detect(const struct fb *fb, const struct fb_src *src,
+		      unsigned n, int *dx, int *dy, region_t *dst)
+{
+	struct scan sc;
+	uint64_t total = 0, best = 0;
+	int bdx = 0, bdy = 0;
+	bool found = false;
+
+	if (!n)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		total += (uint64_t)src[i].r.w * (unsigned)src[i].r.h;
 	if (total < SCROLL_MIN_AREA)
 		return false;
-
-	table = calloc(SCROLL_TABLE, sizeof(*table));
-	votes = calloc(SCROLL_VOTES, sizeof(*votes));
-	if (!table || !votes)
+	if (scan_init(&sc, fb, src, n) < 0)
 		goto out;
-	if (collect_features(fb, src, n, table) < 2)
+	find_changes(&sc);
+	if (sc.changed < SCROLL_MIN_AREA / 4)
 		goto out;
-	area = (struct rect){ x1 - SCROLL_SEARCH, y1 - SCROLL_SEARCH,
-			      x2 - x1 + 2 * SCROLL_SEARCH,
-			      y2 - y1 + 2 * SCROLL_SEARCH };
-	if (!fb_clip(fb, &area))
-		goto out;
-	scan_old(fb, &area, table, votes);
 
-	/* Verify the few offsets with the most votes; keep the best. */
-	for (int k = 0; k < SCROLL_CANDIDATES; k++) {
-		struct vote *top = NULL;
-		region_t tiles;
-		uint64_t got;
-
-		for (int i = 0; i < SCROLL_VOTES; i++)
-			if (votes[i].used && votes[i].count >= 2 &&
-			    (!top || votes[i].count > top->count))
-				top = &votes[i];
-		if (!top)
-			break;
-		top->used = false;
-		pixman_region32_init(&tiles);
-		got = verify(fb, src, n, top->dx, top->dy, &tiles);
-		if (got > best_area && got >= 2 * SCROLL_TILE * SCROLL_TILE) {
-			best_area = got;
-			*dx = top->dx;
-			*dy = top->dy;
-			pixman_region32_copy(dst, &tiles);
-			found = true;
-		}
-		pixman_region32_fini(&tiles);
+	/* Vertical scrolls first, the most common; horizontal ones when
+	 * they explain less than half the change; a dragged window when
+	 * neither explains a quarter. */
+	vote_scrolls(&sc, true);
+	try_candidates(&sc, &best, &bdx, &bdy);
+	if (best * 2 < sc.changed) {
+		memset(sc.votes, 0, sizeof(sc.votes));
+		vote_scrolls(&sc, false);
+		try_candidates(&sc, &best, &bdx, &bdy);
 	}
+	if (best * 4 < sc.changed) {
+		memset(sc.votes, 0, sizeof(sc.votes));
+		vote_moves(&sc);
+		try_candidates(&sc, &best, &bdx, &bdy);
+	}
+	if (best < 2 * SCROLL_TILE * SCROLL_TILE)
+		goto out;
+	memcpy(sc.tiles, sc.best_tiles, sc.ntiles);
+	collect(&sc, bdx, bdy, dst);
+	*dx = bdx;
+	*dy = bdy;
+	found = true;
 out:
-	free(table);
-	free(votes);
+	scan_fini(&sc);
 	return found;
 }
