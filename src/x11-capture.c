@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * x11-capture: reads rectangles of the root window and pushes them to the
- * server with xrfb_server_update(), which compares them with its copy and
+ * x11-capture: reads rectangles of the root window and pushes all the
+ * rectangles of one moment with one xrfb_server_update_many(), which
+ * compares them with its copy, finds content that moved between them and
  * sends only what changed. Pixels are read with MIT-SHM (one segment the
  * size of the screen, mode 0600, removed right after the X server attached
- * it) or, when the server is remote or refuses the segment, XGetImage.
+ * it; the rectangles of a batch lie side by side in it) or, when the
+ * server is remote or refuses the segment, XGetImage.
  *
  * Whatever the visual (TrueColor of any depth and channel masks, or a
  * colour-mapped visual), pixels are converted here into XRGB8888. This file
@@ -30,6 +32,8 @@
 /* Grab the bounding box instead of each rectangle when the rectangles
  * are this many or cover most of it anyway (fewer round trips). */
 #define X11_CAPTURE_MAX_BOXES 32
+/* Tile size of the comparison when polling. */
+#define X11_CAPTURE_TILE 32
 
 enum x11_capture_mode {
 	X11_CAPTURE_XRGB32,	/* 32 bpp 0x??RRGGBB, host order: mask */
@@ -62,6 +66,7 @@ struct x11_capture {
 
 	bool use_shm;
 	XShmSegmentInfo shm;
+	size_t shm_size;	/* bytes: at least one screen-sized image */
 
 	uint32_t *out;		/* conversion buffer when not in place */
 	size_t out_len;
@@ -239,6 +244,7 @@ static int shm_init(struct x11_capture *c)
 		return err;
 	}
 	c->shm.readOnly = False;
+	c->shm_size = size;
 
 	x11_display_trap(c->d);
 	XShmAttach(c->dpy, &c->shm);
@@ -253,20 +259,6 @@ static int shm_init(struct x11_capture *c)
 		return -EACCES;
 	}
 	c->use_shm = true;
-	return 0;
-}
-
-static int buffer_reserve(struct x11_capture *c, size_t pixels)
-{
-	uint32_t *p;
-
-	if (pixels <= c->out_len)
-		return 0;
-	p = realloc(c->out, pixels * sizeof(*p));
-	if (!p)
-		return -ENOMEM;
-	c->out = p;
-	c->out_len = pixels;
 	return 0;
 }
 
@@ -293,15 +285,89 @@ static inline uint32_t load24(const uint8_t *p, bool msb_first)
 	return (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
 }
 
-/* Convert @img to XRGB8888; 32 bpp images are converted in place. */
-static int convert(struct x11_capture *c, XImage *img, const uint32_t **out,
-		   size_t *stride)
+/* Read @w x @h at (@x, @y) into the segment at byte @offset. */
+static XImage *read_shm(struct x11_capture *c, size_t offset, int x, int y,
+			int w, int h)
 {
+	XImage *img;
+
+	img = XShmCreateImage(c->dpy, c->visual, (unsigned)c->depth, ZPixmap,
+			      c->shm.shmaddr + offset, &c->shm, (unsigned)w,
+			      (unsigned)h);
+	if (!img)
+		return NULL;
+	if ((size_t)img->bytes_per_line * (size_t)h > c->shm_size - offset ||
+	    !XShmGetImage(c->dpy, c->root, img, x, y, AllPlanes)) {
+		XDestroyImage(img);
+		return NULL;
+	}
+	return img;
+}
+
+/* Bytes a @w x @h image of the screen's format takes in the segment. */
+static size_t shm_bytes(const struct x11_capture *c, int w, int h)
+{
+	size_t bpl = ((size_t)w * (size_t)c->bpp + 31) / 32 * 4;
+
+	return bpl * (size_t)h;
+}
+
+static bool clip_to_screen(const struct x11_capture *c, struct rect *r)
+{
+	int x2 = r->x + r->w, y2 = r->y + r->h;
+
+	if (r->x < 0)
+		r->x = 0;
+	if (r->y < 0)
+		r->y = 0;
+	if (x2 > c->width)
+		x2 = c->width;
+	if (y2 > c->height)
+		y2 = c->height;
+	r->w = x2 - r->x;
+	r->h = y2 - r->y;
+	return r->w > 0 && r->h > 0;
+}
+
+/*
+ * Rectangles read for one push. Every image stays alive (in the segment,
+ * or as its own XGetImage buffer) until xrfb_server_update_many() has
+ * returned: the server looks for moved content across all of them, so a
+ * dragged window's old place and new place must arrive together.
+ */
+struct batch {
+	struct xrfb_update u[X11_CAPTURE_MAX_BOXES];
+	XImage *img[X11_CAPTURE_MAX_BOXES];
+	unsigned n;
+	size_t shm_used;	/* bytes of the segment in use */
+	size_t out_used;	/* pixels of c->out in use */
+};
+
+static void batch_push(struct x11_capture *c, struct batch *b)
+{
+	if (b->n)
+		xrfb_server_update_many(c->server, b->u, b->n);
+	for (unsigned i = 0; i < b->n; i++)
+		XDestroyImage(b->img[i]);
+	b->n = 0;
+	b->shm_used = 0;
+	b->out_used = 0;
+}
+
+/* Convert @img (read at @r) to XRGB8888: 32 bpp in place, anything else
+ * into c->out, which batch_grab() sized for the whole batch. */
+static void convert(struct x11_capture *c, struct batch *b, XImage *img,
+		    const struct rect *r)
+{
+	struct xrfb_update *u = &b->u[b->n];
 	int w = img->width, h = img->height, x, y;
 	const uint8_t *src;
 	uint32_t *dst;
-	int r;
 
+	u->x = r->x;
+	u->y = r->y;
+	u->w = r->w;
+	u->h = r->h;
 	if (img->bits_per_pixel == 32 && c->mode != X11_CAPTURE_GENERIC) {
 		for (y = 0; y < h; y++) {
 			dst = (uint32_t *)(void *)(img->data +
@@ -317,18 +383,15 @@ static int convert(struct x11_capture *c, XImage *img, const uint32_t **out,
 				dst[x] = pixel_to_xrgb(
 					c, load32(src + 4 * x, c->swap));
 		}
-		*out = (const uint32_t *)(void *)img->data;
-		*stride = (size_t)img->bytes_per_line;
-		return 0;
+		u->pixels = img->data;
+		u->stride = (size_t)img->bytes_per_line;
+		return;
 	}
 
-	r = buffer_reserve(c, (size_t)w * (size_t)h);
-	if (r < 0)
-		return r;
 	for (y = 0; y < h; y++) {
 		src = (const uint8_t *)img->data +
 		      (size_t)y * img->bytes_per_line;
-		dst = c->out + (size_t)y * w;
+		dst = c->out + b->out_used + (size_t)y * w;
 		if (c->mode == X11_CAPTURE_GENERIC) {
 			for (x = 0; x < w; x++)
 				dst[x] = pixel_to_xrgb(c, XGetPixel(img, x, y));
@@ -349,82 +412,104 @@ static int convert(struct x11_capture *c, XImage *img, const uint32_t **out,
 				dst[x] = pixel_to_xrgb(c, XGetPixel(img, x, y));
 		}
 	}
-	*out = c->out;
-	*stride = (size_t)w * sizeof(uint32_t);
+	u->pixels = c->out + b->out_used;
+	u->stride = (size_t)w * sizeof(uint32_t);
+	b->out_used += (size_t)w * (size_t)h;
+}
+
+/* Read @r (inside the screen) and add it to the batch; a batch that has
+ * no room left in the segment is pushed first. */
+static int batch_grab(struct x11_capture *c, struct batch *b,
+		      const struct rect *r)
+{
+	size_t need = 0;
+	XImage *img;
+
+	if (x11_display_is_lost(c->d))
+		return -ENOTCONN;
+	if (c->use_shm) {
+		need = shm_bytes(c, r->w, r->h);
+		if (b->n == X11_CAPTURE_MAX_BOXES ||
+		    need > c->shm_size - b->shm_used)
+			batch_push(c, b);
+		img = read_shm(c, b->shm_used, r->x, r->y, r->w, r->h);
+	} else {
+		if (b->n == X11_CAPTURE_MAX_BOXES)
+			batch_push(c, b);
+		img = XGetImage(c->dpy, c->root, r->x, r->y, (unsigned)r->w,
+				(unsigned)r->h, AllPlanes, ZPixmap);
+	}
+	if (!img)
+		return -EIO;
+	/* Keep the segment offsets 32-bit aligned for in-place use. */
+	b->shm_used += (need + 3) & ~(size_t)3;
+	b->img[b->n] = img;
+	convert(c, b, img, r);
+	b->n++;
 	return 0;
 }
 
-static XImage *read_shm(struct x11_capture *c, int x, int y, int w, int h)
+/* Room in c->out for every rectangle of a batch, reserved before the
+ * first one is converted: a realloc later would move pixels the batch
+ * still points at. */
+static int reserve_out(struct x11_capture *c, const struct rect *r,
+		       unsigned n)
 {
-	XImage *img;
+	size_t total = 0;
+	uint32_t *p;
 
-	img = XShmCreateImage(c->dpy, c->visual, (unsigned)c->depth, ZPixmap,
-			      c->shm.shmaddr, &c->shm, (unsigned)w,
-			      (unsigned)h);
-	if (!img)
-		return NULL;
-	if (!XShmGetImage(c->dpy, c->root, img, x, y, AllPlanes)) {
-		XDestroyImage(img);
-		return NULL;
-	}
-	return img;
+	if (c->bpp == 32 && c->mode != X11_CAPTURE_GENERIC)
+		return 0;
+	for (unsigned i = 0; i < n; i++)
+		total += (size_t)r[i].w * (size_t)r[i].h;
+	if (total <= c->out_len)
+		return 0;
+	p = realloc(c->out, total * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	c->out = p;
+	c->out_len = total;
+	return 0;
 }
 
-static int grab(struct x11_capture *c, int x, int y, int w, int h)
+/* Read every rectangle of @r (each clipped to the screen) and push them
+ * all with one xrfb_server_update_many(). */
+static int grab_rects(struct x11_capture *c, struct rect *r, unsigned n)
 {
-	const uint32_t *pixels;
-	size_t stride;
-	XImage *img;
-	int r;
+	struct batch b = { .n = 0 };
+	unsigned i, m = 0;
+	int ret = 0;
 
-	if (x < 0) {
-		w += x;
-		x = 0;
-	}
-	if (y < 0) {
-		h += y;
-		y = 0;
-	}
-	if (x + w > c->width)
-		w = c->width - x;
-	if (y + h > c->height)
-		h = c->height - y;
-	if (w <= 0 || h <= 0)
+	for (i = 0; i < n; i++)
+		if (clip_to_screen(c, &r[i]))
+			r[m++] = r[i];
+	if (!m)
 		return 0;
-	if (x11_display_is_lost(c->d))
-		return -ENOTCONN;
-
-	if (c->use_shm)
-		img = read_shm(c, x, y, w, h);
-	else
-		img = XGetImage(c->dpy, c->root, x, y, (unsigned)w,
-				(unsigned)h, AllPlanes, ZPixmap);
-	if (!img)
-		return -EIO;
-	r = convert(c, img, &pixels, &stride);
-	if (r == 0)
-		xrfb_server_update(c->server, pixels, stride, x, y, w, h);
-	XDestroyImage(img);
-	return r;
+	if (c->colour_map)
+		refresh_colour_map(c);
+	ret = reserve_out(c, r, m);
+	for (i = 0; i < m && ret == 0; i++)
+		ret = batch_grab(c, &b, &r[i]);
+	batch_push(c, &b);
+	return ret;
 }
 
 int x11_capture_grab(struct x11_capture *c, int x, int y, int w, int h)
 {
-	if (c->colour_map)
-		refresh_colour_map(c);
-	return grab(c, x, y, w, h);
+	struct rect r = { x, y, w, h };
+
+	return grab_rects(c, &r, 1);
 }
 
 int x11_capture_grab_region(struct x11_capture *c, region_t *r)
 {
+	struct rect rects[X11_CAPTURE_MAX_BOXES];
 	pixman_box32_t *boxes, *ext;
 	uint64_t area = 0, ext_area;
-	int n, i, ret = 0;
+	int n, i;
 
 	if (!pixman_region32_not_empty(r))
 		return 0;
-	if (c->colour_map)
-		refresh_colour_map(c);
 	boxes = pixman_region32_rectangles(r, &n);
 	ext = pixman_region32_extents(r);
 	for (i = 0; i < n; i++)
@@ -432,13 +517,114 @@ int x11_capture_grab_region(struct x11_capture *c, region_t *r)
 			(uint64_t)(boxes[i].y2 - boxes[i].y1);
 	ext_area = (uint64_t)(ext->x2 - ext->x1) *
 		   (uint64_t)(ext->y2 - ext->y1);
-	if (n > X11_CAPTURE_MAX_BOXES || area * 4 >= ext_area * 3)
-		return grab(c, ext->x1, ext->y1, ext->x2 - ext->x1,
-			    ext->y2 - ext->y1);
-	for (i = 0; i < n && ret == 0; i++)
-		ret = grab(c, boxes[i].x1, boxes[i].y1,
-			   boxes[i].x2 - boxes[i].x1,
-			   boxes[i].y2 - boxes[i].y1);
+	if (n > X11_CAPTURE_MAX_BOXES || area * 4 >= ext_area * 3) {
+		rects[0] = rect_from_box(ext);
+		return grab_rects(c, rects, 1);
+	}
+	for (i = 0; i < n; i++)
+		rects[i] = rect_from_box(&boxes[i]);
+	return grab_rects(c, rects, (unsigned)n);
+}
+
+int x11_capture_read(struct x11_capture *c, int x, int y, int w, int h,
+		     uint32_t *dst, size_t stride)
+{
+	struct batch b = { .n = 0 };
+	struct rect r = { x, y, w, h };
+	const struct xrfb_update *u = &b.u[0];
+	int ret;
+
+	if (!clip_to_screen(c, &r) || r.x != x || r.y != y || r.w != w ||
+	    r.h != h)
+		return -EINVAL;
+	if (c->colour_map)
+		refresh_colour_map(c);
+	ret = reserve_out(c, &r, 1);
+	if (ret == 0)
+		ret = batch_grab(c, &b, &r);
+	if (ret == 0)
+		for (int row = 0; row < h; row++)
+			memcpy((uint8_t *)dst + (size_t)row * stride,
+			       (const uint8_t *)u->pixels +
+				       (size_t)row * u->stride,
+			       (size_t)w * 4);
+	for (unsigned i = 0; i < b.n; i++)
+		XDestroyImage(b.img[i]);
+	return ret;
+}
+
+/*
+ * Polling: read the whole screen at once, compare it tile by tile with the
+ * server's copy and push only the tiles that differ, in one call. The
+ * comparison here (rather than in the server) tells the caller whether
+ * anything changed, and keeps move detection to the changed area.
+ */
+int x11_capture_scan(struct x11_capture *c, region_t *changed)
+{
+	struct batch b = { .n = 0 };
+	struct rect all = { 0, 0, c->width, c->height };
+	struct xrfb_update *u;
+	const uint32_t *fb;
+	size_t fb_stride;
+	pixman_box32_t *boxes;
+	int n, ret;
+
+	if (xrfb_server_width(c->server) != c->width ||
+	    xrfb_server_height(c->server) != c->height)
+		return x11_capture_grab(c, 0, 0, c->width, c->height);
+	if (c->colour_map)
+		refresh_colour_map(c);
+	ret = reserve_out(c, &all, 1);
+	if (ret == 0)
+		ret = batch_grab(c, &b, &all);
+	if (ret < 0)
+		goto out;
+	fb = xrfb_server_pixels(c->server, &fb_stride);
+	u = &b.u[0];
+	for (int ty = 0; ty < c->height; ty += X11_CAPTURE_TILE) {
+		int th = c->height - ty < X11_CAPTURE_TILE ? c->height - ty
+							   : X11_CAPTURE_TILE;
+
+		for (int tx = 0; tx < c->width; tx += X11_CAPTURE_TILE) {
+			int tw = c->width - tx < X11_CAPTURE_TILE
+					 ? c->width - tx : X11_CAPTURE_TILE;
+
+			for (int y = ty; y < ty + th; y++) {
+				const uint8_t *p = (const uint8_t *)u->pixels +
+						   (size_t)y * u->stride +
+						   (size_t)tx * 4;
+				const uint8_t *q = (const uint8_t *)fb +
+						   (size_t)y * fb_stride +
+						   (size_t)tx * 4;
+
+				if (memcmp(p, q, (size_t)tw * 4) != 0) {
+					pixman_region32_union_rect(changed,
+						changed, tx, ty,
+						(unsigned)tw, (unsigned)th);
+					break;
+				}
+			}
+		}
+	}
+	boxes = pixman_region32_rectangles(changed, &n);
+	if (n > 0) {
+		struct xrfb_update *many = xcalloc((size_t)n, sizeof(*many));
+
+		for (int i = 0; i < n; i++) {
+			struct rect r = rect_from_box(&boxes[i]);
+
+			many[i] = (struct xrfb_update){
+				(const uint8_t *)u->pixels +
+					(size_t)r.y * u->stride +
+					(size_t)r.x * 4,
+				u->stride, r.x, r.y, r.w, r.h };
+		}
+		xrfb_server_update_many(c->server, many, (unsigned)n);
+		free(many);
+	}
+out:
+	for (unsigned i = 0; i < b.n; i++)
+		XDestroyImage(b.img[i]);
 	return ret;
 }
 
