@@ -74,6 +74,8 @@ static void on_key(void *arg, struct xrfb_client *c, bool down,
 
 	if (app->input)
 		x11_input_key(app->input, xrfb_client_id(c), down, keysym);
+	if (app->damage)
+		x11_damage_input(app->damage);
 }
 
 static void on_pointer(void *arg, struct xrfb_client *c, uint16_t x,
@@ -85,6 +87,8 @@ static void on_pointer(void *arg, struct xrfb_client *c, uint16_t x,
 		x11_input_pointer(app->input, xrfb_client_id(c), x, y,
 				  buttons);
 	x11_cursor_moved(app->cursor, x, y);
+	if (app->damage)
+		x11_damage_input(app->damage);
 }
 
 static void on_key_code(void *arg, struct xrfb_client *c, bool down,

@@ -12,8 +12,9 @@
 struct x11_damage;
 
 /* Track changes of @d's screen and capture them with @cap whenever @s
- * wants an update. With @poll (or without XDamage) the whole screen is
- * read every @poll_ms milliseconds instead. */
+ * wants an update. With @poll (or without XDamage, or when XDamage proves
+ * to miss changes) the screen is polled instead, at most every @poll_ms
+ * milliseconds. */
 struct x11_damage *x11_damage_new(struct xrfb_loop *loop,
 				  struct x11_display *d,
 				  struct x11_capture *cap,
@@ -25,6 +26,8 @@ void x11_damage_free(struct x11_damage *dm);
  * whether or not a client waits: for a new client, whose first request
  * is answered from the server's copy. */
 void x11_damage_capture_now(struct x11_damage *dm, bool whole_screen);
+/* A client sent input: while polling, look at the screen again soon. */
+void x11_damage_input(struct x11_damage *dm);
 /* True when polling instead of using XDamage. */
 bool x11_damage_is_polling(const struct x11_damage *dm);
 
