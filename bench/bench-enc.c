@@ -395,6 +395,7 @@ int main(int argc, char **argv)
 					.subsampling = -1,
 					.compress = c->compress };
 		double ot = 0, lt = 0, ob = 0, lb = 0;
+		int nframes = 0;
 		struct encoder *e;
 		struct lvs l;
 		bool have_lvs;
@@ -418,6 +419,7 @@ int main(int argc, char **argv)
 			    strcmp(only_frame,
 				   img_corpus_name((enum img_corpus)i)))
 				continue;
+			nframes++;
 			memcpy(frame, frames[i], (size_t)W * H * 4);
 			o = run_ours(e, ops, &p, frame, &out);
 			if (have_lvs)
@@ -438,10 +440,10 @@ int main(int argc, char **argv)
 				       o.bytes, "-", "");
 		}
 		printf("%-12s %-9s %9.1f", c->name, "ALL",
-		       CORPUS_N * W * H / ot / 1e6);
+		       nframes * W * H / ot / 1e6);
 		if (have_lvs && lt > 0)
 			printf(" %9.1f %5.2fx %11.0f %11.0f %5.2fx", 
-			       CORPUS_N * W * H / lt / 1e6, lt / ot, ob, lb,
+			       nframes * W * H / lt / 1e6, lt / ot, ob, lb,
 			       ob / lb);
 		else
 			printf(" %9s %6s %11.0f %11s %6s", "-", "", ob, "-",
