@@ -16,6 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+#endif
+
 #include "rfb-proto.h"
 #include "tight-common.h"
 
@@ -23,7 +27,11 @@
  * how many colours may still go indexed when JPEG is on (TigerVNC and
  * libvncserver use 24 below level 2 and 96 from there), and whether the
  * gradient filter is tried for full-colour data. Level 0 means no zlib
- * (0xA/0xE) for clients that listed -317, stored deflate blocks otherwise. */
+ * (0xA/0xE) for clients that listed -317, stored blocks otherwise.
+ * The levels grow like TigerVNC's but stay low: on filtered pixel data
+ * zlib levels above 2, and on palette indices above 7, cost several times
+ * the time for a few per cent (measured on bench/bench-enc's corpus), and
+ * the gradient filter gains more than any level does. */
 struct tight_conf {
 	uint8_t mono_level, idx_level, full_level, grad_level;
 	uint16_t jpeg_max_colours;
@@ -33,15 +41,15 @@ struct tight_conf {
 static const struct tight_conf tight_conf[10] = {
 	/* mono idx full grad jpeg-colours gradient */
 	{ 0, 0, 0, 0, 24, false },	/* 0 */
-	{ 1, 1, 1, 1, 24, false },	/* 1 */
+	{ 1, 1, 1, 1, 24, true },	/* 1 */
 	{ 3, 3, 1, 1, 96, true },	/* 2 */
-	{ 4, 4, 2, 2, 96, true },	/* 3 */
-	{ 5, 5, 2, 2, 96, true },	/* 4 */
-	{ 6, 6, 3, 3, 96, true },	/* 5 */
-	{ 6, 6, 4, 4, 96, true },	/* 6 */
-	{ 7, 7, 5, 5, 96, true },	/* 7 */
-	{ 8, 8, 6, 6, 96, true },	/* 8 */
-	{ 9, 9, 9, 9, 96, true },	/* 9 */
+	{ 4, 4, 1, 1, 96, true },	/* 3 */
+	{ 4, 4, 1, 1, 96, true },	/* 4 */
+	{ 5, 5, 1, 2, 96, true },	/* 5 */
+	{ 5, 5, 2, 2, 96, true },	/* 6 */
+	{ 6, 6, 2, 2, 96, true },	/* 7 */
+	{ 6, 6, 2, 2, 96, true },	/* 8 */
+	{ 7, 7, 2, 2, 96, true },	/* 9 */
 };
 
 /* Level used when the client sent no CompressLevel (TigerVNC's default). */
@@ -57,10 +65,13 @@ static const struct tight_conf tight_conf[10] = {
  * go lossless even with JPEG on. */
 #define TIGHT_JPEG_MIN_AREA 512
 
-/* The gradient filter is tried on full-colour rectangles of this area or
- * more whose sampled mean prediction error lies in this range. */
+/* The gradient filter is used on full-colour rectangles of this area or
+ * more whose mean absolute prediction error is below this. */
 #define TIGHT_GRADIENT_MIN_AREA 1024
 #define TIGHT_GRADIENT_MAX_ERROR 24
+
+/* One row of R, G, B bytes, with the slack tight_rgb_row() needs. */
+#define TIGHT_ROW_BYTES (3 * TIGHT_MAX_WIDTH + 16)
 
 /* Everything one encode() call needs. */
 struct tight_ctx {
@@ -94,7 +105,8 @@ int tight_state_init(struct tight_state *t, const struct encoder_ops *ops,
 	t->idx = malloc(TIGHT_MAX_AREA);
 	t->data = malloc((size_t)TIGHT_MAX_AREA * 4);
 	t->cpix = malloc((size_t)TIGHT_MAX_AREA * sizeof(uint32_t));
-	if (!t->idx || !t->data || !t->cpix) {
+	t->rows = malloc(2 * TIGHT_ROW_BYTES);
+	if (!t->idx || !t->data || !t->cpix || !t->rows) {
 		tight_state_fini(t);
 		return -ENOMEM;
 	}
@@ -117,6 +129,7 @@ void tight_state_fini(struct tight_state *t)
 	free(t->idx);
 	free(t->data);
 	free(t->cpix);
+	free(t->rows);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -225,9 +238,69 @@ static int tight_put_ctl(struct tight_ctx *c, unsigned method)
 
 /* ---- zlib ------------------------------------------------------------------- */
 
+/*
+ * Each stream is a raw deflate stream behind a zlib header we write
+ * ourselves (78 01) when the client starts or restarts it: the client
+ * inflates a zlib stream that never ends, so the Adler-32 zlib would keep
+ * is never read and need not be computed. At level 0 we write stored
+ * blocks directly, which is all deflate would do but several times
+ * faster; the deflate state then no longer matches what the client has
+ * seen, so before the stream is deflated again both sides reset it.
+ */
+static const uint8_t tight_zlib_header[2] = { 0x78, 0x01 };
+
+/* Before the control byte of a rect that puts @len bytes on stream @sid at
+ * @level: schedule the reset a deflate after stored blocks needs. */
+static void tight_stream_prepare(struct tight_ctx *c, int sid, int level,
+				 bool nozlib, size_t len)
+{
+	struct tight_state *t = c->t;
+
+	if (len < TIGHT_MIN_TO_COMPRESS || nozlib || level == 0 ||
+	    !t->zs_dirty[sid])
+		return;
+	if (t->zs_active[sid])
+		deflateReset(&t->zs[sid]);
+	t->zs_dirty[sid] = false;
+	t->zs_started[sid] = false;
+	t->zs_reset[sid] = true;
+}
+
+/* Stored blocks of at most 65535 bytes: BFINAL 0, BTYPE 00, LEN, NLEN. */
+static int tight_stored(struct tight_ctx *c, int sid, const uint8_t *data,
+			size_t len)
+{
+	struct tight_state *t = c->t;
+	struct buf *out = c->out;
+	size_t nblocks = (len + 65534) / 65535, total;
+
+	total = len + 5 * nblocks + (t->zs_started[sid] ? 0 : 2);
+	if (buf_reserve(out, 3 + total) < 0)
+		return -ENOMEM;
+	tight_put_compact_len(out, total);
+	if (!t->zs_started[sid]) {
+		buf_put_mem(out, tight_zlib_header, 2);
+		t->zs_started[sid] = true;
+	}
+	while (len) {
+		size_t n = len > 65535 ? 65535 : len;
+
+		buf_put_u8(out, 0);
+		buf_put_u8(out, (uint8_t)n);
+		buf_put_u8(out, (uint8_t)(n >> 8));
+		buf_put_u8(out, (uint8_t)~n);
+		buf_put_u8(out, (uint8_t)(~n >> 8));
+		buf_put_mem(out, data, n);
+		data += n;
+		len -= n;
+	}
+	t->zs_dirty[sid] = true;
+	return 0;
+}
+
 /* Append @len filtered bytes: as they are if short, else compact length
- * and either the bytes (no-zlib control byte) or their deflate output on
- * stream @sid with Z_SYNC_FLUSH. */
+ * and either the bytes (no-zlib control byte) or their zlib data on
+ * stream @sid, ending in a sync flush. */
 static int tight_compress(struct tight_ctx *c, int sid, int level,
 			  bool nozlib, const uint8_t *data, size_t len)
 {
@@ -246,10 +319,13 @@ static int tight_compress(struct tight_ctx *c, int sid, int level,
 		buf_put_mem(out, data, len);
 		return 0;
 	}
+	c->used_sid = sid;
+	if (level == 0)
+		return tight_stored(c, sid, data, len);
 	if (!t->zs_active[sid]) {
 		memset(zs, 0, sizeof(*zs));
-		if (deflateInit2(zs, level, Z_DEFLATED, MAX_WBITS, MAX_MEM_LEVEL,
-				 Z_DEFAULT_STRATEGY) != Z_OK)
+		if (deflateInit2(zs, level, Z_DEFLATED, -MAX_WBITS,
+				 MAX_MEM_LEVEL, Z_DEFAULT_STRATEGY) != Z_OK)
 			return -ENOMEM;
 		t->zs_active[sid] = true;
 		t->zs_level[sid] = level;
@@ -257,10 +333,16 @@ static int tight_compress(struct tight_ctx *c, int sid, int level,
 	/* Room for the output of one Z_SYNC_FLUSH call, flush marker
 	 * included; the loop below copes if zlib ever needs more. */
 	bound = deflateBound(zs, (uLong)len) + 16;
-	if (buf_reserve(out, 3 + bound) < 0)
+	if (buf_reserve(out, 5 + bound) < 0)
 		return -ENOMEM;
 	at = out->len;
 	out->len += 3;
+	done = 0;
+	if (!t->zs_started[sid]) {
+		buf_put_mem(out, tight_zlib_header, 2);
+		t->zs_started[sid] = true;
+		done = 2;
+	}
 	zs->next_out = out->data + out->len;
 	zs->avail_out = (uInt)bound;
 	if (t->zs_level[sid] != level) {
@@ -273,8 +355,6 @@ static int tight_compress(struct tight_ctx *c, int sid, int level,
 	}
 	zs->next_in = (Bytef *)data;
 	zs->avail_in = (uInt)len;
-	c->used_sid = sid;
-	done = 0;
 	for (;;) {
 		ret = deflate(zs, Z_SYNC_FLUSH);
 		if (ret != Z_OK && ret != Z_BUF_ERROR)
@@ -373,8 +453,9 @@ static int tight_put_palette(struct tight_ctx *c, int w, int h, bool client)
 	int sid = mono ? TIGHT_STREAM_MONO : TIGHT_STREAM_INDEXED;
 	int level = mono ? c->conf->mono_level : c->conf->idx_level;
 	bool nozlib = c->nozlib && level == 0;
-	size_t len = (size_t)w * h;
+	size_t len = mono ? (size_t)h * ((w + 7) / 8) : (size_t)w * h;
 
+	tight_stream_prepare(c, sid, level, nozlib, len);
 	if (tight_put_ctl(c, (nozlib ? TIGHT_CTL_NOZLIB : (unsigned)sid) |
 				     TIGHT_CTL_EXPLICIT_FILTER) < 0 ||
 	    buf_reserve(c->out, 2 + (size_t)t->npal * 4) < 0)
@@ -404,120 +485,212 @@ static int tight_put_palette(struct tight_ctx *c, int w, int h, bool client)
 			}
 		}
 		data = t->data;
-		len = (size_t)(d - t->data);
 	}
 	return tight_compress(c, sid, level, nozlib, data, len);
 }
 
-/* Mean absolute prediction error of the gradient filter over a sample of
- * rows, per channel value; used to tell smooth images from noise and
- * synthetic content. */
-static int tight_gradient_error(const uint32_t *src, size_t stride, int w,
-				int h)
+/* XRGB8888 pixels to R, G, B bytes. Each pixel is one 4-byte store, the
+ * fourth byte overwritten by the next pixel: @d needs a byte of slack. */
+static void tight_rgb_row(const uint32_t *restrict src, int w,
+			  uint8_t *restrict d)
 {
-	uint64_t sum = 0, count = 0;
-	int step = h >= 64 ? 8 : h >= 16 ? 4 : 1;
+	const uint16_t one = 1;
+	const bool le = *(const uint8_t *)&one;
 
-	for (int y = 1; y < h; y += step) {
-		const uint32_t *row = src + (size_t)y * stride;
-		const uint32_t *up = row - stride;
+	for (int x = 0; x < w; x++) {
+		/* R, G, B, 0 in memory order. */
+		uint32_t v = src[x] << 8;
 
-		for (int x = 1; x < w; x++) {
-			uint32_t p = row[x], l = row[x - 1], u = up[x],
-				 ul = up[x - 1];
-
-			for (int s = 0; s <= 16; s += 8) {
-				int e = (int)((l >> s) & 255) +
-					(int)((u >> s) & 255) -
-					(int)((ul >> s) & 255);
-
-				e = e < 0 ? 0 : e > 255 ? 255 : e;
-				e = (int)((p >> s) & 255) - e;
-				sum += (unsigned)(e < 0 ? -e : e);
-			}
-			count += 3;
-		}
+		if (le)
+			v = __builtin_bswap32(v);
+		memcpy(d + 3 * x, &v, 4);
 	}
-	return count ? (int)(sum / count) : 0;
 }
 
-/* Gradient filter for 888 TPIXELs: each channel minus its prediction
- * left + up - upleft (clamped), samples outside the block counting 0. */
-static void tight_filter_gradient(const uint32_t *src, size_t stride, int w,
-				  int h, uint8_t *d)
+/* |r| of a residual byte taken as signed. */
+static inline unsigned tight_abs8(uint8_t r)
 {
+	return r < 128 ? r : 256u - r;
+}
+
+/* One row of the gradient filter over R, G, B bytes: each byte minus its
+ * prediction left + up - upleft, clamped to 0..255, with samples outside
+ * the rectangle counting as 0. Returns the sum of |residual|. */
+static uint64_t tight_gradient_row(const uint8_t *restrict cur,
+				   const uint8_t *restrict prev, int n,
+				   uint8_t *restrict d)
+{
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < 3 && i < n; i++) {
+		d[i] = (uint8_t)(cur[i] - prev[i]);
+		sum += tight_abs8(d[i]);
+	}
+#if defined(__SSE2__) && defined(__x86_64__)
+	{
+		const __m128i zero = _mm_setzero_si128();
+		__m128i acc = zero;
+
+		for (; i + 16 <= n; i += 16) {
+			__m128i a = _mm_loadu_si128((const void *)(cur + i - 3));
+			__m128i b = _mm_loadu_si128((const void *)(prev + i));
+			__m128i c = _mm_loadu_si128((const void *)(prev + i - 3));
+			__m128i x = _mm_loadu_si128((const void *)(cur + i));
+			__m128i lo, hi, r;
+
+			lo = _mm_sub_epi16(_mm_add_epi16(_mm_unpacklo_epi8(a, zero),
+							 _mm_unpacklo_epi8(b, zero)),
+					   _mm_unpacklo_epi8(c, zero));
+			hi = _mm_sub_epi16(_mm_add_epi16(_mm_unpackhi_epi8(a, zero),
+							 _mm_unpackhi_epi8(b, zero)),
+					   _mm_unpackhi_epi8(c, zero));
+			/* packus clamps to 0..255: exactly the prediction */
+			r = _mm_sub_epi8(x, _mm_packus_epi16(lo, hi));
+			_mm_storeu_si128((void *)(d + i), r);
+			r = _mm_min_epu8(r, _mm_sub_epi8(zero, r));
+			acc = _mm_add_epi64(acc, _mm_sad_epu8(r, zero));
+		}
+		sum += (uint64_t)_mm_cvtsi128_si64(acc) +
+		       (uint64_t)_mm_cvtsi128_si64(_mm_unpackhi_epi64(acc, acc));
+	}
+#endif
+	for (; i < n; i++) {
+		int p = cur[i - 3] + prev[i] - prev[i - 3];
+
+		p = p < 0 ? 0 : p > 255 ? 255 : p;
+		d[i] = (uint8_t)(cur[i] - p);
+		sum += tight_abs8(d[i]);
+	}
+	return sum;
+}
+
+/* Gradient filter for 888 TPIXELs into @d; returns the sum of the
+ * absolute residuals. */
+static uint64_t tight_filter_gradient(struct tight_state *t,
+				      const uint32_t *src, size_t stride,
+				      int w, int h, uint8_t *d)
+{
+	uint8_t *prev = t->rows, *cur = t->rows + TIGHT_ROW_BYTES, *tmp;
+	int n = 3 * w;
+	uint64_t sum = 0;
+
+	memset(prev, 0, (size_t)n);
+	for (int y = 0; y < h; y++, src += stride, d += n) {
+		tight_rgb_row(src, w, cur);
+		sum += tight_gradient_row(cur, prev, n, d);
+		tmp = prev;
+		prev = cur;
+		cur = tmp;
+	}
+	return sum;
+}
+
+/* The gradient filter in other true-colour formats of 16 or 32 bpp:
+ * channel by channel in the range 0..max (rfbproto, libvncclient), from
+ * the client pixel values in t->cpix, written in the client's byte order.
+ * Returns the sum of |residual| scaled to 8-bit channels. */
+static uint64_t tight_filter_gradient_pf(const struct tight_ctx *c, int w,
+					 int h, uint8_t *d)
+{
+	const struct pixfmt *pf = &c->pc->pf;
+	const unsigned max[3] = { pf->red_max, pf->green_max, pf->blue_max };
+	const unsigned sh[3] = { pf->red_shift, pf->green_shift,
+				 pf->blue_shift };
+	const uint32_t *v = c->t->cpix;
+	int scale[3];
+	uint64_t sum = 0;
+
+	for (int i = 0; i < 3; i++) {
+		int bits = 0;
+
+		while (bits < 16 && (max[i] >> bits))
+			bits++;
+		scale[i] = 8 - bits;
+	}
 	for (int y = 0; y < h; y++) {
-		const uint32_t *row = src + (size_t)y * stride;
-		const uint32_t *up = y ? row - stride : NULL;
-		int pl[3] = { 0, 0, 0 }, pu[3], pul[3] = { 0, 0, 0 };
+		const uint32_t *row = v + (size_t)y * w;
+		const uint32_t *up = y ? row - w : NULL;
 
 		for (int x = 0; x < w; x++) {
-			uint32_t p = row[x], u = up ? up[x] : 0;
-			int v[3] = { (int)(p >> 16 & 255), (int)(p >> 8 & 255),
-				     (int)(p & 255) };
+			uint32_t out = 0;
 
-			pu[0] = (int)(u >> 16 & 255);
-			pu[1] = (int)(u >> 8 & 255);
-			pu[2] = (int)(u & 255);
 			for (int i = 0; i < 3; i++) {
-				int e = pl[i] + pu[i] - pul[i];
+				int cur = (int)((row[x] >> sh[i]) & max[i]);
+				int l = x ? (int)((row[x - 1] >> sh[i]) & max[i]) : 0;
+				int u = up ? (int)((up[x] >> sh[i]) & max[i]) : 0;
+				int ul = x && up ? (int)((up[x - 1] >> sh[i]) &
+							 max[i])
+						 : 0;
+				int p = l + u - ul;
+				unsigned r, a;
 
-				e = e < 0 ? 0 : e > 255 ? 255 : e;
-				*d++ = (uint8_t)(v[i] - e);
-				pl[i] = v[i];
-				pul[i] = pu[i];
+				p = p < 0 ? 0 : p > (int)max[i] ? (int)max[i] : p;
+				r = (unsigned)(cur - p) & max[i];
+				out |= r << sh[i];
+				a = r <= max[i] / 2 ? r : max[i] + 1 - r;
+				sum += scale[i] >= 0 ? (uint64_t)a << scale[i]
+						     : a >> -scale[i];
 			}
+			d += pixconv_put(c->pc, d, out);
 		}
 	}
+	return sum;
 }
 
 /* Full colour, basic compression: copy filter, or the gradient filter
- * where the image looks smooth (888 only: decoders disagree on how to
- * predict channels of other formats). */
+ * where the image is smooth enough for it to pay. Gradient is used where
+ * the decoders agree on it: 888 TPIXELs, and other 16/32 bpp formats in
+ * the server's byte order (libvncclient predicts pixels in its host order;
+ * TigerVNC predicts 16 bpp channels scaled to 8 bits, but its viewer never
+ * asks for 16 bpp). */
 static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
 			  int h, bool have_cpix)
 {
 	struct tight_state *t = c->t;
-	size_t stride = c->f->stride, len = (size_t)w * h * c->tp;
+	size_t stride = c->f->stride, n = (size_t)w * h, len = n * c->tp;
 	bool grad = false;
 	int sid, level;
 	bool nozlib;
 
-	if (c->is888 && c->conf->gradient && w > 1 &&
-	    w * h >= TIGHT_GRADIENT_MIN_AREA) {
-		int err = tight_gradient_error(src, stride, w, h);
+	if (c->conf->gradient && w > 1 && n >= TIGHT_GRADIENT_MIN_AREA &&
+	    (c->is888 || (c->tp >= 2 && !c->pc->swap))) {
+		uint64_t err;
 
-		grad = err < TIGHT_GRADIENT_MAX_ERROR;
+		if (c->is888) {
+			err = tight_filter_gradient(t, src, stride, w, h,
+						    t->data);
+		} else {
+			if (!have_cpix)
+				tight_client_values(c, src, w, h);
+			have_cpix = true;
+			err = tight_filter_gradient_pf(c, w, h, t->data);
+		}
+		grad = err < (uint64_t)TIGHT_GRADIENT_MAX_ERROR * n * 3;
 	}
 	sid = grad ? TIGHT_STREAM_GRADIENT : TIGHT_STREAM_FULL;
 	level = grad ? c->conf->grad_level : c->conf->full_level;
 	nozlib = c->nozlib && level == 0;
+	tight_stream_prepare(c, sid, level, nozlib, len);
 	if (grad) {
 		if (tight_put_ctl(c, (nozlib ? TIGHT_CTL_NOZLIB : (unsigned)sid) |
 					     TIGHT_CTL_EXPLICIT_FILTER) < 0 ||
 		    buf_reserve(c->out, 1) < 0)
 			return -ENOMEM;
 		buf_put_u8(c->out, TIGHT_FILTER_GRADIENT);
-		tight_filter_gradient(src, stride, w, h, t->data);
 	} else {
 		if (tight_put_ctl(c, nozlib ? TIGHT_CTL_NOZLIB
 					    : (unsigned)sid) < 0)
 			return -ENOMEM;
 		if (c->is888) {
+			for (int y = 0; y < h; y++, src += stride)
+				tight_rgb_row(src, w,
+					      t->data + (size_t)y * w * 3);
+		} else if (have_cpix) {
 			uint8_t *d = t->data;
 
-			for (int y = 0; y < h; y++, src += stride)
-				for (int x = 0; x < w; x++) {
-					uint32_t p = src[x];
-
-					d[0] = (uint8_t)(p >> 16);
-					d[1] = (uint8_t)(p >> 8);
-					d[2] = (uint8_t)p;
-					d += 3;
-				}
-		} else if (have_cpix && c->tp == 1) {
-			for (size_t i = 0; i < (size_t)w * h; i++)
-				t->data[i] = (uint8_t)t->cpix[i];
+			for (size_t i = 0; i < n; i++)
+				d += pixconv_put(c->pc, d, t->cpix[i]);
 		} else {
 			pixconv_translate(c->pc, t->data, (size_t)w * c->tp, src,
 					  stride, w, h);
@@ -571,8 +744,11 @@ static void tight_discard(struct tight_ctx *c, int used_sid)
 	for (int i = 0; i < 4; i++)
 		if (c->resets & (1u << i))
 			c->t->zs_reset[i] = true;
-	if (used_sid >= 0 && c->t->zs_active[used_sid]) {
-		deflateReset(&c->t->zs[used_sid]);
+	if (used_sid >= 0) {
+		if (c->t->zs_active[used_sid])
+			deflateReset(&c->t->zs[used_sid]);
+		c->t->zs_started[used_sid] = false;
+		c->t->zs_dirty[used_sid] = false;
 		c->t->zs_reset[used_sid] = true;
 	}
 	c->resets = 0;
@@ -595,6 +771,7 @@ static int tight_subrect(struct tight_ctx *c, int x, int y, int w, int h)
 #endif
 again:
 	c->used_sid = -1;
+	client = false;
 	if (jpeg)
 		maxc = c->conf->jpeg_max_colours;
 	else if (t->png)
@@ -602,7 +779,7 @@ again:
 	else
 		maxc = tight_max_colours(c, n);
 	nc = tight_analyse(t, src, c->f->stride, w, h, maxc);
-	if (nc == 0 && !c->is888 && !t->png && !jpeg) {
+	if (nc == 0 && !c->is888 && !t->png) {
 		tight_client_values(c, src, w, h);
 		nc = tight_analyse(t, t->cpix, (size_t)w, w, h, maxc);
 		client = true;

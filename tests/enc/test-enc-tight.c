@@ -708,6 +708,54 @@ START_TEST(test_tight_solid_areas)
 }
 END_TEST
 
+/* Each image class takes the subencoding meant for it. */
+START_TEST(test_tight_subencodings)
+{
+	static const struct {
+		int fmt;
+		enum img_class cls;
+		int compress;
+		long fill, mono, indexed, copy, gradient, raw;
+	} cases[] = {
+		/* fmt cls cl fill mono idx copy grad raw */
+		{ 0, IMG_SOLID, -1, 1, 0, 0, 0, 0, 0 },
+		{ 0, IMG_TEXT, -1, 0, 1, 0, 0, 0, 0 },
+		{ 0, IMG_UI16, -1, 0, 0, 1, 0, 0, 0 },
+		{ 0, IMG_PHOTO, -1, 0, 0, 0, 0, 1, 0 },
+		{ 0, IMG_PHOTO, 0, 0, 0, 0, 1, 0, 0 },
+		{ 0, IMG_NOISE, -1, 0, 0, 0, 1, 0, 0 },
+		{ 6, IMG_PHOTO, -1, 0, 0, 0, 0, 1, 0 },	/* 16LE */
+		{ 8, IMG_PHOTO, -1, 0, 0, 0, 1, 0, 0 },	/* 16BE */
+		{ 6, IMG_NOISE, -1, 0, 0, 0, 0, 0, 1 },	/* > raw */
+		{ 9, IMG_PHOTO, -1, 0, 0, 0, 1, 0, 0 },	/* 8 bpp */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conn c;
+		const struct tdec_stats *st;
+
+		conn_init(&c, &encoder_tight, &fmts[cases[i].fmt], 200, 150);
+		snprintf(c.desc, sizeof(c.desc), "case %zu", i);
+		c.p.compress = cases[i].compress;
+		draw(c.fb, 200, 200, 150, cases[i].cls, 11);
+		conn_update(&c, &(struct rect){ 0, 0, 200, 150 });
+		conn_expect_exact(&c);
+		st = tdec_stats(c.dec);
+		ck_assert_msg(st->fill == cases[i].fill &&
+				      st->mono == cases[i].mono &&
+				      st->indexed == cases[i].indexed &&
+				      st->copy == cases[i].copy &&
+				      st->gradient == cases[i].gradient &&
+				      st->raw == cases[i].raw,
+			      "case %zu: fill %ld mono %ld idx %ld copy %ld "
+			      "grad %ld raw %ld",
+			      i, st->fill, st->mono, st->indexed, st->copy,
+			      st->gradient, st->raw);
+		conn_fini(&c);
+	}
+}
+END_TEST
+
 /* JPEG needs a quality hint, and fine quality / subsampling alone do. */
 START_TEST(test_tight_jpeg_hints)
 {
@@ -786,6 +834,7 @@ static Suite *tight_suite(void)
 	tcase_add_test(tc, test_tight_fill_bytes);
 	tcase_add_test(tc, test_tight_compact_len);
 	tcase_add_test(tc, test_tight_solid_areas);
+	tcase_add_test(tc, test_tight_subencodings);
 #ifdef HAVE_JPEG
 	tcase_add_test(tc, test_tight_jpeg_hints);
 	tcase_add_test(tc, test_tight_fine_quality);
