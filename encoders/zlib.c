@@ -14,6 +14,7 @@
 #include "encoder.h"
 #include "pixbuf.h"
 #include "rfb-proto.h"
+#include "worker.h"
 #include "zstream.h"
 
 #define ZLIB_BAND_PIXELS (128 * 256)
@@ -91,6 +92,11 @@ static int zlib_encode(struct encoder *e, const struct enc_params *p,
 	if (r->w <= 0 || r->h <= 0)
 		return 0;	/* nothing to send, not even a header */
 	lines = ZLIB_BAND_PIXELS / r->w;
+	/* With encoder threads, a large rectangle is one band: zstream
+	 * deflates it in parallel pieces (one stream, order kept). */
+	if (worker_threads() > 1 &&
+	    (size_t)r->w * (size_t)r->h * 4 >= 2 * ZSTREAM_PARALLEL_MIN)
+		lines = r->h;
 	if (lines < 2)
 		lines = 2;
 	if (lines > r->h)

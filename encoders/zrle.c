@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "rfb-proto.h"
+#include "worker.h"
 #include "zrle.h"
 
 /* Deflate once this much uncompressed tile data is pending. */
@@ -73,7 +74,9 @@ int zrle_encode_rect(struct zrle *s, int32_t type, zrle_tile_fn fn,
 			if (ret < 0)
 				return ret;
 		}
-		if (s->raw.len >= ZRLE_BATCH) {
+		/* With encoder threads the whole plaintext goes to one final
+		 * call, which deflates large inputs in parallel pieces. */
+		if (s->raw.len >= ZRLE_BATCH && worker_threads() == 1) {
 			ret = zstream_deflate(&s->z, level, s->raw.data,
 					      s->raw.len, Z_NO_FLUSH, out);
 			if (ret < 0)

@@ -10,12 +10,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <zlib.h>
 
 #include "buf.h"
 
+/* Deflate's window: what a new compressor needs to continue a stream. */
+#define ZSTREAM_WINDOW 32768
+/* A rectangle's input at least this large is deflated in parallel pieces
+ * when the worker pool has threads. */
+#define ZSTREAM_PARALLEL_MIN (512u * 1024)
+
 struct zstream {
 	z_stream zs;
+	/* The last plaintext fed (up to ZSTREAM_WINDOW bytes), so that a
+	 * large input can be compressed in parallel pieces that continue the
+	 * same stream (each piece primed with the plaintext before it). */
+	uint8_t history[ZSTREAM_WINDOW];
+	size_t history_len;
 	bool ready;		/* deflateInit done */
 	bool idle;		/* nothing pending since the last sync flush */
 	int level;		/* current zlib level */

@@ -26,6 +26,7 @@
 #include "enc-decoder.h"
 #include "enc-images.h"
 #include "encoder.h"
+#include "worker.h"
 #include "rfb-proto.h"
 
 #define FB_W 1920
@@ -88,6 +89,24 @@ static double zywrle_min_psnr(const struct enc_params *p, enum img_class c,
 	return w < 16 || h < 16 ? 8 : by_level[level][c];
 }
 
+/* Tight: lossless without a quality level; with one, JPEG for rects of
+ * 512 pixels or more with more colours than a palette takes (solid, text
+ * and 16-colour UI stay exact). TightPNG is checked in test-enc-tight
+ * (libvncclient has no decoder for it). */
+static const int tight_qualities[] = { QUALITY_NONE, 1, 6, 9, QUALITY_END };
+
+static double tight_min_psnr(const struct enc_params *p, enum img_class c,
+			     int w, int h)
+{
+	if (p->quality < 0 || c == IMG_SOLID || c == IMG_TEXT || c == IMG_UI)
+		return 0;
+	/* JPEG at quality 29 (level 1) .. 100 (level 9); white noise is its
+	 * worst case. */
+	if (c == IMG_NOISE)
+		return p->quality >= 9 ? 30 : 10;
+	return p->quality >= 6 ? 30 : 24;
+}
+
 static const struct enc_case encoders[] = {
 	{ "raw", RFB_ENC_RAW, "raw", by_lvc_spec, NULL, NULL },
 	{ "rre", RFB_ENC_RRE, "rre", by_lvc, NULL, NULL },
@@ -99,6 +118,8 @@ static const struct enc_case encoders[] = {
 	{ "zrle", RFB_ENC_ZRLE, "zrle", by_lvc_spec, NULL, NULL },
 	{ "zywrle", RFB_ENC_ZYWRLE, "zywrle", by_lvc_spec, zywrle_qualities,
 	  zywrle_min_psnr },
+	{ "tight", RFB_ENC_TIGHT, "tight", by_lvc, tight_qualities,
+	  tight_min_psnr },
 };
 
 struct fmt_case {
@@ -156,6 +177,19 @@ static const char *skip_reason(const struct enc_case *ec,
 		return "libvncclient 0.9.14 misplaces 3-byte CPIXELs of "
 		       "big-endian formats whose colour is in the low bytes "
 		       "(HandleZRLE24Down shifts the wrong way)";
+	if (dec == &enc_decoder_libvncclient && ec->type == RFB_ENC_TIGHT &&
+	    pf->bpp == 32 && pf->big_endian && pf->depth == 24)
+		return "libvncclient 0.9.14 stores 3-byte Tight TPIXELs in "
+		       "host order (RGB24_TO_PIXEL32), wrong for big-endian "
+		       "formats";
+	if (dec == &enc_decoder_libvncclient && ec->type == RFB_ENC_TIGHT &&
+	    pf->bpp == 16 && pf->big_endian && quality >= 0)
+		return "libvncclient 0.9.14 converts Tight JPEG to 16 bpp "
+		       "pixels in host order";
+	if (dec == &enc_decoder_libvncclient && ec->type == RFB_ENC_TIGHT &&
+	    pf->bpp == 32 && quality >= 0 && pf->green_shift != 8)
+		return "libvncclient 0.9.14 decodes Tight JPEG only into "
+		       "formats with the colour in the low three bytes";
 	if (ec->type == RFB_ENC_ZYWRLE && quality >= 0 && quality <= 8) {
 		bool wavelet = !pf->big_endian && pf->true_colour &&
 			       ((pf->bpp == 32 && ls_only) ||
@@ -433,6 +467,9 @@ int main(int argc, char **argv)
 			quick = true;
 		first++;
 	}
+	/* Two encoder threads, as on the smallest machine: large inputs
+	 * are then deflated in parallel pieces (encoders/zstream.c). */
+	worker_init(2);
 	frame = calloc((size_t)FB_W * FB_H, sizeof(*frame));
 	if (!frame)
 		return 99;
