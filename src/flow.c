@@ -9,7 +9,9 @@
  * took. Bytes sent but not yet answered may not exceed the window. When
  * round trips grow well beyond the smallest seen (a queue is building up
  * somewhere), the window shrinks; while the window is the limit and round
- * trips stay short, it grows. This keeps latency near the link's own.
+ * trips stay short, it grows: doubling until the first cut (so a fast link
+ * is found quickly from a small start), by steps after that. This keeps
+ * latency near the link's own.
  */
 #include "config.h"
 
@@ -29,7 +31,7 @@
 #define FENCE_REQUEST 0x80000000u
 #define FENCE_SUPPORTED (FENCE_BLOCK_BEFORE | FENCE_BLOCK_AFTER | FENCE_SYNC_NEXT)
 
-#define FLOW_WINDOW_INITIAL (256u << 10)
+#define FLOW_WINDOW_INITIAL (64u << 10)
 #define FLOW_WINDOW_MIN (16u << 10)
 #define FLOW_WINDOW_MAX (64u << 20)
 #define FLOW_WINDOW_STEP (32u << 10)
@@ -167,7 +169,9 @@ static void on_pong(struct xrfb_client *c, const uint8_t *payload)
 		}
 	} else if (f->bytes_sent - f->bytes_acked + FLOW_WINDOW_STEP >=
 		   f->window && f->window < FLOW_WINDOW_MAX) {
-		f->window += FLOW_WINDOW_STEP;
+		f->window += f->last_cut_ms ? FLOW_WINDOW_STEP : f->window;
+		if (f->window > FLOW_WINDOW_MAX)
+			f->window = FLOW_WINDOW_MAX;
 	}
 	server_kick(c->server);
 }
