@@ -285,7 +285,9 @@ static struct enc_decoder *lvc_open(const struct pixfmt *pf, int fb_w,
 	d->cl->appData.encodingsString = encodings;
 	d->cl->appData.qualityLevel = quality;
 	d->cl->appData.compressLevel = compress;
-	d->cl->appData.enableJPEG = FALSE;
+	/* Only Tight looks at it: with it, libvncclient sends the
+	 * QualityLevel that turns Tight's JPEG on. */
+	d->cl->appData.enableJPEG = quality >= 0;
 	d->cl->appData.useRemoteCursor = FALSE;
 	d->cl->Bell = on_bell;
 	rfbClientSetClientData(d->cl, (void *)&tag, d);

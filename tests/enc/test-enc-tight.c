@@ -31,10 +31,11 @@
 
 /* ---- pixel formats ---------------------------------------------------------- */
 
-/* libvncclient 0.9.14 gets two things wrong on a little-endian host:
+/* libvncclient 0.9.14 gets some formats wrong on a little-endian host:
  * 3-byte TPIXELs for big-endian 32 bpp formats (it stores host-order
- * pixels) and JPEG for big-endian 16 bpp ones (same). The spec decoder
- * still checks those formats; libvncclient only checks the rest. */
+ * pixels), JPEG for big-endian 16 bpp ones (same) and JPEG for 32 bpp
+ * formats with the colour in the high bytes. The spec decoder still
+ * checks those formats; libvncclient only checks the rest. */
 enum lvc_use {
 	LVC_ALL,
 	LVC_NOT_JPEG,
@@ -53,6 +54,7 @@ static const struct fmt fmts[] = {
 	{ "32LE-rgbx", { 32, 24, 0, 1, 255, 255, 255, 0, 8, 16 }, LVC_ALL },
 	{ "32BE-bgr", { 32, 24, 1, 1, 255, 255, 255, 0, 8, 16 }, LVC_NONE },
 	{ "32LE-d32", { 32, 32, 0, 1, 255, 255, 255, 16, 8, 0 }, LVC_ALL },
+	{ "32LE-hi", { 32, 24, 0, 1, 255, 255, 255, 24, 16, 8 }, LVC_NOT_JPEG },
 	{ "32BE-d32", { 32, 32, 1, 1, 255, 255, 255, 16, 8, 0 }, LVC_ALL },
 	{ "16LE-565", { 16, 16, 0, 1, 31, 63, 31, 11, 5, 0 }, LVC_ALL },
 	{ "16LE-555", { 16, 15, 0, 1, 31, 31, 31, 10, 5, 0 }, LVC_ALL },
@@ -61,6 +63,15 @@ static const struct fmt fmts[] = {
 	{ "8-cmap", { 8, 8, 0, 0, 0, 0, 0, 0, 0, 0 }, LVC_ALL },
 };
 #define NFMTS (int)(sizeof(fmts) / sizeof(fmts[0]))
+
+static const struct fmt *fmt_by_name(const char *name)
+{
+	for (int i = 0; i < NFMTS; i++)
+		if (!strcmp(fmts[i].name, name))
+			return &fmts[i];
+	ck_abort_msg("no format %s", name);
+	return NULL;
+}
 
 /* ---- images ------------------------------------------------------------------- */
 
@@ -712,29 +723,32 @@ END_TEST
 START_TEST(test_tight_subencodings)
 {
 	static const struct {
-		int fmt;
+		const char *fmt;
 		enum img_class cls;
 		int compress;
 		long fill, mono, indexed, copy, gradient, raw;
 	} cases[] = {
 		/* fmt cls cl fill mono idx copy grad raw */
-		{ 0, IMG_SOLID, -1, 1, 0, 0, 0, 0, 0 },
-		{ 0, IMG_TEXT, -1, 0, 1, 0, 0, 0, 0 },
-		{ 0, IMG_UI16, -1, 0, 0, 1, 0, 0, 0 },
-		{ 0, IMG_PHOTO, -1, 0, 0, 0, 0, 1, 0 },
-		{ 0, IMG_PHOTO, 0, 0, 0, 0, 1, 0, 0 },
-		{ 0, IMG_NOISE, -1, 0, 0, 0, 1, 0, 0 },
-		{ 6, IMG_PHOTO, -1, 0, 0, 0, 0, 1, 0 },	/* 16LE */
-		{ 8, IMG_PHOTO, -1, 0, 0, 0, 1, 0, 0 },	/* 16BE */
-		{ 6, IMG_NOISE, -1, 0, 0, 0, 0, 0, 1 },	/* > raw */
-		{ 9, IMG_PHOTO, -1, 0, 0, 0, 1, 0, 0 },	/* 8 bpp */
+		{ "32LE-888", IMG_SOLID, -1, 1, 0, 0, 0, 0, 0 },
+		{ "32LE-888", IMG_TEXT, -1, 0, 1, 0, 0, 0, 0 },
+		{ "32LE-888", IMG_UI16, -1, 0, 0, 1, 0, 0, 0 },
+		{ "32LE-888", IMG_PHOTO, -1, 0, 0, 0, 0, 1, 0 },
+		{ "32LE-888", IMG_PHOTO, 0, 0, 0, 0, 1, 0, 0 },
+		{ "32LE-888", IMG_NOISE, -1, 0, 0, 0, 1, 0, 0 },
+		{ "32LE-d32", IMG_PHOTO, -1, 0, 0, 0, 0, 1, 0 },
+		{ "32BE-d32", IMG_PHOTO, -1, 0, 0, 0, 1, 0, 0 },
+		{ "16LE-565", IMG_PHOTO, -1, 0, 0, 0, 0, 1, 0 },
+		{ "16BE-565", IMG_PHOTO, -1, 0, 0, 0, 1, 0, 0 },
+		{ "16LE-565", IMG_NOISE, -1, 0, 0, 0, 0, 0, 1 },
+		{ "8-bgr233", IMG_PHOTO, -1, 0, 0, 0, 1, 0, 0 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct conn c;
 		const struct tdec_stats *st;
 
-		conn_init(&c, &encoder_tight, &fmts[cases[i].fmt], 200, 150);
+		conn_init(&c, &encoder_tight, fmt_by_name(cases[i].fmt), 200,
+			  150);
 		snprintf(c.desc, sizeof(c.desc), "case %zu", i);
 		c.p.compress = cases[i].compress;
 		draw(c.fb, 200, 200, 150, cases[i].cls, 11);
