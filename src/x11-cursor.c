@@ -128,9 +128,15 @@ static void fetch_image(struct x11_cursor *xc)
 
 	img = XFixesGetCursorImage(xc->dpy);
 	if (!img) {
-		/* Seen on Xvfb right after a client set a cursor and went
-		 * away: the old image would stay, so ask again soon. */
+		/* Xvfb has no image for an invisible cursor, and sometimes
+		 * none for a moment after a client set one and went away.
+		 * Never keep the old image (viewers without cursor shapes
+		 * would see it drawn in for good): hide it, and ask again
+		 * a few times in case a visible one comes back. */
 		log_debug("%s: no cursor image (%u)", __func__, xc->retries);
+		if (xc->have_image &&
+		    xrfb_server_set_cursor(xc->server, NULL, 0, 0, 0, 0) == 0)
+			xc->have_image = false;
 		if (!xc->retry && xc->retries++ < X11_CURSOR_RETRIES)
 			xc->retry = xrfb_loop_add_timer(xc->loop,
 							X11_CURSOR_RETRY_MS,
