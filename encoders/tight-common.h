@@ -115,7 +115,7 @@ void tight_jpeg_params(struct tight_jpeg_params *jp, int quality,
 		       int fine_quality, int subsampling);
 #endif
 
-/* ---- PNG (tightpng.c, only with HAVE_PNG) --------------------------------- */
+/* ---- PNG (tightpng.c, only with HAVE_PNG) -------------------------------- */
 
 #ifdef HAVE_PNG
 void tight_png_free(struct tight_png *pw);

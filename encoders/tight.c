@@ -95,7 +95,7 @@ struct tight_ctx {
 	int count;		/* rectangles written */
 };
 
-/* ---- state ---------------------------------------------------------------- */
+/* ---- state --------------------------------------------------------------- */
 
 int tight_state_init(struct tight_state *t, const struct encoder_ops *ops,
 		     bool png)
@@ -154,7 +154,7 @@ static void tight_free(struct encoder *e)
 	free(t);
 }
 
-/* ---- small helpers --------------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------- */
 
 void tight_put_compact_len(struct buf *out, size_t len)
 {
@@ -236,7 +236,7 @@ static int tight_put_ctl(struct tight_ctx *c, unsigned method)
 	return 0;
 }
 
-/* ---- zlib ------------------------------------------------------------------- */
+/* ---- zlib ---------------------------------------------------------------- */
 
 /*
  * Each stream is a raw deflate stream behind a zlib header we write
@@ -374,7 +374,7 @@ static int tight_compress(struct tight_ctx *c, int sid, int level,
 	return 0;
 }
 
-/* ---- palette analysis ------------------------------------------------------ */
+/* ---- palette analysis ---------------------------------------------------- */
 
 /* Collect the distinct values of a w x h block (rows @stride apart) into
  * t->pal and one index per pixel into t->idx. Returns the number of
@@ -433,7 +433,7 @@ static void tight_client_values(const struct tight_ctx *c,
 			*d++ = pixconv_pixel(pc, src[x]);
 }
 
-/* ---- subencodings ----------------------------------------------------------- */
+/* ---- subencodings -------------------------------------------------------- */
 
 static int tight_put_fill(struct tight_ctx *c, uint32_t v, bool client)
 {
@@ -723,7 +723,7 @@ static int tight_put_png(struct tight_ctx *c, const uint32_t *src, int w,
 }
 #endif
 
-/* ---- one rectangle within the limits ---------------------------------------- */
+/* ---- one rectangle within the limits ------------------------------------- */
 
 /* Most colours worth an indexed palette for a lossless rectangle of @n
  * pixels: beyond that, w*h indices plus the palette outweigh the pixels. */
@@ -832,7 +832,7 @@ again:
 	return 0;
 }
 
-/* ---- splitting ---------------------------------------------------------------- */
+/* ---- splitting ----------------------------------------------------------- */
 
 /* Rows per piece of a rectangle @w wide (<= TIGHT_MAX_WIDTH): as many as
  * the area limit allows, rounded down to whole JPEG MCU rows. */
@@ -1031,7 +1031,7 @@ again:
 	return tight_simple(c, x, y, w, h);
 }
 
-/* ---- entry point ---------------------------------------------------------------- */
+/* ---- entry point --------------------------------------------------------- */
 
 int tight_encode(struct encoder *e, const struct enc_params *p,
 		 const struct enc_frame *f, const struct rect *r,

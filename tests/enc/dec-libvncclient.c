@@ -9,6 +9,8 @@
  * been applied. Level changes are asked for with a Bell, whose callback
  * (on the client thread) sends a new SetEncodings.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -20,6 +22,9 @@
 #include <unistd.h>
 
 #include <rfb/rfbclient.h>
+#ifdef HAVE_JPEG
+#include <turbojpeg.h>
+#endif
 
 #include "enc-decoder.h"
 
@@ -354,6 +359,12 @@ static void lvc_close(struct enc_decoder *d)
 	if (d->cl) {
 		free(d->cl->frameBuffer);	/* not freed by cleanup */
 		d->cl->frameBuffer = NULL;
+#ifdef HAVE_JPEG
+		/* Nor is the JPEG decompressor Tight's JPEG made. */
+		if (d->cl->tjhnd)
+			tjDestroy(d->cl->tjhnd);
+		d->cl->tjhnd = NULL;
+#endif
 		rfbClientCleanup(d->cl);
 	}
 	free(d);

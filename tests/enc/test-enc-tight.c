@@ -22,6 +22,7 @@
 
 #include <check.h>
 #include <rfb/rfbclient.h>
+#include <turbojpeg.h>
 
 #include "encoder.h"
 #include "pixfmt.h"
@@ -29,7 +30,7 @@
 #include "tight-common.h"
 #include "tightpng.h"
 
-/* ---- pixel formats ---------------------------------------------------------- */
+/* ---- pixel formats ------------------------------------------------------- */
 
 /* libvncclient 0.9.14 gets some formats wrong on a little-endian host:
  * 3-byte TPIXELs for big-endian 32 bpp formats (it stores host-order
@@ -73,7 +74,7 @@ static const struct fmt *fmt_by_name(const char *name)
 	return NULL;
 }
 
-/* ---- images ------------------------------------------------------------------- */
+/* ---- images -------------------------------------------------------------- */
 
 enum img_class {
 	IMG_SOLID,
@@ -184,7 +185,7 @@ static void draw(uint32_t *px, size_t stride, int w, int h,
 	}
 }
 
-/* ---- expected output ----------------------------------------------------------- */
+/* ---- expected output ----------------------------------------------------- */
 
 static uint32_t to_client(const struct pixconv *pc, uint32_t xrgb)
 {
@@ -216,7 +217,7 @@ static double psnr_values(const struct pixfmt *pf, const uint32_t *a,
 	return 10 * log10(255.0 * 255.0 * 3 * n / se);
 }
 
-/* ---- libvncclient as decoder ----------------------------------------------------- */
+/* ---- libvncclient as decoder --------------------------------------------- */
 
 struct lvc {
 	rfbClient *cl;
@@ -271,6 +272,10 @@ static void lvc_free(struct lvc *l)
 {
 	free(l->cl->frameBuffer);
 	l->cl->frameBuffer = NULL;
+	/* rfbClientCleanup() of 0.9.14 forgets its JPEG decompressor. */
+	if (l->cl->tjhnd)
+		tjDestroy(l->cl->tjhnd);
+	l->cl->tjhnd = NULL;
 	rfbClientCleanup(l->cl);	/* closes fds[0] */
 	close(l->fds[1]);
 	free(l);
@@ -324,7 +329,7 @@ static void lvc_values(const struct lvc *l, uint32_t *v)
 		v[i] = pixfmt_get(&l->pf, p);
 }
 
-/* ---- one connection under test ----------------------------------------------------- */
+/* ---- one connection under test ------------------------------------------- */
 
 struct conn {
 	const struct encoder_ops *ops;
@@ -468,7 +473,7 @@ static void conn_expect_psnr(struct conn *c, double min)
 	}
 }
 
-/* ---- the matrix ------------------------------------------------------------------ */
+/* ---- the matrix ---------------------------------------------------------- */
 
 enum mode {
 	MODE_DEFAULT,		/* no hints */
@@ -587,7 +592,7 @@ START_TEST(test_tightpng_matrix)
 }
 END_TEST
 
-/* ---- sequences on one connection ---------------------------------------------------- */
+/* ---- sequences on one connection ----------------------------------------- */
 
 /* Random rectangles of random classes, with the compression level, the
  * JPEG quality and -317 changing between updates: both decoders keep
@@ -649,7 +654,7 @@ START_TEST(test_tightpng_sequence)
 }
 END_TEST
 
-/* ---- properties of the output ------------------------------------------------------ */
+/* ---- properties of the output -------------------------------------------- */
 
 /* Walk the rect headers of Tight output (no data parsing needed for the
  * checks below: the spec decoder already verified the framing). */
