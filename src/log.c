@@ -51,9 +51,15 @@ void log_write(enum xrfb_log_level level, const char *file, int line,
 	va_end(ap);
 	base = strrchr(file, '/');
 	base = base ? base + 1 : file;
+	/* Errors read like the program's own one-line errors; the rest are
+	 * marked with their level, and with the source line when debugging. */
 	if (log_level >= XRFB_LOG_DEBUG)
 		fprintf(stderr, "xrfb[%s] %s:%d: %s\n", level_names[level],
 			base, line, msg);
+	else if (level == XRFB_LOG_ERROR)
+		fprintf(stderr, "xrfb: %s\n", msg);
+	else if (level == XRFB_LOG_WARN)
+		fprintf(stderr, "xrfb: warning: %s\n", msg);
 	else
 		fprintf(stderr, "xrfb[%s]: %s\n", level_names[level], msg);
 }

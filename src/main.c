@@ -56,6 +56,10 @@ struct app {
 	unsigned clients;
 	bool stopping;
 	int status;
+	/* Bound before anything else starts; announced once ready. */
+	const char *bound[OPTIONS_MAX_LISTEN];
+	unsigned n_bound;
+	uint16_t port;
 };
 
 static void stop(struct app *app, int status)
@@ -217,13 +221,14 @@ static void print_security(const struct app *app)
 }
 
 /* Listen on every address; print the ready line for each. */
-static int listen_all(struct app *app, const char *display_name)
+/* Bind every listening address, first of all, so that a taken port is
+ * one line and an exit before any Xvfb or session is started. */
+static int listen_all(struct app *app)
 {
 	static const char *const loopback[] = { "127.0.0.1", "::1" };
 	static const char *const any[] = { "0.0.0.0", "::" };
 	const char *const *addrs = app->opt.listen;
-	const char *bound[OPTIONS_MAX_LISTEN];
-	unsigned n = app->opt.n_listen, i, n_bound = 0;
+	unsigned n = app->opt.n_listen, i;
 	uint16_t port = (uint16_t)app->opt.port;
 	int r, first_err = 0;
 
@@ -236,7 +241,7 @@ static int listen_all(struct app *app, const char *display_name)
 		if (r < 0) {
 			/* A default IPv6 address may simply not exist. */
 			if (!app->opt.listen_explicit &&
-			    strchr(addrs[i], ':') && n_bound) {
+			    strchr(addrs[i], ':') && app->n_bound) {
 				log_info("not listening on %s: %s", addrs[i],
 					 strerror(-r));
 				continue;
@@ -246,44 +251,41 @@ static int listen_all(struct app *app, const char *display_name)
 				strerror(-r));
 			if (!first_err)
 				first_err = r;
-			if (app->opt.listen_explicit || !n_bound)
+			if (app->opt.listen_explicit || !app->n_bound)
 				return r;
 			continue;
 		}
 		/* With port 0 the first listener picks; the rest follow. */
 		port = xrfb_server_port(app->server);
-		bound[n_bound++] = addrs[i];
+		app->bound[app->n_bound++] = addrs[i];
 	}
-	if (!n_bound)
+	app->port = port;
+	if (!app->n_bound)
 		return first_err ? first_err : -EADDRNOTAVAIL;
-	print_security(app);
-	for (i = 0; i < n_bound; i++) {
-		if (strchr(bound[i], ':'))
-			printf("xrfb: serving %s on [%s]:%u\n", display_name,
-			       bound[i], (unsigned)port);
-		else
-			printf("xrfb: serving %s on %s:%u\n", display_name,
-			       bound[i], (unsigned)port);
-	}
-	fflush(stdout);
 	return 0;
 }
 
+/* The ready lines, one per listener, once everything is set up. */
+static void announce(struct app *app, const char *display_name)
+{
+	print_security(app);
+	for (unsigned i = 0; i < app->n_bound; i++) {
+		if (strchr(app->bound[i], ':'))
+			printf("xrfb: serving %s on [%s]:%u\n", display_name,
+			       app->bound[i], (unsigned)app->port);
+		else
+			printf("xrfb: serving %s on %s:%u\n", display_name,
+			       app->bound[i], (unsigned)app->port);
+	}
+	fflush(stdout);
+}
+
+/* The server, before the display exists: its size comes later. */
 static int setup_server(struct app *app)
 {
 	const struct options *o = &app->opt;
-	int width = x11_display_width(app->display);
-	int height = x11_display_height(app->display);
-	const char *dpy_name = x11_display_name(app->display);
-	char name[512], host[256];
 
-	if (width > 65535 || height > 65535) {
-		fprintf(stderr, "xrfb: the screen (%dx%d) is larger than RFB "
-			"allows\n", width, height);
-		return -EINVAL;
-	}
-	app->server = xrfb_server_new(app->loop, (uint16_t)width,
-				      (uint16_t)height);
+	app->server = xrfb_server_new(app->loop, 1, 1);
 	if (!app->server) {
 		fprintf(stderr, "xrfb: cannot create the server\n");
 		return -ENOMEM;
@@ -298,6 +300,29 @@ static int setup_server(struct app *app)
 	xrfb_server_set_view_only(app->server, o->view_only);
 	xrfb_server_set_max_fps(app->server, o->max_fps);
 	xrfb_server_set_clipboard_max(app->server, o->clipboard_max);
+	return 0;
+}
+
+/* Size and name from the display. */
+static int setup_desktop(struct app *app)
+{
+	const struct options *o = &app->opt;
+	int width = x11_display_width(app->display);
+	int height = x11_display_height(app->display);
+	const char *dpy_name = x11_display_name(app->display);
+	char name[512], host[256];
+
+	if (width > 65535 || height > 65535) {
+		fprintf(stderr, "xrfb: the screen (%dx%d) is larger than RFB "
+			"allows\n", width, height);
+		return -EINVAL;
+	}
+	if (xrfb_server_resize(app->server, (uint16_t)width,
+			       (uint16_t)height) < 0) {
+		fprintf(stderr, "xrfb: no memory for a %dx%d framebuffer\n",
+			width, height);
+		return -ENOMEM;
+	}
 	if (o->desktop_name) {
 		snprintf(name, sizeof(name), "%s", o->desktop_name);
 	} else {
@@ -420,6 +445,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xrfb: cannot create the event loop\n");
 		goto out;
 	}
+	if (setup_server(&app) < 0 || listen_all(&app) < 0)
+		goto out;
 	display_name = app.opt.display;
 	if (app.opt.create) {
 		/* Before any child exists, so no exit goes unnoticed. */
@@ -442,10 +469,9 @@ int main(int argc, char **argv)
 	if (!app.display)
 		goto out;
 	display_name = x11_display_name(app.display);
-	if (setup_server(&app) < 0 || setup_x11(&app) < 0)
+	if (setup_desktop(&app) < 0 || setup_x11(&app) < 0)
 		goto out;
-	if (listen_all(&app, display_name) < 0)
-		goto out;
+	announce(&app, display_name);
 	if (app.opt.create && start_session(&app) < 0)
 		goto out;
 	/* The display may have gone while we were setting up. */

@@ -149,7 +149,7 @@ int xrfb_server_listen(struct xrfb_server *s, const char *addr,
 		return err;
 	s->listeners[s->nlisteners++] = l;
 	s->last_port = listener_port(l);
-	log_info("listening on %s", listener_name(l));
+	log_debug("listening on %s", listener_name(l));
 	return 0;
 }
 
@@ -394,9 +394,19 @@ const uint32_t *xrfb_server_pixels(const struct xrfb_server *s,
 
 bool xrfb_server_wants_update(const struct xrfb_server *s)
 {
-	for (const struct xrfb_client *c = s->clients; c; c = c->next)
-		if (sched_wants_update(c))
-			return true;
+	uint64_t now = xrfb_now_ms();
+
+	for (const struct xrfb_client *c = s->clients; c; c = c->next) {
+		if (!sched_wants_update(c))
+			continue;
+		/* Held back by --max-fps, with the pace timer set to bring
+		 * the loop back when it may go: capturing now would only be
+		 * repeated then. */
+		if (s->max_fps && c->pace_timer &&
+		    now - c->last_update_ms < 1000 / s->max_fps)
+			continue;
+		return true;
+	}
 	return false;
 }
 
