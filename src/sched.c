@@ -589,10 +589,21 @@ void sched_run(struct xrfb_client *c)
 	if (n < 0)
 		goto err;
 	total += n;
-	if (total > 0xffff) {
-		/* Never happens with SCHED_MAX_RECTS and sane encoders. */
-		client_close_reason(c, "update with %d rectangles", total);
-		goto out;
+	if (total >= 0xffff) {
+		/* More rectangles than the count can say: LastRect ends the
+		 * update for clients that know it (count 0xFFFF). Without
+		 * it this cannot happen with SCHED_MAX_RECTS and sane
+		 * encoders. */
+		if (!c->want_last_rect) {
+			client_close_reason(c, "update with %d rectangles",
+					    total);
+			goto out;
+		}
+		if (enc_put_header(&body, 0, 0, 0, 0, RFB_ENC_LAST_RECT) < 0) {
+			n = -ENOMEM;
+			goto err;
+		}
+		total = 0xffff;
 	}
 	pixman_region32_subtract(&c->copy, &c->copy, &copy);
 	pixman_region32_subtract(&c->damage, &c->damage, &pixels);
