@@ -589,7 +589,7 @@ void sched_run(struct xrfb_client *c)
 	if (n < 0)
 		goto err;
 	total += n;
-	if (total >= 0xffff) {
+	if (total > 0xffff || (total == 0xffff && c->want_last_rect)) {
 		/* More rectangles than the count can say: LastRect ends the
 		 * update for clients that know it (count 0xFFFF). Without
 		 * it this cannot happen with SCHED_MAX_RECTS and sane
