@@ -377,10 +377,13 @@ static int tight_compress(struct tight_ctx *c, int sid, int level,
 /* ---- palette analysis ---------------------------------------------------- */
 
 /* Collect the distinct values of a w x h block (rows @stride apart) into
- * t->pal and one index per pixel into t->idx. Returns the number of
- * colours, or 0 as soon as there are more than @maxc. */
-static int tight_analyse(struct tight_state *t, const uint32_t *src,
-			 size_t stride, int w, int h, int maxc)
+ * t->pal and one index per pixel into t->idx: the pixels themselves, or
+ * with @pc their client pixel values (several server colours may become
+ * one client colour). Returns the number of colours, or 0 as soon as
+ * there are more than @maxc. */
+static inline __attribute__((always_inline)) int
+tight_analyse_impl(struct tight_state *t, const struct pixconv *pc,
+		   const uint32_t *src, size_t stride, int w, int h, int maxc)
 {
 	uint8_t *ip = t->idx;
 	uint32_t gen, prev;
@@ -395,29 +398,45 @@ static int tight_analyse(struct tight_state *t, const uint32_t *src,
 	prev = ~src[0];
 	for (int y = 0; y < h; y++, src += stride) {
 		for (int x = 0; x < w; x++) {
-			uint32_t p = src[x];
+			uint32_t p = src[x], v;
+			unsigned s;
 
-			if (p != prev) {
-				unsigned s = (p * 2654435761u) >> 22;
-
-				while (t->hstamp[s] == gen && t->hkey[s] != p)
-					s = (s + 1) & (TIGHT_HASH_SIZE - 1);
-				if (t->hstamp[s] != gen) {
-					if (n == maxc)
-						return 0;
-					t->hstamp[s] = gen;
-					t->hkey[s] = p;
-					t->hidx[s] = (uint8_t)n;
-					t->pal[n++] = p;
-				}
-				cur = t->hidx[s];
-				prev = p;
+			if (p == prev) {
+				*ip++ = (uint8_t)cur;
+				continue;
 			}
+			prev = p;
+			v = pc ? pixconv_pixel(pc, p) : p;
+			s = (v * 2654435761u) >> 22;
+			while (t->hstamp[s] == gen && t->hkey[s] != v)
+				s = (s + 1) & (TIGHT_HASH_SIZE - 1);
+			if (t->hstamp[s] != gen) {
+				if (n == maxc)
+					return 0;
+				t->hstamp[s] = gen;
+				t->hkey[s] = v;
+				t->hidx[s] = (uint8_t)n;
+				t->pal[n++] = v;
+			}
+			cur = t->hidx[s];
 			*ip++ = (uint8_t)cur;
 		}
 	}
 	t->npal = n;
 	return n;
+}
+
+static int tight_analyse(struct tight_state *t, const uint32_t *src,
+			 size_t stride, int w, int h, int maxc)
+{
+	return tight_analyse_impl(t, NULL, src, stride, w, h, maxc);
+}
+
+static int tight_analyse_client(struct tight_state *t,
+				const struct pixconv *pc, const uint32_t *src,
+				size_t stride, int w, int h, int maxc)
+{
+	return tight_analyse_impl(t, pc, src, stride, w, h, maxc);
 }
 
 /* Client pixel values of a block, for formats whose TPIXEL is not 888:
@@ -431,6 +450,47 @@ static void tight_client_values(const struct tight_ctx *c,
 	for (int y = 0; y < h; y++, src += c->f->stride)
 		for (int x = 0; x < w; x++)
 			*d++ = pixconv_pixel(pc, src[x]);
+}
+
+/* Client pixel values @v (in place) back to XRGB8888, each channel
+ * widened by bit replication: what the client will show, for TightPNG
+ * images of clients with fewer bits per channel. */
+static void tight_expand_values(const struct tight_ctx *c, uint32_t *v,
+				size_t n)
+{
+	const struct pixfmt *pf = &c->pc->pf;
+	const unsigned max[3] = { pf->red_max, pf->green_max, pf->blue_max };
+	const unsigned sh[3] = { pf->red_shift, pf->green_shift,
+				 pf->blue_shift };
+	uint8_t tab[3][256];
+	int bits[3];
+
+	for (int i = 0; i < 3; i++) {
+		bits[i] = 0;
+		while (bits[i] < 16 && (max[i] >> bits[i]))
+			bits[i]++;
+		if (bits[i] > 8)
+			continue;
+		for (unsigned x = 0; x <= max[i]; x++) {
+			unsigned e = 0;
+
+			for (int b = 8; b > 0; b -= bits[i])
+				e |= b >= bits[i] ? x << (b - bits[i])
+						  : x >> (bits[i] - b);
+			tab[i][x] = (uint8_t)e;
+		}
+	}
+	for (size_t k = 0; k < n; k++) {
+		uint32_t p = v[k], out = 0;
+
+		for (int i = 0; i < 3; i++) {
+			unsigned ch = (p >> sh[i]) & max[i];
+
+			ch = bits[i] <= 8 ? tab[i][ch] : ch >> (bits[i] - 8);
+			out |= (uint32_t)ch << (16 - 8 * i);
+		}
+		v[k] = out;
+	}
 }
 
 /* ---- subencodings -------------------------------------------------------- */
@@ -645,11 +705,11 @@ static uint64_t tight_filter_gradient_pf(const struct tight_ctx *c, int w,
  * TigerVNC predicts 16 bpp channels scaled to 8 bits, but its viewer never
  * asks for 16 bpp). */
 static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
-			  int h, bool have_cpix)
+			  int h)
 {
 	struct tight_state *t = c->t;
 	size_t stride = c->f->stride, n = (size_t)w * h, len = n * c->tp;
-	bool grad = false;
+	bool grad = false, have_cpix = false;
 	int sid, level;
 	bool nozlib;
 
@@ -661,8 +721,7 @@ static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
 			err = tight_filter_gradient(t, src, stride, w, h,
 						    t->data);
 		} else {
-			if (!have_cpix)
-				tight_client_values(c, src, w, h);
+			tight_client_values(c, src, w, h);
 			have_cpix = true;
 			err = tight_filter_gradient_pf(c, w, h, t->data);
 		}
@@ -711,15 +770,32 @@ static int tight_put_jpeg(struct tight_ctx *c, const uint32_t *src, int w,
 #endif
 
 #ifdef HAVE_PNG
+/* PNG of the rectangle: indexed with a palette, else RGB. For clients
+ * with fewer bits per channel the image shows the pixels reduced to them:
+ * smaller, and exactly what the client would see. */
 static int tight_put_png(struct tight_ctx *c, const uint32_t *src, int w,
-			 int h, int ncolours)
+			 int h, int ncolours, bool client)
 {
-	int level = c->cl;
+	struct tight_state *t = c->t;
+	const uint32_t *img = src, *pal = t->pal;
+	size_t stride = c->f->stride;
+	uint32_t xpal[256];
 
+	if (ncolours == 0 && !c->is888) {
+		tight_client_values(c, src, w, h);
+		tight_expand_values(c, t->cpix, (size_t)w * h);
+		img = t->cpix;
+		stride = (size_t)w;
+	}
+	if (ncolours > 0 && client) {
+		memcpy(xpal, t->pal, (size_t)ncolours * sizeof(*xpal));
+		tight_expand_values(c, xpal, (size_t)ncolours);
+		pal = xpal;
+	}
 	if (tight_put_ctl(c, TIGHT_CTL_PNG) < 0)
 		return -ENOMEM;
-	return tight_png_compress(c->t, src, c->f->stride, w, h, c->t->pal,
-				  ncolours, c->t->idx, level, c->out);
+	return tight_png_compress(t, img, stride, w, h, pal, ncolours, t->idx,
+				  c->cl, c->out);
 }
 #endif
 
@@ -779,9 +855,9 @@ again:
 	else
 		maxc = tight_max_colours(c, n);
 	nc = tight_analyse(t, src, c->f->stride, w, h, maxc);
-	if (nc == 0 && !c->is888 && !t->png) {
-		tight_client_values(c, src, w, h);
-		nc = tight_analyse(t, t->cpix, (size_t)w, w, h, maxc);
+	if (nc == 0 && !c->is888) {
+		nc = tight_analyse_client(t, c->pc, src, c->f->stride, w, h,
+					  maxc);
 		client = true;
 	}
 	/* A palette does not pay on tiny rectangles: compare the sizes
@@ -805,12 +881,12 @@ again:
 #endif
 #ifdef HAVE_PNG
 	else if (t->png)
-		ret = tight_put_png(c, src, w, h, nc);
+		ret = tight_put_png(c, src, w, h, nc, client);
 #endif
 	else if (nc >= 2)
 		ret = tight_put_palette(c, w, h, client);
 	else
-		ret = tight_put_full(c, src, w, h, client);
+		ret = tight_put_full(c, src, w, h);
 	if (ret < 0)
 		return ret;
 
