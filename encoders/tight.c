@@ -452,6 +452,7 @@ static void tight_client_values(const struct tight_ctx *c,
 			*d++ = pixconv_pixel(pc, src[x]);
 }
 
+#ifdef HAVE_PNG
 /* Client pixel values @v (in place) back to XRGB8888, each channel
  * widened by bit replication: what the client will show, for TightPNG
  * images of clients with fewer bits per channel. */
@@ -492,6 +493,7 @@ static void tight_expand_values(const struct tight_ctx *c, uint32_t *v,
 		v[k] = out;
 	}
 }
+#endif
 
 /* ---- subencodings -------------------------------------------------------- */
 
