@@ -715,7 +715,11 @@ static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
 	int sid, level;
 	bool nozlib;
 
-	if (c->conf->gradient && w > 1 && n >= TIGHT_GRADIENT_MIN_AREA &&
+	/* Not with JPEG on: full colour then goes lossless only where JPEG
+	 * does not pay (small or noisy rectangles), and noVNC before 1.4,
+	 * which always asks for JPEG, rejects the gradient filter. */
+	if (c->conf->gradient && !c->jpeg && w > 1 &&
+	    n >= TIGHT_GRADIENT_MIN_AREA &&
 	    (c->is888 || (c->tp >= 2 && !c->pc->swap))) {
 		uint64_t err;
 
