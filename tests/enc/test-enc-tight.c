@@ -658,19 +658,59 @@ END_TEST
 
 /* Walk the rect headers of Tight output (no data parsing needed for the
  * checks below: the spec decoder already verified the framing). */
-START_TEST(test_tight_fill_bytes)
+/* Small rectangles whose bytes follow from the spec by hand (filtered
+ * data under 12 bytes goes out as it is, no zlib). */
+START_TEST(test_tight_golden)
 {
-	/* A 1x1 rect in a 24-bit client: header + 0x80 + R, G, B. */
-	struct conn c;
-	static const uint8_t want[] = { 0, 2, 0, 3, 0, 1, 0, 1, 0, 0, 0, 7,
-					0x80, 0x12, 0x34, 0x56 };
+	static const uint32_t a = 0x102030, b = 0x405060, k = 0x708090;
+	static const struct {
+		const char *fmt;
+		int w, h;
+		uint32_t px[8];
+		size_t n;
+		uint8_t bytes[32];
+	} cases[] = {
+		/* 1x1 at (2,3) of a 24-bit client: fill, TPIXEL R, G, B */
+		{ "32LE-888", 1, 1, { 0x123456 }, 16,
+		  { 0, 2, 0, 3, 0, 1, 0, 1, 0, 0, 0, 7,
+		    0x80, 0x12, 0x34, 0x56 } },
+		/* 2x1 in 16 bpp big endian: a 2-byte PIXEL, 565 (a 1x1
+		 * fill would be a byte longer than Raw, so it is Raw) */
+		{ "16BE-565", 2, 1, { 0x123456, 0x123456 }, 15,
+		  { 0, 2, 0, 3, 0, 2, 0, 1, 0, 0, 0, 7,
+		    0x80, 0x11, 0xaa } },
+		{ "16BE-565", 1, 1, { 0x123456 }, 14,
+		  { 0, 2, 0, 3, 0, 1, 0, 1, 0, 0, 0, 0, 0x11, 0xaa } },
+		/* 4x2 of two colours: stream 1 + filter, palette of 2, one
+		 * bit per pixel (MSB first), each row a whole byte */
+		{ "32LE-888", 4, 2, { a, b, a, b, b, b, a, a }, 23,
+		  { 0, 2, 0, 3, 0, 4, 0, 2, 0, 0, 0, 7,
+		    0x50, 0x01, 0x01, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60,
+		    0x50, 0xc0 } },
+		/* 4x2 of three colours: stream 2 + filter, palette of 3, one
+		 * byte per pixel */
+		{ "32LE-888", 4, 2, { a, b, k, a, a, a, b, k }, 32,
+		  { 0, 2, 0, 3, 0, 4, 0, 2, 0, 0, 0, 7,
+		    0x60, 0x01, 0x02, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60,
+		    0x70, 0x80, 0x90, 0, 1, 2, 0, 0, 0, 1, 2 } },
+	};
 
-	conn_init(&c, &encoder_tight, &fmts[0], 4, 4);
-	c.fb[3 * 4 + 2] = 0x123456;
-	ck_assert_int_eq(conn_update(&c, &(struct rect){ 2, 3, 1, 1 }), 1);
-	ck_assert_uint_eq(c.out.len, sizeof(want));
-	ck_assert_mem_eq(c.out.data, want, sizeof(want));
-	conn_fini(&c);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct conn c;
+		int w = cases[i].w, h = cases[i].h;
+
+		conn_init(&c, &encoder_tight, fmt_by_name(cases[i].fmt), 8, 8);
+		snprintf(c.desc, sizeof(c.desc), "golden %zu", i);
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				c.fb[(3 + y) * 8 + 2 + x] = cases[i].px[y * w + x];
+		ck_assert_int_eq(conn_update(&c, &(struct rect){ 2, 3, w, h }),
+				 1);
+		ck_assert_uint_eq(c.out.len, cases[i].n);
+		ck_assert_mem_eq(c.out.data, cases[i].bytes, cases[i].n);
+		conn_expect_exact(&c);
+		conn_fini(&c);
+	}
 }
 END_TEST
 
@@ -850,7 +890,7 @@ static Suite *tight_suite(void)
 	build_matrix();
 
 	tc = tcase_create("properties");
-	tcase_add_test(tc, test_tight_fill_bytes);
+	tcase_add_test(tc, test_tight_golden);
 	tcase_add_test(tc, test_tight_compact_len);
 	tcase_add_test(tc, test_tight_solid_areas);
 	tcase_add_test(tc, test_tight_subencodings);
