@@ -40,8 +40,10 @@ typedef void (*xrfb_timer_fn)(void *arg);
 typedef void (*xrfb_signal_fn)(void *arg, int signo);
 typedef void (*xrfb_prepare_fn)(void *arg);
 
-/* Create a loop; SIGINT and SIGTERM stop it (status 128+signo) unless a
- * handler is installed for them with xrfb_loop_on_signal(). */
+/* Create a loop; SIGINT, SIGTERM and SIGHUP stop it (status 128+signo)
+ * unless a handler is installed for them with xrfb_loop_on_signal().
+ * Handled signals are blocked in the calling thread: children started
+ * later must unblock them (xsession does). */
 struct xrfb_loop *xrfb_loop_new(void);
 /* Free a loop; every watch, timer and server on it must be freed first. */
 void xrfb_loop_free(struct xrfb_loop *loop);

@@ -421,6 +421,7 @@ struct xrfb_loop *xrfb_loop_new(void)
 	signal(SIGPIPE, SIG_IGN);
 	xrfb_loop_on_signal(loop, SIGINT, stop_on_signal, loop);
 	xrfb_loop_on_signal(loop, SIGTERM, stop_on_signal, loop);
+	xrfb_loop_on_signal(loop, SIGHUP, stop_on_signal, loop);
 	return loop;
 
 err_close_ev:
