@@ -1051,7 +1051,7 @@ static int tight_area(struct tight_ctx *c, int x, int y, int w, int h)
 again:
 	if (w <= 0 || h <= 0)
 		return 0;
-	if (w * h < TIGHT_SPLIT_MIN_AREA)
+	if ((int64_t)w * h < TIGHT_SPLIT_MIN_AREA)
 		return tight_simple(c, x, y, w, h);
 	max_rows = tight_piece_rows(w > TIGHT_MAX_WIDTH ? TIGHT_MAX_WIDTH : w);
 	for (int dy = y; dy < y + h; dy += TIGHT_SOLID_TILE) {
@@ -1080,7 +1080,7 @@ again:
 			tight_best_solid(f, dx, dy, x + w - dx, y + h - dy,
 					 colour, &wb, &hb);
 			if ((int64_t)wb * hb != (int64_t)w * h &&
-			    wb * hb < TIGHT_SOLID_MIN_AREA)
+			    (int64_t)wb * hb < TIGHT_SOLID_MIN_AREA)
 				continue;
 			xb = dx;
 			yb = dy;
