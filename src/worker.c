@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,7 @@ static void *worker_main(void *unused)
 int worker_init(unsigned threads)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	sigset_t all, old;
 
 	if (!threads)
 		threads = cpus > 0 ? (unsigned)cpus : 1;
@@ -86,6 +88,11 @@ int worker_init(unsigned threads)
 	pthread_mutex_lock(&pool.lock);
 	pool.stop = false;
 	pthread_mutex_unlock(&pool.lock);
+	/* Encoder threads take no signals: a signal the loop handles later
+	 * (SIGCHLD, say) must stay pending for its signalfd, not be
+	 * delivered to a thread that has it unblocked and lost there. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	while (pool.nthreads + 1 < threads) {
 		int err = pthread_create(&pool.threads[pool.nthreads], NULL,
 					 worker_main, NULL);
@@ -96,6 +103,7 @@ int worker_init(unsigned threads)
 		}
 		pool.nthreads++;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	log_debug("%s: %u encoder threads", __func__, pool.nthreads + 1);
 	return 0;
 }
