@@ -3,8 +3,9 @@
  * bench-scroll: the cost and the yield of move detection on the synthetic
  * desktops of tests/unit/scroll-scenes.c. For each kind of scene it runs
  * fb_scroll_detect() over a number of seeds and prints the time per call
- * (median and worst, CPU time of this thread) and the share of the truly
- * moved changed pixels it found.
+ * (median and worst, CPU time of this thread), the share of the truly
+ * moved changed pixels it found, and how many rectangles (CopyRects) the
+ * moved region takes.
  *
  *   bench-scroll [-n SEEDS] [-r REPEATS] [SCENE]...
  */
@@ -38,6 +39,7 @@ static void bench_kind(enum scene_kind kind, unsigned seeds, unsigned reps)
 	double *t = calloc((size_t)seeds * reps, sizeof(*t));
 	unsigned long long ideal = 0, got = 0;
 	unsigned found = 0, nt = 0;
+	unsigned long nrects = 0;
 	const char *name = "";
 
 	if (!t)
@@ -74,6 +76,7 @@ static void bench_kind(enum scene_kind kind, unsigned seeds, unsigned reps)
 		}
 		found += ok;
 		b = pixman_region32_rectangles(&dst, &n);
+		nrects += (unsigned long)n;
 		for (int i = 0; i < n; i++)
 			for (int y = b[i].y1; y < b[i].y2; y++)
 				for (int x = b[i].x1; x < b[i].x2; x++)
@@ -102,10 +105,10 @@ static void bench_kind(enum scene_kind kind, unsigned seeds, unsigned reps)
 		scene_free(&sc);
 	}
 	qsort(t, nt, sizeof(*t), cmp_double);
-	printf("%-14s found %3u/%-3u  coverage %6.1f%%  median %8.1f us  "
-	       "max %8.1f us\n", name, found, seeds,
+	printf("%-14s found %3u/%-3u  coverage %6.1f%%  rects %5.1f  "
+	       "median %8.1f us  max %8.1f us\n", name, found, seeds,
 	       ideal ? 100.0 * (double)got / (double)ideal : 0.0,
-	       t[nt / 2], t[nt - 1]);
+	       found ? (double)nrects / found : 0.0, t[nt / 2], t[nt - 1]);
 	free(t);
 }
 

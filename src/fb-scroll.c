@@ -8,19 +8,23 @@
  * that arrived in two parts.
  *
  * 1. Changes: each 16x16 tile of the new rectangles is compared with the
- *    framebuffer once; unchanged tiles take no further part.
+ *    framebuffer once (every fourth row); unchanged tiles take no further
+ *    part, except to fill holes in a move.
  * 2. Scrolls: rows of the new pixels (in stripes 128 pixels wide) are
  *    hashed and looked up among the hashes of the old rows around them:
  *    each hit votes for a vertical offset. Columns (in bands 128 rows
- *    high) do the same for horizontal offsets.
+ *    high) do the same for horizontal offsets. The busiest stripe goes
+ *    first; the others only if it found a move.
  * 3. Other moves (dragged windows), when no scroll explains most of the
- *    change: short runs of changed new pixels are hashed, every 32-pixel
- *    window of the old damaged area is hashed with a rolling hash and
- *    looked up among them; each hit votes for an offset.
+ *    change: short runs of changed new pixels are hashed (in groups of
+ *    eight rows one above the other), every 32-pixel window of every
+ *    fourth row of the old damaged area is hashed with a rolling hash
+ *    and looked up among them; each hit votes for an offset.
  * 4. Verification: for the offsets with the most votes, each changed tile
  *    is compared with the old framebuffer at the offset, exactly. The best
  *    offset wins; tiles that failed next to tiles that matched are then
- *    split at the exact rows and columns where the match ends.
+ *    split at the exact rows and columns where the match ends, and
+ *    unchanged tiles that equal their source too fill the holes.
  *
  * Hashes only propose; memcmp decides, so a CopyRect is never wrong.
  */
@@ -41,18 +45,28 @@
 #define SCROLL_MAX_HITS 8	/* old rows one new row may vote for */
 #define SCROLL_VOTES 512	/* offset vote slots (power of 2) */
 #define SCROLL_CANDIDATES 4
+/* Edge refinement adds no slice thinner than this: a thin CopyRect saves
+ * little and splits the pixels around it into more rectangles. */
+#define SCROLL_MIN_EDGE 4
 #define SCROLL_MUL 0x9e3779b1u	/* hash multiplier (odd) */
-/* 2D search: features of this many pixels, sampled from changed rows. */
+/* 2D search: features of this many pixels, sampled from changed rows in
+ * groups of rows one above the other; old rows are scanned half as far
+ * apart as a group is high, so each group meets them twice (some of its
+ * runs are flat or repeated and do not count); a feature votes for at
+ * most this many places. */
 #define SCROLL_RUN 32
-#define SCROLL_ROW_STEP 8
+#define SCROLL_GROUP 8
+#define SCROLL_SCAN_STEP 4
 #define SCROLL_MAX_FEATURES 256
+#define SCROLL_FEATURE_HITS 8
 #define SCROLL_TABLE 1024	/* feature hash table slots (power of 2) */
 #define SCROLL_RUN_MUL 0x100000001b3ull
 
 enum tile_state {
-	TILE_SAME = 0,		/* unchanged: never part of a move */
+	TILE_SAME = 0,		/* unchanged */
 	TILE_CHANGED,		/* changed, no move verified */
 	TILE_MOVED,		/* changed and equal to the old at the offset */
+	TILE_FILL,		/* unchanged, and equal at the offset too */
 };
 
 struct vote {
@@ -64,6 +78,7 @@ struct vote {
 struct feature {
 	uint64_t hash;
 	int x, y;
+	unsigned hits;
 	bool used;
 };
 
@@ -161,22 +176,50 @@ static bool rows_equal(const struct fb *fb, const struct fb_src *s,
 
 /* ---- 1. which tiles changed ---------------------------------------------- */
 
+/*
+ * Tiles are only sampled, every fourth row: a tile changed in other rows
+ * only is taken as unchanged, which can cost a move (its pixels are sent
+ * as they are) but never makes one wrong, since every tile that goes into
+ * a move is compared in full. The server compares all of it anyway.
+ */
 static void find_changes(struct scan *sc)
 {
 	for (unsigned i = 0; i < sc->n; i++) {
 		const struct fb_src *s = &sc->src[i];
-		uint8_t *tile = sc->tiles + sc->tile_off[i];
+		int tx = tiles_x(&s->r);
+		uint8_t *row = sc->tiles + sc->tile_off[i];
 
-		for (int r = 0; r < tiles_y(&s->r); r++)
-			for (int c = 0; c < tiles_x(&s->r); c++) {
-				struct rect t = tile_rect(s, c, r);
-				bool same = rows_equal(sc->fb, s, &t, 0, 0);
+		/* Row by row across a row of tiles, as in verify(). */
+		for (int r = 0; r < tiles_y(&s->r); r++, row += tx) {
+			struct rect t = tile_rect(s, 0, r);
 
-				*tile++ = same ? TILE_SAME : TILE_CHANGED;
-				if (!same)
-					sc->changed += (uint64_t)t.w *
-						       (unsigned)t.h;
+			memset(row, TILE_SAME, (size_t)tx);
+			for (int y = t.y; y < t.y + t.h; y += 4) {
+				const uint32_t *p, *q;
+
+				/* and the last row of the tile */
+				if (y + 4 >= t.y + t.h)
+					y = t.y + t.h - 1;
+				p = src_px(s, s->r.x, y);
+				q = fb_px(sc->fb, s->r.x, y);
+				for (int c = 0; c < tx; c++) {
+					int x = c * SCROLL_TILE;
+					int w = s->r.w - x < SCROLL_TILE
+							? s->r.w - x : SCROLL_TILE;
+
+					if (row[c] == TILE_SAME &&
+					    !run_equal(p + x, q + x, w))
+						row[c] = TILE_CHANGED;
+				}
 			}
+			for (int c = 0; c < tx; c++)
+				if (row[c] == TILE_CHANGED) {
+					struct rect tc = tile_rect(s, c, r);
+
+					sc->changed += (uint64_t)tc.w *
+						       (unsigned)tc.h;
+				}
+		}
 	}
 }
 
@@ -393,7 +436,33 @@ static void vote_columns(struct scan *sc, const struct fb_src *s, int y,
 	}
 }
 
-static void vote_scrolls(struct scan *sc, bool vertical)
+/* Changed tiles in the stripe [o, o + part) of rectangle @i (columns of
+ * tiles for a vertical stripe, rows of tiles for a horizontal band). */
+static unsigned stripe_changes(const struct scan *sc, unsigned i,
+			       bool vertical, int o, int part)
+{
+	const struct fb_src *s = &sc->src[i];
+	const uint8_t *tiles = sc->tiles + sc->tile_off[i];
+	int tx = tiles_x(&s->r), ty = tiles_y(&s->r);
+	int a = o / SCROLL_TILE, b = (o + part - 1) / SCROLL_TILE;
+	unsigned n = 0;
+
+	for (int r = 0; r < ty; r++)
+		for (int c = 0; c < tx; c++)
+			if (tiles[r * tx + c] != TILE_SAME &&
+			    (vertical ? c : r) >= a && (vertical ? c : r) <= b)
+				n++;
+	return n;
+}
+
+/*
+ * Vote for scroll offsets, stripe by stripe. In the first round only the
+ * stripe of each rectangle with the most changed tiles votes: one is
+ * enough to find a scroll, and if it finds none, there is probably none.
+ * The second round adds the other stripes (for the rest of a scroll, or
+ * other scrolls beside it).
+ */
+static void vote_scrolls(struct scan *sc, bool vertical, bool first)
 {
 	for (unsigned i = 0; i < sc->n; i++) {
 		const struct fb_src *s = &sc->src[i];
@@ -401,16 +470,31 @@ static void vote_scrolls(struct scan *sc, bool vertical)
 		int span = vertical ? s->r.h : s->r.w;
 		/* The source of a scroll lies in the damaged viewport; the
 		 * margin covers a copy reported apart from its new strip. */
-		int reach = SCROLL_MARGIN;
+		int reach = SCROLL_MARGIN, best_o = -1;
+		unsigned best_n = 0;
 
 		if (span < 2 || len < 8)
 			continue;
+		for (int pass = 0; pass < 2; pass++)
 		for (int o = 0, part; o < len; o += part) {
+			unsigned changes;
+
 			part = len - o > SCROLL_STRIPE ? SCROLL_STRIPE
 						       : len - o;
 			/* A narrow last stripe joins the one before. */
 			if (len - o - part < SCROLL_STRIPE / 4)
 				part = len - o;
+			changes = stripe_changes(sc, i, vertical, o, part);
+			if (pass == 0) {
+				/* find the busiest stripe */
+				if (changes > best_n) {
+					best_n = changes;
+					best_o = o;
+				}
+				continue;
+			}
+			if (!changes || (first ? o != best_o : o == best_o))
+				continue;
 			if (vertical) {
 				int y0 = s->r.y - reach, y1 = s->r.y + s->r.h +
 							      reach;
@@ -453,63 +537,78 @@ static bool run_flat(const uint32_t *p)
 	return true;
 }
 
-/* Sample runs of changed new pixels, spread over all the damage. */
+/*
+ * Sample runs of changed new pixels, spread over all the damage, in
+ * groups of SCROLL_GROUP runs one above the other: whatever the vertical
+ * offset, two runs of each group land on old rows that scan_old() looks
+ * at, so it need only look at every SCROLL_SCAN_STEP-th row.
+ */
 static unsigned collect_features(struct scan *sc, struct feature *table)
 {
-	uint64_t runs = 0;
+	uint64_t places = 0;
 	unsigned nf = 0;
-	int step = SCROLL_ROW_STEP;
+	int step = 2 * SCROLL_GROUP;
 
 	for (unsigned i = 0; i < sc->n; i++)
-		runs += (uint64_t)(sc->src[i].r.h / SCROLL_ROW_STEP + 1) *
-			(uint64_t)(sc->src[i].r.w / SCROLL_RUN);
-	/* Most samples are flat or unchanged: aim at a few times more. */
-	while (runs > 4 * SCROLL_MAX_FEATURES && step < 256) {
+		places += (uint64_t)(sc->src[i].r.h / step + 1) *
+			  (uint64_t)(sc->src[i].r.w / SCROLL_RUN);
+	/* Many places are flat or unchanged: aim at a few times more. */
+	while (places > 4 * SCROLL_MAX_FEATURES / SCROLL_GROUP && step < 1024) {
 		step *= 2;
-		runs /= 2;
+		places /= 2;
 	}
 	for (unsigned i = 0; i < sc->n && nf < SCROLL_MAX_FEATURES; i++) {
 		const struct fb_src *s = &sc->src[i];
 
 		if (s->r.w < SCROLL_RUN)
 			continue;
-		for (int y = s->r.y + step / 2 % s->r.h; y < s->r.y + s->r.h &&
-		     nf < SCROLL_MAX_FEATURES; y += step) {
+		for (int y0 = s->r.y + (step / 2 - SCROLL_GROUP / 2) % s->r.h;
+		     y0 < s->r.y + s->r.h && nf < SCROLL_MAX_FEATURES;
+		     y0 += step) {
 			for (int x = s->r.x; x + SCROLL_RUN <= s->r.x + s->r.w &&
 			     nf < SCROLL_MAX_FEATURES; x += SCROLL_RUN) {
-				const uint32_t *p = src_px(s, x, y);
-				uint64_t h;
-				unsigned slot;
+				for (int y = y0; y < y0 + SCROLL_GROUP &&
+				     y < s->r.y + s->r.h; y++) {
+					const uint32_t *p = src_px(s, x, y);
+					uint64_t h;
+					unsigned slot;
 
-				if (run_flat(p) ||
-				    memcmp(p, fb_px(sc->fb, x, y),
-					   SCROLL_RUN * 4) == 0)
-					continue;
-				h = run_hash(p);
-				slot = (unsigned)(h >> 20) & (SCROLL_TABLE - 1);
-				while (table[slot].used && table[slot].hash != h)
-					slot = (slot + 1) & (SCROLL_TABLE - 1);
-				/* Equal runs elsewhere add nothing new. */
-				if (table[slot].used)
-					continue;
-				table[slot] = (struct feature){ h, x, y, true };
-				nf++;
+					if (run_flat(p) ||
+					    memcmp(p, fb_px(sc->fb, x, y),
+						   SCROLL_RUN * 4) == 0)
+						continue;
+					h = run_hash(p);
+					slot = (unsigned)(h >> 20) &
+					       (SCROLL_TABLE - 1);
+					while (table[slot].used &&
+					       table[slot].hash != h)
+						slot = (slot + 1) &
+						       (SCROLL_TABLE - 1);
+					/* Equal runs add nothing new. */
+					if (table[slot].used)
+						continue;
+					table[slot] = (struct feature){
+						h, x, y, 0, true };
+					if (++nf == SCROLL_MAX_FEATURES)
+						break;
+				}
 			}
 		}
 	}
 	return nf;
 }
 
-static void scan_old(struct scan *sc, const struct feature *table)
+static void scan_old(struct scan *sc, struct feature *table)
 {
 	const struct rect *area = &sc->box;
 	uint64_t pow = 1;
+	int y = area->y;
 
 	if (area->w < SCROLL_RUN)
 		return;
 	for (int i = 0; i < SCROLL_RUN - 1; i++)
 		pow *= SCROLL_RUN_MUL;
-	for (int y = area->y; y < area->y + area->h; y++) {
+	for (; y < area->y + area->h; y += SCROLL_SCAN_STEP) {
 		const uint32_t *row = fb_px(sc->fb, 0, y);
 		uint64_t h = run_hash(row + area->x);
 
@@ -517,10 +616,15 @@ static void scan_old(struct scan *sc, const struct feature *table)
 			unsigned slot = (unsigned)(h >> 20) & (SCROLL_TABLE - 1);
 
 			while (table[slot].used) {
-				if (table[slot].hash == h &&
-				    (table[slot].x != x || table[slot].y != y))
-					vote(sc, table[slot].x - x,
-					     table[slot].y - y, 1);
+				struct feature *f = &table[slot];
+
+				/* A run found in many places says little:
+				 * past a few hits it votes no more. */
+				if (f->hash == h && f->hits < SCROLL_FEATURE_HITS &&
+				    (f->x != x || f->y != y)) {
+					f->hits++;
+					vote(sc, f->x - x, f->y - y, 1);
+				}
 				slot = (slot + 1) & (SCROLL_TABLE - 1);
 			}
 			if (x + SCROLL_RUN >= area->x + area->w)
@@ -559,91 +663,51 @@ static uint64_t verify(struct scan *sc, int dx, int dy)
 
 	for (unsigned i = 0; i < sc->n; i++) {
 		const struct fb_src *s = &sc->src[i];
-		uint8_t *tile = sc->tiles + sc->tile_off[i];
+		int tx = tiles_x(&s->r);
+		uint8_t *row = sc->tiles + sc->tile_off[i];
 
-		for (int r = 0; r < tiles_y(&s->r); r++)
-			for (int c = 0; c < tiles_x(&s->r); c++, tile++) {
-				struct rect t;
+		/* A row of tiles at a time, pixel row by pixel row across
+		 * all its tiles: memory is read in order, which the caches
+		 * prefer to 16 short reads far apart per tile. */
+		for (int r = 0; r < tiles_y(&s->r); r++, row += tx) {
+			struct rect t = tile_rect(s, 0, r);
+			int live = 0;
 
-				if (*tile == TILE_SAME)
+			for (int c = 0; c < tx; c++) {
+				struct rect tc = tile_rect(s, c, r);
+
+				if (row[c] == TILE_SAME)
 					continue;
-				t = tile_rect(s, c, r);
-				*tile = source_inside(sc->fb, &t, dx, dy) &&
-						rows_equal(sc->fb, s, &t, dx, dy)
-						? TILE_MOVED : TILE_CHANGED;
-				if (*tile == TILE_MOVED)
-					area += (uint64_t)t.w * (unsigned)t.h;
+				row[c] = source_inside(sc->fb, &tc, dx, dy)
+						 ? TILE_MOVED : TILE_CHANGED;
+				live += row[c] == TILE_MOVED;
 			}
-	}
-	return area;
-}
+			for (int y = t.y; y < t.y + t.h && live; y++) {
+				const uint32_t *p = src_px(s, s->r.x, y);
+				const uint32_t *q = fb_px(sc->fb, s->r.x - dx,
+							  y - dy);
 
-static bool pixels_changed(const struct fb *fb, const struct fb_src *s,
-			   const struct rect *r)
-{
-	for (int y = r->y; y < r->y + r->h; y++)
-		if (memcmp(src_px(s, r->x, y), fb_px(fb, r->x, y),
-			   (size_t)r->w * 4) != 0)
-			return true;
-	return false;
-}
+				for (int c = 0; c < tx; c++) {
+					int x = c * SCROLL_TILE;
+					int w = s->r.w - x < SCROLL_TILE
+							? s->r.w - x : SCROLL_TILE;
 
-static void add_part(const struct fb *fb, const struct fb_src *s,
-		     region_t *dst, int x, int y, int w, int h)
-{
-	struct rect r = { x, y, w, h };
+					if (row[c] != TILE_MOVED ||
+					    run_equal(p + x, q + x, w))
+						continue;
+					row[c] = TILE_CHANGED;
+					live--;
+				}
+			}
+			for (int c = 0; c < tx; c++)
+				if (row[c] == TILE_MOVED) {
+					struct rect tc = tile_rect(s, c, r);
 
-	if (w > 0 && h > 0 && pixels_changed(fb, s, &r))
-		pixman_region32_union_rect(dst, dst, x, y, (unsigned)w,
-					   (unsigned)h);
-}
-
-/*
- * A changed tile that failed next to one that moved: the moved block
- * probably ends inside it. Add its rows that equal the old pixels at the
- * offset, and the columns on its left and right that do in every row.
- */
-static void refine_tile(const struct fb *fb, const struct fb_src *s,
-			const struct rect *tile, int dx, int dy, region_t *dst)
-{
-	struct rect src = { tile->x - dx, tile->y - dy, tile->w, tile->h };
-	struct rect clip, *t = &clip;
-	int prefix, suffix, run = -1;
-
-	/* Only the part whose source lies in the framebuffer. */
-	if (!fb_clip(fb, &src))
-		return;
-	clip = (struct rect){ src.x + dx, src.y + dy, src.w, src.h };
-	prefix = suffix = t->w;
-	for (int y = t->y; y < t->y + t->h; y++) {
-		const uint32_t *p = src_px(s, t->x, y);
-		const uint32_t *q = fb_px(fb, t->x - dx, y - dy);
-		int a = 0, b = 0;
-
-		while (a < t->w && p[a] == q[a])
-			a++;
-		if (a < t->w)
-			while (b < t->w && p[t->w - 1 - b] == q[t->w - 1 - b])
-				b++;
-		else
-			b = t->w;
-		if (a < prefix)
-			prefix = a;
-		if (b < suffix)
-			suffix = b;
-		if (a == t->w && run < 0)
-			run = y;
-		if (a < t->w && run >= 0) {
-			add_part(fb, s, dst, t->x, run, t->w, y - run);
-			run = -1;
+					area += (uint64_t)tc.w * (unsigned)tc.h;
+				}
 		}
 	}
-	if (run >= 0)
-		add_part(fb, s, dst, t->x, run, t->w, t->y + t->h - run);
-	if (prefix < t->w) {
-		add_part(fb, s, dst, t->x, t->y, prefix, t->h);
-		add_part(fb, s, dst, t->x + t->w - suffix, t->y, suffix, t->h);
-	}
+	return area;
 }
 
 static bool tile_is(const struct scan *sc, unsigned i, int c, int r,
@@ -657,27 +721,199 @@ static bool tile_is(const struct scan *sc, unsigned i, int c, int r,
 	       st;
 }
 
+enum edge { EDGE_TOP, EDGE_BOTTOM, EDGE_LEFT, EDGE_RIGHT };
+
+/*
+ * How many rows (from the top or bottom) or columns (from the left or
+ * right) of a tile equal the old pixels at the offset, all the way
+ * across: where a moved block ends inside a tile.
+ */
+static int edge_run(const struct fb *fb, const struct fb_src *s,
+		    const struct rect *t, int dx, int dy, enum edge e)
+{
+	struct rect src = { t->x - dx, t->y - dy, t->w, t->h };
+	int n = 0;
+
+	/* The source must reach the edge and run across the tile. */
+	if (!fb_clip(fb, &src))
+		return 0;
+	switch (e) {
+	case EDGE_TOP:
+	case EDGE_BOTTOM:
+		if (src.w != t->w ||
+		    (e == EDGE_TOP ? src.y != t->y - dy
+				   : src.y + src.h != t->y - dy + t->h))
+			return 0;
+		for (; n < src.h; n++) {
+			int y = e == EDGE_TOP ? src.y + n
+					      : src.y + src.h - 1 - n;
+
+			if (!run_equal(src_px(s, t->x, y + dy),
+				       fb_px(fb, src.x, y), t->w))
+				break;
+		}
+		return n;
+	case EDGE_LEFT:
+	case EDGE_RIGHT:
+	default:
+		if (src.h != t->h ||
+		    (e == EDGE_LEFT ? src.x != t->x - dx
+				    : src.x + src.w != t->x - dx + t->w))
+			return 0;
+		n = src.w;
+		for (int y = 0; y < t->h && n > 0; y++) {
+			const uint32_t *p = src_px(s, t->x, t->y + y);
+			const uint32_t *q = fb_px(fb, t->x - dx, t->y + y - dy);
+			int k = 0;
+
+			if (e == EDGE_LEFT)
+				while (k < n && p[k] == q[k])
+					k++;
+			else
+				while (k < n &&
+				       p[t->w - 1 - k] == q[t->w - 1 - k])
+					k++;
+			n = k;
+		}
+		return n;
+	}
+}
+
+/*
+ * Failed tiles next to moved ones: the moved block ends inside them.
+ * Along each row of tiles, the failed tiles below (or above) moved ones
+ * add the rows at their top (or bottom) that match, and a run of such
+ * tiles adds the rows all of them match: one rectangle, not one per tile.
+ * Columns of tiles likewise for blocks that end left or right.
+ */
+static void refine_edges(struct scan *sc, unsigned i, int dx, int dy,
+			 enum edge e, region_t *dst)
+{
+	const struct fb_src *s = &sc->src[i];
+	bool rows = e == EDGE_TOP || e == EDGE_BOTTOM;
+	int lines = rows ? tiles_y(&s->r) : tiles_x(&s->r);
+	int along = rows ? tiles_x(&s->r) : tiles_y(&s->r);
+	int nc = e == EDGE_LEFT ? -1 : e == EDGE_RIGHT ? 1 : 0;
+	int nr = e == EDGE_TOP ? -1 : e == EDGE_BOTTOM ? 1 : 0;
+
+	for (int l = 0; l < lines; l++) {
+		int start = -1, min = 0;
+		bool refined = false;
+
+		for (int k = 0; k <= along; k++) {
+			int c = rows ? k : l, r = rows ? l : k, v = 0;
+			struct rect t, a;
+
+			if (k < along && tile_is(sc, i, c, r, TILE_CHANGED) &&
+			    tile_is(sc, i, c + nc, r + nr, TILE_MOVED)) {
+				t = tile_rect(s, c, r);
+				v = edge_run(sc->fb, s, &t, dx, dy, e);
+				if (v < SCROLL_MIN_EDGE)
+					v = 0;
+				if (v > 0) {
+					if (!refined || v < min)
+						min = v;
+					refined = true;
+				}
+			} else if (k < along &&
+				   tile_is(sc, i, c, r, TILE_FILL)) {
+				/* Already in whole: it neither ends nor
+				 * narrows the run. */
+				v = SCROLL_TILE;
+			}
+			if (v > 0) {
+				if (start < 0)
+					start = k;
+				continue;
+			}
+			if (start < 0 || !refined) {
+				start = -1;
+				continue;
+			}
+			/* the run of tiles [start, k) */
+			a = tile_rect(s, rows ? start : l, rows ? l : start);
+			t = tile_rect(s, rows ? k - 1 : l, rows ? l : k - 1);
+			if (rows)
+				a.w = t.x + t.w - a.x;
+			else
+				a.h = t.y + t.h - a.y;
+			if (e == EDGE_BOTTOM)
+				a.y += a.h - min;
+			if (e == EDGE_RIGHT)
+				a.x += a.w - min;
+			if (rows)
+				a.h = min;
+			else
+				a.w = min;
+			pixman_region32_union_rect(dst, dst, a.x, a.y,
+						   (unsigned)a.w,
+						   (unsigned)a.h);
+			start = -1;
+			refined = false;
+		}
+	}
+}
+
+/*
+ * Unchanged tiles that equal their source too (blank space between moved
+ * lines) and touch the moved block, directly or through each other, join
+ * it: fewer, larger CopyRects. Islands of them elsewhere (blank space in
+ * new content) stay out, or they would scatter small CopyRects around.
+ */
+static void fill_holes(struct scan *sc, unsigned i, int dx, int dy)
+{
+	const struct fb_src *s = &sc->src[i];
+	int tx = tiles_x(&s->r), ty = tiles_y(&s->r);
+	uint8_t *tiles = sc->tiles + sc->tile_off[i];
+	int *stack = malloc((size_t)tx * ty * sizeof(*stack));
+	int n = 0;
+
+	if (!stack)
+		return;
+	for (int k = 0; k < tx * ty; k++)
+		if (tiles[k] == TILE_MOVED)
+			stack[n++] = k;
+	while (n > 0) {
+		int k = stack[--n], c = k % tx, r = k / tx;
+		static const int dc[4] = { -1, 1, 0, 0 }, dr[4] = { 0, 0, -1, 1 };
+
+		for (int d = 0; d < 4; d++) {
+			int c2 = c + dc[d], r2 = r + dr[d], k2 = r2 * tx + c2;
+			struct rect t;
+
+			if (c2 < 0 || r2 < 0 || c2 >= tx || r2 >= ty ||
+			    tiles[k2] != TILE_SAME)
+				continue;
+			t = tile_rect(s, c2, r2);
+			if (!source_inside(sc->fb, &t, dx, dy) ||
+			    !rows_equal(sc->fb, s, &t, dx, dy))
+				continue;
+			tiles[k2] = TILE_FILL;
+			stack[n++] = k2;
+		}
+	}
+	free(stack);
+}
+
 /* The destination region of the verified offset, with refined edges. */
 static void collect(struct scan *sc, int dx, int dy, region_t *dst)
 {
 	for (unsigned i = 0; i < sc->n; i++) {
 		const struct fb_src *s = &sc->src[i];
 
+		fill_holes(sc, i, dx, dy);
 		for (int r = 0; r < tiles_y(&s->r); r++)
 			for (int c = 0; c < tiles_x(&s->r); c++) {
 				struct rect t = tile_rect(s, c, r);
 
-				if (tile_is(sc, i, c, r, TILE_MOVED))
+				if (tile_is(sc, i, c, r, TILE_MOVED) ||
+				    tile_is(sc, i, c, r, TILE_FILL))
 					pixman_region32_union_rect(dst, dst,
 						t.x, t.y, (unsigned)t.w,
 						(unsigned)t.h);
-				else if (tile_is(sc, i, c, r, TILE_CHANGED) &&
-					 (tile_is(sc, i, c - 1, r, TILE_MOVED) ||
-					  tile_is(sc, i, c + 1, r, TILE_MOVED) ||
-					  tile_is(sc, i, c, r - 1, TILE_MOVED) ||
-					  tile_is(sc, i, c, r + 1, TILE_MOVED)))
-					refine_tile(sc->fb, s, &t, dx, dy, dst);
 			}
+		for (enum edge e = EDGE_TOP; e <= EDGE_RIGHT; e++)
+			refine_edges(sc, i, dx, dy, e, dst);
 	}
 }
 
@@ -690,8 +926,9 @@ static void try_candidates(struct scan *sc, uint64_t *best, int *bdx,
 		uint64_t got;
 		int dx, dy;
 
-		/* A move that explains nearly all of the change wins. */
-		if (*best * 10 >= sc->changed * 9)
+		/* A move that explains half of the change or more wins:
+		 * another could only beat it on tiles that match both. */
+		if (*best * 2 >= sc->changed)
 			break;
 		if (!best_vote(sc, 2, &dx, &dy))
 			break;
@@ -789,13 +1026,19 @@ bool fb_scroll_detect(const struct fb *fb, const struct fb_src *src,
 
 	/* Vertical scrolls first, the most common; horizontal ones when
 	 * they explain less than half the change; a dragged window when
-	 * neither explains a quarter. */
-	vote_scrolls(&sc, true);
-	try_candidates(&sc, &best, &bdx, &bdy);
-	if (best * 2 < sc.changed) {
+	 * neither explains a quarter. Each direction asks its busiest
+	 * stripes first and the others only if that found a move. */
+	for (int dir = 0; dir < 2 && best * 2 < sc.changed; dir++) {
+		uint64_t before = best;
+
 		memset(sc.votes, 0, sizeof(sc.votes));
-		vote_scrolls(&sc, false);
+		vote_scrolls(&sc, dir == 0, true);
 		try_candidates(&sc, &best, &bdx, &bdy);
+		if (best > before && best * 2 < sc.changed) {
+			memset(sc.votes, 0, sizeof(sc.votes));
+			vote_scrolls(&sc, dir == 0, false);
+			try_candidates(&sc, &best, &bdx, &bdy);
+		}
 	}
 	if (best * 4 < sc.changed) {
 		memset(sc.votes, 0, sizeof(sc.votes));

@@ -3,7 +3,9 @@
  * The framebuffer and damage refinement. Damage from a pixel source is a
  * hint: every tile it touches is compared with the stored pixels, row by
  * row, and only tiles that differ are copied and reported, so
- * over-reported damage costs a memcmp and nothing on the wire.
+ * over-reported damage costs a memcmp and nothing on the wire. Tiles that
+ * changed side by side are reported together, over the rows changed in
+ * any of them, which keeps the region in few rectangles.
  */
 #include "config.h"
 
@@ -82,6 +84,10 @@ void fb_update(struct fb *fb, const void *src, size_t stride, int x, int y,
 	for (int ty = r.y - r.y % FB_TILE; ty < r.y + r.h; ty += FB_TILE) {
 		int y0 = ty > r.y ? ty : r.y;
 		int y1 = ty + FB_TILE < r.y + r.h ? ty + FB_TILE : r.y + r.h;
+		/* A run of changed tiles side by side is reported as one
+		 * rectangle spanning the rows changed in any of them: a
+		 * line of text is one rectangle, not one per tile. */
+		int run_x = -1, run_x1 = 0, run_first = 0, run_last = 0;
 
 		for (int tx = r.x - r.x % FB_TILE; tx < r.x + r.w;
 		     tx += FB_TILE) {
@@ -105,11 +111,28 @@ void fb_update(struct fb *fb, const void *src, size_t stride, int x, int y,
 					last = row;
 				}
 			}
-			if (first >= 0)
+			if (first >= 0 && run_x >= 0) {
+				run_x1 = x1;
+				if (first < run_first)
+					run_first = first;
+				if (last > run_last)
+					run_last = last;
+				continue;
+			}
+			if (run_x >= 0)
 				pixman_region32_union_rect(changed, changed,
-					x0, first, (unsigned)(x1 - x0),
-					(unsigned)(last - first + 1));
+					run_x, run_first,
+					(unsigned)(run_x1 - run_x),
+					(unsigned)(run_last - run_first + 1));
+			run_x = first >= 0 ? x0 : -1;
+			run_x1 = x1;
+			run_first = first;
+			run_last = last;
 		}
+		if (run_x >= 0)
+			pixman_region32_union_rect(changed, changed, run_x,
+				run_first, (unsigned)(run_x1 - run_x),
+				(unsigned)(run_last - run_first + 1));
 	}
 }
 
