@@ -24,6 +24,9 @@
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 #include <X11/extensions/XShm.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "buf.h"
 #include "log.h"
@@ -354,6 +357,31 @@ static void batch_push(struct x11_capture *c, struct batch *b)
 	b->out_used = 0;
 }
 
+/* Zero the pad byte of @n pixels 0x??RRGGBB. The X server nearly always
+ * sends zeros there already: read first, write only what needs it, so
+ * clean cache lines stay clean. */
+static void clear_pad(uint32_t *p, int n)
+{
+	int x = 0;
+#ifdef __SSE2__
+	const __m128i pad = _mm_set1_epi32((int)0xff000000u);
+	const __m128i keep = _mm_set1_epi32(0xffffff);
+
+	for (; x + 4 <= n; x += 4) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(void *)(p + x));
+
+		if (_mm_movemask_epi8(_mm_cmpeq_epi32(_mm_and_si128(v, pad),
+						      _mm_setzero_si128())) !=
+		    0xffff)
+			_mm_storeu_si128((__m128i *)(void *)(p + x),
+					 _mm_and_si128(v, keep));
+	}
+#endif
+	for (; x < n; x++)
+		if (p[x] & 0xff000000u)
+			p[x] &= 0xffffff;
+}
+
 /* Convert @img (read at @r) to XRGB8888: 32 bpp in place, anything else
  * into c->out, which batch_grab() sized for the whole batch. */
 static void convert(struct x11_capture *c, struct batch *b, XImage *img,
@@ -374,8 +402,7 @@ static void convert(struct x11_capture *c, struct batch *b, XImage *img,
 						   (size_t)y *
 							   img->bytes_per_line);
 			if (c->mode == X11_CAPTURE_XRGB32) {
-				for (x = 0; x < w; x++)
-					dst[x] &= 0xffffff;
+				clear_pad(dst, w);
 				continue;
 			}
 			src = (const uint8_t *)dst;

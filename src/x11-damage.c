@@ -307,12 +307,18 @@ static bool strip_missed(struct x11_damage *dm, const struct strip *st,
  * round trip, so the damage events of everything drawn before it are
  * queued by then: drain them first. */
 static bool check_strip(struct x11_damage *dm, const struct strip *st,
-			struct rect *miss)
+			int width, int height, struct rect *miss)
 {
 	if (x11_capture_read(dm->cap, st->x, st->y, st->w, st->h, dm->strip,
 			     (st->w > 1 ? (size_t)st->w : 1) * 4) < 0)
 		return false;
 	x11_display_drain(dm->d);
+	/* The events read may have resized the screen, or ended tracking. */
+	if (!dm->damage || width != x11_display_width(dm->d) ||
+	    height != x11_display_height(dm->d) ||
+	    width != xrfb_server_width(dm->server) ||
+	    height != xrfb_server_height(dm->server))
+		return false;
 	return strip_missed(dm, st, miss);
 }
 
@@ -345,9 +351,9 @@ static void check(struct x11_damage *dm)
 	for (i = 0; i < n; i++) {
 		/* Seen twice, the second time after a full round trip: the
 		 * difference is real and nothing reported it. */
-		if (check_strip(dm, &st[i], &miss)) {
+		if (check_strip(dm, &st[i], width, height, &miss)) {
 			XSync(dm->dpy, False);
-			if (check_strip(dm, &st[i], &miss))
+			if (check_strip(dm, &st[i], width, height, &miss))
 				break;
 		}
 	}
@@ -425,7 +431,8 @@ static void on_prepare(void *arg)
 {
 	struct x11_damage *dm = arg;
 
-	x11_display_drain(dm->d);
+	/* x11-display's own prepare hook, added before this one, has just
+	 * dispatched every event Xlib could read. */
 	if (!is_polling(dm)) {
 		if (xrfb_server_client_count(dm->server) == 0)
 			track_stop(dm);
