@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * change-bench: the measuring client of bench/change-bench.sh, the same
+ * for every server. It connects with libvncclient (as viewers do), offers
+ * the encodings it is told, keeps one update request outstanding (after
+ * each update libvncclient asks for the next), decodes everything, and
+ * reports what it received.
+ *
+ *   change-bench [--encodings LIST] [--seconds S] HOST:PORT
+ *       after the first full update, count for S seconds: updates,
+ *       updates that changed pixels, rectangles, CopyRects, bytes.
+ *   change-bench --latency N --region X,Y,W,H [--keysym K] HOST:PORT
+ *       N times: send a key press and release, and time until the
+ *       pixels of the region change at the client; then let the screen
+ *       settle for 150 ms. Prints median, 95th percentile, min and max.
+ *
+ * Output is one line of key=value pairs, for the script to pick up.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <linux/tcp.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <rfb/rfbclient.h>
+
+#define BENCH_SETTLE_MS 150
+#define BENCH_TIMEOUT_MS 5000
+
+struct bench {
+	unsigned long updates, changed, rects, copyrects;
+	uint64_t fb_hash;
+	bool region_changed;
+	uint8_t *region_copy;
+	int rx, ry, rw, rh;
+};
+
+static struct bench the_bench;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static uint64_t fb_hash(rfbClient *cl)
+{
+	const uint64_t *p = (const uint64_t *)(void *)cl->frameBuffer;
+	size_t n = (size_t)cl->width * cl->height * 4 / 8;
+	uint64_t h = 1469598103934665603ull;
+
+	/* sparse: every 61st word is plenty to tell frames apart */
+	for (size_t i = 0; i < n; i += 61)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+static void on_rect(rfbClient *cl, int x, int y, int w, int h)
+{
+	the_bench.rects++;
+}
+
+static void on_copyrect(rfbClient *cl, int sx, int sy, int w, int h, int dx,
+			int dy)
+{
+	size_t bpp = 4, stride = (size_t)cl->width * bpp, len = (size_t)w * bpp;
+	uint8_t *tmp;
+
+	the_bench.copyrects++;
+	the_bench.rects++;
+	if (w <= 0 || h <= 0 || sx < 0 || sy < 0 || sx + w > cl->width ||
+	    sy + h > cl->height || dx < 0 || dy < 0 || dx + w > cl->width ||
+	    dy + h > cl->height)
+		return;
+	tmp = malloc(len * (size_t)h);
+	if (!tmp)
+		return;
+	for (int r = 0; r < h; r++)
+		memcpy(tmp + (size_t)r * len, cl->frameBuffer +
+		       (size_t)(sy + r) * stride + (size_t)sx * bpp, len);
+	for (int r = 0; r < h; r++)
+		memcpy(cl->frameBuffer + (size_t)(dy + r) * stride +
+		       (size_t)dx * bpp, tmp + (size_t)r * len, len);
+	free(tmp);
+}
+
+static bool region_differs(rfbClient *cl, struct bench *b, bool save)
+{
+	size_t stride = (size_t)cl->width * 4, len = (size_t)b->rw * 4;
+	bool diff = false;
+
+	for (int r = 0; r < b->rh; r++) {
+		const uint8_t *p = cl->frameBuffer +
+				   (size_t)(b->ry + r) * stride +
+				   (size_t)b->rx * 4;
+		uint8_t *q = b->region_copy + (size_t)r * len;
+
+		if (memcmp(p, q, len)) {
+			diff = true;
+			if (save)
+				memcpy(q, p, len);
+		}
+	}
+	return diff;
+}
+
+static void on_finished(rfbClient *cl)
+{
+	struct bench *b = &the_bench;
+	uint64_t h = fb_hash(cl);
+
+	b->updates++;
+	if (h != b->fb_hash)
+		b->changed++;
+	b->fb_hash = h;
+	if (b->region_copy && region_differs(cl, b, false))
+		b->region_changed = true;
+}
+
+static unsigned long long bytes_received(rfbClient *cl)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(cl->sock, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		return 0;
+	return (unsigned long long)ti.tcpi_bytes_received;
+}
+
+/* Handle messages for up to @ms; false when the connection is gone. */
+static bool pump(rfbClient *cl, double ms)
+{
+	double end = now_ms() + ms;
+
+	for (;;) {
+		double left = end - now_ms();
+		int r;
+
+		if (left <= 0)
+			return true;
+		r = WaitForMessage(cl, (unsigned)(left * 1000));
+		if (r < 0)
+			return false;
+		if (r > 0 && !HandleRFBServerMessage(cl))
+			return false;
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int run_latency(rfbClient *cl, struct bench *b, int n,
+		       uint32_t keysym)
+{
+	double *t = calloc((size_t)n, sizeof(*t));
+	int done = 0, lost = 0;
+
+	b->region_copy = malloc((size_t)b->rw * b->rh * 4);
+	if (!t || !b->region_copy)
+		return 1;
+	/* the pointer over the window, so it has the keyboard focus */
+	SendPointerEvent(cl, b->rx + b->rw / 2, b->ry + b->rh / 2, 0);
+	if (!pump(cl, 300))
+		return 1;
+	region_differs(cl, b, true);
+	while (done < n) {
+		double t0, end;
+
+		b->region_changed = false;
+		t0 = now_ms();
+		SendKeyEvent(cl, keysym, TRUE);
+		SendKeyEvent(cl, keysym, FALSE);
+		end = t0 + BENCH_TIMEOUT_MS;
+		while (!b->region_changed && now_ms() < end) {
+			int r = WaitForMessage(cl, 1000);
+
+			if (r < 0 || (r > 0 && !HandleRFBServerMessage(cl)))
+				return 1;
+		}
+		if (b->region_changed)
+			t[done] = now_ms() - t0;
+		else
+			lost++;
+		done++;
+		if (!pump(cl, BENCH_SETTLE_MS))
+			return 1;
+		region_differs(cl, b, true);
+	}
+	n -= lost;
+	if (n <= 0) {
+		printf("latency_n=0 lost=%d\n", lost);
+		return 1;
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	printf("latency_n=%d lost=%d median_ms=%.2f p95_ms=%.2f min_ms=%.2f "
+	       "max_ms=%.2f\n", n, lost, t[n / 2],
+	       t[(size_t)((n - 1) * 95 / 100)], t[0], t[n - 1]);
+	free(t);
+	return 0;
+}
+
+static int run_watch(rfbClient *cl, struct bench *b, double seconds)
+{
+	unsigned long u0 = b->updates, c0 = b->changed, r0 = b->rects;
+	unsigned long cr0 = b->copyrects;
+	unsigned long long by0 = bytes_received(cl), by1;
+	double t0 = now_ms(), dt;
+
+	if (!pump(cl, seconds * 1000))
+		return 1;
+	dt = (now_ms() - t0) / 1000;
+	by1 = bytes_received(cl);
+	printf("seconds=%.2f updates=%lu changed=%lu rects=%lu copyrects=%lu "
+	       "bytes=%llu updates_per_s=%.1f changed_per_s=%.1f "
+	       "bytes_per_s=%.0f\n", dt, b->updates - u0, b->changed - c0,
+	       b->rects - r0, b->copyrects - cr0, by1 - by0,
+	       (double)(b->updates - u0) / dt, (double)(b->changed - c0) / dt,
+	       (double)(by1 - by0) / dt);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bench *b = &the_bench;
+	const char *encodings = "copyrect zrle hextile raw", *addr = NULL;
+	double seconds = 10;
+	int latency = 0, i, ret;
+	uint32_t keysym = 'a';
+	char host[256];
+	int port;
+	rfbClient *cl;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--encodings") && i + 1 < argc)
+			encodings = argv[++i];
+		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
+			seconds = atof(argv[++i]);
+		else if (!strcmp(argv[i], "--latency") && i + 1 < argc)
+			latency = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--keysym") && i + 1 < argc)
+			keysym = (uint32_t)strtoul(argv[++i], NULL, 0);
+		else if (!strcmp(argv[i], "--region") && i + 1 < argc) {
+			if (sscanf(argv[++i], "%d,%d,%d,%d", &b->rx, &b->ry,
+				   &b->rw, &b->rh) != 4)
+				return 2;
+		} else if (argv[i][0] != '-' && !addr)
+			addr = argv[i];
+		else {
+			fprintf(stderr, "usage: change-bench [--encodings L] "
+				"[--seconds S | --latency N --region X,Y,W,H "
+				"[--keysym K]] HOST:PORT\n");
+			return 2;
+		}
+	}
+	if (!addr || sscanf(addr, "%255[^:]:%d", host, &port) != 2)
+		return 2;
+
+	cl = rfbGetClient(8, 3, 4);
+	cl->appData.encodingsString = encodings;
+	cl->appData.shareDesktop = TRUE;
+	cl->appData.useRemoteCursor = FALSE;
+	cl->appData.enableJPEG = FALSE;
+	cl->appData.compressLevel = 1;
+	cl->GotFrameBufferUpdate = on_rect;
+	cl->GotCopyRect = on_copyrect;
+	cl->FinishedFrameBufferUpdate = on_finished;
+	cl->serverHost = strdup(host);
+	cl->serverPort = port;
+	if (!rfbInitClient(cl, NULL, NULL)) {
+		fprintf(stderr, "change-bench: cannot connect to %s\n", addr);
+		return 3;
+	}
+	/* everything starts from a complete first update */
+	while (b->updates == 0)
+		if (!pump(cl, 100)) {
+			fprintf(stderr, "change-bench: connection lost\n");
+			return 3;
+		}
+	if (b->rw > 0 && (b->rx < 0 || b->ry < 0 || b->rx + b->rw > cl->width ||
+			  b->ry + b->rh > cl->height))
+		return 2;
+	if (latency > 0)
+		ret = run_latency(cl, b, latency, keysym);
+	else
+		ret = run_watch(cl, b, seconds);
+	fflush(stdout);
+	rfbClientCleanup(cl);
+	return ret;
+}

@@ -1,0 +1,402 @@
+#!/bin/bash
+# Change detection, side by side: xrfb, x11vnc and TigerVNC's x0vncserver
+# serve the same Xvfb content in turn and one libvncclient client
+# (bench/change-bench) measures what arrives; the servers' CPU time comes
+# from /proc. Workloads:
+#   idle      a still desktop, a viewer connected and waiting
+#   terminal  xterm scrolling a log (about 300 lines/s)
+#   video     full-screen changes at 30 frames/s (bench/xload video)
+#   drag      a window moved across the screen at 60 steps/s (xmotion)
+#   latency   key press -> first changed pixels at the client (bench/xload
+#             flip), 40 presses
+#
+#   bench/change-bench.sh [--builddir DIR] [--seconds S] [--size WxH]
+#                         [--servers "xrfb x11vnc x0vncserver"]
+#                         [--workloads "idle terminal video drag latency"]
+#
+# Every server gets the same encodings from the client (copyrect zrle
+# hextile raw: ZRLE is the pixel encoding all three pick) and the same
+# frame rate limit (xrfb --max-fps 60, x0vncserver FrameRate=60, x11vnc
+# -wait 16 -defer 16). x11vnc and x0vncserver come from Debian (packages
+# x11vnc, tigervnc-scraping-server) and are installed if missing.
+set -u
+
+builddir=.
+seconds=10
+size=1920x1080
+servers="xrfb x11vnc x0vncserver"
+workloads="idle terminal video drag latency"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--builddir) builddir=$2; shift 2 ;;
+	--seconds) seconds=$2; shift 2 ;;
+	--size) size=$2; shift 2 ;;
+	--servers) servers=$2; shift 2 ;;
+	--workloads) workloads=$2; shift 2 ;;
+	*) echo "usage: $0 [--builddir DIR] [--seconds S] [--size WxH]" \
+		"[--servers LIST] [--workloads LIST]" >&2; exit 2 ;;
+	esac
+done
+builddir=$(cd "$builddir" && pwd)
+srcdir=$(cd "$(dirname "$0")/.." && pwd)
+XRFB=$builddir/xrfb
+CLIENT=$builddir/bench/change-bench
+XLOAD=$builddir/bench/xload
+XMOTION=$builddir/tests/tools/xmotion
+XPAINT=$builddir/tests/tools/xpaint
+for p in "$XRFB" "$CLIENT" "$XLOAD" "$XMOTION" "$XPAINT"; do
+	[ -x "$p" ] || { echo "change-bench: $p is not built" >&2; exit 1; }
+done
+
+# ---- the other servers, from Debian --------------------------------------
+need=
+command -v x11vnc >/dev/null || need="$need x11vnc"
+command -v x0vncserver >/dev/null || need="$need tigervnc-scraping-server"
+if [ -n "$need" ]; then
+	echo "change-bench: installing$need" >&2
+	apt-get install -y -q $need >/dev/null ||
+		{ echo "change-bench: cannot install$need" >&2; exit 1; }
+fi
+X0VNC=$(command -v X0tigervnc || command -v x0vncserver)
+for p in Xvfb xterm xsetroot python3; do
+	command -v $p >/dev/null || { echo "change-bench: needs $p" >&2; exit 1; }
+done
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/change-bench.XXXXXX")
+pids=()
+cleanup() {
+	local i
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		kill "${pids[$i]}" 2>/dev/null
+	done
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		wait "${pids[$i]}" 2>/dev/null
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# CPU ticks (user + system, all threads) of a process so far.
+ticks() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+	s=${s##*) }
+	awk '{ print $12 + $13 }' <<<"$s"
+}
+hz=$(getconf CLK_TCK)
+
+# Stop a process we started, by PID, and forget it (so cleanup never
+# signals a PID the system has given to someone else since).
+stop_pid() {
+	local pid=$1 i keep=()
+	kill "$pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -9 "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	for i in "${pids[@]}"; do
+		[ "$i" = "$pid" ] || keep+=("$i")
+	done
+	pids=("${keep[@]}")
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# ---- the display ---------------------------------------------------------------
+Xvfb -displayfd 3 -nolisten tcp -noreset -screen 0 "${size}x24" \
+	3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
+xvfb_pid=$!
+pids+=("$xvfb_pid")
+for ((i = 0; i < 200; i++)); do
+	[ -s "$tmp/display" ] && break
+	sleep 0.1
+done
+DPY=:$(head -n 1 "$tmp/display")
+[ "$DPY" != : ] || { echo "change-bench: Xvfb did not start" >&2; exit 1; }
+export DISPLAY=$DPY
+W=${size%x*}
+H=${size#*x}
+# an invisible cursor: no server has to draw one into the pixels
+printf '%s\n' '#define b_width 1' '#define b_height 1' '#define b_x_hot 0' \
+	'#define b_y_hot 0' 'static unsigned char b_bits[] = {' '   0x00};' \
+	>"$tmp/blank.xbm"
+xsetroot -cursor "$tmp/blank.xbm" "$tmp/blank.xbm"
+"$XPAINT" pattern 7 || exit 1
+
+# ---- servers -----------------------------------------------------------------
+server_pid=
+start_server() {
+	local name=$1 port i
+	port=$(free_port)
+	case $name in
+	xrfb)
+		"$XRFB" --display "$DPY" --port "$port" --listen 127.0.0.1 \
+			--max-fps 60 --log-level debug \
+			>"$tmp/$name.out" 2>"$tmp/$name.log" &
+		;;
+	x11vnc)
+		x11vnc -display "$DPY" -rfbport "$port" -localhost -nopw \
+			-forever -shared -wait 16 -defer 16 \
+			>"$tmp/$name.out" 2>"$tmp/$name.log" &
+		;;
+	x0vncserver)
+		# the server itself, not the Perl wrapper, so /proc shows
+		# its CPU time
+		"$X0VNC" -display "$DPY" -rfbport "$port" \
+			-SecurityTypes None -localhost -AlwaysShared \
+			-FrameRate 60 >"$tmp/$name.out" 2>"$tmp/$name.log" &
+		;;
+	esac
+	server_pid=$!
+	pids+=("$server_pid")
+	for ((i = 0; i < 100; i++)); do
+		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			SERVER_ADDR=127.0.0.1:$port
+			return 0
+		fi
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "change-bench: $name did not start:" >&2
+	tail -5 "$tmp/$name.log" >&2
+	return 1
+}
+
+# ---- workloads -----------------------------------------------------------------
+load_pid=
+start_load() {
+	local w=$1
+	load_pid=
+	case $w in
+	terminal)
+		cat >"$tmp/log.py" <<'EOF'
+import sys, time
+words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
+         "hotel", "india", "juliett", "kilo", "lima", "mike", "november"]
+n = 0
+next_t = time.monotonic()
+while True:
+    n += 1
+    line = " ".join(words[(n * 7 + k * 3) % len(words)] for k in range(n % 11 + 3))
+    sys.stdout.write("%8d  [info] request %d served: %s\n" % (n, n * 7919 % 100000, line))
+    sys.stdout.flush()
+    next_t += 1 / 300.0
+    d = next_t - time.monotonic()
+    if d > 0:
+        time.sleep(d)
+EOF
+		LANG=C xterm -geometry 110x45+40+30 -fn fixed +sb \
+			-e python3 "$tmp/log.py" >/dev/null 2>&1 &
+		load_pid=$!
+		sleep 1
+		;;
+	video)
+		"$XLOAD" video 30 >"$tmp/video.out" 2>&1 &
+		load_pid=$!
+		for ((i = 0; i < 300; i++)); do
+			grep -q ready "$tmp/video.out" 2>/dev/null && break
+			sleep 0.1
+		done
+		;;
+	drag)
+		python3 - "$W" "$H" >"$tmp/drag.cmd" <<'EOF'
+import sys
+w, h = int(sys.argv[1]), int(sys.argv[2])
+print("new 0 100 100 520 360 5")
+x, y, dx, dy = 100, 100, 9, 5
+for i in range(60 * 600):
+    x += dx
+    y += dy
+    if x < 0 or x + 520 > w:
+        dx = -dx
+        x += 2 * dx
+    if y < 0 or y + 360 > h:
+        dy = -dy
+        y += 2 * dy
+    print("move 0 %d %d; sleep 16" % (x, y))
+EOF
+		"$XMOTION" <"$tmp/drag.cmd" >/dev/null 2>&1 &
+		load_pid=$!
+		sleep 1
+		;;
+	latency)
+		"$XLOAD" flip 200 200 300 200 >"$tmp/flip.out" 2>&1 &
+		load_pid=$!
+		for ((i = 0; i < 100; i++)); do
+			grep -q ready "$tmp/flip.out" 2>/dev/null && break
+			sleep 0.1
+		done
+		;;
+	esac
+	[ -z "$load_pid" ] || pids+=("$load_pid")
+}
+
+stop_load() {
+	[ -n "$load_pid" ] && stop_pid "$load_pid"
+	load_pid=
+	# the desktop as it was
+	"$XPAINT" pattern 7
+}
+
+# ---- one measurement -------------------------------------------------------------
+declare -A R
+measure() {
+	local w=$1 s=$2 out c0 c1 x0 x1 line t0 t1
+	start_load "$w"
+	if ! start_server "$s"; then
+		stop_load
+		return
+	fi
+	out=$tmp/$w-$s.txt
+	if [ "$w" = latency ]; then
+		"$CLIENT" --latency 40 --region 200,200,300,200 \
+			"$SERVER_ADDR" >"$out" 2>"$out.err" &
+	else
+		"$CLIENT" --seconds "$seconds" "$SERVER_ADDR" \
+			>"$out" 2>"$out.err" &
+	fi
+	local cpid=$!
+	pids+=("$cpid")
+	# the client's window starts after its first update; the CPU
+	# window here starts a little later and ends when it reports
+	sleep 1
+	c0=$(ticks "$server_pid")
+	x0=$(ticks "$xvfb_pid")
+	t0=$(date +%s.%N)
+	wait "$cpid"
+	stop_pid "$cpid"
+	c1=$(ticks "$server_pid")
+	x1=$(ticks "$xvfb_pid")
+	t1=$(date +%s.%N)
+	line=$(tail -n 1 "$out")
+	R[$w,$s]=$line
+	R[$w,$s,cpu]=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" \
+		-v hz="$hz" 'BEGIN { printf "%.2f", (b - a) * 100 / hz / (t1 - t0) }')
+	R[$w,$s,xcpu]=$(awk -v a="$x0" -v b="$x1" -v t0="$t0" -v t1="$t1" \
+		-v hz="$hz" 'BEGIN { printf "%.1f", (b - a) * 100 / hz / (t1 - t0) }')
+	echo "  $w / $s: $line cpu=${R[$w,$s,cpu]}% xvfb=${R[$w,$s,xcpu]}%" >&2
+	stop_pid "$server_pid"
+	stop_load
+	sleep 0.5
+}
+
+val() {
+	# val WORKLOAD SERVER KEY
+	local line=${R[$1,$2]:-}
+	sed -n "s/.*\\b$3=\\([0-9.]*\\).*/\\1/p" <<<"$line"
+}
+
+echo "change-bench: $size, ${seconds}s per measurement, display $DPY" >&2
+for w in $workloads; do
+	for s in $servers; do
+		measure "$w" "$s"
+	done
+done
+
+# ---- the table --------------------------------------------------------------------
+encoding_of() {
+	case $1 in
+	xrfb) sed -n 's/.*SetEncodings.*using \(.*\)/\1/p' "$tmp/xrfb.log" | tail -1 ;;
+	x11vnc) grep -io 'using [a-z]* encoding' "$tmp/x11vnc.log" | tail -1 ;;
+	x0vncserver) echo "(not logged)" ;;
+	esac
+}
+printf '\n%-34s' "workload / measure"
+for s in $servers; do printf '%14s' "$s"; done
+printf '\n'
+row() {
+	# row LABEL WORKLOAD KEY [cpu]
+	local label=$1 w=$2 k=$3 s v
+	printf '%-34s' "$label"
+	for s in $servers; do
+		if [ "$k" = cpu ] || [ "$k" = xcpu ]; then
+			v=${R[$w,$s,$k]:-}
+		else
+			v=$(val "$w" "$s" "$k")
+		fi
+		printf '%14s' "${v:--}"
+	done
+	printf '\n'
+}
+for w in $workloads; do
+	case $w in
+	idle)
+		row "idle: server CPU %" idle cpu
+		row "idle: updates" idle updates
+		;;
+	terminal)
+		row "terminal: updates/s" terminal updates_per_s
+		row "terminal: bytes/s" terminal bytes_per_s
+		row "terminal: CopyRects" terminal copyrects
+		row "terminal: server CPU %" terminal cpu
+		row "terminal: Xvfb CPU %" terminal xcpu
+		;;
+	video)
+		row "video 30 fps: frames/s" video changed_per_s
+		row "video 30 fps: bytes/s" video bytes_per_s
+		row "video 30 fps: server CPU %" video cpu
+		row "video 30 fps: Xvfb CPU %" video xcpu
+		;;
+	drag)
+		row "drag: updates/s" drag updates_per_s
+		row "drag: bytes/s" drag bytes_per_s
+		row "drag: CopyRects" drag copyrects
+		row "drag: server CPU %" drag cpu
+		row "drag: Xvfb CPU %" drag xcpu
+		;;
+	latency)
+		row "latency: median ms" latency median_ms
+		row "latency: p95 ms" latency p95_ms
+		row "latency: server CPU %" latency cpu
+		;;
+	esac
+done
+
+# ratios: other / xrfb (bytes, CPU, latency: above 1 means xrfb is better)
+printf '\nratios, other server / xrfb:\n'
+ratio() {
+	local label=$1 w=$2 k=$3 s a b
+	printf '%-34s' "$label"
+	if [ "$k" = cpu ]; then a=${R[$w,xrfb,cpu]:-}; else a=$(val "$w" xrfb "$k"); fi
+	for s in $servers; do
+		[ "$s" = xrfb ] && continue
+		if [ "$k" = cpu ]; then b=${R[$w,$s,cpu]:-}; else b=$(val "$w" "$s" "$k"); fi
+		if [ -n "$a" ] && [ -n "$b" ]; then
+			printf '%14s' "$(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "%.2f", b / a; else if (b > 0) print "inf"; else print "-" }')"
+		else
+			printf '%14s' -
+		fi
+	done
+	printf '\n'
+}
+for w in $workloads; do
+	case $w in
+	idle) ratio "idle: server CPU" idle cpu ;;
+	terminal)
+		ratio "terminal: bytes/s" terminal bytes_per_s
+		ratio "terminal: updates/s" terminal updates_per_s
+		ratio "terminal: server CPU" terminal cpu
+		;;
+	video)
+		ratio "video: frames/s" video changed_per_s
+		ratio "video: server CPU" video cpu
+		;;
+	drag)
+		ratio "drag: bytes/s" drag bytes_per_s
+		ratio "drag: server CPU" drag cpu
+		;;
+	latency)
+		ratio "latency: median" latency median_ms
+		ratio "latency: p95" latency p95_ms
+		;;
+	esac
+done
+printf '\nencodings chosen: '
+for s in $servers; do printf '%s: %s; ' "$s" "$(encoding_of "$s")"; done
+printf '\n'

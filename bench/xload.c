@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xload: X workloads for bench/change-bench.sh.
+ *
+ *   xload [-display D] video FPS [SECONDS]
+ *       full-screen frames at FPS (paced to the clock, not after each
+ *       frame): smooth colour fields with texture and moving shapes,
+ *       every pixel different from the frame before, and no frame a
+ *       shifted copy of another (nothing for move detection to find).
+ *   xload [-display D] flip X Y W H
+ *       a window that fills itself with the next colour on every key
+ *       press: the far end of a key-to-pixels latency measurement.
+ *
+ * Needs a 24-bit TrueColor screen with 32-bit pixels (Xvfb's default).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <X11/Xlib.h>
+#include <X11/Xutil.h>
+
+#define XLOAD_FRAMES 8
+
+static uint32_t hash2(uint32_t a, uint32_t b)
+{
+	uint32_t h = a * 0x9e3779b1u ^ b * 0x85ebca77u;
+
+	h ^= h >> 15;
+	h *= 0x2c1b3c6du;
+	h ^= h >> 12;
+	return h;
+}
+
+static uint32_t tri(int v)
+{
+	v &= 511;
+	return (uint32_t)(v < 256 ? v : 511 - v);
+}
+
+static void fill_frame(uint32_t *px, int w, int h, int k)
+{
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			uint32_t n = hash2((uint32_t)(x * 7 + y * 13 * w),
+					   (uint32_t)k) & 0x0f0f0f;
+			uint32_t r = tri(x / 3 + k * 37 + y / 7);
+			uint32_t g = tri(y / 2 + k * 53);
+			uint32_t b = tri((x + y) / 4 + k * 71);
+			int cx = (k * 97) % w, cy = (k * 61) % h;
+
+			if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <
+			    (h / 6) * (h / 6))
+				r = 255 - r;
+			px[(size_t)y * w + x] = ((r << 16 | g << 8 | b) ^ n) &
+						0xffffff;
+		}
+}
+
+static int video(Display *dpy, double fps, double seconds)
+{
+	int scr = DefaultScreen(dpy), w = DisplayWidth(dpy, scr);
+	int h = DisplayHeight(dpy, scr);
+	Window root = RootWindow(dpy, scr);
+	GC gc = XCreateGC(dpy, root, 0, NULL);
+	XImage *img[XLOAD_FRAMES];
+	struct timespec next;
+	long period = (long)(1e9 / fps), frames;
+
+	if (DefaultDepth(dpy, scr) != 24) {
+		fprintf(stderr, "xload: needs depth 24\n");
+		return 1;
+	}
+	XSetSubwindowMode(dpy, gc, IncludeInferiors);
+	for (int k = 0; k < XLOAD_FRAMES; k++) {
+		char *data = malloc((size_t)w * h * 4);
+
+		if (!data)
+			return 1;
+		img[k] = XCreateImage(dpy, DefaultVisual(dpy, scr), 24, ZPixmap,
+				      0, data, (unsigned)w, (unsigned)h, 32, 0);
+		if (!img[k] || img[k]->bits_per_pixel != 32)
+			return 1;
+		fill_frame((uint32_t *)(void *)data, w, h, k);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	frames = seconds > 0 ? (long)(seconds * fps) : -1;
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	for (long f = 0; frames < 0 || f < frames; f++) {
+		XPutImage(dpy, root, gc, img[f % XLOAD_FRAMES], 0, 0, 0, 0,
+			  (unsigned)w, (unsigned)h);
+		XSync(dpy, False);
+		next.tv_nsec += period;
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+	}
+	return 0;
+}
+
+static int flip(Display *dpy, int x, int y, int w, int h)
+{
+	static const unsigned long colours[] = { 0xff0000, 0x00ff00,
+						 0x0000ff, 0xffff00 };
+	int scr = DefaultScreen(dpy);
+	XSetWindowAttributes attr = { 0 };
+	Window win;
+	GC gc;
+	unsigned n = 0;
+
+	attr.override_redirect = True;
+	attr.background_pixel = 0x202020;
+	attr.event_mask = KeyPressMask | ExposureMask;
+	win = XCreateWindow(dpy, RootWindow(dpy, scr), x, y, (unsigned)w,
+			    (unsigned)h, 0, CopyFromParent, InputOutput,
+			    CopyFromParent,
+			    CWOverrideRedirect | CWBackPixel | CWEventMask,
+			    &attr);
+	gc = XCreateGC(dpy, win, 0, NULL);
+	XMapRaised(dpy, win);
+	XSync(dpy, False);
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		XEvent ev;
+
+		XNextEvent(dpy, &ev);
+		if (ev.type != KeyPress)
+			continue;
+		XSetForeground(dpy, gc, colours[n++ % 4]);
+		XFillRectangle(dpy, win, gc, 0, 0, (unsigned)w, (unsigned)h);
+		XFlush(dpy);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *display = NULL;
+	Display *dpy;
+	int i = 1;
+
+	if (argc > 2 && !strcmp(argv[1], "-display")) {
+		display = argv[2];
+		i = 3;
+	}
+	dpy = XOpenDisplay(display);
+	if (!dpy) {
+		fprintf(stderr, "xload: cannot open display\n");
+		return 1;
+	}
+	if (i + 1 < argc && !strcmp(argv[i], "video"))
+		return video(dpy, atof(argv[i + 1]),
+			     i + 2 < argc ? atof(argv[i + 2]) : 0);
+	if (i < argc && !strcmp(argv[i], "flip") && i + 4 < argc)
+		return flip(dpy, atoi(argv[i + 1]), atoi(argv[i + 2]),
+			    atoi(argv[i + 3]), atoi(argv[i + 4]));
+	fprintf(stderr, "usage: xload [-display D] video FPS [SECONDS] | "
+		"flip X Y W H\n");
+	return 2;
+}
