@@ -21,6 +21,7 @@
 #include "rfb-proto.h"
 #include "server.h"
 #include "stream.h"
+#include "utf8.h"
 
 #define CLIP_TEXT 0x00000001u
 #define CLIP_RTF 0x00000002u
@@ -89,42 +90,6 @@ void clipboard_set_encodings(struct xrfb_client *c, bool extended)
 	} else {
 		c->parse.ext_clipboard = false;
 	}
-}
-
-/* UTF-8 to Latin-1 for classic clients, one '?' per character it lacks. */
-static size_t utf8_to_latin1(const char *in, size_t len, uint8_t *out)
-{
-	const uint8_t *p = (const uint8_t *)in;
-	size_t i = 0, o = 0;
-
-	while (i < len) {
-		uint32_t cp;
-		int extra;
-
-		if (p[i] < 0x80) {
-			out[o++] = p[i++];
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0) {
-			cp = p[i] & 0x1f;
-			extra = 1;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			cp = p[i] & 0x0f;
-			extra = 2;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			cp = p[i] & 0x07;
-			extra = 3;
-		} else {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		i++;
-		while (extra-- > 0 && i < len && (p[i] & 0xc0) == 0x80)
-			cp = cp << 6 | (p[i++] & 0x3f);
-		out[o++] = cp < 0x100 ? (uint8_t)cp : '?';
-	}
-	return o;
 }
 
 static void send_classic(struct xrfb_client *c, const char *text, size_t len)
@@ -238,45 +203,6 @@ static void text_from_client(struct xrfb_client *c, const char *text,
 	/* The stored copy is NUL-terminated, whatever the wire form. */
 	if (s->cb.cut_text)
 		s->cb.cut_text(s->cb_arg, c, s->clip.text, s->clip.len);
-}
-
-static bool utf8_valid(const uint8_t *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		int extra;
-		uint32_t cp;
-
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0) {
-			extra = 1;
-			cp = p[i] & 0x1f;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			extra = 2;
-			cp = p[i] & 0x0f;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			extra = 3;
-			cp = p[i] & 0x07;
-		} else {
-			return false;
-		}
-		for (int k = 1; k <= extra; k++) {
-			if (i + (size_t)k >= len || (p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		/* Overlong forms, surrogates, beyond U+10FFFF. */
-		if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
-		    (extra == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += (size_t)extra + 1;
-	}
-	return true;
 }
 
 /* Inflate a provide payload (a fresh zlib stream) into @out, refusing to
@@ -427,27 +353,6 @@ static void on_extended(struct xrfb_client *c, const uint8_t *data,
 				       "name no single action", flags);
 		break;
 	}
-}
-
-/* Latin-1 to UTF-8 (each byte >= 0x80 becomes two bytes). */
-static char *latin1_to_utf8(const uint8_t *in, size_t len, size_t *out_len)
-{
-	char *out = malloc(2 * len + 1);
-	size_t o = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		if (in[i] < 0x80) {
-			out[o++] = (char)in[i];
-		} else {
-			out[o++] = (char)(0xc0 | in[i] >> 6);
-			out[o++] = (char)(0x80 | (in[i] & 0x3f));
-		}
-	}
-	out[o] = '\0';
-	*out_len = o;
-	return out;
 }
 
 void clipboard_on_cut_text(struct xrfb_client *c, int32_t len,

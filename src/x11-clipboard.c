@@ -27,6 +27,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "utf8.h"
 #include "x11-clipboard.h"
 
 /* Data above this size goes by INCR, in chunks of this size. */
@@ -106,88 +107,6 @@ struct x11_clipboard {
 
 /* ---- text conversions ----------------------------------------------------- */
 
-static bool utf8_valid(const uint8_t *p, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint32_t cp;
-		int n;
-
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			n = 1;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef)
-			n = 2;
-		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
-			n = 3;
-		else
-			return false;
-		if (len - i <= (size_t)n)
-			return false;
-		cp = p[i] & (0x3f >> n);
-		for (int k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += (size_t)n + 1;
-	}
-	return true;
-}
-
-/* Latin-1 to UTF-8 in a new buffer. */
-static uint8_t *latin1_to_utf8(const uint8_t *in, size_t len, size_t *out_len)
-{
-	uint8_t *out = xmalloc(2 * len + 1);
-	size_t o = 0;
-
-	for (size_t i = 0; i < len; i++) {
-		if (in[i] < 0x80) {
-			out[o++] = in[i];
-		} else {
-			out[o++] = (uint8_t)(0xc0 | in[i] >> 6);
-			out[o++] = (uint8_t)(0x80 | (in[i] & 0x3f));
-		}
-	}
-	*out_len = o;
-	return out;
-}
-
-/* UTF-8 to Latin-1 (ICCCM STRING) in a new buffer; characters beyond
- * U+00FF become '?'. */
-static uint8_t *utf8_to_latin1(const char *in, size_t len, size_t *out_len)
-{
-	const uint8_t *p = (const uint8_t *)in;
-	uint8_t *out = xmalloc(len + 1);
-	size_t i = 0, o = 0;
-
-	while (i < len) {
-		uint32_t cp = p[i];
-		int n = 0;
-
-		if (cp >= 0xf0)
-			n = 3;
-		else if (cp >= 0xe0)
-			n = 2;
-		else if (cp >= 0xc0)
-			n = 1;
-		if (n)
-			cp &= 0x3f >> n;
-		i++;
-		while (n-- > 0 && i < len && (p[i] & 0xc0) == 0x80)
-			cp = cp << 6 | (p[i++] & 0x3f);
-		out[o++] = cp < 0x100 ? (uint8_t)cp : '?';
-	}
-	*out_len = o;
-	return out;
-}
 
 /* ---- from X to viewers ------------------------------------------------------- */
 
@@ -280,10 +199,12 @@ static void in_finish(struct x11_clipboard *xc)
 	 * rather than sending viewers broken text. */
 	if (in->type != xc->atoms[ATOM_UTF8_STRING] ||
 	    !utf8_valid(text, len)) {
-		conv = latin1_to_utf8(text, len, &len);
+		conv = (uint8_t *)latin1_to_utf8(text, len, &len);
 		text = conv;
 	}
-	if (len > xc->max) {
+	if (!text) {
+		log_warn("clipboard: no memory to convert the selection");
+	} else if (len > xc->max) {
 		log_info("clipboard: %zu bytes from X are over the %u-byte "
 			 "limit, not sent", len, xc->max);
 	} else {
@@ -563,8 +484,8 @@ static void on_selection_request(struct x11_clipboard *xc,
 		ok = serve_text(xc, ev, property, type, copy, xc->len);
 	} else if (target == XA_STRING ||
 		   target == xc->atoms[ATOM_MIME_PLAIN]) {
-		size_t n;
-		uint8_t *l1 = utf8_to_latin1(xc->text, xc->len, &n);
+		uint8_t *l1 = xmalloc(xc->len + 1);
+		size_t n = utf8_to_latin1(xc->text, xc->len, l1);
 
 		ok = serve_text(xc, ev, property, target, l1, n);
 	}
