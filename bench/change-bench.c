@@ -272,8 +272,8 @@ int main(int argc, char **argv)
 	cl->appData.encodingsString = encodings;
 	cl->appData.shareDesktop = TRUE;
 	cl->appData.useRemoteCursor = FALSE;
+	/* libvncclient's own compression level (3), the same for all */
 	cl->appData.enableJPEG = FALSE;
-	cl->appData.compressLevel = 1;
 	cl->GotFrameBufferUpdate = on_rect;
 	cl->GotCopyRect = on_copyrect;
 	cl->FinishedFrameBufferUpdate = on_finished;

@@ -4,7 +4,8 @@
 # (bench/change-bench) measures what arrives; the servers' CPU time comes
 # from /proc. Workloads:
 #   idle      a still desktop, a viewer connected and waiting
-#   terminal  xterm scrolling a log (about 300 lines/s)
+#   terminal  xterm scrolling a log at 300 lines/s (a build, find /)
+#   log50     the same at 50 lines/s (tail -f of a busy log)
 #   video     full-screen changes at 30 frames/s (bench/xload video)
 #   drag      a window moved across the screen at 60 steps/s (xmotion)
 #   latency   key press -> first changed pixels at the client (bench/xload
@@ -12,7 +13,8 @@
 #
 #   bench/change-bench.sh [--builddir DIR] [--seconds S] [--size WxH]
 #                         [--servers "xrfb x11vnc x0vncserver"]
-#                         [--workloads "idle terminal video drag latency"]
+#                         [--workloads "idle terminal log50 video drag
+#                                       latency"]
 #
 # Every server gets the same encodings from the client (copyrect zrle
 # hextile raw: ZRLE is the pixel encoding all three pick) and the same
@@ -25,7 +27,7 @@ builddir=.
 seconds=10
 size=1920x1080
 servers="xrfb x11vnc x0vncserver"
-workloads="idle terminal video drag latency"
+workloads="idle terminal log50 video drag latency"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--builddir) builddir=$2; shift 2 ;;
@@ -174,9 +176,10 @@ start_load() {
 	local w=$1
 	load_pid=
 	case $w in
-	terminal)
+	terminal | log50)
 		cat >"$tmp/log.py" <<'EOF'
 import sys, time
+rate = float(sys.argv[1])
 words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
          "hotel", "india", "juliett", "kilo", "lima", "mike", "november"]
 n = 0
@@ -186,13 +189,15 @@ while True:
     line = " ".join(words[(n * 7 + k * 3) % len(words)] for k in range(n % 11 + 3))
     sys.stdout.write("%8d  [info] request %d served: %s\n" % (n, n * 7919 % 100000, line))
     sys.stdout.flush()
-    next_t += 1 / 300.0
+    next_t += 1 / rate
     d = next_t - time.monotonic()
     if d > 0:
         time.sleep(d)
 EOF
 		LANG=C xterm -geometry 110x45+40+30 -fn fixed +sb \
-			-e python3 "$tmp/log.py" >/dev/null 2>&1 &
+			-e python3 "$tmp/log.py" \
+			"$([ "$w" = log50 ] && echo 50 || echo 300)" \
+			>/dev/null 2>&1 &
 		load_pid=$!
 		sleep 1
 		;;
@@ -280,6 +285,11 @@ measure() {
 		-v hz="$hz" 'BEGIN { printf "%.2f", (b - a) * 100 / hz / (t1 - t0) }')
 	R[$w,$s,xcpu]=$(awk -v a="$x0" -v b="$x1" -v t0="$t0" -v t1="$t1" \
 		-v hz="$hz" 'BEGIN { printf "%.1f", (b - a) * 100 / hz / (t1 - t0) }')
+	# CPU per delivered update: fair between servers sending at
+	# different rates
+	R[$w,$s,cpu_ms]=$(awk -v c="${R[$w,$s,cpu]}" \
+		-v u="$(val "$w" "$s" changed_per_s)" \
+		'BEGIN { if (u > 0) printf "%.2f", c * 10 / u }')
 	echo "  $w / $s: $line cpu=${R[$w,$s,cpu]}% xvfb=${R[$w,$s,xcpu]}%" >&2
 	stop_pid "$server_pid"
 	stop_load
@@ -315,7 +325,7 @@ row() {
 	local label=$1 w=$2 k=$3 s v
 	printf '%-34s' "$label"
 	for s in $servers; do
-		if [ "$k" = cpu ] || [ "$k" = xcpu ]; then
+		if [ "$k" = cpu ] || [ "$k" = xcpu ] || [ "$k" = cpu_ms ]; then
 			v=${R[$w,$s,$k]:-}
 		else
 			v=$(val "$w" "$s" "$k")
@@ -330,17 +340,19 @@ for w in $workloads; do
 		row "idle: server CPU %" idle cpu
 		row "idle: updates" idle updates
 		;;
-	terminal)
-		row "terminal: updates/s" terminal updates_per_s
-		row "terminal: bytes/s" terminal bytes_per_s
-		row "terminal: CopyRects" terminal copyrects
-		row "terminal: server CPU %" terminal cpu
-		row "terminal: Xvfb CPU %" terminal xcpu
+	terminal | log50)
+		row "$w: updates/s" $w updates_per_s
+		row "$w: bytes/s" $w bytes_per_s
+		row "$w: CopyRects" $w copyrects
+		row "$w: server CPU %" $w cpu
+		row "$w: server CPU ms/update" $w cpu_ms
+		row "$w: Xvfb CPU %" $w xcpu
 		;;
 	video)
 		row "video 30 fps: frames/s" video changed_per_s
 		row "video 30 fps: bytes/s" video bytes_per_s
 		row "video 30 fps: server CPU %" video cpu
+		row "video 30 fps: CPU ms/frame" video cpu_ms
 		row "video 30 fps: Xvfb CPU %" video xcpu
 		;;
 	drag)
@@ -348,6 +360,7 @@ for w in $workloads; do
 		row "drag: bytes/s" drag bytes_per_s
 		row "drag: CopyRects" drag copyrects
 		row "drag: server CPU %" drag cpu
+		row "drag: server CPU ms/update" drag cpu_ms
 		row "drag: Xvfb CPU %" drag xcpu
 		;;
 	latency)
@@ -363,10 +376,16 @@ printf '\nratios, other server / xrfb:\n'
 ratio() {
 	local label=$1 w=$2 k=$3 s a b
 	printf '%-34s' "$label"
-	if [ "$k" = cpu ]; then a=${R[$w,xrfb,cpu]:-}; else a=$(val "$w" xrfb "$k"); fi
+	case $k in
+	cpu | cpu_ms) a=${R[$w,xrfb,$k]:-} ;;
+	*) a=$(val "$w" xrfb "$k") ;;
+	esac
 	for s in $servers; do
 		[ "$s" = xrfb ] && continue
-		if [ "$k" = cpu ]; then b=${R[$w,$s,cpu]:-}; else b=$(val "$w" "$s" "$k"); fi
+		case $k in
+		cpu | cpu_ms) b=${R[$w,$s,$k]:-} ;;
+		*) b=$(val "$w" "$s" "$k") ;;
+		esac
 		if [ -n "$a" ] && [ -n "$b" ]; then
 			printf '%14s' "$(awk -v a="$a" -v b="$b" 'BEGIN { if (a > 0) printf "%.2f", b / a; else if (b > 0) print "inf"; else print "-" }')"
 		else
@@ -378,18 +397,21 @@ ratio() {
 for w in $workloads; do
 	case $w in
 	idle) ratio "idle: server CPU" idle cpu ;;
-	terminal)
-		ratio "terminal: bytes/s" terminal bytes_per_s
-		ratio "terminal: updates/s" terminal updates_per_s
-		ratio "terminal: server CPU" terminal cpu
+	terminal | log50)
+		ratio "$w: bytes/s" $w bytes_per_s
+		ratio "$w: updates/s" $w updates_per_s
+		ratio "$w: server CPU" $w cpu
+		ratio "$w: server CPU per update" $w cpu_ms
 		;;
 	video)
 		ratio "video: frames/s" video changed_per_s
 		ratio "video: server CPU" video cpu
+		ratio "video: server CPU per frame" video cpu_ms
 		;;
 	drag)
 		ratio "drag: bytes/s" drag bytes_per_s
 		ratio "drag: server CPU" drag cpu
+		ratio "drag: server CPU per update" drag cpu_ms
 		;;
 	latency)
 		ratio "latency: median" latency median_ms
