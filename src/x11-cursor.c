@@ -28,6 +28,8 @@
 
 /* How often the pointer position is read while viewers are connected. */
 #define X11_CURSOR_POLL_MS 33
+/* While the pointer is still, the poll backs off, doubling up to this. */
+#define X11_CURSOR_POLL_MAX_MS 1000
 /* Viewers refuse larger cursors (TigerVNC); larger ones are cropped
  * around their hotspot. */
 #define X11_CURSOR_MAX 256
@@ -37,6 +39,7 @@
 #define X11_CURSOR_RETRIES 25
 
 struct x11_cursor {
+	unsigned poll_ms;	/* current pointer poll interval */
 	struct xrfb_loop *loop;
 	struct x11_display *d;
 	struct xrfb_server *server;
@@ -193,7 +196,7 @@ static void on_poll(void *arg)
 {
 	struct x11_cursor *xc = arg;
 	Window root, child;
-	int rx, ry, wx, wy;
+	int rx, ry, wx, wy, old_x = xc->x, old_y = xc->y;
 	unsigned mask;
 
 	xc->poll = NULL;
@@ -202,10 +205,17 @@ static void on_poll(void *arg)
 	if (XQueryPointer(xc->dpy, x11_display_root(xc->d), &root, &child,
 			  &rx, &ry, &wx, &wy, &mask))
 		set_position(xc, rx, ry);
+	/* Fast while the pointer moves; backing off while it is still, so
+	 * an idle desktop with a viewer costs next to nothing. */
+	if (xc->x != old_x || xc->y != old_y)
+		xc->poll_ms = X11_CURSOR_POLL_MS;
+	else if (xc->poll_ms < X11_CURSOR_POLL_MAX_MS)
+		xc->poll_ms = xc->poll_ms * 2 < X11_CURSOR_POLL_MAX_MS
+				      ? xc->poll_ms * 2 : X11_CURSOR_POLL_MAX_MS;
 	/* Events read during the round trip wait in Xlib's queue. */
 	x11_display_drain(xc->d);
 	if (xc->active)
-		xc->poll = xrfb_loop_add_timer(xc->loop, X11_CURSOR_POLL_MS,
+		xc->poll = xrfb_loop_add_timer(xc->loop, xc->poll_ms,
 					       on_poll, xc);
 }
 
@@ -214,6 +224,7 @@ void x11_cursor_set_active(struct x11_cursor *xc, bool active)
 	if (!xc || active == xc->active)
 		return;
 	xc->active = active;
+	xc->poll_ms = X11_CURSOR_POLL_MS;
 	if (active && !xc->poll) {
 		xc->poll = xrfb_loop_add_timer(xc->loop, 0, on_poll, xc);
 	} else if (!active && xc->poll) {
@@ -224,8 +235,16 @@ void x11_cursor_set_active(struct x11_cursor *xc, bool active)
 
 void x11_cursor_moved(struct x11_cursor *xc, int x, int y)
 {
-	if (xc)
-		set_position(xc, x, y);
+	if (!xc)
+		return;
+	set_position(xc, x, y);
+	/* A viewer moves the pointer: follow it closely again. */
+	if (xc->active && xc->poll_ms != X11_CURSOR_POLL_MS) {
+		xc->poll_ms = X11_CURSOR_POLL_MS;
+		xrfb_timer_cancel(xc->poll);
+		xc->poll = xrfb_loop_add_timer(xc->loop, X11_CURSOR_POLL_MS,
+					       on_poll, xc);
+	}
 }
 
 struct x11_cursor *x11_cursor_new(struct xrfb_loop *loop,
