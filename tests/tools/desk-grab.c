@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include <rfb/rfbclient.h>
+#include "tool-util.h"
 
 struct desk {
 	rfbClient *cl;
@@ -47,26 +48,6 @@ struct desk {
 };
 
 static struct desk the_desk;
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void out(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
 
 static void quiet_log(const char *fmt, ...)
 {

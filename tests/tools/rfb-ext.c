@@ -35,6 +35,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <zlib.h>
+#include "tool-util.h"
 
 #define EXT_DEFAULT_TIMEOUT_MS 30000
 #define EXT_MAX_TEXT (64u << 20)
@@ -118,26 +119,6 @@ struct ext {
 	unsigned long provided;
 	unsigned long fences;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void out(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
 
 static uint32_t be32(const uint8_t *p)
 {

@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include <nettle/des.h>
+#include "tool-util.h"
 
 #define PROBE_IO_TIMEOUT_MS 10000
 
@@ -64,14 +65,6 @@ struct probe {
 	bool refused;
 	int result;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int connect_to(const char *arg)
 {

@@ -41,6 +41,7 @@
 #include <rfb/rfbclient.h>
 
 #include "image.h"
+#include "tool-util.h"
 
 #define GRAB_DEFAULT_TIMEOUT_MS 30000
 #define GRAB_STALL_INTERVAL_MS 20
@@ -142,25 +143,6 @@ struct grab {
 static struct grab *the_grab;
 
 /* ---- small helpers -------------------------------------------------- */
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-__attribute__((format(printf, 1, 2)))
-static void out(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vfprintf(stdout, fmt, ap);
-	va_end(ap);
-	fflush(stdout);
-}
 
 __attribute__((format(printf, 1, 2)))
 static void on_log(const char *fmt, ...)

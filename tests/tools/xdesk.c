@@ -53,6 +53,7 @@
 #include <X11/extensions/Xfixes.h>
 #include <X11/extensions/Xrender.h>
 #include <X11/keysym.h>
+#include "tool-util.h"
 
 #define CURSOR_W 24
 #define CURSOR_H 20
@@ -330,14 +331,6 @@ static int cmd_lock(Display *dpy, const char *which, const char *how)
 			 !strcmp(how, "on") ? mask : 0);
 	XSync(dpy, False);
 	return 0;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* Colours of the marker square, in the order key presses show them. */
