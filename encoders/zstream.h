@@ -20,9 +20,19 @@
 /* A rectangle's input at least this large is deflated in parallel pieces
  * when the worker pool has threads. */
 #define ZSTREAM_PARALLEL_MIN (512u * 1024)
+/* At zlib levels up to ZSTREAM_FAST_LEVEL, a rectangle whose first input
+ * is at least ZSTREAM_FAST_MIN bytes may go to the fast engine (ISA-L). */
+#define ZSTREAM_FAST_LEVEL 3
+#define ZSTREAM_FAST_MIN (64u * 1024)
+
+struct isal_zstream;
 
 struct zstream {
 	z_stream zs;
+	/* The fast engine's stream and its level buffer, allocated on first
+	 * use; NULL without ISA-L or until then. */
+	struct isal_zstream *fast;
+	uint8_t *fast_buf;
 	/* The last plaintext fed (up to ZSTREAM_WINDOW bytes), so that a
 	 * large input can be compressed in parallel pieces that continue the
 	 * same stream (each piece primed with the plaintext before it). */
@@ -30,6 +40,9 @@ struct zstream {
 	size_t history_len;
 	bool ready;		/* deflateInit done */
 	bool idle;		/* nothing pending since the last sync flush */
+	bool on_fast;		/* the fast engine continues the stream */
+	bool fast_pick;		/* the last sample's verdict */
+	unsigned fast_reuse;	/* large rectangles left that reuse it */
 	int level;		/* current zlib level */
 	int mem_level;		/* zlib memLevel, 1..9 */
 };

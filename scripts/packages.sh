@@ -4,8 +4,8 @@
 
 XRFB_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config
 	libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev
-	libxrandr-dev zlib1g-dev libturbojpeg0-dev libpng-dev libpixman-1-dev
-	nettle-dev libgnutls28-dev xvfb xauth x11-xserver-utils twm xterm"
+	libxrandr-dev zlib1g-dev libturbojpeg0-dev libpng-dev libisal-dev
+	libpixman-1-dev nettle-dev libgnutls28-dev xvfb xauth x11-xserver-utils twm xterm"
 
 XRFB_TEST_PACKAGES="check libvncserver-dev x11-apps x11-utils vncsnapshot
 	tigervnc-viewer tigervnc-tools xdotool xclip xsel clang netpbm

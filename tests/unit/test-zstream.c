@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zstream: one persistent deflate stream that zlib, parallel pieces and
+ * the fast engine take turns to continue. Whatever the mix, one client
+ * inflater must get back every rectangle exactly, and references into
+ * data written by another engine must resolve.
+ */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "worker.h"
+#include "zstream.h"
+
+#define BIG (300u * 1024)
+
+enum kind { SMALL_TEXT, BIG_NOISE, BIG_SMOOTH, REPEAT, NKINDS };
+
+/* Input of @kind into @p (at least BIG bytes); returns its length.
+ * REPEAT copies the tail of the previous input, so a match must reach
+ * back into what the other engine wrote. */
+static size_t make_input(struct unit_rng *rng, enum kind kind, uint8_t *p,
+			 const uint8_t *prev, size_t prev_len)
+{
+	size_t n;
+
+	switch (kind) {
+	case SMALL_TEXT:
+		n = 1 + unit_rng_below(rng, 20000);
+		for (size_t i = 0; i < n; i++)
+			p[i] = (uint8_t)"abcd  efgh\n"[unit_rng_below(rng, 11)];
+		return n;
+	case BIG_NOISE:
+		/* Like a video frame's pixels: noisy low bits, some runs. */
+		n = BIG + unit_rng_below(rng, 4096);
+		for (size_t i = 0; i < n; i++)
+			p[i] = (uint8_t)((i / 3 % 7) * 16 +
+					 unit_rng_below(rng, 64));
+		return n;
+	case BIG_SMOOTH:
+		/* 24-bit gradient pixels: the content zlib codes better. */
+		n = BIG - BIG % 3;
+		for (size_t i = 0; i < n; i += 3) {
+			size_t x = i / 3 % 640, y = i / 3 / 640;
+
+			p[i] = (uint8_t)(x * 255 / 639);
+			p[i + 1] = (uint8_t)(y * 2);
+			p[i + 2] = (uint8_t)((x + y) / 4);
+		}
+		return n;
+	default:
+		if (!prev_len) {
+			p[0] = 'x';
+			return 1;
+		}
+		n = prev_len < 16384 ? prev_len : 16384;
+		memcpy(p, prev + prev_len - n, n);
+		return n;
+	}
+}
+
+static void run_sequence(unsigned seed, int rects)
+{
+	struct unit_rng rng;
+	struct zstream z;
+	struct buf out = BUF_INIT;
+	z_stream inf;
+	uint8_t *in = malloc(BIG + 8192), *prev = malloc(BIG + 8192);
+	uint8_t *dec = malloc(BIG + 8192);
+	size_t prev_len = 0, consumed = 0;
+	bool used_fast = false, used_zlib = false;
+
+	ck_assert(in && prev && dec);
+	unit_rng_seed(&rng, seed);
+	zstream_init(&z, 8);
+	memset(&inf, 0, sizeof(inf));
+	ck_assert_int_eq(inflateInit(&inf), Z_OK);
+	for (int r = 0; r < rects; r++) {
+		enum kind kind = (enum kind)unit_rng_below(&rng, NKINDS);
+		int level = (int)unit_rng_below(&rng, 10);
+		size_t len = make_input(&rng, kind, in, prev, prev_len);
+		size_t split = unit_rng_below(&rng, 4) ? len
+						       : unit_rng_below(&rng,
+								(uint32_t)len);
+		int ret;
+
+		/* A rectangle, sometimes fed in two calls. */
+		if (split < len) {
+			ck_assert_int_eq(zstream_deflate(&z, level, in, split,
+							 Z_NO_FLUSH, &out),
+					 0);
+			ret = zstream_deflate(&z, level, in + split,
+					      len - split, Z_SYNC_FLUSH, &out);
+		} else {
+			ret = zstream_deflate(&z, level, in, len, Z_SYNC_FLUSH,
+					      &out);
+		}
+		ck_assert_int_eq(ret, 0);
+		if (z.on_fast)
+			used_fast = true;
+		else
+			used_zlib = true;
+		/* The client inflates what arrived, as one stream. */
+		inf.next_in = out.data + consumed;
+		inf.avail_in = (uInt)(out.len - consumed);
+		inf.next_out = dec;
+		inf.avail_out = (uInt)(BIG + 8192);
+		ret = inflate(&inf, Z_SYNC_FLUSH);
+		ck_assert_msg(ret == Z_OK, "rect %d (kind %d, level %d): %s",
+			      r, kind, level, inf.msg ? inf.msg : "?");
+		ck_assert_uint_eq(inf.avail_in, 0);
+		ck_assert_uint_eq((size_t)(inf.next_out - dec), len);
+		ck_assert_msg(memcmp(dec, in, len) == 0,
+			      "rect %d (kind %d, level %d) differs", r, kind,
+			      level);
+		consumed = out.len;
+		memcpy(prev, in, len);
+		prev_len = len;
+	}
+	ck_assert(used_zlib);
+#ifdef HAVE_ISAL
+	ck_assert_msg(used_fast, "the fast engine was never chosen");
+#else
+	(void)used_fast;
+#endif
+	inflateEnd(&inf);
+	zstream_fini(&z);
+	buf_fini(&out);
+	free(in);
+	free(prev);
+	free(dec);
+}
+
+START_TEST(test_one_thread)
+{
+	run_sequence(1, 120);
+}
+END_TEST
+
+START_TEST(test_pool)
+{
+	/* Parallel pieces take turns with the fast engine too. */
+	ck_assert_int_eq(worker_init(2), 0);
+	run_sequence(2, 120);
+	worker_fini();
+}
+END_TEST
+
+static Suite *zstream_suite(void)
+{
+	Suite *s = suite_create("zstream");
+	TCase *tc = unit_tcase(s, "engines");
+
+	tcase_add_test(tc, test_one_thread);
+	tcase_add_test(tc, test_pool);
+	return s;
+}
+
+UNIT_MAIN(zstream_suite)
