@@ -10,6 +10,7 @@
 
 #include "encoder.h"
 #include "rfb-proto.h"
+#include "worker.h"
 
 const struct encoder_ops *const encoder_list[] = {
 	&encoder_raw,
@@ -48,10 +49,43 @@ int enc_put_header(struct buf *out, int x, int y, int w, int h, int32_t enc)
 	return 0;
 }
 
+/* Raw translation of a large rectangle, in bands of rows. */
+struct enc_raw_job {
+	const struct pixconv *pc;
+	uint8_t *dst;
+	size_t row;
+	const uint32_t *src;
+	size_t stride;
+	int w, h, band;
+};
+
+static void enc_raw_band(void *arg, size_t i)
+{
+	const struct enc_raw_job *j = arg;
+	int y = (int)i * j->band;
+	int h = j->h - y < j->band ? j->h - y : j->band;
+
+	pixconv_translate(j->pc, j->dst + (size_t)y * j->row, j->row,
+			  j->src + (size_t)y * j->stride, j->stride, j->w, h);
+}
+
+int enc_bands(int w, int h, int unit)
+{
+	unsigned n = worker_threads();
+	int units = (h + unit - 1) / unit, per;
+
+	if (n < 2 || (int64_t)w * h < ENC_PARALLEL_MIN_PIXELS || units < 2)
+		return 0;
+	/* A few bands per thread even out unequal costs. */
+	per = (units + 4 * (int)n - 1) / (4 * (int)n);
+	return per * unit;
+}
+
 int enc_put_raw(const struct enc_params *p, const struct enc_frame *f,
 		const struct rect *r, struct buf *out)
 {
 	size_t row = (size_t)r->w * p->pc->bytes;
+	struct enc_raw_job j;
 	uint8_t *dst;
 
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_RAW) < 0)
@@ -59,8 +93,15 @@ int enc_put_raw(const struct enc_params *p, const struct enc_frame *f,
 	dst = buf_extend(out, row * (size_t)r->h);
 	if (!dst)
 		return -ENOMEM;
-	pixconv_translate(p->pc, dst, row,
-			  f->pixels + (size_t)r->y * f->stride + r->x,
-			  f->stride, r->w, r->h);
+	j = (struct enc_raw_job){ p->pc, dst, row,
+				  f->pixels + (size_t)r->y * f->stride + r->x,
+				  f->stride, r->w, r->h,
+				  enc_bands(r->w, r->h, 1) };
+	if (j.band) {
+		worker_run((size_t)((r->h + j.band - 1) / j.band),
+			   enc_raw_band, &j);
+		return 1;
+	}
+	pixconv_translate(p->pc, dst, row, j.src, f->stride, r->w, r->h);
 	return 1;
 }

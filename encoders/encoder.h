@@ -64,6 +64,13 @@ const struct encoder_ops *encoder_find(int32_t type);
 extern const struct encoder_ops *const encoder_list[];
 
 /* Shared helpers for encoders. */
+/* Rectangles of at least this many pixels are encoded on all encoder
+ * threads by the encoders that can split them. */
+#define ENC_PARALLEL_MIN_PIXELS (256 * 1024)
+/* Rows per band (a multiple of @unit) for splitting a w x h rectangle
+ * across the encoder threads, or 0 if it is too small to pay or there
+ * is only one thread. */
+int enc_bands(int w, int h, int unit);
 /* Append a 12-byte rectangle header (reserves space). -ENOMEM on failure. */
 int enc_put_header(struct buf *out, int x, int y, int w, int h, int32_t enc);
 /* Append @r as Raw (header included). */
