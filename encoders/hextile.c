@@ -2,21 +2,34 @@
 /*
  * Hextile encoding (RFC 6143 §7.7.4): the rectangle in 16 x 16 tiles, each
  * solid, background plus subrects, or Raw (tiles in hextile-tile.c).
- * Stateless between rectangles: colours carry over only within one.
+ * Stateless between rectangles: colours carry over only within one. Large
+ * rectangles are encoded in bands of tile rows on all encoder threads,
+ * each band starting without carried-over colours (a few bytes more).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "encoder.h"
 #include "hextile-tile.h"
 #include "rfb-proto.h"
+#include "worker.h"
+
+/* What one band of tile rows needs of its own. */
+struct hextile_band {
+	struct hextile_tile tile;
+	uint32_t px[HEXTILE_SIZE * HEXTILE_SIZE];
+	struct buf out;
+	int ret;
+};
 
 struct hextile {
 	struct encoder base;
-	struct hextile_tile tile;
-	uint32_t px[HEXTILE_SIZE * HEXTILE_SIZE];
+	struct hextile_band one;	/* the single-thread path */
+	struct hextile_band *bands;	/* large rects on several threads */
+	size_t nbands;
 };
 
 static struct encoder *hextile_new(const struct encoder_ops *ops)
@@ -31,25 +44,26 @@ static struct encoder *hextile_new(const struct encoder_ops *ops)
 
 static void hextile_free(struct encoder *e)
 {
-	free(e);
+	struct hextile *s = (struct hextile *)e;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nbands; i++)
+		buf_fini(&s->bands[i].out);
+	free(s->bands);
+	free(s);
 }
 
-static int hextile_encode(struct encoder *e, const struct enc_params *p,
-			  const struct enc_frame *f, const struct rect *r,
-			  struct buf *out)
+/* Append rows y .. y + h of @r as tiles, colours carried over from the
+ * band's previous tile only: a band starts afresh, so it decodes the same
+ * wherever it follows. */
+static int hextile_rows(struct hextile_band *b, const struct enc_params *p,
+			const struct pixbuf_fmt *pf, const struct enc_frame *f,
+			const struct rect *r, int y0, int h, struct buf *out)
 {
-	struct hextile *s = (struct hextile *)e;
-	struct pixbuf_fmt pf;
-
-	if (r->w <= 0 || r->h <= 0)
-		return 0;	/* nothing to send, not even a header */
-	pixbuf_fmt_pixel(&pf, p->pc);
-	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_HEXTILE) < 0)
-		return -ENOMEM;
-	hextile_tile_start(&s->tile);
-	for (int y = r->y; y < r->y + r->h; y += HEXTILE_SIZE) {
-		int th = r->y + r->h - y < HEXTILE_SIZE ? r->y + r->h - y
-							: HEXTILE_SIZE;
+	hextile_tile_start(&b->tile);
+	for (int y = y0; y < y0 + h; y += HEXTILE_SIZE) {
+		int th = y0 + h - y < HEXTILE_SIZE ? y0 + h - y : HEXTILE_SIZE;
 
 		/* One row of tiles at a time keeps reallocations rare. */
 		if (buf_reserve(out, (size_t)((r->w + HEXTILE_SIZE - 1) /
@@ -63,13 +77,84 @@ static int hextile_encode(struct encoder *e, const struct enc_params *p,
 
 			pixbuf_fetch(p->pc, 0,
 				     f->pixels + (size_t)y * f->stride + x,
-				     f->stride, tw, th, s->px, (size_t)tw);
+				     f->stride, tw, th, b->px, (size_t)tw);
 			out->len += (size_t)hextile_tile_encode(
-				&s->tile, s->px, tw, th, &pf,
+				&b->tile, b->px, tw, th, pf,
 				out->data + out->len);
 		}
 	}
-	return 1;
+	return 0;
+}
+
+struct hextile_job {
+	struct hextile *s;
+	const struct enc_params *p;
+	const struct pixbuf_fmt *pf;
+	const struct enc_frame *f;
+	const struct rect *r;
+	int band;
+};
+
+static void hextile_band_run(void *arg, size_t i)
+{
+	const struct hextile_job *j = arg;
+	struct hextile_band *b = &j->s->bands[i];
+	int y = (int)i * j->band;
+	int h = j->r->h - y < j->band ? j->r->h - y : j->band;
+
+	b->out.len = 0;
+	b->ret = hextile_rows(b, j->p, j->pf, j->f, j->r, j->r->y + y, h,
+			      &b->out);
+}
+
+/* A large rectangle in bands of tile rows on all encoder threads, joined
+ * in order. */
+static int hextile_parallel(struct hextile *s, const struct enc_params *p,
+			    const struct pixbuf_fmt *pf,
+			    const struct enc_frame *f, const struct rect *r,
+			    int band, struct buf *out)
+{
+	struct hextile_job j = { s, p, pf, f, r, band };
+	size_t n = (size_t)((r->h + band - 1) / band);
+
+	if (n > s->nbands) {
+		struct hextile_band *nb =
+			realloc(s->bands, n * sizeof(*nb));
+
+		if (!nb)
+			return -ENOMEM;
+		memset(nb + s->nbands, 0, (n - s->nbands) * sizeof(*nb));
+		s->bands = nb;
+		s->nbands = n;
+	}
+	worker_run(n, hextile_band_run, &j);
+	for (size_t i = 0; i < n; i++)
+		if (s->bands[i].ret < 0 ||
+		    buf_append(out, s->bands[i].out.data,
+			       s->bands[i].out.len) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static int hextile_encode(struct encoder *e, const struct enc_params *p,
+			  const struct enc_frame *f, const struct rect *r,
+			  struct buf *out)
+{
+	struct hextile *s = (struct hextile *)e;
+	struct pixbuf_fmt pf;
+	int band, ret;
+
+	if (r->w <= 0 || r->h <= 0)
+		return 0;	/* nothing to send, not even a header */
+	pixbuf_fmt_pixel(&pf, p->pc);
+	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_HEXTILE) < 0)
+		return -ENOMEM;
+	band = enc_bands(r->w, r->h, HEXTILE_SIZE);
+	if (band)
+		ret = hextile_parallel(s, p, &pf, f, r, band, out);
+	else
+		ret = hextile_rows(&s->one, p, &pf, f, r, r->y, r->h, out);
+	return ret < 0 ? ret : 1;
 }
 
 const struct encoder_ops encoder_hextile = {
