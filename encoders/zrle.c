@@ -3,13 +3,16 @@
  * ZRLE encoding (RFC 6143 §7.7.6): the rectangle in 64 x 64 tiles (see
  * rle-tile.c), deflated through one persistent stream per connection with
  * a sync flush per rectangle. Tiles are deflated in batches as they are
- * produced so the uncompressed data stays in cache. Also provides the
- * rectangle loop ZYWRLE builds on.
+ * produced so the uncompressed data stays in cache; with encoder threads,
+ * a large rectangle's tiles are made in bands on all of them and deflated
+ * in one call (which parallelises too). Also provides the rectangle loop
+ * ZYWRLE builds on.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rfb-proto.h"
 #include "worker.h"
@@ -38,8 +41,89 @@ void zrle_state_free(struct encoder *e)
 	if (!s)
 		return;
 	zstream_fini(&s->z);
-	buf_fini(&s->raw);
+	buf_fini(&s->one.raw);
+	for (size_t i = 0; i < s->nbands; i++)
+		buf_fini(&s->bands[i].raw);
+	free(s->bands);
 	free(s);
+}
+
+/* Append the tiles of rows y0 .. y0 + h of @r to b->raw. */
+static int zrle_rows(const struct zrle *s, struct zrle_band *b,
+		     zrle_tile_fn fn, const struct enc_params *p,
+		     const struct enc_frame *f, const struct rect *r, int y0,
+		     int h)
+{
+	for (int y = y0; y < y0 + h; y += ZRLE_TILE) {
+		int th = y0 + h - y < ZRLE_TILE ? y0 + h - y : ZRLE_TILE;
+
+		for (int x = r->x; x < r->x + r->w; x += ZRLE_TILE) {
+			int tw = r->x + r->w - x < ZRLE_TILE ? r->x + r->w - x
+							     : ZRLE_TILE;
+			int ret;
+
+			pixbuf_fetch(p->pc, b->tile.cpx.shift,
+				     f->pixels + (size_t)y * f->stride + x,
+				     f->stride, tw, th, b->px, (size_t)tw);
+			ret = fn(s, b, b->px, tw, th, &b->raw);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+struct zrle_job {
+	const struct zrle *s;
+	struct zrle_band *bands;
+	zrle_tile_fn fn;
+	const struct enc_params *p;
+	const struct enc_frame *f;
+	const struct rect *r;
+	int band;
+};
+
+static void zrle_band_run(void *arg, size_t i)
+{
+	const struct zrle_job *j = arg;
+	struct zrle_band *b = &j->bands[i];
+	int y = (int)i * j->band;
+	int h = j->r->h - y < j->band ? j->r->h - y : j->band;
+
+	rle_tile_init(&b->tile, j->p->pc);
+	b->raw.len = 0;
+	b->ret = zrle_rows(j->s, b, j->fn, j->p, j->f, j->r, j->r->y + y, h);
+}
+
+/* The tiles of a large rectangle, in bands of tile rows on all encoder
+ * threads, joined in order into s->one.raw. ZRLE tiles carry nothing over
+ * from the tile before, so the bytes are those of one pass. */
+static int zrle_parallel(struct zrle *s, zrle_tile_fn fn,
+			 const struct enc_params *p, const struct enc_frame *f,
+			 const struct rect *r, int band)
+{
+	size_t n = (size_t)((r->h + band - 1) / band);
+	struct zrle_job j;
+
+	if (n > s->nbands) {
+		struct zrle_band *nb = realloc(s->bands, n * sizeof(*nb));
+
+		if (!nb)
+			return -ENOMEM;
+		memset(nb + s->nbands, 0, (n - s->nbands) * sizeof(*nb));
+		s->bands = nb;
+		s->nbands = n;
+	}
+	j = (struct zrle_job){ s, s->bands, fn, p, f, r, band };
+	worker_run(n, zrle_band_run, &j);
+	for (size_t i = 0; i < n; i++) {
+		if (s->bands[i].ret < 0)
+			return s->bands[i].ret;
+		if (buf_append(&s->one.raw, s->bands[i].raw.data,
+			       s->bands[i].raw.len) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 int zrle_encode_rect(struct zrle *s, int32_t type, zrle_tile_fn fn,
@@ -47,44 +131,43 @@ int zrle_encode_rect(struct zrle *s, int32_t type, zrle_tile_fn fn,
 		     const struct rect *r, struct buf *out)
 {
 	int level = zstream_level(p->compress, ZRLE_DEFAULT_LEVEL);
+	struct zrle_band *b = &s->one;
 	size_t at;
-	int ret;
+	int band, ret;
 
 	if (r->w <= 0 || r->h <= 0)
 		return 0;	/* nothing to send, not even a header */
-	rle_tile_init(&s->tile, p->pc);
+	rle_tile_init(&b->tile, p->pc);
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, type) < 0 ||
 	    buf_reserve(out, 4) < 0)
 		return -ENOMEM;
 	at = out->len;
 	buf_put_u32(out, 0);
-	s->raw.len = 0;
-	for (int y = r->y; y < r->y + r->h; y += ZRLE_TILE) {
+	b->raw.len = 0;
+	band = enc_bands(r->w, r->h, ZRLE_TILE);
+	if (band) {
+		ret = zrle_parallel(s, fn, p, f, r, band);
+		if (ret < 0)
+			return ret;
+	}
+	for (int y = r->y; !band && y < r->y + r->h; y += ZRLE_TILE) {
 		int th = r->y + r->h - y < ZRLE_TILE ? r->y + r->h - y
 						     : ZRLE_TILE;
 
-		for (int x = r->x; x < r->x + r->w; x += ZRLE_TILE) {
-			int tw = r->x + r->w - x < ZRLE_TILE ? r->x + r->w - x
-							     : ZRLE_TILE;
-
-			pixbuf_fetch(p->pc, s->tile.cpx.shift,
-				     f->pixels + (size_t)y * f->stride + x,
-				     f->stride, tw, th, s->px, (size_t)tw);
-			ret = fn(s, s->px, tw, th, &s->raw);
-			if (ret < 0)
-				return ret;
-		}
+		ret = zrle_rows(s, b, fn, p, f, r, y, th);
+		if (ret < 0)
+			return ret;
 		/* With encoder threads the whole plaintext goes to one final
 		 * call, which deflates large inputs in parallel pieces. */
-		if (s->raw.len >= ZRLE_BATCH && worker_threads() == 1) {
-			ret = zstream_deflate(&s->z, level, s->raw.data,
-					      s->raw.len, Z_NO_FLUSH, out);
+		if (b->raw.len >= ZRLE_BATCH && worker_threads() == 1) {
+			ret = zstream_deflate(&s->z, level, b->raw.data,
+					      b->raw.len, Z_NO_FLUSH, out);
 			if (ret < 0)
 				return ret;
-			s->raw.len = 0;
+			b->raw.len = 0;
 		}
 	}
-	ret = zstream_deflate(&s->z, level, s->raw.data, s->raw.len,
+	ret = zstream_deflate(&s->z, level, b->raw.data, b->raw.len,
 			      Z_SYNC_FLUSH, out);
 	if (ret < 0)
 		return ret;
@@ -92,10 +175,10 @@ int zrle_encode_rect(struct zrle *s, int32_t type, zrle_tile_fn fn,
 	return 1;
 }
 
-static int zrle_tile(struct zrle *s, uint32_t *px, int tw, int th,
-		     struct buf *raw)
+static int zrle_tile(const struct zrle *s, struct zrle_band *b,
+		     uint32_t *px, int tw, int th, struct buf *raw)
 {
-	return rle_tile_encode(&s->tile, px, tw, th, 0, raw);
+	return rle_tile_encode(&b->tile, px, tw, th, 0, raw);
 }
 
 static int zrle_encode(struct encoder *e, const struct enc_params *p,

@@ -13,22 +13,35 @@
 #define ZRLE_TILE 64
 
 struct zrle;
+struct zrle_band;
 /* Encode one tile of values @px (tw x th; px[tw * th] is scratch),
- * appending the uncompressed tile to @raw. */
-typedef int (*zrle_tile_fn)(struct zrle *s, uint32_t *px, int tw, int th,
-			    struct buf *raw);
+ * appending the uncompressed tile to @raw. @b is the calling band's
+ * scratch; @s is only read (several bands may run at once). */
+typedef int (*zrle_tile_fn)(const struct zrle *s, struct zrle_band *b,
+			    uint32_t *px, int tw, int th, struct buf *raw);
+
+/* What one band of tile rows needs of its own: large rectangles are
+ * encoded in bands on all encoder threads. */
+struct zrle_band {
+	struct rle_tile tile;
+	struct buf raw;			/* the band's uncompressed tiles */
+	uint32_t px[RLE_TILE_PIXELS];
+	/* ZYWRLE only: coefficient planes (U, Y, V), unaligned edges. */
+	int8_t c[3][ZRLE_TILE * ZRLE_TILE];
+	uint32_t edge[ZRLE_TILE * ZRLE_TILE];
+	int ret;
+};
 
 struct zrle {
 	struct encoder base;
 	struct zstream z;
-	struct rle_tile tile;
-	struct buf raw;			/* tiles not yet deflated */
-	uint32_t px[RLE_TILE_PIXELS];
+	struct zrle_band one;		/* single-thread path; raw: tiles
+					 * not yet deflated */
+	struct zrle_band *bands;	/* parallel path */
+	size_t nbands;
 	/* ZYWRLE only. */
 	int level;			/* wavelet level for this rectangle */
 	unsigned flags;			/* rle_tile_flags for this rect */
-	uint32_t coef[RLE_TILE_PIXELS];
-	int work[ZRLE_TILE * ZRLE_TILE];
 };
 
 /* Per-connection state (also ZYWRLE's). */

@@ -39,8 +39,6 @@ struct zywrle {
 	struct zrle zrle;	/* first: the rectangle loop's state */
 	enum zywrle_kind kind;
 	int8_t quant[4][256];	/* dequantised coefficient per input */
-	int8_t c[3][ZRLE_TILE * ZRLE_TILE];	/* U, Y, V planes */
-	uint32_t edge[ZRLE_TILE * ZRLE_TILE];
 };
 
 /*
@@ -173,8 +171,8 @@ static inline uint32_t save_rgb(enum zywrle_kind k, int r, int g, int b)
 }
 
 /* Replace the tw x th tile @px by its coefficients (see the top). */
-static void zywrle_analyze(struct zywrle *s, uint32_t *px, int tw, int th,
-			   int level)
+static void zywrle_analyze(const struct zywrle *s, struct zrle_band *zb,
+			   uint32_t *px, int tw, int th, int level)
 {
 	int w = tw & ~((1 << level) - 1), h = th & ~((1 << level) - 1);
 	int ymask = s->kind == ZYWRLE_16 ? ~3 : ~0;
@@ -187,13 +185,13 @@ static void zywrle_analyze(struct zywrle *s, uint32_t *px, int tw, int th,
 	/* Unaligned edges, in the order the decoder puts them back. */
 	for (y = 0; y < h; y++)
 		for (x = w; x < tw; x++)
-			s->edge[ne++] = px[(size_t)y * tw + x];
+			zb->edge[ne++] = px[(size_t)y * tw + x];
 	for (y = h; y < th; y++)
 		for (x = 0; x < w; x++)
-			s->edge[ne++] = px[(size_t)y * tw + x];
+			zb->edge[ne++] = px[(size_t)y * tw + x];
 	for (y = h; y < th; y++)
 		for (x = w; x < tw; x++)
-			s->edge[ne++] = px[(size_t)y * tw + x];
+			zb->edge[ne++] = px[(size_t)y * tw + x];
 	/* Reversible colour transform, made lossy to fit 8 bits. */
 	for (y = 0; y < h; y++)
 		for (x = 0; x < w; x++) {
@@ -213,16 +211,16 @@ static void zywrle_analyze(struct zywrle *s, uint32_t *px, int tw, int th,
 				U += ~uvmask + 1;
 			if (V == -128)
 				V += ~uvmask + 1;
-			s->c[0][i] = (int8_t)U;
-			s->c[1][i] = (int8_t)Y;
-			s->c[2][i] = (int8_t)V;
+			zb->c[0][i] = (int8_t)U;
+			zb->c[1][i] = (int8_t)Y;
+			zb->c[2][i] = (int8_t)V;
 		}
 	for (l = 0; l < level; l++)
 		for (int k = 0; k < 3; k++) {
 			int t = zywrle_param[level - 1][l][k];
 
-			wavelet_step(s->c[k], w, h, l);
-			filter_step(s->c[k], t ? s->quant[t] : NULL, w, h, l);
+			wavelet_step(zb->c[k], w, h, l);
+			filter_step(zb->c[k], t ? s->quant[t] : NULL, w, h, l);
 		}
 	/* Sub-bands finest first (Hxy, Hy, Hx), the last level's L too. */
 	for (l = 0; l < level; l++) {
@@ -237,33 +235,33 @@ static void zywrle_analyze(struct zywrle *s, uint32_t *px, int tw, int th,
 				for (x = ox; x < w; x += st) {
 					size_t i = (size_t)y * w + x;
 
-					px[o++] = save_rgb(s->kind, s->c[2][i],
-							   s->c[1][i],
-							   s->c[0][i]);
+					px[o++] = save_rgb(s->kind, zb->c[2][i],
+							   zb->c[1][i],
+							   zb->c[0][i]);
 				}
 		}
 	}
-	memcpy(px + o, s->edge, ne * sizeof(*px));
+	memcpy(px + o, zb->edge, ne * sizeof(*px));
 }
 
-static int zywrle_tile(struct zrle *z, uint32_t *px, int tw, int th,
-		       struct buf *raw)
+static int zywrle_tile(const struct zrle *z, struct zrle_band *b,
+		       uint32_t *px, int tw, int th, struct buf *raw)
 {
-	struct zywrle *s = (struct zywrle *)z;
+	const struct zywrle *s = (const struct zywrle *)z;
 	enum rle_mode m;
 	int ret;
 
-	m = rle_tile_choose(&z->tile, px, tw, th, z->flags, z->level);
+	m = rle_tile_choose(&b->tile, px, tw, th, z->flags, z->level);
 	if (m != RLE_RAW || !z->level)
-		return rle_tile_write(&z->tile, px, tw, th, m, raw);
-	zywrle_analyze(s, px, tw, th, z->level);
+		return rle_tile_write(&b->tile, px, tw, th, m, raw);
+	zywrle_analyze(s, b, px, tw, th, z->level);
 	if (buf_reserve(raw, 1) < 0)
 		return -ENOMEM;
 	buf_put_u8(raw, 0);
 	/* The nested tile is plain ZRLE: the decoder decodes it at level 0
 	 * before the inverse transform. */
-	m = rle_tile_choose(&z->tile, px, tw, th, 0, 0);
-	ret = rle_tile_write(&z->tile, px, tw, th, m, raw);
+	m = rle_tile_choose(&b->tile, px, tw, th, 0, 0);
+	ret = rle_tile_write(&b->tile, px, tw, th, m, raw);
 	return ret;
 }
 
