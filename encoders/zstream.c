@@ -17,9 +17,10 @@
  * rectangle may go to ISA-L's igzip, which deflates 5 to 10 times faster
  * than zlib. Its matcher misses many of the 3-byte matches smooth 24-bit
  * content is made of, so each candidate rectangle is sampled first: a few
- * slices are compressed by both engines and the fast one is taken only if
- * its output is about as small. On noisy content (video, photos) it is,
- * and that is where zlib is slowest.
+ * slices are compressed by zlib, by zlib's run-length-only strategy and by
+ * igzip, and the fastest whose output is about as small as zlib's wins.
+ * On noisy content (video, photos), where zlib's match search is slowest
+ * and finds least, one of the fast ways usually does.
  */
 #include "config.h"
 
@@ -84,7 +85,8 @@ static int run(struct zstream *z, int flush, size_t hint, struct buf *out)
 	return 0;
 }
 
-static int set_level(struct zstream *z, int level, struct buf *out)
+static int set_params(struct zstream *z, int level, int strategy,
+		      struct buf *out)
 {
 	int r;
 
@@ -96,11 +98,12 @@ static int set_level(struct zstream *z, int level, struct buf *out)
 	z->zs.avail_out = (uInt)(out->cap - out->len);
 	/* Called only right after a sync flush: nothing is pending, so
 	 * zlib has nothing to emit and simply switches. */
-	r = deflateParams(&z->zs, level, Z_DEFAULT_STRATEGY);
+	r = deflateParams(&z->zs, level, strategy);
 	out->len = (size_t)(z->zs.next_out - out->data);
 	if (r != Z_OK)
 		return -EIO;
 	z->level = level;
+	z->strategy = strategy;
 	return 0;
 }
 
@@ -152,7 +155,7 @@ static void compress_piece(void *arg, size_t index)
 
 	memset(&zs, 0, sizeof(zs));
 	if (deflateInit2(&zs, p->level, Z_DEFLATED, -MAX_WBITS,
-			 p->z->mem_level, Z_DEFAULT_STRATEGY) != Z_OK) {
+			 p->z->mem_level, p->z->strategy) != Z_OK) {
 		p->err = -ENOMEM;
 		return;
 	}
@@ -226,15 +229,6 @@ static int deflate_parallel(struct zstream *z, const uint8_t *in, size_t len,
  * levels compress no better. */
 #define FAST_ISAL_LEVEL 1
 #define FAST_BUF_LEN ISAL_DEF_LVL1_DEFAULT
-/* The sample: this many slices of this size, spread over the input. */
-#define SAMPLE_SLICES 4
-#define SAMPLE_SLICE (4u * 1024)
-/* The fast engine is taken if its sample is at most this many percent
- * larger than zlib's (igzip codes noisy data a little less tightly). The
- * verdict holds for this many more large rectangles of the stream (the
- * bands of one frame are much alike) before the next sample. */
-#define FAST_REUSE 7
-#define FAST_SLACK_PCT 1
 
 static int fast_open(struct zstream *z)
 {
@@ -258,74 +252,21 @@ static int fast_open(struct zstream *z)
 	return 0;
 }
 
-/* Compressed size of @len bytes at @in on its own, by either engine;
- * 0 if the engine failed. */
-static size_t sample_fast(struct zstream *z, const uint8_t *in, size_t len)
+/* Compressed size of @len bytes at @in on their own; 0 on failure. */
+static size_t sample_fast(struct zstream *z, const uint8_t *in, size_t len,
+			  uint8_t *tmp, size_t room)
 {
-	uint8_t tmp[2 * SAMPLE_SLICE + 256];
-
 	if (fast_open(z) < 0)
 		return 0;
 	z->fast->flush = SYNC_FLUSH;
 	z->fast->next_in = (uint8_t *)(uintptr_t)in;
 	z->fast->avail_in = (uint32_t)len;
 	z->fast->next_out = tmp;
-	z->fast->avail_out = sizeof(tmp);
+	z->fast->avail_out = (uint32_t)room;
 	if (isal_deflate(z->fast) != COMP_OK || z->fast->avail_in ||
 	    !z->fast->avail_out)
 		return 0;
-	return sizeof(tmp) - z->fast->avail_out;
-}
-
-static size_t sample_zlib(z_stream *zs, const uint8_t *in, size_t len)
-{
-	uint8_t tmp[2 * SAMPLE_SLICE + 256];
-
-	if (deflateReset(zs) != Z_OK)
-		return 0;
-	zs->next_in = (Bytef *)(uintptr_t)in;
-	zs->avail_in = (uInt)len;
-	zs->next_out = tmp;
-	zs->avail_out = sizeof(tmp);
-	if (deflate(zs, Z_SYNC_FLUSH) != Z_OK || zs->avail_in)
-		return 0;
-	return sizeof(tmp) - zs->avail_out;
-}
-
-/* Whether the rectangle starting with @len bytes at @in should go to the
- * fast engine. */
-static bool pick_fast(struct zstream *z, int level, const uint8_t *in,
-		      size_t len)
-{
-	size_t step = len / SAMPLE_SLICES, fast = 0, slow = 0;
-	z_stream zs;
-
-	if (level < 1 || level > ZSTREAM_FAST_LEVEL || len < ZSTREAM_FAST_MIN)
-		return false;
-	if (z->fast_reuse) {
-		z->fast_reuse--;
-		return z->fast_pick;
-	}
-	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, level, Z_DEFLATED, -MAX_WBITS, z->mem_level,
-			 Z_DEFAULT_STRATEGY) != Z_OK)
-		return false;
-	for (size_t i = 0; i < SAMPLE_SLICES; i++) {
-		size_t f = sample_fast(z, in + i * step, SAMPLE_SLICE);
-		size_t s = sample_zlib(&zs, in + i * step, SAMPLE_SLICE);
-
-		if (!f || !s) {
-			fast = 1;
-			slow = 0;
-			break;
-		}
-		fast += f;
-		slow += s;
-	}
-	deflateEnd(&zs);
-	z->fast_pick = fast * 100 <= slow * (100 + FAST_SLACK_PCT);
-	z->fast_reuse = FAST_REUSE;
-	return z->fast_pick;
+	return room - z->fast->avail_out;
 }
 
 /* Make the fast engine continue the stream. */
@@ -367,11 +308,11 @@ static int fast_run(struct zstream *z, const uint8_t *in, size_t len,
 	return 0;
 }
 #else
-static bool pick_fast(struct zstream *z, int level, const uint8_t *in,
-		      size_t len)
+static size_t sample_fast(struct zstream *z, const uint8_t *in, size_t len,
+			  uint8_t *tmp, size_t room)
 {
-	(void)z, (void)level, (void)in, (void)len;
-	return false;
+	(void)z, (void)in, (void)len, (void)tmp, (void)room;
+	return 0;
 }
 
 static int fast_restart(struct zstream *z)
@@ -388,19 +329,98 @@ static int fast_run(struct zstream *z, const uint8_t *in, size_t len,
 }
 #endif
 
-/* At the start of a rectangle: choose the engine that continues the
- * stream. */
-static int choose_engine(struct zstream *z, int level, const uint8_t *in,
-			 size_t len)
+/* The sample: this many slices of this size, spread over the input. */
+#define SAMPLE_SLICES 4
+#define SAMPLE_SLICE (4u * 1024)
+/* A faster way is taken if its sample is at most this many percent
+ * larger than zlib's. The verdict holds for this many more large
+ * rectangles of the stream (the bands of one frame are much alike). */
+#define SAMPLE_SLACK_PCT 2
+#define SAMPLE_REUSE 7
+
+static size_t sample_zlib(z_stream *zs, const uint8_t *in, size_t len,
+			  uint8_t *tmp, size_t room)
 {
-	if (pick_fast(z, level, in, len)) {
-		z->on_fast = true;
+	if (deflateReset(zs) != Z_OK)
+		return 0;
+	zs->next_in = (Bytef *)(uintptr_t)in;
+	zs->avail_in = (uInt)len;
+	zs->next_out = tmp;
+	zs->avail_out = (uInt)room;
+	if (deflate(zs, Z_SYNC_FLUSH) != Z_OK || zs->avail_in)
+		return 0;
+	return room - zs->avail_out;
+}
+
+/* The engine for a rectangle whose first input is @len bytes at @in. */
+static enum zstream_engine pick_engine(struct zstream *z, int level,
+				       const uint8_t *in, size_t len)
+{
+	uint8_t tmp[2 * SAMPLE_SLICE + 256];
+	size_t step = len / SAMPLE_SLICES, def = 0, rle = 0, fast = 0;
+	z_stream zd, zr;
+	bool ok = true;
+
+	if (level < 1 || level > ZSTREAM_FAST_LEVEL || len < ZSTREAM_FAST_MIN)
+		return ZSTREAM_ZLIB;
+	if (z->reuse) {
+		z->reuse--;
+		return z->pick;
+	}
+	memset(&zd, 0, sizeof(zd));
+	memset(&zr, 0, sizeof(zr));
+	if (deflateInit2(&zd, level, Z_DEFLATED, -MAX_WBITS, z->mem_level,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return ZSTREAM_ZLIB;
+	if (deflateInit2(&zr, level, Z_DEFLATED, -MAX_WBITS, z->mem_level,
+			 Z_RLE) != Z_OK) {
+		deflateEnd(&zd);
+		return ZSTREAM_ZLIB;
+	}
+	for (size_t i = 0; i < SAMPLE_SLICES && ok; i++) {
+		const uint8_t *slice = in + i * step;
+		size_t d = sample_zlib(&zd, slice, SAMPLE_SLICE, tmp,
+				       sizeof(tmp));
+		size_t r = sample_zlib(&zr, slice, SAMPLE_SLICE, tmp,
+				       sizeof(tmp));
+		size_t f = sample_fast(z, slice, SAMPLE_SLICE, tmp,
+				       sizeof(tmp));
+
+		ok = d && r;
+		def += d;
+		rle += r;
+		fast = f && fast != SIZE_MAX ? fast + f : SIZE_MAX;
+	}
+	deflateEnd(&zd);
+	deflateEnd(&zr);
+	z->pick = ZSTREAM_ZLIB;
+	if (ok && fast * 100 <= def * (100 + SAMPLE_SLACK_PCT))
+		z->pick = ZSTREAM_FAST;
+	else if (ok && rle * 100 <= def * (100 + SAMPLE_SLACK_PCT))
+		z->pick = ZSTREAM_ZLIB_RLE;
+	z->reuse = SAMPLE_REUSE;
+	return z->pick;
+}
+
+/* At the start of a rectangle: hand the stream to engine @to at @level. */
+static int switch_engine(struct zstream *z, enum zstream_engine to,
+			 int level, struct buf *out)
+{
+	int strategy = to == ZSTREAM_ZLIB_RLE ? Z_RLE : Z_DEFAULT_STRATEGY;
+	int r;
+
+	if (to == ZSTREAM_FAST) {
+		z->engine = to;
 		return fast_restart(z);
 	}
-	if (z->on_fast) {
-		z->on_fast = false;
-		return zlib_restart(z);
+	if (z->engine == ZSTREAM_FAST) {
+		r = zlib_restart(z);
+		if (r < 0)
+			return r;
 	}
+	z->engine = to;
+	if (level != z->level || strategy != z->strategy)
+		return set_params(z, level, strategy, out);
 	return 0;
 }
 
@@ -420,14 +440,17 @@ int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
 			return -ENOMEM;
 		z->ready = true;
 		z->level = level;
+		z->strategy = Z_DEFAULT_STRATEGY;
+		z->engine = ZSTREAM_ZLIB;
 		z->history_len = 0;
 	}
 	if (z->idle) {
-		r = choose_engine(z, level, in, len);
+		r = switch_engine(z, pick_engine(z, level, in, len), level,
+				  out);
 		if (r < 0)
 			return r;
 	}
-	if (z->on_fast) {
+	if (z->engine == ZSTREAM_FAST) {
 		remember(z, in, len);
 		for (const uint8_t *p = in; len > 0 || flush != Z_NO_FLUSH;) {
 			size_t n = len > (1u << 30) ? (1u << 30) : len;
@@ -443,11 +466,6 @@ int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
 		}
 		z->idle = flush != Z_NO_FLUSH;
 		return 0;
-	}
-	if (level != z->level && z->idle) {
-		r = set_level(z, level, out);
-		if (r < 0)
-			return r;
 	}
 	if (z->idle && flush == Z_SYNC_FLUSH && len >= ZSTREAM_PARALLEL_MIN &&
 	    worker_threads() > 1)

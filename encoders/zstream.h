@@ -21,11 +21,18 @@
  * when the worker pool has threads. */
 #define ZSTREAM_PARALLEL_MIN (512u * 1024)
 /* At zlib levels up to ZSTREAM_FAST_LEVEL, a rectangle whose first input
- * is at least ZSTREAM_FAST_MIN bytes may go to the fast engine (ISA-L). */
+ * is at least ZSTREAM_FAST_MIN bytes may go to a faster engine. */
 #define ZSTREAM_FAST_LEVEL 3
 #define ZSTREAM_FAST_MIN (64u * 1024)
 
 struct isal_zstream;
+
+/* Who continues the stream for the current rectangle. */
+enum zstream_engine {
+	ZSTREAM_ZLIB,		/* zlib at the client's level */
+	ZSTREAM_ZLIB_RLE,	/* zlib, run-length matches only (Z_RLE) */
+	ZSTREAM_FAST,		/* ISA-L igzip */
+};
 
 struct zstream {
 	z_stream zs;
@@ -40,10 +47,11 @@ struct zstream {
 	size_t history_len;
 	bool ready;		/* deflateInit done */
 	bool idle;		/* nothing pending since the last sync flush */
-	bool on_fast;		/* the fast engine continues the stream */
-	bool fast_pick;		/* the last sample's verdict */
-	unsigned fast_reuse;	/* large rectangles left that reuse it */
+	enum zstream_engine engine;	/* for the current rectangle */
+	enum zstream_engine pick;	/* the last sample's verdict */
+	unsigned reuse;		/* large rectangles left that reuse it */
 	int level;		/* current zlib level */
+	int strategy;		/* current zlib strategy */
 	int mem_level;		/* zlib memLevel, 1..9 */
 };
 

@@ -62,7 +62,9 @@ static size_t make_input(struct unit_rng *rng, enum kind kind, uint8_t *p,
 	}
 }
 
-static void run_sequence(unsigned seed, int rects)
+/* @force: now and then impose an engine for the next large rectangles,
+ * as a sample's verdict would, so every engine meets every other. */
+static void run_sequence(unsigned seed, int rects, bool force)
 {
 	struct unit_rng rng;
 	struct zstream z;
@@ -71,7 +73,7 @@ static void run_sequence(unsigned seed, int rects)
 	uint8_t *in = malloc(BIG + 8192), *prev = malloc(BIG + 8192);
 	uint8_t *dec = malloc(BIG + 8192);
 	size_t prev_len = 0, consumed = 0;
-	bool used_fast = false, used_zlib = false;
+	bool used[3] = { false, false, false };
 
 	ck_assert(in && prev && dec);
 	unit_rng_seed(&rng, seed);
@@ -87,6 +89,14 @@ static void run_sequence(unsigned seed, int rects)
 								(uint32_t)len);
 		int ret;
 
+		if (force && !unit_rng_below(&rng, 4)) {
+#ifdef HAVE_ISAL
+			z.pick = (enum zstream_engine)unit_rng_below(&rng, 3);
+#else
+			z.pick = (enum zstream_engine)unit_rng_below(&rng, 2);
+#endif
+			z.reuse = 1 + unit_rng_below(&rng, 3);
+		}
 		/* A rectangle, sometimes fed in two calls. */
 		if (split < len) {
 			ck_assert_int_eq(zstream_deflate(&z, level, in, split,
@@ -99,10 +109,7 @@ static void run_sequence(unsigned seed, int rects)
 					      &out);
 		}
 		ck_assert_int_eq(ret, 0);
-		if (z.on_fast)
-			used_fast = true;
-		else
-			used_zlib = true;
+		used[z.engine] = true;
 		/* The client inflates what arrived, as one stream. */
 		inf.next_in = out.data + consumed;
 		inf.avail_in = (uInt)(out.len - consumed);
@@ -120,11 +127,11 @@ static void run_sequence(unsigned seed, int rects)
 		memcpy(prev, in, len);
 		prev_len = len;
 	}
-	ck_assert(used_zlib);
+	ck_assert(used[ZSTREAM_ZLIB]);
+	if (force)
+		ck_assert(used[ZSTREAM_ZLIB_RLE]);
 #ifdef HAVE_ISAL
-	ck_assert_msg(used_fast, "the fast engine was never chosen");
-#else
-	(void)used_fast;
+	ck_assert_msg(used[ZSTREAM_FAST], "ISA-L was never chosen");
 #endif
 	inflateEnd(&inf);
 	zstream_fini(&z);
@@ -136,7 +143,13 @@ static void run_sequence(unsigned seed, int rects)
 
 START_TEST(test_one_thread)
 {
-	run_sequence(1, 120);
+	run_sequence(1, 120, false);
+}
+END_TEST
+
+START_TEST(test_forced)
+{
+	run_sequence(3, 200, true);
 }
 END_TEST
 
@@ -144,7 +157,7 @@ START_TEST(test_pool)
 {
 	/* Parallel pieces take turns with the fast engine too. */
 	ck_assert_int_eq(worker_init(2), 0);
-	run_sequence(2, 120);
+	run_sequence(2, 120, true);
 	worker_fini();
 }
 END_TEST
@@ -155,6 +168,7 @@ static Suite *zstream_suite(void)
 	TCase *tc = unit_tcase(s, "engines");
 
 	tcase_add_test(tc, test_one_thread);
+	tcase_add_test(tc, test_forced);
 	tcase_add_test(tc, test_pool);
 	return s;
 }
