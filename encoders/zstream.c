@@ -359,7 +359,7 @@ static enum zstream_engine pick_engine(struct zstream *z, int level,
 	uint8_t tmp[2 * SAMPLE_SLICE + 256];
 	size_t step = len / SAMPLE_SLICES, def = 0, rle = 0, fast = 0;
 	z_stream zd, zr;
-	bool ok = true;
+	bool ok = true, fast_ok = true;	/* fast_ok: igzip ran */
 
 	if (level < 1 || level > ZSTREAM_FAST_LEVEL || len < ZSTREAM_FAST_MIN)
 		return ZSTREAM_ZLIB;
@@ -389,12 +389,13 @@ static enum zstream_engine pick_engine(struct zstream *z, int level,
 		ok = d && r;
 		def += d;
 		rle += r;
-		fast = f && fast != SIZE_MAX ? fast + f : SIZE_MAX;
+		fast_ok = fast_ok && f;
+		fast += f;
 	}
 	deflateEnd(&zd);
 	deflateEnd(&zr);
 	z->pick = ZSTREAM_ZLIB;
-	if (ok && fast * 100 <= def * (100 + SAMPLE_SLACK_PCT))
+	if (ok && fast_ok && fast * 100 <= def * (100 + SAMPLE_SLACK_PCT))
 		z->pick = ZSTREAM_FAST;
 	else if (ok && rle * 100 <= def * (100 + SAMPLE_SLACK_PCT))
 		z->pick = ZSTREAM_ZLIB_RLE;

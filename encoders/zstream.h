@@ -63,8 +63,10 @@ void zstream_fini(struct zstream *z);
 /* Compress @len bytes at @in, appending the output to @out. @flush is
  * Z_NO_FLUSH (more of the same rectangle follows) or Z_SYNC_FLUSH (end of
  * the rectangle or tile). @level (0..9) takes effect at the start of a
- * rectangle. Returns 0, -ENOMEM, or -EIO if zlib fails; after an error the
- * stream is unusable (the connection must be closed). */
+ * rectangle; at levels 1..ZSTREAM_FAST_LEVEL a large rectangle may be
+ * deflated by a faster engine (see zstream.c), still one stream.
+ * Returns 0, -ENOMEM, or -EIO if zlib fails; after an error the stream
+ * is unusable (the connection must be closed). */
 int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
 		    int flush, struct buf *out);
 /* The zlib level for CompressLevel @compress (-1 = none sent). */
