@@ -44,6 +44,7 @@ enum tight_stream {
 
 struct tight_jpeg;
 struct tight_png;
+struct tight_op;
 
 /* How the JPEG back end is to compress (see tight_jpeg_compress()). */
 struct tight_jpeg_params {
@@ -80,6 +81,14 @@ struct tight_state {
 
 	struct tight_jpeg *jpeg;	/* created on first use */
 	struct tight_png *pngw;		/* created on first use */
+
+	/* Large rectangles with JPEG or PNG on several threads (tight.c):
+	 * the rectangles planned, and one state per encoder thread for the
+	 * analysis and compression that touch no zlib stream. */
+	struct tight_op *ops;
+	size_t nops;
+	struct tight_state *clones;
+	unsigned nclones;
 };
 
 /* Set up/tear down @t (zeroed by the caller); @png selects TightPNG. */
@@ -118,6 +127,8 @@ void tight_jpeg_params(struct tight_jpeg_params *jp, int quality,
 /* ---- PNG (tightpng.c, only with HAVE_PNG) -------------------------------- */
 
 #ifdef HAVE_PNG
+/* Give @t its PNG writer. -ENOMEM. */
+int tight_png_init(struct tight_state *t);
 void tight_png_free(struct tight_png *pw);
 /* Append compact length + PNG of the w x h block at @src to @out. With
  * @npal > 0, @pal (XRGB8888) and @idx (one index per pixel) describe the

@@ -13,6 +13,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +24,7 @@
 
 #include "rfb-proto.h"
 #include "tight-common.h"
+#include "worker.h"
 
 /* Per compression level (CompressLevel 0..9): zlib levels of the streams,
  * how many colours may still go indexed when JPEG is on (TigerVNC and
@@ -93,6 +96,40 @@ struct tight_ctx {
 	unsigned resets;	/* reset bits in the control byte just written */
 	int used_sid;		/* stream deflate ran on for this rectangle */
 	int count;		/* rectangles written */
+	bool planning;		/* record rectangles in t->ops, write nothing */
+};
+
+/* A rectangle of a large update encoded on several threads: planned in
+ * order, then written in that order, while JPEG and PNG rectangles (which
+ * touch no zlib stream) are analysed and compressed on any thread. */
+enum tight_op_kind {
+	TIGHT_OP_FILL_AREA,	/* a solid area, as tight_fill_area() */
+	TIGHT_OP_SUBRECT,	/* one rectangle within the limits */
+};
+
+enum tight_op_result {
+	TIGHT_RES_NONE,		/* write it as tight_subrect() would */
+	TIGHT_RES_FILL,		/* one colour: colour, client */
+	TIGHT_RES_BYTES,	/* control byte and data in buf */
+};
+
+enum tight_op_state {
+	TIGHT_OP_PENDING,
+	TIGHT_OP_CLAIMED,
+	TIGHT_OP_DONE,
+};
+
+struct tight_op {
+	int x, y, w, h;
+	enum tight_op_kind kind;
+	bool pre;		/* compressed ahead by whichever thread */
+	atomic_int state;	/* enum tight_op_state, for pre only */
+	enum tight_op_result res;
+	bool res_jpeg;		/* the bytes are a JPEG */
+	bool client;		/* colour is a client pixel value */
+	uint32_t colour;	/* fill colour */
+	int ret;
+	struct buf buf;
 };
 
 /* ---- state --------------------------------------------------------------- */
@@ -126,6 +163,12 @@ void tight_state_fini(struct tight_state *t)
 	if (t->pngw)
 		tight_png_free(t->pngw);
 #endif
+	for (unsigned i = 0; i < t->nclones; i++)
+		tight_state_fini(&t->clones[i]);
+	free(t->clones);
+	for (size_t i = 0; i < t->nops; i++)
+		buf_fini(&t->ops[i].buf);
+	free(t->ops);
 	free(t->idx);
 	free(t->data);
 	free(t->cpix);
@@ -836,7 +879,8 @@ static void tight_discard(struct tight_ctx *c, int used_sid)
 	c->resets = 0;
 }
 
-static int tight_subrect(struct tight_ctx *c, int x, int y, int w, int h)
+static int tight_subrect(struct tight_ctx *c, int x, int y, int w, int h,
+			 bool no_jpeg)
 {
 	struct tight_state *t = c->t;
 	const uint32_t *src = c->f->pixels + (size_t)y * c->f->stride + x;
@@ -845,7 +889,7 @@ static int tight_subrect(struct tight_ctx *c, int x, int y, int w, int h)
 	bool jpeg = false, client = false;
 
 #ifdef HAVE_JPEG
-	if (c->jpeg && n >= TIGHT_JPEG_MIN_AREA) {
+	if (c->jpeg && !no_jpeg && n >= TIGHT_JPEG_MIN_AREA) {
 		if (!t->jpeg)
 			t->jpeg = tight_jpeg_new();
 		jpeg = t->jpeg != NULL;
@@ -916,6 +960,37 @@ again:
 
 /* ---- splitting ----------------------------------------------------------- */
 
+/* Record a rectangle to write later (planning). */
+static int tight_plan(struct tight_ctx *c, enum tight_op_kind kind, int x,
+		      int y, int w, int h, uint32_t colour)
+{
+	struct tight_state *t = c->t;
+	struct tight_op *op;
+
+	if ((size_t)c->count == t->nops) {
+		size_t n = t->nops ? 2 * t->nops : 64;
+		struct tight_op *ops = realloc(t->ops, n * sizeof(*ops));
+
+		if (!ops)
+			return -ENOMEM;
+		memset(ops + t->nops, 0, (n - t->nops) * sizeof(*ops));
+		t->ops = ops;
+		t->nops = n;
+	}
+	op = &t->ops[c->count++];
+	op->x = x;
+	op->y = y;
+	op->w = w;
+	op->h = h;
+	op->kind = kind;
+	op->colour = colour;
+	op->pre = kind == TIGHT_OP_SUBRECT &&
+		  ((c->jpeg && (int64_t)w * h >= TIGHT_JPEG_MIN_AREA) ||
+		   t->png);
+	atomic_store(&op->state, TIGHT_OP_PENDING);
+	return 0;
+}
+
 /* Rows per piece of a rectangle @w wide (<= TIGHT_MAX_WIDTH): as many as
  * the area limit allows, rounded down to whole JPEG MCU rows. */
 static int tight_piece_rows(int w)
@@ -935,7 +1010,12 @@ static int tight_simple(struct tight_ctx *c, int x, int y, int w, int h)
 		for (int dx = 0; dx < w; dx += pw) {
 			int rw = w - dx < pw ? w - dx : pw;
 			int rh = h - dy < rows ? h - dy : rows;
-			int ret = tight_subrect(c, x + dx, y + dy, rw, rh);
+			int ret = c->planning
+					  ? tight_plan(c, TIGHT_OP_SUBRECT,
+						       x + dx, y + dy, rw, rh,
+						       0)
+					  : tight_subrect(c, x + dx, y + dy,
+							  rw, rh, false);
 
 			if (ret < 0)
 				return ret;
@@ -950,6 +1030,8 @@ static int tight_fill_area(struct tight_ctx *c, int x, int y, int w, int h,
 	int pw = w > TIGHT_MAX_WIDTH ? TIGHT_MAX_WIDTH : w;
 	int rows = TIGHT_MAX_AREA / pw;
 
+	if (c->planning)
+		return tight_plan(c, TIGHT_OP_FILL_AREA, x, y, w, h, colour);
 	for (int dy = 0; dy < h; dy += rows)
 		for (int dx = 0; dx < w; dx += pw) {
 			int rw = w - dx < pw ? w - dx : pw;
@@ -1113,6 +1195,252 @@ again:
 	return tight_simple(c, x, y, w, h);
 }
 
+/* ---- several threads ----------------------------------------------------- */
+
+struct tight_par {
+	struct tight_ctx *c;		/* the writer's */
+	struct tight_ctx base;		/* read-only copy for the others */
+	atomic_size_t next;		/* next op a helper looks at */
+	pthread_mutex_t lock;
+	pthread_cond_t done;		/* an op became TIGHT_OP_DONE */
+	int ret;
+};
+
+/* Analyse @op on @s (this thread's state) and, if it goes out as JPEG or
+ * PNG, compress it into op->buf: what tight_subrect() would do before it
+ * touches the output. */
+static void tight_pre(const struct tight_ctx *base, struct tight_state *s,
+		      struct tight_op *op)
+{
+	struct tight_ctx wc = *base;
+	size_t stride = base->f->stride;
+	const uint32_t *src = base->f->pixels + (size_t)op->y * stride + op->x;
+	int n = op->w * op->h, nc, maxc;
+	bool jpeg = false;
+
+	wc.t = s;
+	wc.out = &op->buf;
+	op->buf.len = 0;
+	op->res = TIGHT_RES_NONE;
+	op->client = false;
+	op->ret = 0;
+#ifdef HAVE_JPEG
+	if (base->jpeg && n >= TIGHT_JPEG_MIN_AREA) {
+		if (!s->jpeg)
+			s->jpeg = tight_jpeg_new();
+		jpeg = s->jpeg != NULL;
+	}
+#endif
+	if (jpeg)
+		maxc = base->conf->jpeg_max_colours;
+	else if (s->png)
+		maxc = 256;
+	else
+		maxc = tight_max_colours(base, n);
+	nc = tight_analyse(s, src, stride, op->w, op->h, maxc);
+	if (nc == 0 && !base->is888) {
+		nc = tight_analyse_client(s, base->pc, src, stride, op->w,
+					  op->h, maxc);
+		op->client = true;
+	}
+	if (nc == 1) {
+		op->res = TIGHT_RES_FILL;
+		op->colour = s->pal[0];
+		return;
+	}
+#ifdef HAVE_JPEG
+	if (nc == 0 && jpeg) {
+		op->res = TIGHT_RES_BYTES;
+		op->res_jpeg = true;
+		op->ret = tight_put_jpeg(&wc, src, op->w, op->h);
+		return;
+	}
+#endif
+#ifdef HAVE_PNG
+	if (s->png) {
+		op->res = TIGHT_RES_BYTES;
+		op->res_jpeg = false;
+		op->ret = tight_put_png(&wc, src, op->w, op->h, nc,
+					op->client);
+	}
+#endif
+}
+
+/* Write a rectangle tight_pre() prepared, as tight_subrect() would. */
+static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
+{
+	struct buf *out = c->out;
+	size_t start = out->len, raw = (size_t)op->w * op->h * c->pc->bytes;
+	int ret;
+
+	if (op->ret < 0)
+		return op->ret;
+	if (op->res == TIGHT_RES_NONE)
+		return tight_subrect(c, op->x, op->y, op->w, op->h, false);
+	ret = enc_put_header(out, op->x, op->y, op->w, op->h, c->enc);
+	if (ret < 0)
+		return ret;
+	c->used_sid = -1;
+	if (op->res == TIGHT_RES_FILL) {
+		ret = tight_put_fill(c, op->colour, op->client);
+		if (ret < 0)
+			return ret;
+	} else {
+		if (buf_reserve(out, op->buf.len) < 0)
+			return -ENOMEM;
+		buf_put_u8(out, (uint8_t)(op->buf.data[0] |
+					  tight_take_resets(c)));
+		buf_put_mem(out, op->buf.data + 1, op->buf.len - 1);
+	}
+	if (out->len - start - RFB_RECT_HDR_LEN > raw) {
+		out->len = start;
+		tight_discard(c, -1);
+		if (op->res_jpeg)
+			return tight_subrect(c, op->x, op->y, op->w, op->h,
+					     true);
+		ret = enc_put_raw(c->p, c->f,
+				  &(struct rect){ op->x, op->y, op->w, op->h },
+				  out);
+		if (ret < 0)
+			return ret;
+	}
+	c->count++;
+	return 0;
+}
+
+static bool tight_claim(struct tight_op *op)
+{
+	int expect = TIGHT_OP_PENDING;
+
+	return atomic_compare_exchange_strong(&op->state, &expect,
+					      TIGHT_OP_CLAIMED);
+}
+
+/* Prepare the next op nobody has taken, on @s. False when none is left. */
+static bool tight_help(struct tight_par *j, struct tight_state *s)
+{
+	struct tight_state *t = j->base.t;
+	size_t nops = (size_t)j->base.count;
+
+	for (;;) {
+		size_t k = atomic_fetch_add(&j->next, 1);
+		struct tight_op *op;
+
+		if (k >= nops)
+			return false;
+		op = &t->ops[k];
+		if (!op->pre || !tight_claim(op))
+			continue;
+		tight_pre(&j->base, s, op);
+		pthread_mutex_lock(&j->lock);
+		atomic_store(&op->state, TIGHT_OP_DONE);
+		pthread_cond_broadcast(&j->done);
+		pthread_mutex_unlock(&j->lock);
+		return true;
+	}
+}
+
+/* Task 0 writes every planned rectangle in order, preparing those no
+ * other thread has taken yet, and while it waits for one that another
+ * thread is preparing, prepares ahead itself; the other tasks prepare
+ * ahead of it. */
+static void tight_par_task(void *arg, size_t i)
+{
+	struct tight_par *j = arg;
+	struct tight_state *t = j->base.t, *s = &t->clones[i];
+	size_t nops = (size_t)j->base.count;
+
+	if (i > 0) {
+		while (tight_help(j, s))
+			;
+		return;
+	}
+	for (size_t k = 0; k < nops && j->ret >= 0; k++) {
+		struct tight_op *op = &t->ops[k];
+
+		if (op->kind == TIGHT_OP_FILL_AREA) {
+			j->ret = tight_fill_area(j->c, op->x, op->y, op->w,
+						 op->h, op->colour);
+			continue;
+		}
+		if (!op->pre) {
+			j->ret = tight_subrect(j->c, op->x, op->y, op->w,
+					       op->h, false);
+			continue;
+		}
+		if (tight_claim(op)) {
+			tight_pre(&j->base, s, op);
+			atomic_store(&op->state, TIGHT_OP_DONE);
+		}
+		while (atomic_load(&op->state) != TIGHT_OP_DONE) {
+			if (tight_help(j, s))
+				continue;
+			pthread_mutex_lock(&j->lock);
+			while (atomic_load(&op->state) != TIGHT_OP_DONE)
+				pthread_cond_wait(&j->done, &j->lock);
+			pthread_mutex_unlock(&j->lock);
+		}
+		j->ret = tight_put_pre(j->c, op);
+	}
+}
+
+/* One state per encoder thread for tight_pre(). */
+static int tight_clones(struct tight_state *t, unsigned n)
+{
+	struct tight_state *cl;
+
+	if (t->nclones >= n)
+		return 0;
+	cl = realloc(t->clones, n * sizeof(*cl));
+	if (!cl)
+		return -ENOMEM;
+	t->clones = cl;
+	for (; t->nclones < n; t->nclones++) {
+		struct tight_state *s = &cl[t->nclones];
+
+		memset(s, 0, sizeof(*s));
+		if (tight_state_init(s, t->base.ops, t->png) < 0)
+			return -ENOMEM;
+#ifdef HAVE_PNG
+		if (t->png && tight_png_init(s) < 0) {
+			tight_state_fini(s);
+			return -ENOMEM;
+		}
+#endif
+	}
+	return 0;
+}
+
+/* Plan the whole rectangle, then write it while the JPEG and PNG pieces
+ * are compressed on all encoder threads. Same bytes as one thread. */
+static int tight_parallel(struct tight_ctx *c, const struct rect *r)
+{
+	unsigned n = worker_threads();
+	struct tight_par j;
+	int ret;
+
+	ret = tight_clones(c->t, n);
+	if (ret < 0)
+		return ret;
+	c->planning = true;
+	c->count = 0;
+	ret = tight_area(c, r->x, r->y, r->w, r->h);
+	c->planning = false;
+	if (ret < 0)
+		return ret;
+	j.c = c;
+	j.base = *c;
+	c->count = 0;
+	atomic_init(&j.next, 0);
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.done, NULL);
+	j.ret = 0;
+	worker_run(n, tight_par_task, &j);
+	pthread_cond_destroy(&j.done);
+	pthread_mutex_destroy(&j.lock);
+	return j.ret;
+}
+
 /* ---- entry point --------------------------------------------------------- */
 
 int tight_encode(struct encoder *e, const struct enc_params *p,
@@ -1148,7 +1476,11 @@ int tight_encode(struct encoder *e, const struct enc_params *p,
 		tight_jpeg_params(&c.jp, p->quality, p->fine_quality,
 				  p->subsampling);
 #endif
-	ret = tight_area(&c, r->x, r->y, r->w, r->h);
+	if (worker_threads() > 1 && (c.jpeg || t->png) &&
+	    (int64_t)r->w * r->h >= ENC_PARALLEL_MIN_PIXELS)
+		ret = tight_parallel(&c, r);
+	else
+		ret = tight_area(&c, r->x, r->y, r->w, r->h);
 	if (ret < 0)
 		return ret;
 	return c.count;

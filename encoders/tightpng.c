@@ -32,6 +32,15 @@ void tight_png_free(struct tight_png *pw)
 	free(pw);
 }
 
+int tight_png_init(struct tight_state *t)
+{
+	t->pngw = calloc(1, sizeof(*t->pngw));
+	if (!t->pngw)
+		return -ENOMEM;
+	t->pngw->rows = malloc(TIGHT_MAX_AREA * sizeof(png_bytep));
+	return t->pngw->rows ? 0 : -ENOMEM;
+}
+
 static struct encoder *tightpng_new(const struct encoder_ops *ops)
 {
 	struct tight_state *t = calloc(1, sizeof(*t));
@@ -42,10 +51,7 @@ static struct encoder *tightpng_new(const struct encoder_ops *ops)
 		free(t);
 		return NULL;
 	}
-	t->pngw = calloc(1, sizeof(*t->pngw));
-	if (t->pngw)
-		t->pngw->rows = malloc(TIGHT_MAX_AREA * sizeof(png_bytep));
-	if (!t->pngw || !t->pngw->rows) {
+	if (tight_png_init(t) < 0) {
 		tight_state_fini(t);
 		free(t);
 		return NULL;
