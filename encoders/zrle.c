@@ -4,13 +4,17 @@
  * rle-tile.c), deflated through one persistent stream per connection with
  * a sync flush per rectangle. Tiles are deflated in batches as they are
  * produced so the uncompressed data stays in cache; with encoder threads,
- * a large rectangle's tiles are made in bands on all of them and deflated
- * in one call (which parallelises too). Also provides the rectangle loop
+ * a large rectangle's tiles are made in bands on all of them, deflated as
+ * they come while that is small, in one call (which parallelises too)
+ * once it is large. Also provides the rectangle loop
  * ZYWRLE builds on.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,37 +77,122 @@ static int zrle_rows(const struct zrle *s, struct zrle_band *b,
 	return 0;
 }
 
+enum zrle_band_state {
+	ZRLE_BAND_PENDING,
+	ZRLE_BAND_CLAIMED,
+	ZRLE_BAND_DONE,
+};
+
 struct zrle_job {
-	const struct zrle *s;
-	struct zrle_band *bands;
+	struct zrle *s;
 	zrle_tile_fn fn;
 	const struct enc_params *p;
 	const struct enc_frame *f;
 	const struct rect *r;
-	int band;
+	struct buf *out;
+	int level;
+	size_t nbands;
+	atomic_size_t next;		/* next band a helper looks at */
+	pthread_mutex_t lock;
+	pthread_cond_t done;		/* a band became ZRLE_BAND_DONE */
+	size_t deflated;		/* bands task 0 has deflated */
+	int ret;			/* task 0's error */
 };
 
-static void zrle_band_run(void *arg, size_t i)
+static bool zrle_claim(struct zrle_band *b)
 {
-	const struct zrle_job *j = arg;
-	struct zrle_band *b = &j->bands[i];
-	int y = (int)i * j->band;
-	int h = j->r->h - y < j->band ? j->r->h - y : j->band;
+	int expect = ZRLE_BAND_PENDING;
+
+	return atomic_compare_exchange_strong(&b->state, &expect,
+					      ZRLE_BAND_CLAIMED);
+}
+
+static void zrle_band_make(struct zrle_job *j, size_t i)
+{
+	struct zrle_band *b = &j->s->bands[i];
+	int y = (int)i * ZRLE_TILE;
+	int h = j->r->h - y < ZRLE_TILE ? j->r->h - y : ZRLE_TILE;
 
 	rle_tile_init(&b->tile, j->p->pc);
 	b->raw.len = 0;
 	b->ret = zrle_rows(j->s, b, j->fn, j->p, j->f, j->r, j->r->y + y, h);
+	pthread_mutex_lock(&j->lock);
+	atomic_store(&b->state, ZRLE_BAND_DONE);
+	pthread_cond_broadcast(&j->done);
+	pthread_mutex_unlock(&j->lock);
 }
 
-/* The tiles of a large rectangle, in bands of tile rows on all encoder
- * threads, joined in order into s->one.raw. ZRLE tiles carry nothing over
- * from the tile before, so the bytes are those of one pass. */
+/* Make the next band nobody has taken. False when none is left. */
+static bool zrle_help(struct zrle_job *j)
+{
+	for (;;) {
+		size_t i = atomic_fetch_add(&j->next, 1);
+
+		if (i >= j->nbands)
+			return false;
+		if (zrle_claim(&j->s->bands[i])) {
+			zrle_band_make(j, i);
+			return true;
+		}
+	}
+}
+
+/* Task 0 deflates the bands in order as they are made, making any that
+ * nobody has taken and helping ahead while it waits, so the deflate runs
+ * alongside the tiles. It stops once the plaintext looks large enough for
+ * zstream_deflate() to parallelise by itself: the caller then deflates
+ * the rest in one call. The other tasks make bands ahead. */
+static void zrle_task(void *arg, size_t t)
+{
+	struct zrle_job *j = arg;
+	size_t total = 0;
+
+	if (t > 0) {
+		while (zrle_help(j))
+			;
+		return;
+	}
+	for (size_t i = 0; i < j->nbands; i++) {
+		struct zrle_band *b = &j->s->bands[i];
+
+		if (zrle_claim(b))
+			zrle_band_make(j, i);
+		while (atomic_load(&b->state) != ZRLE_BAND_DONE) {
+			if (zrle_help(j))
+				continue;
+			pthread_mutex_lock(&j->lock);
+			while (atomic_load(&b->state) != ZRLE_BAND_DONE)
+				pthread_cond_wait(&j->done, &j->lock);
+			pthread_mutex_unlock(&j->lock);
+		}
+		if (b->ret < 0) {
+			j->ret = b->ret;
+			break;
+		}
+		total += b->raw.len;
+		if (total * j->nbands / (i + 1) >= 2 * ZSTREAM_PARALLEL_MIN)
+			break;
+		j->ret = zstream_deflate(&j->s->z, j->level, b->raw.data,
+					 b->raw.len, Z_NO_FLUSH, j->out);
+		if (j->ret < 0)
+			break;
+		j->deflated = i + 1;
+	}
+	while (zrle_help(j))
+		;
+}
+
+/* The tiles of a large rectangle, in bands of one tile row made on all
+ * encoder threads; what task 0 has not deflated yet is joined in order
+ * into s->one.raw. ZRLE tiles carry nothing over from the tile before, so
+ * the plaintext is that of one pass. */
 static int zrle_parallel(struct zrle *s, zrle_tile_fn fn,
 			 const struct enc_params *p, const struct enc_frame *f,
-			 const struct rect *r, int band)
+			 const struct rect *r, int level, struct buf *out)
 {
-	size_t n = (size_t)((r->h + band - 1) / band);
-	struct zrle_job j;
+	size_t n = (size_t)((r->h + ZRLE_TILE - 1) / ZRLE_TILE);
+	struct zrle_job j = { .s = s, .fn = fn, .p = p, .f = f, .r = r,
+			      .out = out, .level = level, .nbands = n };
 
 	if (n > s->nbands) {
 		struct zrle_band *nb = realloc(s->bands, n * sizeof(*nb));
@@ -114,9 +203,17 @@ static int zrle_parallel(struct zrle *s, zrle_tile_fn fn,
 		s->bands = nb;
 		s->nbands = n;
 	}
-	j = (struct zrle_job){ s, s->bands, fn, p, f, r, band };
-	worker_run(n, zrle_band_run, &j);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++)
+		atomic_store(&s->bands[i].state, ZRLE_BAND_PENDING);
+	atomic_init(&j.next, 0);
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_cond_init(&j.done, NULL);
+	worker_run(worker_threads(), zrle_task, &j);
+	pthread_cond_destroy(&j.done);
+	pthread_mutex_destroy(&j.lock);
+	if (j.ret < 0)
+		return j.ret;
+	for (size_t i = j.deflated; i < n; i++) {
 		if (s->bands[i].ret < 0)
 			return s->bands[i].ret;
 		if (buf_append(&s->one.raw, s->bands[i].raw.data,
@@ -146,7 +243,7 @@ int zrle_encode_rect(struct zrle *s, int32_t type, zrle_tile_fn fn,
 	b->raw.len = 0;
 	band = enc_bands(r->w, r->h, ZRLE_TILE);
 	if (band) {
-		ret = zrle_parallel(s, fn, p, f, r, band);
+		ret = zrle_parallel(s, fn, p, f, r, level, out);
 		if (ret < 0)
 			return ret;
 	}

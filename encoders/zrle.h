@@ -6,6 +6,8 @@
 #ifndef XRFB_ZRLE_H
 #define XRFB_ZRLE_H
 
+#include <stdatomic.h>
+
 #include "encoder.h"
 #include "rle-tile.h"
 #include "zstream.h"
@@ -29,6 +31,7 @@ struct zrle_band {
 	/* ZYWRLE only: coefficient planes (U, Y, V), unaligned edges. */
 	int8_t c[3][ZRLE_TILE * ZRLE_TILE];
 	uint32_t edge[ZRLE_TILE * ZRLE_TILE];
+	atomic_int state;		/* made yet? (parallel path) */
 	int ret;
 };
 
