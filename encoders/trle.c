@@ -2,23 +2,36 @@
 /*
  * TRLE encoding (RFC 6143 §7.7.5): ZRLE's tiles at 16 x 16, not deflated,
  * plus the subencodings 127 and 129 that reuse the previous tile's
- * palette (see rle-tile.c). Stateless between rectangles.
+ * palette (see rle-tile.c). Stateless between rectangles. Large
+ * rectangles are encoded in bands of tile rows on all encoder threads,
+ * each band starting with no palette to reuse (a few bytes more).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "encoder.h"
 #include "rfb-proto.h"
 #include "rle-tile.h"
+#include "worker.h"
 
 #define TRLE_TILE 16
 
-struct trle {
-	struct encoder base;
+/* What one band of tile rows needs of its own. */
+struct trle_band {
 	struct rle_tile tile;
 	uint32_t px[TRLE_TILE * TRLE_TILE + 1];
+	struct buf out;
+	int ret;
+};
+
+struct trle {
+	struct encoder base;
+	struct trle_band one;		/* the single-thread path */
+	struct trle_band *bands;	/* large rects on several threads */
+	size_t nbands;
 };
 
 static struct encoder *trle_new(const struct encoder_ops *ops)
@@ -33,7 +46,90 @@ static struct encoder *trle_new(const struct encoder_ops *ops)
 
 static void trle_free(struct encoder *e)
 {
-	free(e);
+	struct trle *s = (struct trle *)e;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nbands; i++)
+		buf_fini(&s->bands[i].out);
+	free(s->bands);
+	free(s);
+}
+
+/* Append the tiles of rows y0 .. y0 + h of @r; a band reuses only its own
+ * palettes, so it decodes the same wherever it follows. */
+static int trle_rows(struct trle_band *b, const struct enc_params *p,
+		     const struct enc_frame *f, const struct rect *r, int y0,
+		     int h, struct buf *out)
+{
+	rle_tile_init(&b->tile, p->pc);
+	rle_tile_start(&b->tile);
+	for (int y = y0; y < y0 + h; y += TRLE_TILE) {
+		int th = y0 + h - y < TRLE_TILE ? y0 + h - y : TRLE_TILE;
+
+		for (int x = r->x; x < r->x + r->w; x += TRLE_TILE) {
+			int tw = r->x + r->w - x < TRLE_TILE ? r->x + r->w - x
+							     : TRLE_TILE;
+			int ret;
+
+			pixbuf_fetch(p->pc, b->tile.cpx.shift,
+				     f->pixels + (size_t)y * f->stride + x,
+				     f->stride, tw, th, b->px, (size_t)tw);
+			ret = rle_tile_encode(&b->tile, b->px, tw, th,
+					      RLE_TILE_REUSE, out);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+struct trle_job {
+	struct trle *s;
+	const struct enc_params *p;
+	const struct enc_frame *f;
+	const struct rect *r;
+	int band;
+};
+
+static void trle_band_run(void *arg, size_t i)
+{
+	const struct trle_job *j = arg;
+	struct trle_band *b = &j->s->bands[i];
+	int y = (int)i * j->band;
+	int h = j->r->h - y < j->band ? j->r->h - y : j->band;
+
+	b->out.len = 0;
+	b->ret = trle_rows(b, j->p, j->f, j->r, j->r->y + y, h, &b->out);
+}
+
+/* A large rectangle in bands of tile rows on all encoder threads, joined
+ * in order. */
+static int trle_parallel(struct trle *s, const struct enc_params *p,
+			 const struct enc_frame *f, const struct rect *r,
+			 int band, struct buf *out)
+{
+	struct trle_job j = { s, p, f, r, band };
+	size_t n = (size_t)((r->h + band - 1) / band);
+
+	if (n > s->nbands) {
+		struct trle_band *nb = realloc(s->bands, n * sizeof(*nb));
+
+		if (!nb)
+			return -ENOMEM;
+		memset(nb + s->nbands, 0, (n - s->nbands) * sizeof(*nb));
+		s->bands = nb;
+		s->nbands = n;
+	}
+	worker_run(n, trle_band_run, &j);
+	for (size_t i = 0; i < n; i++) {
+		if (s->bands[i].ret < 0)
+			return s->bands[i].ret;
+		if (buf_append(out, s->bands[i].out.data,
+			       s->bands[i].out.len) < 0)
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int trle_encode(struct encoder *e, const struct enc_params *p,
@@ -41,32 +137,18 @@ static int trle_encode(struct encoder *e, const struct enc_params *p,
 		       struct buf *out)
 {
 	struct trle *s = (struct trle *)e;
+	int band, ret;
 
 	if (r->w <= 0 || r->h <= 0)
 		return 0;	/* nothing to send, not even a header */
-	rle_tile_init(&s->tile, p->pc);
-	rle_tile_start(&s->tile);
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_TRLE) < 0)
 		return -ENOMEM;
-	for (int y = r->y; y < r->y + r->h; y += TRLE_TILE) {
-		int th = r->y + r->h - y < TRLE_TILE ? r->y + r->h - y
-						     : TRLE_TILE;
-
-		for (int x = r->x; x < r->x + r->w; x += TRLE_TILE) {
-			int tw = r->x + r->w - x < TRLE_TILE ? r->x + r->w - x
-							     : TRLE_TILE;
-			int ret;
-
-			pixbuf_fetch(p->pc, s->tile.cpx.shift,
-				     f->pixels + (size_t)y * f->stride + x,
-				     f->stride, tw, th, s->px, (size_t)tw);
-			ret = rle_tile_encode(&s->tile, s->px, tw, th,
-					      RLE_TILE_REUSE, out);
-			if (ret < 0)
-				return ret;
-		}
-	}
-	return 1;
+	band = enc_bands(r->w, r->h, TRLE_TILE);
+	if (band)
+		ret = trle_parallel(s, p, f, r, band, out);
+	else
+		ret = trle_rows(&s->one, p, f, r, r->y, r->h, out);
+	return ret < 0 ? ret : 1;
 }
 
 const struct encoder_ops encoder_trle = {
