@@ -20,17 +20,15 @@
 /* A rectangle's input at least this large is deflated in parallel pieces
  * when the worker pool has threads. */
 #define ZSTREAM_PARALLEL_MIN (512u * 1024)
-/* At zlib levels up to ZSTREAM_FAST_LEVEL, a rectangle whose first input
- * is at least ZSTREAM_FAST_MIN bytes may go to a faster engine. */
-#define ZSTREAM_FAST_LEVEL 3
-#define ZSTREAM_FAST_MIN (64u * 1024)
+/* A rectangle whose first input is at least this large may go to the
+ * faster engine (at zlib levels 1-9). */
+#define ZSTREAM_FAST_MIN (128u * 1024)
 
 struct isal_zstream;
 
 /* Who continues the stream for the current rectangle. */
 enum zstream_engine {
 	ZSTREAM_ZLIB,		/* zlib at the client's level */
-	ZSTREAM_ZLIB_RLE,	/* zlib, run-length matches only (Z_RLE) */
 	ZSTREAM_FAST,		/* ISA-L igzip */
 };
 
@@ -51,7 +49,6 @@ struct zstream {
 	enum zstream_engine pick;	/* the last sample's verdict */
 	unsigned reuse;		/* large rectangles left that reuse it */
 	int level;		/* current zlib level */
-	int strategy;		/* current zlib strategy */
 	int mem_level;		/* zlib memLevel, 1..9 */
 };
 
@@ -63,8 +60,8 @@ void zstream_fini(struct zstream *z);
 /* Compress @len bytes at @in, appending the output to @out. @flush is
  * Z_NO_FLUSH (more of the same rectangle follows) or Z_SYNC_FLUSH (end of
  * the rectangle or tile). @level (0..9) takes effect at the start of a
- * rectangle; at levels 1..ZSTREAM_FAST_LEVEL a large rectangle may be
- * deflated by a faster engine (see zstream.c), still one stream.
+ * rectangle; a large rectangle may be deflated by a faster engine (see
+ * zstream.c), still one stream.
  * Returns 0, -ENOMEM, or -EIO if zlib fails; after an error the stream
  * is unusable (the connection must be closed). */
 int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,

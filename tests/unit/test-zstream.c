@@ -34,11 +34,16 @@ static size_t make_input(struct unit_rng *rng, enum kind kind, uint8_t *p,
 			p[i] = (uint8_t)"abcd  efgh\n"[unit_rng_below(rng, 11)];
 		return n;
 	case BIG_NOISE:
-		/* Like a video frame's pixels: noisy low bits, some runs. */
+		/* Like a video frame's 24-bit pixels: smooth waves under
+		 * noisy low bits. */
 		n = BIG + unit_rng_below(rng, 4096);
-		for (size_t i = 0; i < n; i++)
-			p[i] = (uint8_t)((i / 3 % 7) * 16 +
-					 unit_rng_below(rng, 64));
+		for (size_t i = 0; i < n; i++) {
+			size_t x = i / 3 % 640, y = i / 3 / 640;
+			size_t v = (i % 3 == 0 ? x / 3 + y / 7
+					       : i % 3 == 1 ? y / 2 : (x + y) / 4);
+
+			p[i] = (uint8_t)((v & 255) ^ unit_rng_below(rng, 16));
+		}
 		return n;
 	case BIG_SMOOTH:
 		/* 24-bit gradient pixels: the content zlib codes better. */
@@ -73,7 +78,7 @@ static void run_sequence(unsigned seed, int rects, bool force)
 	uint8_t *in = malloc(BIG + 8192), *prev = malloc(BIG + 8192);
 	uint8_t *dec = malloc(BIG + 8192);
 	size_t prev_len = 0, consumed = 0;
-	bool used[3] = { false, false, false };
+	bool used[2] = { false, false };
 
 	ck_assert(in && prev && dec);
 	unit_rng_seed(&rng, seed);
@@ -91,9 +96,9 @@ static void run_sequence(unsigned seed, int rects, bool force)
 
 		if (force && !unit_rng_below(&rng, 4)) {
 #ifdef HAVE_ISAL
-			z.pick = (enum zstream_engine)unit_rng_below(&rng, 3);
-#else
 			z.pick = (enum zstream_engine)unit_rng_below(&rng, 2);
+#else
+			z.pick = ZSTREAM_ZLIB;
 #endif
 			z.reuse = 1 + unit_rng_below(&rng, 3);
 		}
@@ -128,10 +133,9 @@ static void run_sequence(unsigned seed, int rects, bool force)
 		prev_len = len;
 	}
 	ck_assert(used[ZSTREAM_ZLIB]);
-	if (force)
-		ck_assert(used[ZSTREAM_ZLIB_RLE]);
 #ifdef HAVE_ISAL
-	ck_assert_msg(used[ZSTREAM_FAST], "ISA-L was never chosen");
+	if (force)
+		ck_assert_msg(used[ZSTREAM_FAST], "ISA-L was never used");
 #endif
 	inflateEnd(&inf);
 	zstream_fini(&z);
