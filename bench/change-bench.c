@@ -6,9 +6,11 @@
  * each update libvncclient asks for the next), decodes everything, and
  * reports what it received.
  *
- *   change-bench [--encodings LIST] [--seconds S] HOST:PORT
+ *   change-bench [--encodings LIST] [--compress N] [--seconds S] HOST:PORT
  *       after the first full update, count for S seconds: updates,
  *       updates that changed pixels, rectangles, CopyRects, bytes.
+ *       --compress: libvncclient's CompressLevel (sent only when the
+ *       encodings list has zlib or tight).
  *   change-bench --latency N --region X,Y,W,H [--keysym K] HOST:PORT
  *       N times: send a key press and release, and time until the
  *       pixels of the region change at the client; then let the screen
@@ -237,7 +239,7 @@ int main(int argc, char **argv)
 	struct bench *b = &the_bench;
 	const char *encodings = "copyrect zrle hextile raw", *addr = NULL;
 	double seconds = 10;
-	int latency = 0, i, ret;
+	int latency = 0, compress = -1, i, ret;
 	uint32_t keysym = 'a';
 	char host[256];
 	int port;
@@ -246,6 +248,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--encodings") && i + 1 < argc)
 			encodings = argv[++i];
+		else if (!strcmp(argv[i], "--compress") && i + 1 < argc)
+			compress = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
 			seconds = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--latency") && i + 1 < argc)
@@ -260,7 +264,7 @@ int main(int argc, char **argv)
 			addr = argv[i];
 		else {
 			fprintf(stderr, "usage: change-bench [--encodings L] "
-				"[--seconds S | --latency N --region X,Y,W,H "
+				"[--compress N] [--seconds S | --latency N --region X,Y,W,H "
 				"[--keysym K]] HOST:PORT\n");
 			return 2;
 		}
@@ -272,7 +276,10 @@ int main(int argc, char **argv)
 	cl->appData.encodingsString = encodings;
 	cl->appData.shareDesktop = TRUE;
 	cl->appData.useRemoteCursor = FALSE;
-	/* libvncclient's own compression level (3), the same for all */
+	/* libvncclient's own compression level (3) unless told; it is sent
+	 * only when the encodings list has zlib or tight */
+	if (compress >= 0)
+		cl->appData.compressLevel = compress;
 	cl->appData.enableJPEG = FALSE;
 	cl->GotFrameBufferUpdate = on_rect;
 	cl->GotCopyRect = on_copyrect;
