@@ -111,6 +111,7 @@ enum tight_op_result {
 	TIGHT_RES_NONE,		/* write it as tight_subrect() would */
 	TIGHT_RES_FILL,		/* one colour: colour, client */
 	TIGHT_RES_BYTES,	/* control byte and data in buf */
+	TIGHT_RES_PALETTE,	/* npal colours in pal, indices in buf */
 };
 
 enum tight_op_state {
@@ -128,6 +129,8 @@ struct tight_op {
 	bool res_jpeg;		/* the bytes are a JPEG */
 	bool client;		/* colour is a client pixel value */
 	uint32_t colour;	/* fill colour */
+	int npal;
+	uint32_t pal[256];
 	int ret;
 	struct buf buf;
 };
@@ -879,8 +882,10 @@ static void tight_discard(struct tight_ctx *c, int used_sid)
 	c->resets = 0;
 }
 
+/* Encode one rectangle within the limits; @pre, if not NULL, holds its
+ * palette analysis, made on another thread. */
 static int tight_subrect(struct tight_ctx *c, int x, int y, int w, int h,
-			 bool no_jpeg)
+			 bool no_jpeg, const struct tight_op *pre)
 {
 	struct tight_state *t = c->t;
 	const uint32_t *src = c->f->pixels + (size_t)y * c->f->stride + x;
@@ -904,7 +909,14 @@ again:
 		maxc = 256;
 	else
 		maxc = tight_max_colours(c, n);
-	nc = tight_analyse(t, src, c->f->stride, w, h, maxc);
+	if (pre) {
+		nc = t->npal = pre->npal;
+		client = pre->client;
+		memcpy(t->pal, pre->pal, (size_t)nc * sizeof(*t->pal));
+		memcpy(t->idx, pre->buf.data, (size_t)n);
+	} else {
+		nc = tight_analyse(t, src, c->f->stride, w, h, maxc);
+	}
 	if (nc == 0 && !c->is888) {
 		nc = tight_analyse_client(t, c->pc, src, c->f->stride, w, h,
 					  maxc);
@@ -1015,7 +1027,7 @@ static int tight_simple(struct tight_ctx *c, int x, int y, int w, int h)
 						       x + dx, y + dy, rw, rh,
 						       0)
 					  : tight_subrect(c, x + dx, y + dy,
-							  rw, rh, false);
+							  rw, rh, false, NULL);
 
 			if (ret < 0)
 				return ret;
@@ -1208,7 +1220,7 @@ struct tight_par {
 
 /* Analyse @op on @s (this thread's state) and, if it goes out as JPEG or
  * PNG, compress it into op->buf: what tight_subrect() would do before it
- * touches the output. */
+ * touches the output. A palette is kept for tight_subrect(). */
 static void tight_pre(const struct tight_ctx *base, struct tight_state *s,
 		      struct tight_op *op)
 {
@@ -1262,8 +1274,15 @@ static void tight_pre(const struct tight_ctx *base, struct tight_state *s,
 		op->res_jpeg = false;
 		op->ret = tight_put_png(&wc, src, op->w, op->h, nc,
 					op->client);
+		return;
 	}
 #endif
+	if (nc >= 2) {
+		op->res = TIGHT_RES_PALETTE;
+		op->npal = nc;
+		memcpy(op->pal, s->pal, (size_t)nc * sizeof(*op->pal));
+		op->ret = buf_append(&op->buf, s->idx, (size_t)n);
+	}
 }
 
 /* Write a rectangle tight_pre() prepared, as tight_subrect() would. */
@@ -1276,7 +1295,10 @@ static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
 	if (op->ret < 0)
 		return op->ret;
 	if (op->res == TIGHT_RES_NONE)
-		return tight_subrect(c, op->x, op->y, op->w, op->h, false);
+		return tight_subrect(c, op->x, op->y, op->w, op->h, false,
+				     NULL);
+	if (op->res == TIGHT_RES_PALETTE)
+		return tight_subrect(c, op->x, op->y, op->w, op->h, false, op);
 	ret = enc_put_header(out, op->x, op->y, op->w, op->h, c->enc);
 	if (ret < 0)
 		return ret;
@@ -1297,7 +1319,7 @@ static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
 		tight_discard(c, -1);
 		if (op->res_jpeg)
 			return tight_subrect(c, op->x, op->y, op->w, op->h,
-					     true);
+					     true, NULL);
 		ret = enc_put_raw(c->p, c->f,
 				  &(struct rect){ op->x, op->y, op->w, op->h },
 				  out);
@@ -1365,7 +1387,7 @@ static void tight_par_task(void *arg, size_t i)
 		}
 		if (!op->pre) {
 			j->ret = tight_subrect(j->c, op->x, op->y, op->w,
-					       op->h, false);
+					       op->h, false, NULL);
 			continue;
 		}
 		if (tight_claim(op)) {
@@ -1438,6 +1460,9 @@ static int tight_parallel(struct tight_ctx *c, const struct rect *r)
 	worker_run(n, tight_par_task, &j);
 	pthread_cond_destroy(&j.done);
 	pthread_mutex_destroy(&j.lock);
+	/* Each JPEG piece reserved its worst case: do not keep that. */
+	for (size_t i = 0; i < (size_t)j.base.count; i++)
+		buf_fini(&c->t->ops[i].buf);
 	return j.ret;
 }
 
