@@ -211,6 +211,12 @@ void pixconv_translate(const struct pixconv *pc, uint8_t *dst,
 	int x, y;
 
 	if (pc->identity) {
+		/* Whole rows back to back (a full-width band): one call, which
+		 * lets the C library pick its large-copy strategy. */
+		if (dst_stride == (size_t)w * 4 && src_stride == (size_t)w) {
+			memcpy(dst, src, (size_t)w * h * 4);
+			return;
+		}
 		for (y = 0; y < h; y++)
 			memcpy(dst + (size_t)y * dst_stride,
 			       src + (size_t)y * src_stride, (size_t)w * 4);
