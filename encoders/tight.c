@@ -96,7 +96,7 @@ struct tight_ctx {
 	unsigned resets;	/* reset bits in the control byte just written */
 	int used_sid;		/* stream deflate ran on for this rectangle */
 	int count;		/* rectangles written */
-	bool planning;		/* record rectangles in t->ops, write nothing */
+	bool planning;		/* only record rectangles in t->ops */
 };
 
 /* A rectangle of a large update encoded on several threads: planned in
@@ -1211,7 +1211,7 @@ again:
 
 struct tight_par {
 	struct tight_ctx *c;		/* the writer's */
-	struct tight_ctx base;		/* read-only copy for the others */
+	struct tight_ctx base;		/* read-only copy for helpers */
 	atomic_size_t next;		/* next op a helper looks at */
 	pthread_mutex_t lock;
 	pthread_cond_t done;		/* an op became TIGHT_OP_DONE */

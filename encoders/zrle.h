@@ -26,7 +26,7 @@ typedef int (*zrle_tile_fn)(const struct zrle *s, struct zrle_band *b,
  * encoded in bands on all encoder threads. */
 struct zrle_band {
 	struct rle_tile tile;
-	struct buf raw;			/* the band's uncompressed tiles */
+	struct buf raw;			/* the band's plain tiles */
 	uint32_t px[RLE_TILE_PIXELS];
 	/* ZYWRLE only: coefficient planes (U, Y, V), unaligned edges. */
 	int8_t c[3][ZRLE_TILE * ZRLE_TILE];
