@@ -189,8 +189,9 @@ static int deflate_parallel(struct zstream *z, const uint8_t *in, size_t len,
 	size_t n = len / ZSTREAM_PIECE_MIN, each, total = 0;
 	int err = 0;
 
-	if (n > 2 * (size_t)worker_threads())
-		n = 2 * (size_t)worker_threads();
+	/* One piece a thread: every boundary costs a few hundred bytes. */
+	if (n > (size_t)worker_threads())
+		n = (size_t)worker_threads();
 	if (n > ZSTREAM_MAX_PIECES)
 		n = ZSTREAM_MAX_PIECES;
 	each = len / n;
@@ -362,8 +363,8 @@ static enum zstream_engine pick_engine(struct zstream *z, int level,
 
 	if (level < 1 || len < ZSTREAM_FAST_MIN)
 		return ZSTREAM_ZLIB;
-	if (z->reuse) {
-		z->reuse--;
+	if (z->reuse >= len) {
+		z->reuse -= len;
 		return z->pick;
 	}
 	memset(&zs, 0, sizeof(zs));
@@ -383,7 +384,7 @@ static enum zstream_engine pick_engine(struct zstream *z, int level,
 	}
 	deflateEnd(&zs);
 	z->pick = ok && fast <= slow ? ZSTREAM_FAST : ZSTREAM_ZLIB;
-	z->reuse = SAMPLE_REUSE;
+	z->reuse = len < SAMPLE_REUSE ? SAMPLE_REUSE - len : 0;
 	return z->pick;
 }
 

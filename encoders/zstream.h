@@ -47,7 +47,7 @@ struct zstream {
 	bool idle;		/* nothing pending since the last sync flush */
 	enum zstream_engine engine;	/* for the current rectangle */
 	enum zstream_engine pick;	/* the last sample's verdict */
-	unsigned reuse;		/* large rectangles left that reuse it */
+	size_t reuse;		/* input bytes left that reuse it */
 	int level;		/* current zlib level */
 	int mem_level;		/* zlib memLevel, 1..9 */
 };

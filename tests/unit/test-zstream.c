@@ -100,7 +100,7 @@ static void run_sequence(unsigned seed, int rects, bool force)
 #else
 			z.pick = ZSTREAM_ZLIB;
 #endif
-			z.reuse = 1 + unit_rng_below(&rng, 3);
+			z.reuse = (1 + unit_rng_below(&rng, 3)) * BIG;
 		}
 		/* A rectangle, sometimes fed in two calls. */
 		if (split < len) {
