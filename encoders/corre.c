@@ -4,27 +4,40 @@
  * coordinates, so the rectangle is cut into pieces of at most
  * CORRE_PIECE x CORRE_PIECE pixels, each sent as its own CoRRE rectangle,
  * or as Raw when CoRRE would not be smaller. Stateless apart from scratch
- * buffers.
+ * buffers. The pieces are independent, so a large rectangle's rows of
+ * pieces are encoded on all encoder threads and joined in order: the
+ * output is the same as on one thread.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "encoder.h"
 #include "pixbuf.h"
 #include "rfb-proto.h"
 #include "subrect.h"
+#include "worker.h"
 
 /* Piece size; must stay <= 255. libvncserver uses 48. */
 #define CORRE_PIECE 48
 #define CORRE_MAX_SUB (CORRE_PIECE * CORRE_PIECE)
 
-struct corre {
-	struct encoder base;
+/* Scratch space for one thread's rows of pieces. */
+struct corre_band {
 	uint32_t px[CORRE_PIECE * CORRE_PIECE];
 	struct palette pal;
 	struct subrect sr[CORRE_MAX_SUB];
+	struct buf out;		/* on the parallel path */
+	int ret;		/* rectangles written, or -errno */
+};
+
+struct corre {
+	struct encoder base;
+	struct corre_band one;		/* the single-thread path */
+	struct corre_band *bands;	/* large rects on several threads */
+	size_t nbands;
 };
 
 static struct encoder *corre_new(const struct encoder_ops *ops)
@@ -39,10 +52,17 @@ static struct encoder *corre_new(const struct encoder_ops *ops)
 
 static void corre_free(struct encoder *e)
 {
-	free(e);
+	struct corre *s = (struct corre *)e;
+
+	if (!s)
+		return;
+	for (size_t i = 0; i < s->nbands; i++)
+		buf_fini(&s->bands[i].out);
+	free(s->bands);
+	free(s);
 }
 
-static int corre_piece(struct corre *s, const struct enc_params *p,
+static int corre_piece(struct corre_band *s, const struct enc_params *p,
 		       const struct pixbuf_fmt *pf, const struct enc_frame *f,
 		       const struct rect *r, struct buf *out)
 {
@@ -87,33 +107,98 @@ static int corre_piece(struct corre *s, const struct enc_params *p,
 	return 1;
 }
 
-static int corre_encode(struct encoder *e, const struct enc_params *p,
-			const struct enc_frame *f, const struct rect *r,
-			struct buf *out)
+/* The pieces of rows y0 .. y0 + h of @r; returns the rectangles written
+ * or -errno. */
+static int corre_rows(struct corre_band *b, const struct enc_params *p,
+		      const struct pixbuf_fmt *pf, const struct enc_frame *f,
+		      const struct rect *r, int y0, int h, struct buf *out)
 {
-	struct corre *s = (struct corre *)e;
-	struct pixbuf_fmt pf;
 	int count = 0;
 
-	if (r->w <= 0 || r->h <= 0)
-		return 0;	/* nothing to send, not even a header */
-	pixbuf_fmt_pixel(&pf, p->pc);
-	for (int y = r->y; y < r->y + r->h; y += CORRE_PIECE) {
+	for (int y = y0; y < y0 + h; y += CORRE_PIECE) {
 		for (int x = r->x; x < r->x + r->w; x += CORRE_PIECE) {
 			struct rect piece = { x, y, CORRE_PIECE, CORRE_PIECE };
 			int ret;
 
 			if (piece.w > r->x + r->w - x)
 				piece.w = r->x + r->w - x;
-			if (piece.h > r->y + r->h - y)
-				piece.h = r->y + r->h - y;
-			ret = corre_piece(s, p, &pf, f, &piece, out);
+			if (piece.h > y0 + h - y)
+				piece.h = y0 + h - y;
+			ret = corre_piece(b, p, pf, f, &piece, out);
 			if (ret < 0)
 				return ret;
 			count += ret;
 		}
 	}
 	return count;
+}
+
+struct corre_job {
+	struct corre *s;
+	const struct enc_params *p;
+	const struct pixbuf_fmt *pf;
+	const struct enc_frame *f;
+	const struct rect *r;
+	int band;
+};
+
+static void corre_band_run(void *arg, size_t i)
+{
+	const struct corre_job *j = arg;
+	struct corre_band *b = &j->s->bands[i];
+	int y = (int)i * j->band;
+	int h = j->r->h - y < j->band ? j->r->h - y : j->band;
+
+	b->out.len = 0;
+	b->ret = corre_rows(b, j->p, j->pf, j->f, j->r, j->r->y + y, h,
+			    &b->out);
+}
+
+static int corre_parallel(struct corre *s, const struct enc_params *p,
+			  const struct pixbuf_fmt *pf,
+			  const struct enc_frame *f, const struct rect *r,
+			  int band, struct buf *out)
+{
+	struct corre_job j = { s, p, pf, f, r, band };
+	size_t n = (size_t)((r->h + band - 1) / band);
+	int count = 0;
+
+	if (n > s->nbands) {
+		struct corre_band *nb = realloc(s->bands, n * sizeof(*nb));
+
+		if (!nb)
+			return -ENOMEM;
+		memset(nb + s->nbands, 0, (n - s->nbands) * sizeof(*nb));
+		s->bands = nb;
+		s->nbands = n;
+	}
+	worker_run(n, corre_band_run, &j);
+	for (size_t i = 0; i < n; i++) {
+		if (s->bands[i].ret < 0)
+			return s->bands[i].ret;
+		if (buf_append(out, s->bands[i].out.data,
+			       s->bands[i].out.len) < 0)
+			return -ENOMEM;
+		count += s->bands[i].ret;
+	}
+	return count;
+}
+
+static int corre_encode(struct encoder *e, const struct enc_params *p,
+			const struct enc_frame *f, const struct rect *r,
+			struct buf *out)
+{
+	struct corre *s = (struct corre *)e;
+	struct pixbuf_fmt pf;
+	int band;
+
+	if (r->w <= 0 || r->h <= 0)
+		return 0;	/* nothing to send, not even a header */
+	pixbuf_fmt_pixel(&pf, p->pc);
+	band = enc_bands(r->w, r->h, CORRE_PIECE);
+	if (band)
+		return corre_parallel(s, p, &pf, f, r, band, out);
+	return corre_rows(&s->one, p, &pf, f, r, r->y, r->h, out);
 }
 
 const struct encoder_ops encoder_corre = {
