@@ -22,6 +22,13 @@
 
 /* Above this many rectangles a region is sent as its bounding box. */
 #define SCHED_MAX_RECTS 256
+/* Rectangles side by side in one band of a region, at most this far
+ * apart, are sent as one by encodings that compress: the unchanged
+ * pixels between them cost less than another rectangle's header, length
+ * and flush. Rectangles one above the other are joined into their
+ * bounding box when it adds at most SCHED_MERGE_AREA pixels. */
+#define SCHED_MERGE_GAP 32
+#define SCHED_MERGE_AREA (32 * 16)
 
 void sched_client_init(struct xrfb_client *c)
 {
@@ -358,6 +365,76 @@ static int put_copies(struct xrfb_client *c, region_t *copy, struct buf *b)
 	return n;
 }
 
+/* Whether unchanged pixels cost an encoding next to nothing. */
+static bool compresses(int32_t encoding)
+{
+	switch (encoding) {
+	case RFB_ENC_RAW:
+	case RFB_ENC_RRE:
+	case RFB_ENC_CORRE:
+		return false;
+	default:
+		return true;
+	}
+}
+
+/* Close the narrow gaps between the rectangles of each band of @area
+ * where @allowed covers them. A gap may be the destination of a move of
+ * the same update: pixels go after CopyRects and equal what the move
+ * put there. */
+static void merge_gaps(region_t *area, const region_t *allowed)
+{
+	pixman_box32_t *b;
+	region_t gaps;
+	int n;
+
+	b = pixman_region32_rectangles(area, &n);
+	if (n < 2)
+		return;
+	pixman_region32_init(&gaps);
+	for (int i = 0; i + 1 < n; i++) {
+		pixman_box32_t gap = { b[i].x2, b[i].y1, b[i + 1].x1,
+				       b[i].y2 };
+
+		if (b[i + 1].y1 != b[i].y1 || b[i + 1].y2 != b[i].y2 ||
+		    gap.x2 - gap.x1 > SCHED_MERGE_GAP ||
+		    pixman_region32_contains_rectangle(allowed, &gap) !=
+			    PIXMAN_REGION_IN)
+			continue;
+		pixman_region32_union_rect(&gaps, &gaps, gap.x1, gap.y1,
+					   (unsigned)(gap.x2 - gap.x1),
+					   (unsigned)(gap.y2 - gap.y1));
+	}
+	pixman_region32_union(area, area, &gaps);
+	/* Then boxes that touch the box below them. */
+	pixman_region32_clear(&gaps);
+	b = pixman_region32_rectangles(area, &n);
+	for (int i = 0; i < n; i++) {
+		for (int j = i + 1; j < n && b[j].y1 <= b[i].y2; j++) {
+			pixman_box32_t u = {
+				b[i].x1 < b[j].x1 ? b[i].x1 : b[j].x1, b[i].y1,
+				b[i].x2 > b[j].x2 ? b[i].x2 : b[j].x2, b[j].y2
+			};
+			int64_t extra = (int64_t)(u.x2 - u.x1) * (u.y2 - u.y1) -
+					(int64_t)(b[i].x2 - b[i].x1) *
+						(b[i].y2 - b[i].y1) -
+					(int64_t)(b[j].x2 - b[j].x1) *
+						(b[j].y2 - b[j].y1);
+
+			if (b[j].y1 != b[i].y2 || b[j].x1 >= b[i].x2 ||
+			    b[j].x2 <= b[i].x1 || extra > SCHED_MERGE_AREA ||
+			    pixman_region32_contains_rectangle(allowed, &u) !=
+				    PIXMAN_REGION_IN)
+				continue;
+			pixman_region32_union_rect(&gaps, &gaps, u.x1, u.y1,
+						   (unsigned)(u.x2 - u.x1),
+						   (unsigned)(u.y2 - u.y1));
+		}
+	}
+	pixman_region32_union(area, area, &gaps);
+	pixman_region32_fini(&gaps);
+}
+
 static int put_pixels(struct xrfb_client *c, region_t *area, struct buf *b)
 {
 	struct xrfb_server *s = c->server;
@@ -379,6 +456,8 @@ static int put_pixels(struct xrfb_client *c, region_t *area, struct buf *b)
 
 	if (!e)
 		return -ENOMEM;
+	if (compresses(c->preferred))
+		merge_gaps(area, &c->requested);
 	if (pixman_region32_n_rects(area) > SCHED_MAX_RECTS) {
 		pixman_box32_t ext = *pixman_region32_extents(area);
 		pixman_region32_reset(area, &ext);
