@@ -181,6 +181,48 @@ START_TEST(test_incremental_area)
 }
 END_TEST
 
+/* Changes close together in one band go out as one rectangle with an
+ * encoding that compresses, as two with Raw; far apart, as two. */
+static unsigned pixel_rects_after(const int32_t *enc, int gap)
+{
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+	unsigned n = 0;
+
+	env_start(&e, 256, 64);
+	paint(&e);
+	connect_peer(&e, &p, enc, 1);
+	tpeer_request(&p, false, 0, 0, 256, 64);
+	tpeer_next_update(&p, &m);
+	tpeer_msg_fini(&m);
+	paint_rect(&e, 10, 20, 8, 8);
+	paint_rect(&e, 18 + gap, 20, 8, 8);
+	tpeer_request(&p, true, 0, 0, 256, 64);
+	tpeer_next_update(&p, &m);
+	for (unsigned i = 0; i < m.nrects; i++) {
+		ck_assert_int_eq(m.rects[i].enc, enc[0]);
+		ck_assert_int_ge(m.rects[i].x, 0);
+		ck_assert_int_le(m.rects[i].x + m.rects[i].w, 26 + gap + 32);
+		n++;
+	}
+	tpeer_msg_fini(&m);
+	tpeer_close(&p);
+	env_stop(&e);
+	return n;
+}
+
+START_TEST(test_merge_nearby)
+{
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	static const int32_t zlib[] = { RFB_ENC_ZLIB };
+
+	ck_assert_uint_eq(pixel_rects_after(zlib, 20), 1);
+	ck_assert_uint_eq(pixel_rects_after(raw, 20), 2);
+	ck_assert_uint_eq(pixel_rects_after(zlib, 100), 2);
+}
+END_TEST
+
 /* ---- CopyRect ------------------------------------------------------------------------ */
 
 struct move_case {
@@ -689,6 +731,7 @@ static Suite *sched_suite(void)
 	tc = unit_tcase(s, "updates");
 	tcase_add_test(tc, test_incremental_refined);
 	tcase_add_test(tc, test_incremental_area);
+	tcase_add_test(tc, test_merge_nearby);
 	tcase_add_loop_test(tc, test_request_clipped, 0, NCLIPS);
 
 	tc = unit_tcase(s, "copyrect");

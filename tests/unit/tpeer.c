@@ -590,6 +590,12 @@ static size_t update_len(const struct tpeer *p, const uint8_t *d, size_t len,
 				r.src_y = rd16(d + off + 2);
 			}
 			break;
+		case 6:		/* Zlib, ZRLE: a length, then data this */
+		case 16:	/* viewer counts but does not decode */
+			if (len < off + 4)
+				return 0;
+			need = 4 + rd32(d + off);
+			break;
 		case -223:	/* DesktopSize */
 		case -224:	/* LastRect */
 		case -232:	/* PointerPos */
