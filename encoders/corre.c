@@ -12,32 +12,28 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "encoder.h"
 #include "pixbuf.h"
 #include "rfb-proto.h"
 #include "subrect.h"
-#include "worker.h"
 
 /* Piece size; must stay <= 255. libvncserver uses 48. */
 #define CORRE_PIECE 48
 #define CORRE_MAX_SUB (CORRE_PIECE * CORRE_PIECE)
 
-/* Scratch space for one thread's rows of pieces. */
+/* Scratch space for one band of rows of pieces. */
 struct corre_band {
+	struct enc_band base;	/* on the parallel path */
 	uint32_t px[CORRE_PIECE * CORRE_PIECE];
 	struct palette pal;
 	struct subrect sr[CORRE_MAX_SUB];
-	struct buf out;		/* on the parallel path */
-	int ret;		/* rectangles written, or -errno */
 };
 
 struct corre {
 	struct encoder base;
 	struct corre_band one;		/* the single-thread path */
-	struct corre_band *bands;	/* large rects on several threads */
-	size_t nbands;
+	struct enc_bandset bands;	/* large rects on several threads */
 };
 
 static struct encoder *corre_new(const struct encoder_ops *ops)
@@ -47,6 +43,7 @@ static struct encoder *corre_new(const struct encoder_ops *ops)
 	if (!s)
 		return NULL;
 	s->base.ops = ops;
+	s->bands.size = sizeof(struct corre_band);
 	return &s->base;
 }
 
@@ -56,9 +53,7 @@ static void corre_free(struct encoder *e)
 
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nbands; i++)
-		buf_fini(&s->bands[i].out);
-	free(s->bands);
+	enc_bandset_fini(&s->bands);
 	free(s);
 }
 
@@ -145,43 +140,12 @@ struct corre_job {
 static void corre_band_run(void *arg, size_t i)
 {
 	const struct corre_job *j = arg;
-	struct corre_band *b = &j->s->bands[i];
-	int y = (int)i * j->band;
-	int h = j->r->h - y < j->band ? j->r->h - y : j->band;
+	struct corre_band *b = enc_band_at(&j->s->bands, i);
+	int y, h = enc_band_rows(j->r->h, j->band, i, &y);
 
-	b->out.len = 0;
-	b->ret = corre_rows(b, j->p, j->pf, j->f, j->r, j->r->y + y, h,
-			    &b->out);
-}
-
-static int corre_parallel(struct corre *s, const struct enc_params *p,
-			  const struct pixbuf_fmt *pf,
-			  const struct enc_frame *f, const struct rect *r,
-			  int band, struct buf *out)
-{
-	struct corre_job j = { s, p, pf, f, r, band };
-	size_t n = (size_t)((r->h + band - 1) / band);
-	int count = 0;
-
-	if (n > s->nbands) {
-		struct corre_band *nb = realloc(s->bands, n * sizeof(*nb));
-
-		if (!nb)
-			return -ENOMEM;
-		memset(nb + s->nbands, 0, (n - s->nbands) * sizeof(*nb));
-		s->bands = nb;
-		s->nbands = n;
-	}
-	worker_run(n, corre_band_run, &j);
-	for (size_t i = 0; i < n; i++) {
-		if (s->bands[i].ret < 0)
-			return s->bands[i].ret;
-		if (buf_append(out, s->bands[i].out.data,
-			       s->bands[i].out.len) < 0)
-			return -ENOMEM;
-		count += s->bands[i].ret;
-	}
-	return count;
+	b->base.out.len = 0;
+	b->base.ret = corre_rows(b, j->p, j->pf, j->f, j->r, j->r->y + y, h,
+				 &b->base.out);
 }
 
 static int corre_encode(struct encoder *e, const struct enc_params *p,
@@ -196,8 +160,13 @@ static int corre_encode(struct encoder *e, const struct enc_params *p,
 		return 0;	/* nothing to send, not even a header */
 	pixbuf_fmt_pixel(&pf, p->pc);
 	band = enc_bands(r->w, r->h, CORRE_PIECE);
-	if (band)
-		return corre_parallel(s, p, &pf, f, r, band, out);
+	if (band) {
+		struct corre_job j = { s, p, &pf, f, r, band };
+
+		return enc_bandset_run(&s->bands,
+				       (size_t)((r->h + band - 1) / band),
+				       corre_band_run, &j, out);
+	}
 	return corre_rows(&s->one, p, &pf, f, r, r->y, r->h, out);
 }
 

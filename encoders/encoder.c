@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "encoder.h"
 #include "rfb-proto.h"
@@ -79,6 +81,43 @@ int enc_bands(int w, int h, int unit)
 	/* A few bands per thread even out unequal costs. */
 	per = (units + 4 * (int)n - 1) / (4 * (int)n);
 	return per * unit;
+}
+
+int enc_bandset_run(struct enc_bandset *set, size_t n,
+		    void (*task)(void *arg, size_t i), void *arg,
+		    struct buf *out)
+{
+	int count = 0;
+
+	if (n > set->n) {
+		char *nb = realloc(set->bands, n * set->size);
+
+		if (!nb)
+			return -ENOMEM;
+		memset(nb + set->n * set->size, 0, (n - set->n) * set->size);
+		set->bands = nb;
+		set->n = n;
+	}
+	worker_run(n, task, arg);
+	for (size_t i = 0; i < n; i++) {
+		struct enc_band *b = enc_band_at(set, i);
+
+		if (b->ret < 0)
+			return b->ret;
+		if (buf_append(out, b->out.data, b->out.len) < 0)
+			return -ENOMEM;
+		count += b->ret;
+	}
+	return count;
+}
+
+void enc_bandset_fini(struct enc_bandset *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		buf_fini(&((struct enc_band *)enc_band_at(set, i))->out);
+	free(set->bands);
+	set->bands = NULL;
+	set->n = 0;
 }
 
 int enc_put_raw(const struct enc_params *p, const struct enc_frame *f,

@@ -71,6 +71,42 @@ extern const struct encoder_ops *const encoder_list[];
  * across the encoder threads, or 0 if it is too small to pay or there
  * is only one thread. */
 int enc_bands(int w, int h, int unit);
+
+/* The output of one band of a rectangle encoded on several threads; the
+ * first member of an encoder's per-band state. */
+struct enc_band {
+	struct buf out;
+	int ret;		/* rectangles written, or -errno */
+};
+
+/* An encoder's per-band states, @size bytes each, kept between updates. */
+struct enc_bandset {
+	void *bands;
+	size_t n, size;
+};
+
+/* Band @i of @set (its struct enc_band comes first). */
+static inline void *enc_band_at(const struct enc_bandset *set, size_t i)
+{
+	return (char *)set->bands + i * set->size;
+}
+
+/* Rows y .. y + return value of a rectangle of @h rows cut into bands of
+ * @band rows, for band @i. */
+static inline int enc_band_rows(int h, int band, size_t i, int *y)
+{
+	*y = (int)i * band;
+	return h - *y < band ? h - *y : band;
+}
+
+/* Run task(arg, i) for bands 0 .. n - 1 on the encoder threads, each
+ * band writing into its struct enc_band (states are zeroed when first
+ * made), then append the bands' output to @out in order. Returns the sum
+ * of the bands' counts, or the first error. */
+int enc_bandset_run(struct enc_bandset *set, size_t n,
+		    void (*task)(void *arg, size_t i), void *arg,
+		    struct buf *out);
+void enc_bandset_fini(struct enc_bandset *set);
 /* Append a 12-byte rectangle header (reserves space). -ENOMEM on failure. */
 int enc_put_header(struct buf *out, int x, int y, int w, int h, int32_t enc);
 /* Append @r as Raw (header included). */

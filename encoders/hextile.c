@@ -10,26 +10,22 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "encoder.h"
 #include "hextile-tile.h"
 #include "rfb-proto.h"
-#include "worker.h"
 
 /* What one band of tile rows needs of its own. */
 struct hextile_band {
+	struct enc_band base;	/* on the parallel path */
 	struct hextile_tile tile;
 	uint32_t px[HEXTILE_SIZE * HEXTILE_SIZE];
-	struct buf out;
-	int ret;
 };
 
 struct hextile {
 	struct encoder base;
 	struct hextile_band one;	/* the single-thread path */
-	struct hextile_band *bands;	/* large rects on several threads */
-	size_t nbands;
+	struct enc_bandset bands;	/* large rects on several threads */
 };
 
 static struct encoder *hextile_new(const struct encoder_ops *ops)
@@ -39,6 +35,7 @@ static struct encoder *hextile_new(const struct encoder_ops *ops)
 	if (!s)
 		return NULL;
 	s->base.ops = ops;
+	s->bands.size = sizeof(struct hextile_band);
 	return &s->base;
 }
 
@@ -48,9 +45,7 @@ static void hextile_free(struct encoder *e)
 
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nbands; i++)
-		buf_fini(&s->bands[i].out);
-	free(s->bands);
+	enc_bandset_fini(&s->bands);
 	free(s);
 }
 
@@ -98,42 +93,12 @@ struct hextile_job {
 static void hextile_band_run(void *arg, size_t i)
 {
 	const struct hextile_job *j = arg;
-	struct hextile_band *b = &j->s->bands[i];
-	int y = (int)i * j->band;
-	int h = j->r->h - y < j->band ? j->r->h - y : j->band;
+	struct hextile_band *b = enc_band_at(&j->s->bands, i);
+	int y, h = enc_band_rows(j->r->h, j->band, i, &y);
 
-	b->out.len = 0;
-	b->ret = hextile_rows(b, j->p, j->pf, j->f, j->r, j->r->y + y, h,
-			      &b->out);
-}
-
-/* A large rectangle in bands of tile rows on all encoder threads, joined
- * in order. */
-static int hextile_parallel(struct hextile *s, const struct enc_params *p,
-			    const struct pixbuf_fmt *pf,
-			    const struct enc_frame *f, const struct rect *r,
-			    int band, struct buf *out)
-{
-	struct hextile_job j = { s, p, pf, f, r, band };
-	size_t n = (size_t)((r->h + band - 1) / band);
-
-	if (n > s->nbands) {
-		struct hextile_band *nb =
-			realloc(s->bands, n * sizeof(*nb));
-
-		if (!nb)
-			return -ENOMEM;
-		memset(nb + s->nbands, 0, (n - s->nbands) * sizeof(*nb));
-		s->bands = nb;
-		s->nbands = n;
-	}
-	worker_run(n, hextile_band_run, &j);
-	for (size_t i = 0; i < n; i++)
-		if (s->bands[i].ret < 0 ||
-		    buf_append(out, s->bands[i].out.data,
-			       s->bands[i].out.len) < 0)
-			return -ENOMEM;
-	return 0;
+	b->base.out.len = 0;
+	b->base.ret = hextile_rows(b, j->p, j->pf, j->f, j->r, j->r->y + y, h,
+				   &b->base.out);
 }
 
 static int hextile_encode(struct encoder *e, const struct enc_params *p,
@@ -150,9 +115,14 @@ static int hextile_encode(struct encoder *e, const struct enc_params *p,
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_HEXTILE) < 0)
 		return -ENOMEM;
 	band = enc_bands(r->w, r->h, HEXTILE_SIZE);
-	if (band)
-		ret = hextile_parallel(s, p, &pf, f, r, band, out);
-	else
+	if (band) {
+		/* Bands of tile rows on all encoder threads, in order. */
+		struct hextile_job j = { s, p, &pf, f, r, band };
+
+		ret = enc_bandset_run(&s->bands,
+				      (size_t)((r->h + band - 1) / band),
+				      hextile_band_run, &j, out);
+	} else
 		ret = hextile_rows(&s->one, p, &pf, f, r, r->y, r->h, out);
 	return ret < 0 ? ret : 1;
 }

@@ -10,28 +10,24 @@
 
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "encoder.h"
 #include "rfb-proto.h"
 #include "rle-tile.h"
-#include "worker.h"
 
 #define TRLE_TILE 16
 
 /* What one band of tile rows needs of its own. */
 struct trle_band {
+	struct enc_band base;	/* on the parallel path */
 	struct rle_tile tile;
 	uint32_t px[TRLE_TILE * TRLE_TILE + 1];
-	struct buf out;
-	int ret;
 };
 
 struct trle {
 	struct encoder base;
 	struct trle_band one;		/* the single-thread path */
-	struct trle_band *bands;	/* large rects on several threads */
-	size_t nbands;
+	struct enc_bandset bands;	/* large rects on several threads */
 };
 
 static struct encoder *trle_new(const struct encoder_ops *ops)
@@ -41,6 +37,7 @@ static struct encoder *trle_new(const struct encoder_ops *ops)
 	if (!s)
 		return NULL;
 	s->base.ops = ops;
+	s->bands.size = sizeof(struct trle_band);
 	return &s->base;
 }
 
@@ -50,9 +47,7 @@ static void trle_free(struct encoder *e)
 
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->nbands; i++)
-		buf_fini(&s->bands[i].out);
-	free(s->bands);
+	enc_bandset_fini(&s->bands);
 	free(s);
 }
 
@@ -95,41 +90,12 @@ struct trle_job {
 static void trle_band_run(void *arg, size_t i)
 {
 	const struct trle_job *j = arg;
-	struct trle_band *b = &j->s->bands[i];
-	int y = (int)i * j->band;
-	int h = j->r->h - y < j->band ? j->r->h - y : j->band;
+	struct trle_band *b = enc_band_at(&j->s->bands, i);
+	int y, h = enc_band_rows(j->r->h, j->band, i, &y);
 
-	b->out.len = 0;
-	b->ret = trle_rows(b, j->p, j->f, j->r, j->r->y + y, h, &b->out);
-}
-
-/* A large rectangle in bands of tile rows on all encoder threads, joined
- * in order. */
-static int trle_parallel(struct trle *s, const struct enc_params *p,
-			 const struct enc_frame *f, const struct rect *r,
-			 int band, struct buf *out)
-{
-	struct trle_job j = { s, p, f, r, band };
-	size_t n = (size_t)((r->h + band - 1) / band);
-
-	if (n > s->nbands) {
-		struct trle_band *nb = realloc(s->bands, n * sizeof(*nb));
-
-		if (!nb)
-			return -ENOMEM;
-		memset(nb + s->nbands, 0, (n - s->nbands) * sizeof(*nb));
-		s->bands = nb;
-		s->nbands = n;
-	}
-	worker_run(n, trle_band_run, &j);
-	for (size_t i = 0; i < n; i++) {
-		if (s->bands[i].ret < 0)
-			return s->bands[i].ret;
-		if (buf_append(out, s->bands[i].out.data,
-			       s->bands[i].out.len) < 0)
-			return -ENOMEM;
-	}
-	return 0;
+	b->base.out.len = 0;
+	b->base.ret = trle_rows(b, j->p, j->f, j->r, j->r->y + y, h,
+				&b->base.out);
 }
 
 static int trle_encode(struct encoder *e, const struct enc_params *p,
@@ -144,9 +110,14 @@ static int trle_encode(struct encoder *e, const struct enc_params *p,
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_TRLE) < 0)
 		return -ENOMEM;
 	band = enc_bands(r->w, r->h, TRLE_TILE);
-	if (band)
-		ret = trle_parallel(s, p, f, r, band, out);
-	else
+	if (band) {
+		/* Bands of tile rows on all encoder threads, in order. */
+		struct trle_job j = { s, p, f, r, band };
+
+		ret = enc_bandset_run(&s->bands,
+				      (size_t)((r->h + band - 1) / band),
+				      trle_band_run, &j, out);
+	} else
 		ret = trle_rows(&s->one, p, f, r, r->y, r->h, out);
 	return ret < 0 ? ret : 1;
 }
