@@ -4,12 +4,15 @@
  * deflate stream per connection, a sync flush per rectangle. Large
  * rectangles are cut into bands of at least two rows and about 32 K pixels
  * (as libvncserver's zlib.c does, keeping clients' buffers small); tiny
- * ones go out as Raw. Never sends a zero-area rectangle.
+ * ones go out as Raw. Never sends a zero-area rectangle. With encoder
+ * threads the bands of a large rectangle are deflated in parallel runs
+ * (zstream_deflate_rects): the same bands, one stream.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "encoder.h"
 #include "pixbuf.h"
@@ -27,6 +30,10 @@ struct zlib_enc {
 	uint32_t *px;		/* one band as values */
 	uint8_t *raw;		/* one band on the wire */
 	size_t cap;		/* pixels */
+	/* The parallel path: every band's end in raw, and its output. */
+	size_t *ends;
+	struct buf *outs;
+	size_t nbands;
 };
 
 static struct encoder *zlib_new(const struct encoder_ops *ops)
@@ -49,6 +56,10 @@ static void zlib_free(struct encoder *e)
 	zstream_fini(&s->z);
 	free(s->px);
 	free(s->raw);
+	for (size_t i = 0; i < s->nbands; i++)
+		buf_fini(&s->outs[i]);
+	free(s->outs);
+	free(s->ends);
 	free(s);
 }
 
@@ -79,6 +90,78 @@ static int zlib_band(struct zlib_enc *s, const struct enc_params *p,
 	return 1;
 }
 
+/* Room for @px pixels in px and raw. */
+static int zlib_reserve(struct zlib_enc *s, size_t px)
+{
+	uint32_t *npx;
+	uint8_t *raw;
+
+	if (px <= s->cap)
+		return 0;
+	npx = realloc(s->px, px * sizeof(*npx));
+	if (!npx)
+		return -ENOMEM;
+	s->px = npx;
+	raw = realloc(s->raw, px * 4);
+	if (!raw)
+		return -ENOMEM;
+	s->raw = raw;
+	s->cap = px;
+	return 0;
+}
+
+/* All bands of @r at once, deflated in parallel runs. */
+static int zlib_parallel(struct zlib_enc *s, const struct enc_params *p,
+			 const struct pixbuf_fmt *pf, int level,
+			 const struct enc_frame *f, const struct rect *r,
+			 int lines, struct buf *out)
+{
+	size_t n = (size_t)((r->h + lines - 1) / lines);
+	size_t row = (size_t)r->w * (size_t)pf->bytes;
+	int ret;
+
+	if (zlib_reserve(s, (size_t)r->w * (size_t)r->h) < 0)
+		return -ENOMEM;
+	if (n > s->nbands) {
+		size_t *ends = realloc(s->ends, n * sizeof(*ends));
+		struct buf *outs;
+
+		if (!ends)
+			return -ENOMEM;
+		s->ends = ends;
+		outs = realloc(s->outs, n * sizeof(*outs));
+		if (!outs)
+			return -ENOMEM;
+		memset(outs + s->nbands, 0, (n - s->nbands) * sizeof(*outs));
+		s->outs = outs;
+		s->nbands = n;
+	}
+	pixbuf_fetch(p->pc, 0, f->pixels + (size_t)r->y * f->stride + r->x,
+		     f->stride, r->w, r->h, s->px, (size_t)r->w);
+	pixbuf_put_n(s->raw, s->px, (size_t)r->w * (size_t)r->h, pf->kind);
+	for (size_t i = 0; i < n; i++) {
+		int end = (int)(i + 1) * lines;
+
+		s->ends[i] = (size_t)(end < r->h ? end : r->h) * row;
+		s->outs[i].len = 0;
+	}
+	ret = zstream_deflate_rects(&s->z, level, s->raw, s->ends, n, s->outs);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		int y = (int)i * lines;
+		int h = r->h - y < lines ? r->h - y : lines;
+
+		if (enc_put_header(out, r->x, r->y + y, r->w, h,
+				   RFB_ENC_ZLIB) < 0 ||
+		    buf_reserve(out, 4 + s->outs[i].len) < 0)
+			return -ENOMEM;
+		buf_put_u32(out, (uint32_t)s->outs[i].len);
+		buf_put_mem(out, s->outs[i].data, s->outs[i].len);
+	}
+	return (int)n;
+}
+
 static int zlib_encode(struct encoder *e, const struct enc_params *p,
 		       const struct enc_frame *f, const struct rect *r,
 		       struct buf *out)
@@ -92,30 +175,17 @@ static int zlib_encode(struct encoder *e, const struct enc_params *p,
 	if (r->w <= 0 || r->h <= 0)
 		return 0;	/* nothing to send, not even a header */
 	lines = ZLIB_BAND_PIXELS / r->w;
-	/* With encoder threads, a large rectangle is one band: zstream
-	 * deflates it in parallel pieces (one stream, order kept). */
-	if (worker_threads() > 1 &&
-	    (size_t)r->w * (size_t)r->h * 4 >= 2 * ZSTREAM_PARALLEL_MIN)
-		lines = r->h;
 	if (lines < 2)
 		lines = 2;
 	if (lines > r->h)
 		lines = r->h;
-	need = (size_t)lines * (size_t)r->w;
-	if (need > s->cap) {
-		uint32_t *px = realloc(s->px, need * sizeof(*px));
-		uint8_t *raw;
-
-		if (!px)
-			return -ENOMEM;
-		s->px = px;
-		raw = realloc(s->raw, need * 4);
-		if (!raw)
-			return -ENOMEM;
-		s->raw = raw;
-		s->cap = need;
-	}
 	pixbuf_fmt_pixel(&pf, p->pc);
+	if (worker_threads() > 1 && lines < r->h &&
+	    (size_t)r->w * (size_t)r->h * 4 >= 2 * ZSTREAM_PARALLEL_MIN)
+		return zlib_parallel(s, p, &pf, level, f, r, lines, out);
+	need = (size_t)lines * (size_t)r->w;
+	if (zlib_reserve(s, need) < 0)
+		return -ENOMEM;
 	for (int y = r->y; y < r->y + r->h; y += lines) {
 		struct rect band = { r->x, y, r->w, lines };
 		int ret;

@@ -409,24 +409,138 @@ static int switch_engine(struct zstream *z, enum zstream_engine to,
 	return 0;
 }
 
+/* The first use of a stream: its deflater and the zlib header. */
+static int start(struct zstream *z, int level, struct buf *out)
+{
+	static const uint8_t zlib_header[2] = { 0x78, 0x01 };
+
+	memset(&z->zs, 0, sizeof(z->zs));
+	/* Raw deflate, so pieces can be appended (see the top). */
+	if (deflateInit2(&z->zs, level, Z_DEFLATED, -MAX_WBITS, z->mem_level,
+			 Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	if (buf_append(out, zlib_header, sizeof(zlib_header)) < 0)
+		return -ENOMEM;
+	z->ready = true;
+	z->level = level;
+	z->engine = ZSTREAM_ZLIB;
+	z->history_len = 0;
+	return 0;
+}
+
+/* A run of rectangles for one thread: rectangles first .. last - 1. */
+struct run {
+	const struct zstream *z;
+	int level;
+	const uint8_t *in;
+	const size_t *ends;
+	size_t first, last;
+	struct buf *outs;
+	int err;
+};
+
+static void compress_run(void *arg, size_t index)
+{
+	struct run *rn = (struct run *)arg + index;
+	size_t at = rn->first ? rn->ends[rn->first - 1] : 0;
+	z_stream zs;
+
+	memset(&zs, 0, sizeof(zs));
+	if (deflateInit2(&zs, rn->level, Z_DEFLATED, -MAX_WBITS,
+			 rn->z->mem_level, Z_DEFAULT_STRATEGY) != Z_OK) {
+		rn->err = -ENOMEM;
+		return;
+	}
+	/* Primed with the plaintext just before the run. */
+	if (at == 0 ? rn->z->history_len &&
+			      deflateSetDictionary(&zs, rn->z->history,
+				      (uInt)rn->z->history_len) != Z_OK
+		    : deflateSetDictionary(&zs, rn->in + at -
+					   (at < ZSTREAM_WINDOW ? at
+							       : ZSTREAM_WINDOW),
+					   (uInt)(at < ZSTREAM_WINDOW
+							  ? at
+							  : ZSTREAM_WINDOW)) !=
+			      Z_OK)
+		rn->err = -EIO;
+	for (size_t i = rn->first; i < rn->last && !rn->err; i++) {
+		struct buf *o = &rn->outs[i];
+		size_t len = rn->ends[i] - at;
+		int r;
+
+		if (buf_reserve(o, deflateBound(&zs, len) + 16) < 0) {
+			rn->err = -ENOMEM;
+			break;
+		}
+		zs.next_in = (Bytef *)(uintptr_t)(rn->in + at);
+		zs.avail_in = (uInt)len;
+		zs.next_out = o->data + o->len;
+		zs.avail_out = (uInt)(o->cap - o->len);
+		r = deflate(&zs, Z_SYNC_FLUSH);
+		if ((r != Z_OK && r != Z_BUF_ERROR) || zs.avail_in)
+			rn->err = -EIO;
+		o->len = (size_t)(zs.next_out - o->data);
+		at = rn->ends[i];
+	}
+	deflateEnd(&zs);
+}
+
+int zstream_deflate_rects(struct zstream *z, int level, const void *in,
+			  const size_t *ends, size_t n, struct buf *outs)
+{
+	const uint8_t *p = in;
+	size_t runs = worker_threads(), total = n ? ends[n - 1] : 0;
+	struct run rs[ZSTREAM_MAX_PIECES];
+	int r;
+
+	if (!z->ready && n && (r = start(z, level, &outs[0])) < 0)
+		return r;
+	if (runs > n)
+		runs = n;
+	if (runs > ZSTREAM_MAX_PIECES)
+		runs = ZSTREAM_MAX_PIECES;
+	if (runs < 2 || !z->idle || total > UINT32_MAX) {
+		for (size_t i = 0; i < n; i++) {
+			size_t at = i ? ends[i - 1] : 0;
+
+			r = zstream_deflate(z, level, p + at, ends[i] - at,
+					    Z_SYNC_FLUSH, &outs[i]);
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	/* Runs of about equal size, cut at rectangle boundaries. */
+	for (size_t k = 0, i = 0; k < runs; k++) {
+		size_t goal = total / runs * (k + 1), first = i;
+
+		while (i < n && (k + 1 == runs || ends[i] <= goal ||
+				 i == first))
+			i++;
+		rs[k] = (struct run){ .z = z, .level = level, .in = p,
+				      .ends = ends, .first = first, .last = i,
+				      .outs = outs };
+	}
+	worker_run(runs, compress_run, rs);
+	for (size_t k = 0; k < runs; k++)
+		if (rs[k].err)
+			return rs[k].err;
+	/* zlib continues after the last rectangle (at its own level until
+	 * the next rectangle sets one). */
+	remember(z, p, total);
+	z->engine = ZSTREAM_ZLIB;
+	return zlib_restart(z);
+}
+
 int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
 		    int flush, struct buf *out)
 {
-	static const uint8_t zlib_header[2] = { 0x78, 0x01 };
 	int r;
 
 	if (!z->ready) {
-		memset(&z->zs, 0, sizeof(z->zs));
-		/* Raw deflate, so pieces can be appended (see the top). */
-		if (deflateInit2(&z->zs, level, Z_DEFLATED, -MAX_WBITS,
-				 z->mem_level, Z_DEFAULT_STRATEGY) != Z_OK)
-			return -ENOMEM;
-		if (buf_append(out, zlib_header, sizeof(zlib_header)) < 0)
-			return -ENOMEM;
-		z->ready = true;
-		z->level = level;
-		z->engine = ZSTREAM_ZLIB;
-		z->history_len = 0;
+		r = start(z, level, out);
+		if (r < 0)
+			return r;
 	}
 	if (z->idle) {
 		r = switch_engine(z, pick_engine(z, level, in, len), level,

@@ -66,6 +66,15 @@ void zstream_fini(struct zstream *z);
  * is unusable (the connection must be closed). */
 int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
 		    int flush, struct buf *out);
+/* Compress @n consecutive rectangles of one input: rectangle i is bytes
+ * ends[i - 1] .. ends[i] of @in (from 0 for the first). Each ends with a
+ * sync flush, and rectangle i's bytes are appended to outs[i]. With
+ * encoder threads, runs of rectangles are deflated in parallel, each run
+ * primed with the 32 KiB before it; the result is one stream, as from n
+ * calls of zstream_deflate(). Only at a rectangle boundary. Returns as
+ * zstream_deflate(). */
+int zstream_deflate_rects(struct zstream *z, int level, const void *in,
+			  const size_t *ends, size_t n, struct buf *outs);
 /* The zlib level for CompressLevel @compress (-1 = none sent). */
 static inline int zstream_level(int compress, int dflt)
 {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * zstream: one persistent deflate stream that zlib, parallel pieces and
- * the fast engine take turns to continue. Whatever the mix, one client
+ * the fast engine take turns to continue, rectangle by rectangle or several
+ * at once. Whatever the mix, one client
  * inflater must get back every rectangle exactly, and references into
  * data written by another engine must resolve.
  */
@@ -102,8 +103,25 @@ static void run_sequence(unsigned seed, int rects, bool force)
 #endif
 			z.reuse = (1 + unit_rng_below(&rng, 3)) * BIG;
 		}
-		/* A rectangle, sometimes fed in two calls. */
-		if (split < len) {
+		/* A rectangle, sometimes fed in two calls, sometimes cut
+		 * into several rectangles deflated at once. */
+		if (split == len && !unit_rng_below(&rng, 3)) {
+			size_t n = 1 + unit_rng_below(&rng, 5), ends[5];
+			struct buf outs[5];
+
+			for (size_t i = 0; i < n; i++) {
+				ends[i] = len * (i + 1) / n;
+				outs[i] = (struct buf)BUF_INIT;
+			}
+			ret = zstream_deflate_rects(&z, level, in, ends, n,
+						    outs);
+			for (size_t i = 0; i < n; i++) {
+				ck_assert_int_eq(buf_append(&out, outs[i].data,
+							    outs[i].len),
+						 0);
+				buf_fini(&outs[i]);
+			}
+		} else if (split < len) {
 			ck_assert_int_eq(zstream_deflate(&z, level, in, split,
 							 Z_NO_FLUSH, &out),
 					 0);
