@@ -132,93 +132,119 @@ static int zlib_restart(struct zstream *z)
 	return 0;
 }
 
-struct piece {
+/* A run of rectangles for one thread: rectangles first .. last - 1. */
+struct run {
 	const struct zstream *z;
 	int level;
-	const uint8_t *in;	/* the whole input */
-	size_t start, len;	/* this piece */
-	struct buf out;
+	const uint8_t *in;
+	const size_t *ends;
+	size_t first, last;
+	struct buf *outs;
 	int err;
 };
 
-static void compress_piece(void *arg, size_t index)
+static void compress_run(void *arg, size_t index)
 {
-	struct piece *p = (struct piece *)arg + index;
-	const uint8_t *dict;
-	size_t dict_len;
+	struct run *rn = (struct run *)arg + index;
+	size_t at = rn->first ? rn->ends[rn->first - 1] : 0;
 	z_stream zs;
-	int r;
 
 	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, p->level, Z_DEFLATED, -MAX_WBITS,
-			 p->z->mem_level, Z_DEFAULT_STRATEGY) != Z_OK) {
-		p->err = -ENOMEM;
+	if (deflateInit2(&zs, rn->level, Z_DEFLATED, -MAX_WBITS,
+			 rn->z->mem_level, Z_DEFAULT_STRATEGY) != Z_OK) {
+		rn->err = -ENOMEM;
 		return;
 	}
-	/* Prime with the plaintext just before this piece. */
-	if (p->start == 0) {
-		dict = p->z->history;
-		dict_len = p->z->history_len;
-	} else {
-		dict_len = p->start < ZSTREAM_WINDOW ? p->start : ZSTREAM_WINDOW;
-		dict = p->in + p->start - dict_len;
-	}
-	if (dict_len && deflateSetDictionary(&zs, dict, (uInt)dict_len) != Z_OK)
-		p->err = -EIO;
-	if (!p->err && buf_reserve(&p->out, deflateBound(&zs, p->len) + 16) < 0)
-		p->err = -ENOMEM;
-	if (!p->err) {
-		zs.next_in = (Bytef *)(uintptr_t)(p->in + p->start);
-		zs.avail_in = (uInt)p->len;
-		zs.next_out = p->out.data;
-		zs.avail_out = (uInt)(p->out.cap);
+	/* Primed with the plaintext just before the run. */
+	if (at == 0 ? rn->z->history_len &&
+			      deflateSetDictionary(&zs, rn->z->history,
+				      (uInt)rn->z->history_len) != Z_OK
+		    : deflateSetDictionary(&zs, rn->in + at -
+					   (at < ZSTREAM_WINDOW ? at
+							       : ZSTREAM_WINDOW),
+					   (uInt)(at < ZSTREAM_WINDOW
+							  ? at
+							  : ZSTREAM_WINDOW)) !=
+			      Z_OK)
+		rn->err = -EIO;
+	for (size_t i = rn->first; i < rn->last && !rn->err; i++) {
+		struct buf *o = &rn->outs[i];
+		size_t len = rn->ends[i] - at;
+		int r;
+
+		if (buf_reserve(o, deflateBound(&zs, len) + 16) < 0) {
+			rn->err = -ENOMEM;
+			break;
+		}
+		zs.next_in = (Bytef *)(uintptr_t)(rn->in + at);
+		zs.avail_in = (uInt)len;
+		zs.next_out = o->data + o->len;
+		zs.avail_out = (uInt)(o->cap - o->len);
 		r = deflate(&zs, Z_SYNC_FLUSH);
 		if ((r != Z_OK && r != Z_BUF_ERROR) || zs.avail_in)
-			p->err = -EIO;
-		p->out.len = (size_t)(zs.next_out - p->out.data);
+			rn->err = -EIO;
+		o->len = (size_t)(zs.next_out - o->data);
+		at = rn->ends[i];
 	}
 	deflateEnd(&zs);
 }
 
-/* Compress a large input on the worker pool; the persistent deflater
- * then continues after it. Only at a rectangle boundary (z->idle). */
+/* Deflate rectangles 0 .. n - 1 of @in (see zstream_deflate_rects) in
+ * @runs runs on the worker pool; zlib then continues after them. */
+static int run_parallel(struct zstream *z, int level, const uint8_t *in,
+			const size_t *ends, size_t n, size_t runs,
+			struct buf *outs)
+{
+	struct run rs[ZSTREAM_MAX_PIECES];
+	size_t total = ends[n - 1];
+
+	/* Runs of about equal size, cut at rectangle boundaries. */
+	for (size_t k = 0, i = 0; k < runs; k++) {
+		size_t goal = total / runs * (k + 1), first = i;
+
+		while (i < n && (k + 1 == runs || ends[i] <= goal ||
+				 i == first))
+			i++;
+		rs[k] = (struct run){ .z = z, .level = level, .in = in,
+				      .ends = ends, .first = first, .last = i,
+				      .outs = outs };
+	}
+	worker_run(runs, compress_run, rs);
+	for (size_t k = 0; k < runs; k++)
+		if (rs[k].err)
+			return rs[k].err;
+	/* zlib continues after the last rectangle (at its own level until
+	 * the next rectangle sets one). */
+	remember(z, in, total);
+	z->engine = ZSTREAM_ZLIB;
+	return zlib_restart(z);
+}
+
+/* Compress a large input on the worker pool, in pieces that continue
+ * one stream. Only at a rectangle boundary (z->idle). */
 static int deflate_parallel(struct zstream *z, const uint8_t *in, size_t len,
 			    struct buf *out)
 {
-	struct piece pieces[ZSTREAM_MAX_PIECES];
-	size_t n = len / ZSTREAM_PIECE_MIN, each, total = 0;
-	int err = 0;
+	size_t ends[ZSTREAM_MAX_PIECES], n = len / ZSTREAM_PIECE_MIN;
+	struct buf outs[ZSTREAM_MAX_PIECES];
+	int r;
 
 	/* One piece a thread: every boundary costs a few hundred bytes. */
 	if (n > (size_t)worker_threads())
 		n = (size_t)worker_threads();
 	if (n > ZSTREAM_MAX_PIECES)
 		n = ZSTREAM_MAX_PIECES;
-	each = len / n;
 	for (size_t i = 0; i < n; i++) {
-		pieces[i] = (struct piece){
-			.z = z, .level = z->level, .in = in,
-			.start = i * each,
-			.len = i + 1 == n ? len - i * each : each,
-		};
+		ends[i] = i + 1 == n ? len : len / n * (i + 1);
+		outs[i] = (struct buf)BUF_INIT;
 	}
-	worker_run(n, compress_piece, pieces);
+	r = run_parallel(z, z->level, in, ends, n, n, outs);
 	for (size_t i = 0; i < n; i++) {
-		if (pieces[i].err && !err)
-			err = pieces[i].err;
-		total += pieces[i].out.len;
+		if (!r && buf_append(out, outs[i].data, outs[i].len) < 0)
+			r = -ENOMEM;
+		buf_fini(&outs[i]);
 	}
-	if (!err && buf_reserve(out, total) < 0)
-		err = -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		if (!err)
-			buf_put_mem(out, pieces[i].out.data, pieces[i].out.len);
-		buf_fini(&pieces[i].out);
-	}
-	if (err)
-		return err;
-	remember(z, in, len);
-	return zlib_restart(z);
+	return r;
 }
 
 #ifdef HAVE_ISAL
@@ -428,69 +454,11 @@ static int start(struct zstream *z, int level, struct buf *out)
 	return 0;
 }
 
-/* A run of rectangles for one thread: rectangles first .. last - 1. */
-struct run {
-	const struct zstream *z;
-	int level;
-	const uint8_t *in;
-	const size_t *ends;
-	size_t first, last;
-	struct buf *outs;
-	int err;
-};
-
-static void compress_run(void *arg, size_t index)
-{
-	struct run *rn = (struct run *)arg + index;
-	size_t at = rn->first ? rn->ends[rn->first - 1] : 0;
-	z_stream zs;
-
-	memset(&zs, 0, sizeof(zs));
-	if (deflateInit2(&zs, rn->level, Z_DEFLATED, -MAX_WBITS,
-			 rn->z->mem_level, Z_DEFAULT_STRATEGY) != Z_OK) {
-		rn->err = -ENOMEM;
-		return;
-	}
-	/* Primed with the plaintext just before the run. */
-	if (at == 0 ? rn->z->history_len &&
-			      deflateSetDictionary(&zs, rn->z->history,
-				      (uInt)rn->z->history_len) != Z_OK
-		    : deflateSetDictionary(&zs, rn->in + at -
-					   (at < ZSTREAM_WINDOW ? at
-							       : ZSTREAM_WINDOW),
-					   (uInt)(at < ZSTREAM_WINDOW
-							  ? at
-							  : ZSTREAM_WINDOW)) !=
-			      Z_OK)
-		rn->err = -EIO;
-	for (size_t i = rn->first; i < rn->last && !rn->err; i++) {
-		struct buf *o = &rn->outs[i];
-		size_t len = rn->ends[i] - at;
-		int r;
-
-		if (buf_reserve(o, deflateBound(&zs, len) + 16) < 0) {
-			rn->err = -ENOMEM;
-			break;
-		}
-		zs.next_in = (Bytef *)(uintptr_t)(rn->in + at);
-		zs.avail_in = (uInt)len;
-		zs.next_out = o->data + o->len;
-		zs.avail_out = (uInt)(o->cap - o->len);
-		r = deflate(&zs, Z_SYNC_FLUSH);
-		if ((r != Z_OK && r != Z_BUF_ERROR) || zs.avail_in)
-			rn->err = -EIO;
-		o->len = (size_t)(zs.next_out - o->data);
-		at = rn->ends[i];
-	}
-	deflateEnd(&zs);
-}
-
 int zstream_deflate_rects(struct zstream *z, int level, const void *in,
 			  const size_t *ends, size_t n, struct buf *outs)
 {
 	const uint8_t *p = in;
 	size_t runs = worker_threads(), total = n ? ends[n - 1] : 0;
-	struct run rs[ZSTREAM_MAX_PIECES];
 	int r;
 
 	if (!z->ready && n && (r = start(z, level, &outs[0])) < 0)
@@ -510,26 +478,7 @@ int zstream_deflate_rects(struct zstream *z, int level, const void *in,
 		}
 		return 0;
 	}
-	/* Runs of about equal size, cut at rectangle boundaries. */
-	for (size_t k = 0, i = 0; k < runs; k++) {
-		size_t goal = total / runs * (k + 1), first = i;
-
-		while (i < n && (k + 1 == runs || ends[i] <= goal ||
-				 i == first))
-			i++;
-		rs[k] = (struct run){ .z = z, .level = level, .in = p,
-				      .ends = ends, .first = first, .last = i,
-				      .outs = outs };
-	}
-	worker_run(runs, compress_run, rs);
-	for (size_t k = 0; k < runs; k++)
-		if (rs[k].err)
-			return rs[k].err;
-	/* zlib continues after the last rectangle (at its own level until
-	 * the next rectangle sets one). */
-	remember(z, p, total);
-	z->engine = ZSTREAM_ZLIB;
-	return zlib_restart(z);
+	return run_parallel(z, level, p, ends, n, runs, outs);
 }
 
 int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
