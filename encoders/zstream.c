@@ -132,7 +132,8 @@ static int zlib_restart(struct zstream *z)
 	return 0;
 }
 
-/* A run of rectangles for one thread: rectangles first .. last - 1. */
+/* A run of rectangles for one thread: rectangles first .. last - 1, each
+ * deflated into outs[i] by one deflater of the run's own. */
 struct run {
 	const struct zstream *z;
 	int level;
@@ -146,7 +147,8 @@ struct run {
 static void compress_run(void *arg, size_t index)
 {
 	struct run *rn = (struct run *)arg + index;
-	size_t at = rn->first ? rn->ends[rn->first - 1] : 0;
+	size_t at = rn->first ? rn->ends[rn->first - 1] : 0, dict_len;
+	const uint8_t *dict;
 	z_stream zs;
 
 	memset(&zs, 0, sizeof(zs));
@@ -156,16 +158,14 @@ static void compress_run(void *arg, size_t index)
 		return;
 	}
 	/* Primed with the plaintext just before the run. */
-	if (at == 0 ? rn->z->history_len &&
-			      deflateSetDictionary(&zs, rn->z->history,
-				      (uInt)rn->z->history_len) != Z_OK
-		    : deflateSetDictionary(&zs, rn->in + at -
-					   (at < ZSTREAM_WINDOW ? at
-							       : ZSTREAM_WINDOW),
-					   (uInt)(at < ZSTREAM_WINDOW
-							  ? at
-							  : ZSTREAM_WINDOW)) !=
-			      Z_OK)
+	if (at == 0) {
+		dict = rn->z->history;
+		dict_len = rn->z->history_len;
+	} else {
+		dict_len = at < ZSTREAM_WINDOW ? at : ZSTREAM_WINDOW;
+		dict = rn->in + at - dict_len;
+	}
+	if (dict_len && deflateSetDictionary(&zs, dict, (uInt)dict_len) != Z_OK)
 		rn->err = -EIO;
 	for (size_t i = rn->first; i < rn->last && !rn->err; i++) {
 		struct buf *o = &rn->outs[i];
