@@ -109,7 +109,9 @@ static void cb_pointer(void *arg, struct xrfb_client *c, uint16_t x,
 		die("pointer outside the framebuffer");
 }
 
-/* Strict UTF-8: no overlongs, surrogates or code points past U+10FFFF. */
+/* Strict UTF-8: no overlongs, surrogates or code points past U+10FFFF.
+ * Written apart from src/utf8.c on purpose: an oracle that shared the
+ * server's check would share its mistakes. */
 static bool is_utf8(const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len;) {

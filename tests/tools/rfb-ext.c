@@ -684,35 +684,6 @@ static int pump_until(struct ext *e, bool (*done)(struct ext *, void *),
 
 /* ---- connecting ------------------------------------------------------------------ */
 
-static int connect_to(const char *hostport)
-{
-	struct addrinfo hints = { 0 }, *res, *ai;
-	char host[256];
-	const char *colon = strrchr(hostport, ':');
-	int fd = -1, one = 1;
-
-	if (!colon || (size_t)(colon - hostport) >= sizeof(host))
-		return -1;
-	memcpy(host, hostport, (size_t)(colon - hostport));
-	host[colon - hostport] = '\0';
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host[0] ? host : "127.0.0.1", colon + 1, &hints, &res))
-		return -1;
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd >= 0)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
-}
-
 static int handshake(struct ext *e)
 {
 	uint8_t v[12], n, types[255], res[4], init[24], pf[20] = { 0 };
@@ -1400,7 +1371,7 @@ int main(int argc, char **argv)
 	}
 	if (!addr)
 		return 2;
-	e.fd = connect_to(addr);
+	e.fd = tool_connect_to(addr);
 	if (e.fd < 0 || handshake(&e)) {
 		fprintf(stderr, "rfb-ext: cannot connect to %s\n", addr);
 		return 3;

@@ -66,35 +66,6 @@ struct probe {
 	int result;
 };
 
-static int connect_to(const char *arg)
-{
-	struct addrinfo hints = { 0 }, *res, *ai;
-	char host[256], *colon;
-	int fd = -1;
-
-	snprintf(host, sizeof(host), "%s", arg[0] == '[' ? arg + 1 : arg);
-	colon = strrchr(host, ':');
-	if (!colon)
-		return -1;
-	*colon = '\0';
-	if (colon > host && colon[-1] == ']')
-		colon[-1] = '\0';
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host[0] ? host : "127.0.0.1", colon + 1, &hints, &res))
-		return -1;
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
 /* Read exactly @n bytes: 0, -ECONNRESET on EOF, -ETIMEDOUT. */
 static int read_n(int fd, void *buf, size_t n)
 {
@@ -545,7 +516,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	p.fd = connect_to(addr);
+	p.fd = tool_connect_to(addr);
 	if (p.fd < 0) {
 		fprintf(stderr, "rfb-probe: cannot connect to %s\n", addr);
 		return 3;

@@ -31,6 +31,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tool-util.h"
+
 #define PROXY_MAX_CONN 8
 /* Each chunk read from the server is stamped with its arrival time and
  * may leave only DELAY later. */
@@ -85,26 +87,10 @@ static void print_stats(void)
 
 static int connect_server(const char *host, const char *port)
 {
-	struct addrinfo hints = { 0 }, *res, *ai;
-	int fd = -1, one = 1;
+	int fd = tool_connect(host, port);
 
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, port, &hints, &res))
-		return -1;
-	for (ai = res; ai; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd >= 0) {
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (fd >= 0)
 		fcntl(fd, F_SETFL, O_NONBLOCK);
-	}
 	return fd;
 }
 

@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* Small helpers shared by the test tools: a monotonic clock and
- * line-buffered output for tools driven line by line by the tests. */
+/* Small helpers shared by the test tools: a monotonic clock,
+ * line-buffered output for tools driven line by line by the tests, and a
+ * TCP connection to the server under test. */
 #ifndef XRFB_TOOL_UTIL_H
 #define XRFB_TOOL_UTIL_H
 
+#include <netdb.h>
+#include <netinet/in.h>
+#ifndef _LINUX_TCP_H	/* a tool may need the kernel's struct tcp_info */
+#include <netinet/tcp.h>
+#endif
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline uint64_t now_ms(void)
 {
@@ -29,6 +38,46 @@ static inline void out(const char *fmt, ...)
 	vfprintf(stdout, fmt, ap);
 	va_end(ap);
 	fflush(stdout);
+}
+
+/* A TCP connection to @host ("" for 127.0.0.1) port @port, with
+ * TCP_NODELAY; -1 on failure. */
+static inline int tool_connect(const char *host, const char *port)
+{
+	struct addrinfo hints = { 0 }, *res, *ai;
+	int fd = -1, one = 1;
+
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo(host[0] ? host : "127.0.0.1", port, &hints, &res))
+		return -1;
+	for (ai = res; ai; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+		if (fd < 0)
+			continue;
+		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+/* The same for "HOST:PORT", "[V6]:PORT" or ":PORT". */
+static inline int tool_connect_to(const char *arg)
+{
+	char host[256], *colon;
+
+	snprintf(host, sizeof(host), "%s", arg[0] == '[' ? arg + 1 : arg);
+	colon = strrchr(host, ':');
+	if (!colon)
+		return -1;
+	*colon = '\0';
+	if (colon > host && colon[-1] == ']')
+		colon[-1] = '\0';
+	return tool_connect(host, colon + 1);
 }
 
 #endif
