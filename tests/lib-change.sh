@@ -5,28 +5,11 @@
 XMOTION=$T_TOOLS/xmotion
 XCOLORMAP=$T_TOOLS/xcolormap
 
-# Start an X program that reads commands on stdin and answers each line
-# with one line ("ok ..." or "fail ..."), as client @name.
-#   t_cmdproc_start NAME cmd [arg]...
-t_cmdproc_start() {
-	local name=$1 in out
-	shift
-	in=$T_DIR/$name.in
-	out=$T_DIR/$name.out
-	mkfifo "$in" "$out"
-	"$@" <"$in" >"$out" 2>"$T_DIR/$name.err" &
-	T_GRAB_PID[$name]=$!
-	T_PIDS+=("$!")
-	T_PROC_NAME[$!]=$name
-	exec {T_GRAB_IN[$name]}<>"$in"
-	exec {T_GRAB_OUT[$name]}<>"$out"
-}
-
 # Start xmotion on @display as @name.
 #   t_xmotion_start NAME DISPLAY
 t_xmotion_start() {
 	t_require "$XMOTION"
-	t_cmdproc_start "$1" "$XMOTION" -display "$2"
+	t_cmdproc_start "$1" "$1" "$XMOTION" -display "$2"
 }
 
 # Send a command line to xmotion (or another command process) and fail

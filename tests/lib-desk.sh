@@ -13,22 +13,11 @@ THROTTLE_PROXY=$T_TOOLS/throttle-proxy
 # becomes client @name for t_cmd / t_cmd_ok.
 #   d_client_start NAME cmd [arg]...
 d_client_start() {
-	local name=$1 in out reply
+	local name=$1
 	shift
-	in=$T_DIR/$name.in
-	out=$T_DIR/$name.out
-	mkfifo "$in" "$out"
-	"$@" <"$in" >"$out" 2>"$T_DIR/$name.err" &
-	T_GRAB_PID[$name]=$!
-	T_PIDS+=("$!")
-	T_PROC_NAME[$!]=$name
-	exec {T_GRAB_IN[$name]}<>"$in"
-	exec {T_GRAB_OUT[$name]}<>"$out"
-	if ! read -r -t "$T_TIMEOUT" reply <&"${T_GRAB_OUT[$name]}"; then
-		t_fail "client $name: no first update within ${T_TIMEOUT}s"
-	fi
-	[[ $reply == ok* ]] || t_fail "client $name: $reply"
-	t_log "$name: $reply"
+	t_cmdproc_start "$name" "$name" "$@"
+	t_cmdproc_ready "$name"
+	t_log "$name: $T_REPLY"
 }
 
 # rfb-ext as client @name of the server.

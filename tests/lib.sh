@@ -393,31 +393,47 @@ t_grab() {
 	"$VNC_GRAB" --timeout-ms $((T_TIMEOUT * 1000)) "$@"
 }
 
+# Start a program that reads commands on stdin and answers each line with
+# one line ("ok ..." or "fail ..."), as client @name; t_cmd talks to it.
+# Its pipes and stderr are $T_DIR/PREFIX.in, .out and .err.
+#   t_cmdproc_start NAME PREFIX cmd [arg]...
+t_cmdproc_start() {
+	local name=$1 prefix=$2 fd
+	shift 2
+	mkfifo "$T_DIR/$prefix.in" "$T_DIR/$prefix.out"
+	"$@" <"$T_DIR/$prefix.in" >"$T_DIR/$prefix.out" \
+		2>"$T_DIR/$prefix.err" &
+	T_GRAB_PID[$name]=$!
+	T_PIDS+=("$!")
+	T_PROC_NAME[$!]=$prefix
+	# read-write opens never block, whichever side comes first
+	exec {fd}<>"$T_DIR/$prefix.in"
+	T_GRAB_IN[$name]=$fd
+	exec {fd}<>"$T_DIR/$prefix.out"
+	T_GRAB_OUT[$name]=$fd
+}
+
+# Wait for the first line of client @name, which reports its first
+# complete framebuffer update; it goes to T_REPLY.
+t_cmdproc_ready() {
+	local name=$1
+	if ! read -r -t "$T_TIMEOUT" T_REPLY <&"${T_GRAB_OUT[$name]}"; then
+		t_fail "client $name: no first update within ${T_TIMEOUT}s"
+	fi
+	[[ $T_REPLY == ok* ]] || t_fail "client $name: $T_REPLY"
+}
+
 # Start vnc-grab in command mode as client @name; commands are sent with
 # t_cmd. Waits for its first complete framebuffer update.
 #   t_grab_start NAME [vnc-grab option]... ADDR
 t_grab_start() {
-	local name=$1 in out reply fd
+	local name=$1
 	shift
 	t_require "$VNC_GRAB"
-	in=$T_DIR/grab-$name.in
-	out=$T_DIR/grab-$name.out
-	mkfifo "$in" "$out"
-	"$VNC_GRAB" --timeout-ms $((T_TIMEOUT * 1000)) --commands - "$@" \
-		<"$in" >"$out" 2>"$T_DIR/grab-$name.err" &
-	T_GRAB_PID[$name]=$!
-	T_PIDS+=("$!")
-	T_PROC_NAME[$!]=grab-$name
-	# read-write opens never block, whichever side comes first
-	exec {fd}<>"$in"
-	T_GRAB_IN[$name]=$fd
-	exec {fd}<>"$out"
-	T_GRAB_OUT[$name]=$fd
-	if ! read -r -t "$T_TIMEOUT" reply <&"${T_GRAB_OUT[$name]}"; then
-		t_fail "client $name: no first update within ${T_TIMEOUT}s"
-	fi
-	[[ $reply == ok* ]] || t_fail "client $name: $reply"
-	echo "[$name] $reply" >>"$T_DIR/grab-$name.log"
+	t_cmdproc_start "$name" "grab-$name" "$VNC_GRAB" \
+		--timeout-ms $((T_TIMEOUT * 1000)) --commands - "$@"
+	t_cmdproc_ready "$name"
+	echo "[$name] $T_REPLY" >>"$T_DIR/grab-$name.log"
 }
 
 # Send one command to client @name and read its one-line answer into

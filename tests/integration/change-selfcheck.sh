@@ -10,7 +10,7 @@
 t_require xwd "$VNC_GRAB" "$XCOLORMAP"
 
 t_start_xvfb DPY 640x480x8
-t_cmdproc_start cm "$XCOLORMAP" -display "$DPY"
+t_cmdproc_start cm cm "$XCOLORMAP" -display "$DPY"
 read -r -t "$T_TIMEOUT" reply <&"${T_GRAB_OUT[cm]}" ||
 	t_fail "xcolormap did not start"
 [[ $reply == ok* ]] || t_fail "xcolormap: $reply"
