@@ -342,8 +342,8 @@ static int run_command(struct desk *d, char *line)
 
 static int run(struct desk *d)
 {
-	char buf[4096];
-	size_t have = 0;
+	struct tool_lines in = { .have = 0 };
+	char line[sizeof(in.buf)];
 	int status = 0;
 
 	for (;;) {
@@ -351,16 +351,10 @@ static int run(struct desk *d)
 			{ .fd = 0, .events = POLLIN },
 			{ .fd = d->cl->sock, .events = POLLIN },
 		};
-		char *nl;
 
-		while ((nl = memchr(buf, '\n', have))) {
-			size_t len = (size_t)(nl - buf);
-			int r;
+		while (tool_line_take(&in, line)) {
+			int r = run_command(d, line);
 
-			*nl = '\0';
-			r = run_command(d, buf);
-			memmove(buf, nl + 1, have - len - 1);
-			have -= len + 1;
 			if (r < 0)
 				return status;
 			if (r == 3)
@@ -380,15 +374,8 @@ static int run(struct desk *d)
 		}
 		if (p[1].revents && pump_one(d, 0) < 0)
 			return 3;
-		if (p[0].revents) {
-			ssize_t r = read(0, buf + have, sizeof(buf) - 1 - have);
-
-			if (r <= 0)
-				return status;
-			have += (size_t)r;
-			if (have == sizeof(buf) - 1 && !memchr(buf, '\n', have))
-				have = 0;
-		}
+		if (p[0].revents && !tool_lines_read(&in, 0))
+			return status;
 	}
 }
 

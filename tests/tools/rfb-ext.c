@@ -1272,8 +1272,8 @@ closed:
 
 static int run(struct ext *e)
 {
-	char buf[8192];
-	size_t have = 0;
+	struct tool_lines in = { .have = 0 };
+	char line[sizeof(in.buf)];
 	int status = 0;
 
 	for (;;) {
@@ -1281,16 +1281,10 @@ static int run(struct ext *e)
 			{ .fd = 0, .events = POLLIN },
 			{ .fd = e->fd, .events = POLLIN },
 		};
-		char *nl;
 
-		while ((nl = memchr(buf, '\n', have))) {
-			size_t len = (size_t)(nl - buf);
-			int r;
+		while (tool_line_take(&in, line)) {
+			int r = run_command(e, line);
 
-			*nl = '\0';
-			r = run_command(e, buf);
-			memmove(buf, nl + 1, have - len - 1);
-			have -= len + 1;
 			if (r < 0)
 				return status;
 			if (r == 3)
@@ -1307,15 +1301,8 @@ static int run(struct ext *e)
 			fprintf(stderr, "rfb-ext: connection closed\n");
 			return 3;
 		}
-		if (pfd[0].revents) {
-			ssize_t r = read(0, buf + have, sizeof(buf) - 1 - have);
-
-			if (r <= 0)
-				return status;
-			have += (size_t)r;
-			if (have == sizeof(buf) - 1 && !memchr(buf, '\n', have))
-				have = 0;
-		}
+		if (pfd[0].revents && !tool_lines_read(&in, 0))
+			return status;
 	}
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Small helpers shared by the test tools: a monotonic clock,
- * line-buffered output for tools driven line by line by the tests, and a
- * TCP connection to the server under test. */
+/* Small helpers shared by the test tools: a monotonic clock, command
+ * lines in and line-buffered output for tools driven line by line by the
+ * tests, and a TCP connection to the server under test. */
 #ifndef XRFB_TOOL_UTIL_H
 #define XRFB_TOOL_UTIL_H
 
@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #endif
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +39,44 @@ static inline void out(const char *fmt, ...)
 	vfprintf(stdout, fmt, ap);
 	va_end(ap);
 	fflush(stdout);
+}
+
+/* Command lines arriving on a descriptor, a few at a time. */
+struct tool_lines {
+	char buf[8192];
+	size_t have;
+};
+
+/* Take the next complete line (without its newline) into @line, which
+ * has room for sizeof(struct tool_lines) bytes; false if none is
+ * complete yet. */
+static inline bool tool_line_take(struct tool_lines *l, char *line)
+{
+	char *nl = memchr(l->buf, '\n', l->have);
+	size_t len;
+
+	if (!nl)
+		return false;
+	len = (size_t)(nl - l->buf);
+	memcpy(line, l->buf, len);
+	line[len] = '\0';
+	memmove(l->buf, nl + 1, l->have - len - 1);
+	l->have -= len + 1;
+	return true;
+}
+
+/* Read what @fd has; false at its end. A line longer than the buffer is
+ * dropped. */
+static inline bool tool_lines_read(struct tool_lines *l, int fd)
+{
+	ssize_t r = read(fd, l->buf + l->have, sizeof(l->buf) - 1 - l->have);
+
+	if (r <= 0)
+		return false;
+	l->have += (size_t)r;
+	if (l->have == sizeof(l->buf) - 1 && !memchr(l->buf, '\n', l->have))
+		l->have = 0;
+	return true;
 }
 
 /* A TCP connection to @host ("" for 127.0.0.1) port @port, with

@@ -1146,8 +1146,8 @@ sent:
 /* Read commands from stdin while processing server messages. */
 static int run_stdin(struct grab *g)
 {
-	char buf[4096];
-	size_t have = 0;
+	struct tool_lines in = { .have = 0 };
+	char line[sizeof(in.buf)];
 	int status = GRAB_OK;
 
 	for (;;) {
@@ -1155,16 +1155,10 @@ static int run_stdin(struct grab *g)
 			{ .fd = 0, .events = POLLIN },
 			{ .fd = g->cl->sock, .events = POLLIN },
 		};
-		char *nl;
 
-		while ((nl = memchr(buf, '\n', have))) {
-			size_t len = (size_t)(nl - buf);
-			int r;
+		while (tool_line_take(&in, line)) {
+			int r = run_command(g, line);
 
-			*nl = '\0';
-			r = run_command(g, buf);
-			memmove(buf, nl + 1, have - len - 1);
-			have -= len + 1;
 			if (r < 0)
 				return status;
 			if (r != GRAB_OK)
@@ -1187,15 +1181,8 @@ static int run_stdin(struct grab *g)
 				return GRAB_CONN;
 			}
 		}
-		if (pfd[0].revents) {
-			ssize_t r = read(0, buf + have, sizeof(buf) - 1 - have);
-
-			if (r <= 0)
-				return status;
-			have += (size_t)r;
-			if (have == sizeof(buf) - 1 && !memchr(buf, '\n', have))
-				have = 0;	/* overlong line: drop it */
-		}
+		if (pfd[0].revents && !tool_lines_read(&in, 0))
+			return status;
 	}
 }
 
