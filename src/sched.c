@@ -29,6 +29,11 @@
  * bounding box when it adds at most SCHED_MERGE_AREA pixels. */
 #define SCHED_MERGE_GAP 32
 #define SCHED_MERGE_AREA (32 * 16)
+/* Rectangles joined by their bounding box (merge_boxes()). */
+#define SCHED_MERGE_MAX_BOXES 32
+#define SCHED_MERGE_MAX_EXTRA (128 * 128)
+/* A CopyRect smaller than this is sent as pixels (small_copies_to_pixels()). */
+#define SCHED_MIN_COPY 1024
 
 void sched_client_init(struct xrfb_client *c)
 {
@@ -80,12 +85,24 @@ void sched_add_copy(struct xrfb_client *c, const region_t *dst, int dx,
 	struct rect box;
 
 	sched_add_copy_inner(c, dst, dx, dy);
-	/* A cursor drawn into this client's pixels moved with them. */
+	/* A cursor drawn into this client's pixels moved with them: where
+	 * the copy covers the cursor, the client loses it; where the copy
+	 * takes it along, the client sees a stale one. */
 	if (client_draws_cursor(c) && cursor_box(&s->cursor, &s->fb, &box)) {
-		sched_cursor_damage(c, &box);
+		pixman_box32_t at = { box.x, box.y, box.x + box.w,
+				      box.y + box.h };
+		pixman_box32_t to = { at.x1 + dx, at.y1 + dy, at.x2 + dx,
+				      at.y2 + dy };
+
+		if (pixman_region32_contains_rectangle((region_t *)dst, &at) !=
+		    PIXMAN_REGION_OUT)
+			sched_cursor_damage(c, &box);
 		box.x += dx;
 		box.y += dy;
-		if (fb_clip(&s->fb, &box))
+		if (pixman_region32_contains_rectangle((region_t *)dst,
+						       &to) !=
+			    PIXMAN_REGION_OUT &&
+		    fb_clip(&s->fb, &box))
 			sched_cursor_damage(c, &box);
 	}
 }
@@ -335,10 +352,14 @@ static int cmp_copy_dir(const void *a, const void *b, void *arg)
 
 /* CopyRects of one offset, ordered so that no rectangle overwrites the
  * source of one applied after it. */
-static int put_copies(struct xrfb_client *c, region_t *copy, struct buf *b)
+/* The CopyRects of @copy, except those that pixels of the same update
+ * (@over) cover whole. Every CopyRect of one update reads what the
+ * client had before it, so leaving one out changes no other. */
+static int put_copies(struct xrfb_client *c, region_t *copy,
+		      const region_t *over, struct buf *b)
 {
 	struct copy_order o = { c->copy_dx, c->copy_dy };
-	int n;
+	int n, sent = 0;
 	pixman_box32_t *boxes = pixman_region32_rectangles(copy, &n);
 	pixman_box32_t *sorted;
 
@@ -352,6 +373,11 @@ static int put_copies(struct xrfb_client *c, region_t *copy, struct buf *b)
 	for (int i = 0; i < n; i++) {
 		struct rect r = rect_from_box(&sorted[i]);
 
+		if (pixman_region32_contains_rectangle((region_t *)over,
+						       &sorted[i]) ==
+		    PIXMAN_REGION_IN)
+			continue;
+		sent++;
 		if (enc_put_header(b, r.x, r.y, r.w, r.h, RFB_ENC_COPYRECT) <
 			    0 ||
 		    buf_reserve(b, 4) < 0) {
@@ -362,7 +388,7 @@ static int put_copies(struct xrfb_client *c, region_t *copy, struct buf *b)
 		buf_put_u16(b, (uint16_t)(r.y - c->copy_dy));
 	}
 	free(sorted);
-	return n;
+	return sent;
 }
 
 /* Whether unchanged pixels cost an encoding next to nothing. */
@@ -435,7 +461,150 @@ static void merge_gaps(region_t *area, const region_t *allowed)
 	pixman_region32_fini(&gaps);
 }
 
-static int put_pixels(struct xrfb_client *c, region_t *area, struct buf *b)
+static int64_t box_area(const pixman_box32_t *b)
+{
+	return (int64_t)(b->x2 - b->x1) * (b->y2 - b->y1);
+}
+
+static bool boxes_meet(const pixman_box32_t *a, const pixman_box32_t *b)
+{
+	return a->x1 < b->x2 && b->x1 < a->x2 && a->y1 < b->y2 &&
+	       b->y1 < a->y2;
+}
+
+static void box_grow(pixman_box32_t *a, const pixman_box32_t *b)
+{
+	if (b->x1 < a->x1)
+		a->x1 = b->x1;
+	if (b->y1 < a->y1)
+		a->y1 = b->y1;
+	if (b->x2 > a->x2)
+		a->x2 = b->x2;
+	if (b->y2 > a->y2)
+		a->y2 = b->y2;
+}
+
+/*
+ * Join rectangles @b[0..n) (disjoint) into their bounding box where it
+ * adds few pixels that did not change: at most SCHED_MERGE_AREA, or half
+ * the changed pixels it holds, up to SCHED_MERGE_MAX_EXTRA. A box that
+ * takes in part of another takes in all of it, so the result stays
+ * disjoint. Pixman's bands cut a region wherever any rectangle starts or
+ * ends; the new lines of a terminal came out as five rectangles, each
+ * with its own header, flush and tile grid. Returns the new count.
+ */
+static int merge_boxes(pixman_box32_t *b, int n, const region_t *allowed)
+{
+	bool again = n <= SCHED_MERGE_MAX_BOXES;
+
+	while (again) {
+		again = false;
+		for (int i = 0; i < n && !again; i++)
+			for (int j = i + 1; j < n && !again; j++) {
+				pixman_box32_t u = b[i];
+				int64_t covered = 0, limit;
+				bool grown = true;
+
+				box_grow(&u, &b[j]);
+				while (grown) {
+					grown = false;
+					for (int k = 0; k < n; k++)
+						if (boxes_meet(&u, &b[k]) &&
+						    (b[k].x1 < u.x1 ||
+						     b[k].y1 < u.y1 ||
+						     b[k].x2 > u.x2 ||
+						     b[k].y2 > u.y2)) {
+							box_grow(&u, &b[k]);
+							grown = true;
+						}
+				}
+				for (int k = 0; k < n; k++)
+					if (boxes_meet(&u, &b[k]))
+						covered += box_area(&b[k]);
+				limit = covered / 2;
+				if (limit > SCHED_MERGE_MAX_EXTRA)
+					limit = SCHED_MERGE_MAX_EXTRA;
+				if (limit < SCHED_MERGE_AREA)
+					limit = SCHED_MERGE_AREA;
+				if (box_area(&u) - covered > limit ||
+				    pixman_region32_contains_rectangle(
+					    allowed, &u) != PIXMAN_REGION_IN)
+					continue;
+				/* u replaces every box it meets */
+				b[i] = u;
+				for (int k = n - 1; k > i; k--)
+					if (boxes_meet(&u, &b[k]))
+						b[k] = b[--n];
+				again = true;
+			}
+	}
+	return n;
+}
+
+/*
+ * Pieces of this update's moves (@copy) too small to pay for their
+ * CopyRect header go out as pixels (@pixels) instead, where an encoding
+ * that compresses joins them to the pixels beside them: a scrolled
+ * terminal's half-drawn last line matched its old self in slivers of a
+ * tile or two, each a CopyRect that cut the new lines around it into
+ * more rectangles.
+ */
+static void small_copies_to_pixels(struct xrfb_client *c, region_t *copy,
+				   region_t *pixels)
+{
+	const pixman_box32_t *b;
+	region_t small;
+	int n;
+
+	pixman_region32_init(&small);
+	b = pixman_region32_rectangles(copy, &n);
+	for (int i = 0; i < n; i++)
+		if (box_area(&b[i]) < SCHED_MIN_COPY)
+			pixman_region32_union_rect(&small, &small, b[i].x1,
+				b[i].y1, (unsigned)(b[i].x2 - b[i].x1),
+				(unsigned)(b[i].y2 - b[i].y1));
+	pixman_region32_subtract(copy, copy, &small);
+	pixman_region32_subtract(&c->copy, &c->copy, &small);
+	pixman_region32_union(pixels, pixels, &small);
+	pixman_region32_fini(&small);
+}
+
+/*
+ * The rectangles that send @area as pixels, in a new array (*@boxes, to
+ * be freed) with their count; @area grows to what they cover.
+ */
+static int pixel_boxes(struct xrfb_client *c, region_t *area,
+		       pixman_box32_t **boxes)
+{
+	const pixman_box32_t *b;
+	int n;
+
+	if (compresses(c->preferred))
+		merge_gaps(area, &c->requested);
+	if (pixman_region32_n_rects(area) > SCHED_MAX_RECTS) {
+		pixman_box32_t ext = *pixman_region32_extents(area);
+		pixman_region32_reset(area, &ext);
+	}
+	b = pixman_region32_rectangles(area, &n);
+	*boxes = malloc((size_t)(n ? n : 1) * sizeof(**boxes));
+	if (!*boxes)
+		return -ENOMEM;
+	memcpy(*boxes, b, (size_t)n * sizeof(**boxes));
+	if (compresses(c->preferred) && n > 1) {
+		n = merge_boxes(*boxes, n, &c->requested);
+		for (int i = 0; i < n; i++) {
+			struct rect r = rect_from_box(&(*boxes)[i]);
+
+			pixman_region32_union_rect(area, area, r.x, r.y,
+						   (unsigned)r.w,
+						   (unsigned)r.h);
+		}
+	}
+	return n;
+}
+
+static int put_pixels(struct xrfb_client *c, const region_t *area,
+		      const pixman_box32_t *boxes, int n, struct buf *b)
 {
 	struct xrfb_server *s = c->server;
 	struct enc_frame f = { s->fb.pixels, s->fb.stride, s->fb.width,
@@ -449,24 +618,17 @@ static int put_pixels(struct xrfb_client *c, region_t *area, struct buf *b)
 		.flags = c->enc_flags,
 	};
 	struct encoder *e = client_encoder(c, c->preferred);
-	pixman_box32_t *boxes;
 	struct rect box;
 	bool compose;
-	int n, total = 0;
+	int total = 0;
 
 	if (!e)
 		return -ENOMEM;
-	if (compresses(c->preferred))
-		merge_gaps(area, &c->requested);
-	if (pixman_region32_n_rects(area) > SCHED_MAX_RECTS) {
-		pixman_box32_t ext = *pixman_region32_extents(area);
-		pixman_region32_reset(area, &ext);
-	}
 	/* Clients that show no cursor of their own get it in the pixels:
 	 * encode from a copy of each rectangle with the cursor drawn in. */
 	compose = client_draws_cursor(c) &&
 		  cursor_box(&s->cursor, &s->fb, &box) &&
-		  pixman_region32_contains_rectangle(area,
+		  pixman_region32_contains_rectangle((region_t *)area,
 			&(pixman_box32_t){ box.x, box.y, box.x + box.w,
 					   box.y + box.h }) != PIXMAN_REGION_OUT;
 	if (compose) {
@@ -476,7 +638,6 @@ static int put_pixels(struct xrfb_client *c, region_t *area, struct buf *b)
 		f.pixels = s->comp.pixels;
 		f.stride = s->comp.stride;
 	}
-	boxes = pixman_region32_rectangles(area, &n);
 	for (int i = 0; i < n; i++) {
 		struct rect r = rect_from_box(&boxes[i]);
 		int k;
@@ -585,8 +746,9 @@ void sched_run(struct xrfb_client *c)
 {
 	region_t copy, pixels;
 	struct buf body = BUF_INIT;
+	pixman_box32_t *boxes = NULL;
 	uint64_t now;
-	int n, total = 0;
+	int n, nboxes, total = 0;
 
 	if (!sched_wants_update(c))
 		return;
@@ -660,11 +822,18 @@ void sched_run(struct xrfb_client *c)
 	pixman_region32_union(&c->damage, &c->damage, &c->copy);
 	pixman_region32_copy(&c->copy, &copy);
 
-	n = put_copies(c, &copy, &body);
+	if (compresses(c->preferred))
+		small_copies_to_pixels(c, &copy, &pixels);
+	nboxes = pixel_boxes(c, &pixels, &boxes);
+	if (nboxes < 0) {
+		n = nboxes;
+		goto err;
+	}
+	n = put_copies(c, &copy, &pixels, &body);
 	if (n < 0)
 		goto err;
 	total += n;
-	n = put_pixels(c, &pixels, &body);
+	n = put_pixels(c, &pixels, boxes, nboxes, &body);
 	if (n < 0)
 		goto err;
 	total += n;
@@ -700,6 +869,7 @@ err:
 out:
 	if (c->state == CLIENT_STATE_NORMAL)
 		stream_flush(c->stream);
+	free(boxes);
 	buf_fini(&body);
 	pixman_region32_fini(&copy);
 	pixman_region32_fini(&pixels);

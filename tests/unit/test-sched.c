@@ -181,14 +181,16 @@ START_TEST(test_incremental_area)
 }
 END_TEST
 
-/* Changes close together in one band go out as one rectangle with an
- * encoding that compresses, as two with Raw; far apart, as two. */
-static unsigned pixel_rects_after(const int32_t *enc, int gap)
+/* How many rectangles an update of changes @r[0..n) takes with @enc;
+ * none reaches beyond the bounding box of the changes. */
+static unsigned pixel_rects_for(const int32_t *enc, const struct rect *r,
+				int n)
 {
 	struct env e;
 	struct tpeer p;
 	struct tpeer_msg m;
-	unsigned n = 0;
+	struct rect box = r[0];
+	unsigned count = 0;
 
 	env_start(&e, 256, 64);
 	paint(&e);
@@ -196,20 +198,46 @@ static unsigned pixel_rects_after(const int32_t *enc, int gap)
 	tpeer_request(&p, false, 0, 0, 256, 64);
 	tpeer_next_update(&p, &m);
 	tpeer_msg_fini(&m);
-	paint_rect(&e, 10, 20, 8, 8);
-	paint_rect(&e, 18 + gap, 20, 8, 8);
+	for (int i = 0; i < n; i++) {
+		paint_rect(&e, r[i].x, r[i].y, r[i].w, r[i].h);
+		if (r[i].x < box.x) {
+			box.w += box.x - r[i].x;
+			box.x = r[i].x;
+		}
+		if (r[i].y < box.y) {
+			box.h += box.y - r[i].y;
+			box.y = r[i].y;
+		}
+		if (r[i].x + r[i].w > box.x + box.w)
+			box.w = r[i].x + r[i].w - box.x;
+		if (r[i].y + r[i].h > box.y + box.h)
+			box.h = r[i].y + r[i].h - box.y;
+	}
 	tpeer_request(&p, true, 0, 0, 256, 64);
 	tpeer_next_update(&p, &m);
 	for (unsigned i = 0; i < m.nrects; i++) {
 		ck_assert_int_eq(m.rects[i].enc, enc[0]);
-		ck_assert_int_ge(m.rects[i].x, 0);
-		ck_assert_int_le(m.rects[i].x + m.rects[i].w, 26 + gap + 32);
-		n++;
+		ck_assert_int_ge(m.rects[i].x, box.x);
+		ck_assert_int_ge(m.rects[i].y, box.y);
+		ck_assert_int_le(m.rects[i].x + m.rects[i].w, box.x + box.w);
+		ck_assert_int_le(m.rects[i].y + m.rects[i].h, box.y + box.h);
+		count++;
 	}
+	if (enc[0] == RFB_ENC_RAW)
+		assert_model(&p, &e, "after the changes");
 	tpeer_msg_fini(&m);
 	tpeer_close(&p);
 	env_stop(&e);
-	return n;
+	return count;
+}
+
+/* Changes close together in one band go out as one rectangle with an
+ * encoding that compresses, as two with Raw; far apart, as two. */
+static unsigned pixel_rects_after(const int32_t *enc, int gap)
+{
+	const struct rect r[] = { { 10, 20, 8, 8 }, { 18 + gap, 20, 8, 8 } };
+
+	return pixel_rects_for(enc, r, 2);
 }
 
 START_TEST(test_merge_nearby)
@@ -220,6 +248,25 @@ START_TEST(test_merge_nearby)
 	ck_assert_uint_eq(pixel_rects_after(zlib, 20), 1);
 	ck_assert_uint_eq(pixel_rects_after(raw, 20), 2);
 	ck_assert_uint_eq(pixel_rects_after(zlib, 100), 2);
+}
+END_TEST
+
+/* The new lines of a scrolled terminal: a full-width row, and below it
+ * text that left a wide gap unchanged. Pixman cuts that into three
+ * rectangles in two bands; an encoding that compresses sends their
+ * bounding box, Raw the three. Two small changes far apart stay two. */
+START_TEST(test_merge_bands)
+{
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	static const int32_t zlib[] = { RFB_ENC_ZLIB };
+	const struct rect lines[] = {
+		{ 0, 10, 200, 13 }, { 10, 23, 20, 8 }, { 70, 23, 130, 8 },
+	};
+	const struct rect far[] = { { 0, 0, 12, 12 }, { 200, 40, 12, 12 } };
+
+	ck_assert_uint_eq(pixel_rects_for(zlib, lines, 3), 1);
+	ck_assert_uint_eq(pixel_rects_for(raw, lines, 3), 3);
+	ck_assert_uint_eq(pixel_rects_for(zlib, far, 2), 2);
 }
 END_TEST
 
@@ -313,6 +360,110 @@ END_TEST
 
 /* Two moves before the client asks: the same offset chained, then a
  * different offset; the result must still be right. */
+/* Whether a pixel rectangle of @m meets the box x, y, w, h. */
+static bool pixels_meet(const struct tpeer_msg *m, int x, int y, int w,
+			int h)
+{
+	for (unsigned i = 0; i < m->nrects; i++) {
+		const struct tpeer_rect *r = &m->rects[i];
+
+		if (r->enc != RFB_ENC_COPYRECT && r->x < x + w &&
+		    x < r->x + r->w && r->y < y + h && y < r->y + r->h)
+			return true;
+	}
+	return false;
+}
+
+/* A piece of a move too small to pay for its header goes out as pixels
+ * with an encoding that compresses; Raw keeps its CopyRect. */
+START_TEST(test_copy_small_as_pixels)
+{
+	static const int32_t zlib[] = { RFB_ENC_COPYRECT, RFB_ENC_ZLIB };
+	static const int32_t raw[] = { RFB_ENC_COPYRECT, RFB_ENC_RAW };
+	struct env e;
+	struct tpeer z, r;
+	struct tpeer_msg m;
+
+	env_start(&e, 256, 128);
+	xrfb_server_set_move_detection(e.s, false);
+	paint(&e);
+	connect_peer(&e, &z, zlib, 2);
+	connect_peer(&e, &r, raw, 2);
+	tpeer_request(&z, false, 0, 0, 256, 128);
+	tpeer_next_update(&z, &m);
+	tpeer_msg_fini(&m);
+	full_update(&e, &r);
+
+	xrfb_server_copy_rect(e.s, 0, 0, 0, 10, 200, 50);
+	xrfb_server_copy_rect(e.s, 220, 100, 220, 110, 8, 8);
+
+	tpeer_request(&z, true, 0, 0, 256, 128);
+	tpeer_next_update(&z, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_COPYRECT), 1);
+	ck_assert(pixels_meet(&m, 220, 110, 8, 8));
+	ck_assert(!pixels_meet(&m, 0, 10, 200, 50));
+	tpeer_msg_fini(&m);
+
+	tpeer_request(&r, true, 0, 0, 256, 128);
+	tpeer_next_update(&r, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_COPYRECT), 2);
+	ck_assert_uint_eq(m.nrects, 2);
+	assert_model(&r, &e, "after the moves");
+	tpeer_msg_fini(&m);
+	tpeer_close(&z);
+	tpeer_close(&r);
+	env_stop(&e);
+}
+END_TEST
+
+/* With the cursor drawn into the client's pixels, a move resends the
+ * cursor only where the move covers it or carries it along. */
+START_TEST(test_copy_cursor)
+{
+	static const int32_t raw[] = { RFB_ENC_COPYRECT, RFB_ENC_RAW };
+	static const uint32_t arrow[16] = {
+		0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
+		0xffffffff, 0xff000000, 0xff000000, 0xffffffff,
+		0xffffffff, 0xff000000, 0xff000000, 0xffffffff,
+		0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
+	};
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 256, 128);
+	xrfb_server_set_move_detection(e.s, false);
+	paint(&e);
+	ck_assert_int_eq(xrfb_server_set_cursor(e.s, arrow, 4, 4, 0, 0), 0);
+	xrfb_server_set_pointer_pos(e.s, 150, 100);
+	connect_peer(&e, &p, raw, 2);
+	tpeer_request(&p, false, 0, 0, 256, 128);
+	tpeer_next_update(&p, &m);
+	ck_assert(pixels_meet(&m, 150, 100, 4, 4));
+	tpeer_msg_fini(&m);
+
+	/* Far from the cursor: the CopyRect alone. */
+	xrfb_server_copy_rect(e.s, 0, 0, 0, 10, 100, 50);
+	tpeer_request(&p, true, 0, 0, 256, 128);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(m.nrects, 1);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_COPYRECT), 1);
+	tpeer_msg_fini(&m);
+
+	/* Over it: the cursor is drawn again where it is, and where the
+	 * move took its old image. */
+	xrfb_server_copy_rect(e.s, 140, 80, 140, 95, 40, 30);
+	tpeer_request(&p, true, 0, 0, 256, 128);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_COPYRECT), 1);
+	ck_assert(pixels_meet(&m, 150, 100, 4, 4));
+	ck_assert(pixels_meet(&m, 150, 115, 4, 4));
+	tpeer_msg_fini(&m);
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
 START_TEST(test_copy_chain)
 {
 	static const int32_t with_copy[] = { RFB_ENC_COPYRECT, RFB_ENC_RAW };
@@ -732,11 +883,14 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_incremental_refined);
 	tcase_add_test(tc, test_incremental_area);
 	tcase_add_test(tc, test_merge_nearby);
+	tcase_add_test(tc, test_merge_bands);
 	tcase_add_loop_test(tc, test_request_clipped, 0, NCLIPS);
 
 	tc = unit_tcase(s, "copyrect");
 	tcase_add_loop_test(tc, test_copy_rect, 0, NMOVES);
 	tcase_add_test(tc, test_copy_chain);
+	tcase_add_test(tc, test_copy_small_as_pixels);
+	tcase_add_test(tc, test_copy_cursor);
 	tcase_add_test(tc, test_copy_not_on_full_request);
 	tcase_add_test(tc, test_copy_partial_requests);
 	tcase_add_test(tc, test_move_detection);
