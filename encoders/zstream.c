@@ -357,11 +357,11 @@ static int fast_run(struct zstream *z, const uint8_t *in, size_t len,
 #endif
 
 /* The sample: this many slices of this size, spread over the input. The
- * verdict holds for this many more large rectangles of the stream (the
- * bands of one frame are much alike). */
+ * verdict holds for this much more input of the stream (the bands of one
+ * frame are much alike). */
 #define SAMPLE_SLICES 4
 #define SAMPLE_SLICE (16u * 1024)
-#define SAMPLE_REUSE 7
+#define SAMPLE_REUSE (1024u * 1024)
 
 static size_t sample_zlib(z_stream *zs, const uint8_t *in, size_t len,
 			  uint8_t *tmp, size_t room)
