@@ -128,7 +128,8 @@ void options_usage(FILE *f)
 	      "\n"
 	      "Other:\n"
 	      "  --max-fps N           at most N updates per second per "
-	      "client (0: no limit)\n"
+	      "client\n"
+	      "                        (default 60; 0: no limit)\n"
 	      "  --desktop-name NAME   the desktop name shown by viewers\n"
 	      "  --log-level LEVEL     error, warn, info (default), debug "
 	      "or trace\n"
@@ -424,6 +425,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	o->log_level = XRFB_LOG_INFO;
 	o->clipboard = OPTIONS_CLIP_CLIPBOARD | OPTIONS_CLIP_PRIMARY;
 	o->clipboard_max = 10u << 20;
+	o->max_fps = OPTIONS_DEFAULT_MAX_FPS;
 
 	opterr = 0;
 	optind = 1;

@@ -11,6 +11,7 @@
 
 #define OPTIONS_MAX_LISTEN 16
 #define OPTIONS_DEFAULT_PORT 5900
+#define OPTIONS_DEFAULT_MAX_FPS 60
 
 /* Which X selections --clipboard exchanges with viewers (bits). */
 #define OPTIONS_CLIP_CLIPBOARD 0x1u
