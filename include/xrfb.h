@@ -183,6 +183,13 @@ int xrfb_server_set_desktop_name(struct xrfb_server *s, const char *name);
 void xrfb_server_set_view_only(struct xrfb_server *s, bool view_only);
 /* Limit updates per second per client (0 = no limit). */
 void xrfb_server_set_max_fps(struct xrfb_server *s, unsigned fps);
+/* Limit the CPU time spent on updates to @percent of one core on average
+ * (0 = no limit, the default). What counts is the whole process's CPU
+ * time from one update to the next, the caller's own work included; an
+ * update that overspends makes the next ones wait until the budget has
+ * earned it back. A quarter of a second of CPU time is saved up over a
+ * quiet spell, so the first change after it is never delayed. */
+void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent);
 
 /* Framebuffer size. */
 uint16_t xrfb_server_width(const struct xrfb_server *s);

@@ -299,6 +299,15 @@ static int setup_server(struct app *app)
 	xrfb_server_set_shared_policy(app->server, o->shared_policy);
 	xrfb_server_set_view_only(app->server, o->view_only);
 	xrfb_server_set_max_fps(app->server, o->max_fps);
+	if (o->max_cpu >= 0) {
+		xrfb_server_set_max_cpu(app->server, (unsigned)o->max_cpu);
+	} else {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+		xrfb_server_set_max_cpu(app->server,
+			(unsigned)(cores > 0 ? cores : 1) *
+				OPTIONS_DEFAULT_CPU_SHARE);
+	}
 	xrfb_server_set_clipboard_max(app->server, o->clipboard_max);
 	return 0;
 }

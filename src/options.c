@@ -48,6 +48,7 @@ enum {
 	OPT_VIEW_ONLY,
 	OPT_POLL,
 	OPT_MAX_FPS,
+	OPT_MAX_CPU,
 	OPT_DESKTOP_NAME,
 	OPT_LOG_LEVEL,
 	OPT_CLIPBOARD,
@@ -67,6 +68,7 @@ static const struct option long_options[] = {
 	{ "view-only", no_argument, NULL, OPT_VIEW_ONLY },
 	{ "poll", no_argument, NULL, OPT_POLL },
 	{ "max-fps", required_argument, NULL, OPT_MAX_FPS },
+	{ "max-cpu", required_argument, NULL, OPT_MAX_CPU },
 	{ "desktop-name", required_argument, NULL, OPT_DESKTOP_NAME },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "clipboard", required_argument, NULL, OPT_CLIPBOARD },
@@ -130,6 +132,11 @@ void options_usage(FILE *f)
 	      "  --max-fps N           at most N updates per second per "
 	      "client\n"
 	      "                        (default 60; 0: no limit)\n"
+	      "  --max-cpu N           at most N % of one CPU core for "
+	      "capturing and\n"
+	      "                        encoding (default: a quarter of all "
+	      "cores; 0: no\n"
+	      "                        limit)\n"
 	      "  --desktop-name NAME   the desktop name shown by viewers\n"
 	      "  --log-level LEVEL     error, warn, info (default), debug "
 	      "or trace\n"
@@ -358,6 +365,11 @@ static int parse_one(struct options *o, int c, const char *arg,
 			return bad("--max-fps: bad value '%s' (0-1000)", arg);
 		o->max_fps = (unsigned)v;
 		return 0;
+	case OPT_MAX_CPU:
+		if (parse_uint(arg, 100000, &v) < 0)
+			return bad("--max-cpu: bad value '%s' (0-100000)", arg);
+		o->max_cpu = (int)v;
+		return 0;
 	case OPT_DESKTOP_NAME:
 		o->desktop_name = arg;
 		return 0;
@@ -426,6 +438,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	o->clipboard = OPTIONS_CLIP_CLIPBOARD | OPTIONS_CLIP_PRIMARY;
 	o->clipboard_max = 10u << 20;
 	o->max_fps = OPTIONS_DEFAULT_MAX_FPS;
+	o->max_cpu = -1;
 
 	opterr = 0;
 	optind = 1;

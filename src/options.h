@@ -12,6 +12,8 @@
 #define OPTIONS_MAX_LISTEN 16
 #define OPTIONS_DEFAULT_PORT 5900
 #define OPTIONS_DEFAULT_MAX_FPS 60
+/* --max-cpu by default: this share (percent) of all the machine's cores. */
+#define OPTIONS_DEFAULT_CPU_SHARE 25
 
 /* Which X selections --clipboard exchanges with viewers (bits). */
 #define OPTIONS_CLIP_CLIPBOARD 0x1u
@@ -32,6 +34,7 @@ struct options {
 	bool view_only;
 	bool poll;
 	unsigned max_fps;
+	int max_cpu;		/* percent of one core; 0: no limit; -1: the default */
 	const char *desktop_name;
 	enum xrfb_log_level log_level;
 	unsigned clipboard;		/* OPTIONS_CLIP_* bits; 0: none */

@@ -795,7 +795,7 @@ void sched_run(struct xrfb_client *c)
 				(unsigned)c->server->fb.height);
 	}
 	now = xrfb_now_ms();
-	if (paced(c, now))
+	if (paced(c, now) || server_cpu_held(c->server, now))
 		return;
 
 	if (c->flow.cu_enabled && c->flow.cu_area.w)
@@ -860,6 +860,7 @@ void sched_run(struct xrfb_client *c)
 	c->last_update_ms = now;
 	if (send_update(c, &body, (unsigned)total) < 0)
 		client_close_reason(c, "out of memory");
+	server_cpu_charge(c->server);
 	goto out;
 
 err:

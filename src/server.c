@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -67,6 +68,22 @@ void server_kick(struct xrfb_server *s)
 		s->kick = xrfb_loop_add_timer(s->loop, 0, on_kick, s);
 }
 
+static uint64_t process_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
 struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 				    uint16_t height)
 {
@@ -89,6 +106,7 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	s->cut_text_max = RFB_CUT_TEXT_MAX;
 	s->move_detection = true;
 	s->shared_policy = XRFB_SHARED_ALLOW;
+	s->cpu_clock_us = process_cpu_us;
 	return s;
 }
 
@@ -104,6 +122,7 @@ void xrfb_server_free(struct xrfb_server *s)
 	for (int i = 0; i < s->nlisteners; i++)
 		listener_free(s->listeners[i]);
 	xrfb_timer_cancel(s->kick);
+	xrfb_timer_cancel(s->cpu_timer);
 	fb_fini(&s->fb);
 	fb_fini(&s->comp);
 	cursor_fini(&s->cursor);
@@ -216,6 +235,56 @@ void xrfb_server_set_view_only(struct xrfb_server *s, bool view_only)
 void xrfb_server_set_max_fps(struct xrfb_server *s, unsigned fps)
 {
 	s->max_fps = fps;
+}
+
+/* CPU time the budget lets accumulate over a quiet spell: the first
+ * change after it goes out at once, however much it costs. */
+#define SERVER_CPU_BURST_US (250 * 1000)
+
+void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent)
+{
+	s->max_cpu = percent;
+	s->cpu_credit_us = SERVER_CPU_BURST_US;
+	s->cpu_mark_us = s->cpu_clock_us();
+	s->cpu_wall_us = wall_us();
+	s->cpu_hold_ms = 0;
+}
+
+static void on_cpu_timer(void *arg)
+{
+	struct xrfb_server *s = arg;
+
+	s->cpu_timer = NULL;
+	server_kick(s);
+}
+
+void server_cpu_charge(struct xrfb_server *s)
+{
+	uint64_t cpu, wall, wait_ms;
+
+	if (!s->max_cpu)
+		return;
+	cpu = s->cpu_clock_us();
+	wall = wall_us();
+	s->cpu_credit_us += (int64_t)((wall - s->cpu_wall_us) * s->max_cpu /
+				      100);
+	if (s->cpu_credit_us > SERVER_CPU_BURST_US)
+		s->cpu_credit_us = SERVER_CPU_BURST_US;
+	s->cpu_credit_us -= (int64_t)(cpu - s->cpu_mark_us);
+	s->cpu_mark_us = cpu;
+	s->cpu_wall_us = wall;
+	if (s->cpu_credit_us >= 0)
+		return;
+	/* Until the budget has earned back what was overspent. */
+	wait_ms = (uint64_t)(-s->cpu_credit_us) * 100 / s->max_cpu / 1000 + 1;
+	s->cpu_hold_ms = xrfb_now_ms() + wait_ms;
+	xrfb_timer_cancel(s->cpu_timer);
+	s->cpu_timer = xrfb_loop_add_timer(s->loop, wait_ms, on_cpu_timer, s);
+}
+
+bool server_cpu_held(const struct xrfb_server *s, uint64_t now_ms)
+{
+	return s->max_cpu && now_ms < s->cpu_hold_ms;
 }
 
 uint16_t xrfb_server_width(const struct xrfb_server *s)
@@ -395,6 +464,10 @@ const uint32_t *xrfb_server_pixels(const struct xrfb_server *s,
 bool xrfb_server_wants_update(const struct xrfb_server *s)
 {
 	uint64_t now = xrfb_now_ms();
+
+	/* Capturing costs CPU too: none while the budget is spent. */
+	if (server_cpu_held(s, now))
+		return false;
 
 	for (const struct xrfb_client *c = s->clients; c; c = c->next) {
 		if (!sched_wants_update(c))

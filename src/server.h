@@ -46,6 +46,16 @@ struct xrfb_server {
 	unsigned max_fps;
 	uint32_t cut_text_max;
 
+	/* xrfb_server_set_max_cpu(): a budget of the process's CPU time,
+	 * earned at max_cpu % of wall time and spent by every update. */
+	unsigned max_cpu;	/* percent of one core; 0: no limit */
+	int64_t cpu_credit_us;	/* negative: updates wait */
+	uint64_t cpu_mark_us;	/* process CPU time at the last charge */
+	uint64_t cpu_wall_us;	/* wall time then */
+	uint64_t cpu_hold_ms;	/* no update before this time */
+	struct xrfb_timer *cpu_timer;
+	uint64_t (*cpu_clock_us)(void);	/* process CPU time (tests fake it) */
+
 	struct xrfb_server_callbacks cb;
 	void *cb_arg;
 
@@ -58,5 +68,11 @@ struct xrfb_server {
 
 /* Run the update scheduler soon (coalesced; from the loop). */
 void server_kick(struct xrfb_server *s);
+/* After an update went out: charge the CPU time spent since the last
+ * charge against the --max-cpu budget. */
+void server_cpu_charge(struct xrfb_server *s);
+/* Whether updates wait for the CPU budget (a timer kicks the scheduler
+ * when they may go). */
+bool server_cpu_held(const struct xrfb_server *s, uint64_t now_ms);
 
 #endif

@@ -36,6 +36,7 @@ expect_error "bad port" 2 "99999" --port 99999
 expect_error "bad geometry" 2 "10x10x7" --create=10x10x7
 expect_error "bad shared policy" 2 "bogus" --shared-policy bogus
 expect_error "bad log level" 2 "loud" --log-level loud
+expect_error "bad CPU budget" 2 "half" --max-cpu half
 expect_error "--display with --create" 2 "create" --display :1 --create
 
 t_step "a display that does not exist"
@@ -45,7 +46,7 @@ expect_error "missing display" 1 ":4077" --display :4077 --port 0
 t_step "--help and --version"
 out=$(timeout 20 "$XRFB" --help) || t_fail "--help failed"
 for opt in --display --create --session --listen --port --password-file \
-	--no-auth --shared-policy --view-only --poll --max-fps \
+	--no-auth --shared-policy --view-only --poll --max-fps --max-cpu \
 	--desktop-name --log-level --version; do
 	grep -q -- "$opt" <<<"$out" || t_fail "--help does not mention $opt"
 done

@@ -181,6 +181,70 @@ START_TEST(test_incremental_area)
 }
 END_TEST
 
+/* ---- CPU budget ------------------------------------------------------------- */
+
+static uint64_t fake_cpu_us;
+
+static uint64_t fake_cpu(void)
+{
+	return fake_cpu_us;
+}
+
+/* An update that overspends the budget holds the next one back until
+ * the budget has earned the overspend back; then updates flow again.
+ * Without a limit nothing waits. The process's CPU time is faked. */
+START_TEST(test_cpu_budget)
+{
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+	uint64_t hold;
+
+	env_start(&e, 64, 64);
+	e.s->cpu_clock_us = fake_cpu;
+	fake_cpu_us = 1000000;
+	xrfb_server_set_max_cpu(e.s, 50);
+	paint(&e);
+	connect_peer(&e, &p, raw, 1);
+	full_update(&e, &p);
+	ck_assert(!server_cpu_held(e.s, xrfb_now_ms()));
+
+	/* 400 ms of CPU against the 250 ms saved up: 150 ms overspent,
+	 * earned back at 50 % in 300 ms of wall time. */
+	fake_cpu_us += 400000;
+	paint_rect(&e, 0, 0, 8, 8);
+	tpeer_request(&p, true, 0, 0, 64, 64);
+	tpeer_next_update(&p, &m);
+	tpeer_msg_fini(&m);
+	ck_assert_int_eq(e.s->cpu_credit_us, -150000);
+	hold = e.s->cpu_hold_ms;
+	ck_assert(server_cpu_held(e.s, xrfb_now_ms()));
+	ck_assert(!xrfb_server_wants_update(e.s));
+
+	/* A change now waits for the budget, then goes out. */
+	paint_rect(&e, 8, 8, 8, 8);
+	tpeer_request(&p, true, 0, 0, 64, 64);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_ge(xrfb_now_ms(), hold);
+	ck_assert_uint_eq(m.nrects, 1);
+	tpeer_msg_fini(&m);
+	assert_model(&p, &e, "after the held update");
+	ck_assert(!server_cpu_held(e.s, xrfb_now_ms()));
+
+	/* No limit: however much CPU an update took, the next one may go. */
+	xrfb_server_set_max_cpu(e.s, 0);
+	fake_cpu_us += 10000000;
+	paint_rect(&e, 16, 16, 8, 8);
+	tpeer_request(&p, true, 0, 0, 64, 64);
+	tpeer_next_update(&p, &m);
+	tpeer_msg_fini(&m);
+	ck_assert(!server_cpu_held(e.s, xrfb_now_ms()));
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
 /* How many rectangles an update of changes @r[0..n) takes with @enc;
  * none reaches beyond the bounding box of the changes. */
 static unsigned pixel_rects_for(const int32_t *enc, const struct rect *r,
@@ -884,6 +948,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_incremental_area);
 	tcase_add_test(tc, test_merge_nearby);
 	tcase_add_test(tc, test_merge_bands);
+	tcase_add_test(tc, test_cpu_budget);
 	tcase_add_loop_test(tc, test_request_clipped, 0, NCLIPS);
 
 	tc = unit_tcase(s, "copyrect");
