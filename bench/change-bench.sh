@@ -83,14 +83,19 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# CPU ticks (user + system, all threads) of a process so far.
-ticks() {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
-	s=${s##*) }
-	awk '{ print $12 + $13 }' <<<"$s"
+# CPU time of a process so far, all its threads, in nanoseconds. The
+# scheduler's own count (schedstat) is exact; /proc/PID/stat rounds to
+# clock ticks of 10 ms, and an idle server's whole 10 s can fall on
+# either side of one tick (0 % or 0.1 %).
+cpu_ns() {
+	local t v sum=0
+
+	for t in /proc/"$1"/task/*/schedstat; do
+		read -r v _ 2>/dev/null <"$t" || continue
+		sum=$((sum + v))
+	done
+	echo "$sum"
 }
-hz=$(getconf CLK_TCK)
 
 # Stop a process we started, by PID, and forget it (so cleanup never
 # signals a PID the system has given to someone else since).
@@ -278,20 +283,20 @@ measure() {
 	# the client's window starts after its first update; the CPU
 	# window here starts a little later and ends when it reports
 	sleep 1
-	c0=$(ticks "$server_pid")
-	x0=$(ticks "$xvfb_pid")
+	c0=$(cpu_ns "$server_pid")
+	x0=$(cpu_ns "$xvfb_pid")
 	t0=$(date +%s.%N)
 	wait "$cpid"
 	stop_pid "$cpid"
-	c1=$(ticks "$server_pid")
-	x1=$(ticks "$xvfb_pid")
+	c1=$(cpu_ns "$server_pid")
+	x1=$(cpu_ns "$xvfb_pid")
 	t1=$(date +%s.%N)
 	line=$(tail -n 1 "$out")
 	R[$w,$s]=$line
 	R[$w,$s,cpu]=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" \
-		-v hz="$hz" 'BEGIN { printf "%.2f", (b - a) * 100 / hz / (t1 - t0) }')
+		'BEGIN { printf "%.3f", (b - a) * 100 / 1e9 / (t1 - t0) }')
 	R[$w,$s,xcpu]=$(awk -v a="$x0" -v b="$x1" -v t0="$t0" -v t1="$t1" \
-		-v hz="$hz" 'BEGIN { printf "%.1f", (b - a) * 100 / hz / (t1 - t0) }')
+		'BEGIN { printf "%.1f", (b - a) * 100 / 1e9 / (t1 - t0) }')
 	# CPU per delivered update: fair between servers sending at
 	# different rates
 	R[$w,$s,cpu_ms]=$(awk -v c="${R[$w,$s,cpu]}" \

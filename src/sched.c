@@ -350,11 +350,11 @@ static int cmp_copy_dir(const void *a, const void *b, void *arg)
 	return xa < xb ? -1 : xa > xb;
 }
 
-/* CopyRects of one offset, ordered so that no rectangle overwrites the
- * source of one applied after it. */
-/* The CopyRects of @copy, except those that pixels of the same update
- * (@over) cover whole. Every CopyRect of one update reads what the
- * client had before it, so leaving one out changes no other. */
+/* The CopyRects of @copy (one offset), ordered so that no rectangle
+ * overwrites the source of one applied after it, except those that
+ * pixels of the same update (@over) cover whole: every CopyRect of one
+ * update reads what the client had before it, so leaving one out
+ * changes no other. */
 static int put_copies(struct xrfb_client *c, region_t *copy,
 		      const region_t *over, struct buf *b)
 {
