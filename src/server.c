@@ -375,6 +375,48 @@ static void detect_move(struct xrfb_server *s, const struct fb_src *src,
 		sched_add_copy(c, moved, dx, dy);
 }
 
+/* Write @u into @fb. Where a verified move put the same pixels
+ * (@moved), they are copied without comparing: they went to clients as
+ * CopyRects. Elsewhere tiles are compared, and those that changed are
+ * added to @changed. In a scrolling terminal the comparing was a tenth
+ * of the server's time, nearly all of it for the moved lines. */
+static void write_update(struct fb *fb, const struct xrfb_update *u,
+			 const region_t *moved, region_t *changed)
+{
+	const pixman_box32_t *b;
+	region_t part;
+	int n;
+
+	if (u->w <= 0 || u->h <= 0)
+		return;
+	if (!pixman_region32_not_empty((region_t *)moved)) {
+		fb_update(fb, u->pixels, u->stride, u->x, u->y, u->w, u->h,
+			  changed);
+		return;
+	}
+	pixman_region32_init_rect(&part, u->x, u->y, (unsigned)u->w,
+				  (unsigned)u->h);
+	pixman_region32_subtract(&part, &part, (region_t *)moved);
+	b = pixman_region32_rectangles(&part, &n);
+	for (int i = 0; i < n; i++)
+		fb_update(fb, (const uint8_t *)u->pixels +
+			      (size_t)(b[i].y1 - u->y) * u->stride +
+			      (size_t)(b[i].x1 - u->x) * 4,
+			  u->stride, b[i].x1, b[i].y1, b[i].x2 - b[i].x1,
+			  b[i].y2 - b[i].y1, changed);
+	pixman_region32_intersect_rect(&part, (region_t *)moved, u->x, u->y,
+				       (unsigned)u->w, (unsigned)u->h);
+	b = pixman_region32_rectangles(&part, &n);
+	for (int i = 0; i < n; i++)
+		for (int y = b[i].y1; y < b[i].y2; y++)
+			memcpy(fb->pixels + (size_t)y * fb->stride + b[i].x1,
+			       (const uint8_t *)u->pixels +
+				       (size_t)(y - u->y) * u->stride +
+				       (size_t)(b[i].x1 - u->x) * 4,
+			       (size_t)(b[i].x2 - b[i].x1) * 4);
+	pixman_region32_fini(&part);
+}
+
 void xrfb_server_update_many(struct xrfb_server *s,
 			     const struct xrfb_update *u, unsigned n)
 {
@@ -402,9 +444,7 @@ void xrfb_server_update_many(struct xrfb_server *s,
 			free(src);
 	}
 	for (unsigned i = 0; i < n; i++)
-		fb_update(&s->fb, u[i].pixels, u[i].stride, u[i].x, u[i].y,
-			  u[i].w, u[i].h, &changed);
-	pixman_region32_subtract(&changed, &changed, &moved);
+		write_update(&s->fb, &u[i], &moved, &changed);
 	if (pixman_region32_not_empty(&changed)) {
 		for (struct xrfb_client *c = s->clients; c; c = c->next)
 			sched_add_damage(c, &changed);
