@@ -25,11 +25,11 @@
 /* Rectangles side by side in one band of a region, at most this far
  * apart, are sent as one by encodings that compress: the unchanged
  * pixels between them cost less than another rectangle's header, length
- * and flush. Rectangles one above the other are joined into their
- * bounding box when it adds at most SCHED_MERGE_AREA pixels. */
+ * and flush (merge_gaps()). Then up to SCHED_MERGE_MAX_BOXES rectangles
+ * are joined into bounding boxes that add at most SCHED_MERGE_AREA
+ * unchanged pixels, or more for large changes (merge_boxes()). */
 #define SCHED_MERGE_GAP 32
 #define SCHED_MERGE_AREA (32 * 16)
-/* Rectangles joined by their bounding box (merge_boxes()). */
 #define SCHED_MERGE_MAX_BOXES 32
 #define SCHED_MERGE_MAX_EXTRA (128 * 128)
 /* A CopyRect smaller than this is sent as pixels (small_copies_to_pixels()). */
@@ -89,21 +89,12 @@ void sched_add_copy(struct xrfb_client *c, const region_t *dst, int dx,
 	 * the copy covers the cursor, the client loses it; where the copy
 	 * takes it along, the client sees a stale one. */
 	if (client_draws_cursor(c) && cursor_box(&s->cursor, &s->fb, &box)) {
-		pixman_box32_t at = { box.x, box.y, box.x + box.w,
-				      box.y + box.h };
-		pixman_box32_t to = { at.x1 + dx, at.y1 + dy, at.x2 + dx,
-				      at.y2 + dy };
+		struct rect to = { box.x + dx, box.y + dy, box.w, box.h };
 
-		if (pixman_region32_contains_rectangle((region_t *)dst, &at) !=
-		    PIXMAN_REGION_OUT)
+		if (region_meets(dst, &box))
 			sched_cursor_damage(c, &box);
-		box.x += dx;
-		box.y += dy;
-		if (pixman_region32_contains_rectangle((region_t *)dst,
-						       &to) !=
-			    PIXMAN_REGION_OUT &&
-		    fb_clip(&s->fb, &box))
-			sched_cursor_damage(c, &box);
+		if (region_meets(dst, &to) && fb_clip(&s->fb, &to))
+			sched_cursor_damage(c, &to);
 	}
 }
 
@@ -427,35 +418,7 @@ static void merge_gaps(region_t *area, const region_t *allowed)
 		    pixman_region32_contains_rectangle(allowed, &gap) !=
 			    PIXMAN_REGION_IN)
 			continue;
-		pixman_region32_union_rect(&gaps, &gaps, gap.x1, gap.y1,
-					   (unsigned)(gap.x2 - gap.x1),
-					   (unsigned)(gap.y2 - gap.y1));
-	}
-	pixman_region32_union(area, area, &gaps);
-	/* Then boxes that touch the box below them. */
-	pixman_region32_clear(&gaps);
-	b = pixman_region32_rectangles(area, &n);
-	for (int i = 0; i < n; i++) {
-		for (int j = i + 1; j < n && b[j].y1 <= b[i].y2; j++) {
-			pixman_box32_t u = {
-				b[i].x1 < b[j].x1 ? b[i].x1 : b[j].x1, b[i].y1,
-				b[i].x2 > b[j].x2 ? b[i].x2 : b[j].x2, b[j].y2
-			};
-			int64_t extra = (int64_t)(u.x2 - u.x1) * (u.y2 - u.y1) -
-					(int64_t)(b[i].x2 - b[i].x1) *
-						(b[i].y2 - b[i].y1) -
-					(int64_t)(b[j].x2 - b[j].x1) *
-						(b[j].y2 - b[j].y1);
-
-			if (b[j].y1 != b[i].y2 || b[j].x1 >= b[i].x2 ||
-			    b[j].x2 <= b[i].x1 || extra > SCHED_MERGE_AREA ||
-			    pixman_region32_contains_rectangle(allowed, &u) !=
-				    PIXMAN_REGION_IN)
-				continue;
-			pixman_region32_union_rect(&gaps, &gaps, u.x1, u.y1,
-						   (unsigned)(u.x2 - u.x1),
-						   (unsigned)(u.y2 - u.y1));
-		}
+		region_add_box(&gaps, &gap);
 	}
 	pixman_region32_union(area, area, &gaps);
 	pixman_region32_fini(&gaps);
@@ -560,9 +523,7 @@ static void small_copies_to_pixels(struct xrfb_client *c, region_t *copy,
 	b = pixman_region32_rectangles(copy, &n);
 	for (int i = 0; i < n; i++)
 		if (box_area(&b[i]) < SCHED_MIN_COPY)
-			pixman_region32_union_rect(&small, &small, b[i].x1,
-				b[i].y1, (unsigned)(b[i].x2 - b[i].x1),
-				(unsigned)(b[i].y2 - b[i].y1));
+			region_add_box(&small, &b[i]);
 	pixman_region32_subtract(copy, copy, &small);
 	pixman_region32_subtract(&c->copy, &c->copy, &small);
 	pixman_region32_union(pixels, pixels, &small);
@@ -592,13 +553,8 @@ static int pixel_boxes(struct xrfb_client *c, region_t *area,
 	memcpy(*boxes, b, (size_t)n * sizeof(**boxes));
 	if (compresses(c->preferred) && n > 1) {
 		n = merge_boxes(*boxes, n, &c->requested);
-		for (int i = 0; i < n; i++) {
-			struct rect r = rect_from_box(&(*boxes)[i]);
-
-			pixman_region32_union_rect(area, area, r.x, r.y,
-						   (unsigned)r.w,
-						   (unsigned)r.h);
-		}
+		for (int i = 0; i < n; i++)
+			region_add_box(area, &(*boxes)[i]);
 	}
 	return n;
 }
@@ -628,9 +584,7 @@ static int put_pixels(struct xrfb_client *c, const region_t *area,
 	 * encode from a copy of each rectangle with the cursor drawn in. */
 	compose = client_draws_cursor(c) &&
 		  cursor_box(&s->cursor, &s->fb, &box) &&
-		  pixman_region32_contains_rectangle((region_t *)area,
-			&(pixman_box32_t){ box.x, box.y, box.x + box.w,
-					   box.y + box.h }) != PIXMAN_REGION_OUT;
+		  region_meets(area, &box);
 	if (compose) {
 		if (!s->comp.pixels && fb_init(&s->comp, s->fb.width,
 					       s->fb.height) < 0)

@@ -103,10 +103,7 @@ static void add_rect(struct x11_damage *dm, int x, int y, int w, int h)
 				   (unsigned)w, (unsigned)h);
 	if (pixman_region32_n_rects(&dm->pending) > X11_DAMAGE_MAX_RECTS) {
 		ext = *pixman_region32_extents(&dm->pending);
-		pixman_region32_fini(&dm->pending);
-		pixman_region32_init_rect(&dm->pending, ext.x1, ext.y1,
-					  (unsigned)(ext.x2 - ext.x1),
-					  (unsigned)(ext.y2 - ext.y1));
+		pixman_region32_reset(&dm->pending, &ext);
 	}
 }
 
