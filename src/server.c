@@ -76,14 +76,6 @@ static uint64_t process_cpu_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
-static uint64_t wall_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
-}
-
 struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 				    uint16_t height)
 {
@@ -246,7 +238,7 @@ void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent)
 	s->max_cpu = percent;
 	s->cpu_credit_us = SERVER_CPU_BURST_US;
 	s->cpu_mark_us = s->cpu_clock_us();
-	s->cpu_wall_us = wall_us();
+	s->cpu_wall_ms = xrfb_now_ms();
 	s->cpu_hold_ms = 0;
 }
 
@@ -260,24 +252,25 @@ static void on_cpu_timer(void *arg)
 
 void server_cpu_charge(struct xrfb_server *s)
 {
-	uint64_t cpu, wall, wait_ms;
+	uint64_t cpu, now, wait_ms;
 
 	if (!s->max_cpu)
 		return;
 	cpu = s->cpu_clock_us();
-	wall = wall_us();
-	s->cpu_credit_us += (int64_t)((wall - s->cpu_wall_us) * s->max_cpu /
-				      100);
+	now = xrfb_now_ms();
+	/* percent of a millisecond is ten microseconds */
+	s->cpu_credit_us += (int64_t)((now - s->cpu_wall_ms) * s->max_cpu *
+				      10);
 	if (s->cpu_credit_us > SERVER_CPU_BURST_US)
 		s->cpu_credit_us = SERVER_CPU_BURST_US;
 	s->cpu_credit_us -= (int64_t)(cpu - s->cpu_mark_us);
 	s->cpu_mark_us = cpu;
-	s->cpu_wall_us = wall;
+	s->cpu_wall_ms = now;
 	if (s->cpu_credit_us >= 0)
 		return;
 	/* Until the budget has earned back what was overspent. */
 	wait_ms = (uint64_t)(-s->cpu_credit_us) * 100 / s->max_cpu / 1000 + 1;
-	s->cpu_hold_ms = xrfb_now_ms() + wait_ms;
+	s->cpu_hold_ms = now + wait_ms;
 	xrfb_timer_cancel(s->cpu_timer);
 	s->cpu_timer = xrfb_loop_add_timer(s->loop, wait_ms, on_cpu_timer, s);
 }

@@ -51,7 +51,7 @@ struct xrfb_server {
 	unsigned max_cpu;	/* percent of one core; 0: no limit */
 	int64_t cpu_credit_us;	/* negative: updates wait */
 	uint64_t cpu_mark_us;	/* process CPU time at the last charge */
-	uint64_t cpu_wall_us;	/* wall time then */
+	uint64_t cpu_wall_ms;	/* wall time then */
 	uint64_t cpu_hold_ms;	/* no update before this time */
 	struct xrfb_timer *cpu_timer;
 	uint64_t (*cpu_clock_us)(void);	/* process CPU time (tests fake it) */
