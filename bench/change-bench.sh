@@ -97,21 +97,28 @@ cpu_ns() {
 	echo "$sum"
 }
 
-# Stop a process we started, by PID, and forget it (so cleanup never
-# signals a PID the system has given to someone else since).
+# Forget a PID we started that has been reaped (by wait), so cleanup
+# never signals a PID the system may have given to someone else since.
+forget_pid() {
+	local pid=$1 p keep=()
+	for p in "${pids[@]}"; do
+		[ "$p" = "$pid" ] || keep+=("$p")
+	done
+	pids=("${keep[@]}")
+}
+
+# Stop a process we started, by PID, and forget it. SIGKILL only if it
+# is still there after 5 s: once it is gone, its PID is no longer ours.
 stop_pid() {
-	local pid=$1 i keep=()
+	local pid=$1 i
 	kill "$pid" 2>/dev/null
 	for ((i = 0; i < 50; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -9 "$pid" 2>/dev/null
+	[ "$i" -lt 50 ] || kill -9 "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
-	for i in "${pids[@]}"; do
-		[ "$i" = "$pid" ] || keep+=("$i")
-	done
-	pids=("${keep[@]}")
+	forget_pid "$pid"
 }
 
 free_port() {
@@ -287,7 +294,7 @@ measure() {
 	x0=$(cpu_ns "$xvfb_pid")
 	t0=$(date +%s.%N)
 	wait "$cpid"
-	stop_pid "$cpid"
+	forget_pid "$cpid"
 	c1=$(cpu_ns "$server_pid")
 	x1=$(cpu_ns "$xvfb_pid")
 	t1=$(date +%s.%N)
