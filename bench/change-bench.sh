@@ -182,6 +182,7 @@ start_server() {
 	done
 	echo "change-bench: $name did not start:" >&2
 	tail -5 "$tmp/$name.log" >&2
+	stop_pid "$server_pid"
 	return 1
 }
 
