@@ -238,7 +238,7 @@ int main(int argc, char **argv)
 {
 	struct bench *b = &the_bench;
 	const char *encodings = "copyrect zrle hextile raw", *addr = NULL;
-	double seconds = 10;
+	double seconds = 10, first_end;
 	int latency = 0, compress = -1, i, ret;
 	uint32_t keysym = 'a';
 	char host[256];
@@ -291,11 +291,20 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	/* everything starts from a complete first update */
-	while (b->updates == 0)
+	first_end = now_ms() + BENCH_TIMEOUT_MS;
+	while (b->updates == 0) {
+		if (now_ms() >= first_end) {
+			fprintf(stderr, "change-bench: no framebuffer update "
+				"from %s within %d ms\n", addr,
+				BENCH_TIMEOUT_MS);
+			rfbClientCleanup(cl);
+			return 4;
+		}
 		if (!pump(cl, 100)) {
 			fprintf(stderr, "change-bench: connection lost\n");
 			return 3;
 		}
+	}
 	if (b->rw > 0 && (b->rx < 0 || b->ry < 0 || b->rx + b->rw > cl->width ||
 			  b->ry + b->rh > cl->height))
 		return 2;

@@ -63,7 +63,7 @@ if [ -n "$need" ]; then
 		{ echo "change-bench: cannot install$need" >&2; exit 1; }
 fi
 X0VNC=$(command -v X0tigervnc || command -v x0vncserver)
-for p in Xvfb xterm xsetroot python3; do
+for p in Xvfb xterm xsetroot python3 timeout; do
 	command -v $p >/dev/null || { echo "change-bench: needs $p" >&2; exit 1; }
 done
 
@@ -268,23 +268,29 @@ stop_load() {
 # ---- one measurement -------------------------------------------------------------
 declare -A R
 measure() {
-	local w=$1 s=$2 out c0 c1 x0 x1 line t0 t1
+	local w=$1 s=$2 out c0 c1 x0 x1 line t0 t1 limit rc
 	start_load "$w"
 	if ! start_server "$s"; then
 		stop_load
 		return
 	fi
 	out=$tmp/$w-$s.txt
+	# the client bounds its own waits (5 s for the first update, 5 s
+	# per key press); the watchdog is for anything else that would hang
 	if [ "$w" = latency ]; then
-		"$CLIENT" --latency 40 --region 200,200,300,200 \
+		limit=$((40 * 6 + 60))
+		timeout -k 5 "$limit" "$CLIENT" --latency 40 \
+			--region 200,200,300,200 \
 			"$SERVER_ADDR" >"$out" 2>"$out.err" &
 	elif [ "$w" = video-cl2 ]; then
-		"$CLIENT" --seconds "$seconds" --compress 2 \
-			--encodings "copyrect zrle zlib hextile raw" \
+		limit=$((${seconds%.*} + 60))
+		timeout -k 5 "$limit" "$CLIENT" --seconds "$seconds" \
+			--compress 2 --encodings "copyrect zrle zlib hextile raw" \
 			"$SERVER_ADDR" >"$out" 2>"$out.err" &
 	else
-		"$CLIENT" --seconds "$seconds" "$SERVER_ADDR" \
-			>"$out" 2>"$out.err" &
+		limit=$((${seconds%.*} + 60))
+		timeout -k 5 "$limit" "$CLIENT" --seconds "$seconds" \
+			"$SERVER_ADDR" >"$out" 2>"$out.err" &
 	fi
 	local cpid=$!
 	pids+=("$cpid")
@@ -295,11 +301,27 @@ measure() {
 	x0=$(cpu_ns "$xvfb_pid")
 	t0=$(date +%s.%N)
 	wait "$cpid"
+	rc=$?
 	forget_pid "$cpid"
 	c1=$(cpu_ns "$server_pid")
 	x1=$(cpu_ns "$xvfb_pid")
 	t1=$(date +%s.%N)
 	line=$(tail -n 1 "$out")
+	if [ "$rc" -ne 0 ]; then
+		# no numbers for this pair: the table shows "-"
+		if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+			echo "  $w / $s: FAILED, the client did not finish" \
+				"within ${limit}s" >&2
+		else
+			echo "  $w / $s: FAILED, the client exited with" \
+				"status $rc${line:+ ($line)}:" >&2
+		fi
+		sed 's/^/    /' "$out.err" >&2
+		stop_pid "$server_pid"
+		stop_load
+		sleep 0.5
+		return
+	fi
 	R[$w,$s]=$line
 	R[$w,$s,cpu]=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" \
 		'BEGIN { printf "%.3f", (b - a) * 100 / 1e9 / (t1 - t0) }')
