@@ -8,7 +8,8 @@
  *
  *   change-bench [--encodings LIST] [--compress N] [--seconds S] HOST:PORT
  *       after the first full update, count for S seconds: updates,
- *       updates that changed pixels, rectangles, CopyRects, bytes.
+ *       updates that changed pixels (any pixel of their rectangles
+ *       different from before), rectangles, CopyRects, bytes.
  *       --compress: libvncclient's CompressLevel (sent only when the
  *       encodings list has zlib or tight).
  *   change-bench --latency N --region X,Y,W,H [--keysym K] HOST:PORT
@@ -34,10 +35,25 @@
 
 #define BENCH_SETTLE_MS 150
 #define BENCH_TIMEOUT_MS 5000
+/* rectangles of one update compared one by one; beyond this many, their
+ * bounding box */
+#define BENCH_MAX_RECTS 256
+
+struct bench_rect {
+	int x, y, w, h;
+};
 
 struct bench {
 	unsigned long updates, changed, rects, copyrects;
-	uint64_t fb_hash;
+	/* An update has "changed" the screen when any pixel it wrote
+	 * differs from what the client showed before: the areas it wrote
+	 * are compared with a shadow copy of the framebuffer. */
+	uint8_t *shadow;
+	int shadow_w, shadow_h;
+	struct bench_rect dirty[BENCH_MAX_RECTS];
+	int ndirty;
+	bool dirty_overflow;
+	int bx0, by0, bx1, by1;		/* the bounding box of all of them */
 	bool region_changed;
 	uint8_t *region_copy;
 	int rx, ry, rw, rh;
@@ -53,21 +69,46 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static uint64_t fb_hash(rfbClient *cl)
-{
-	const uint64_t *p = (const uint64_t *)(void *)cl->frameBuffer;
-	size_t n = (size_t)cl->width * cl->height * 4 / 8;
-	uint64_t h = 1469598103934665603ull;
-
-	/* sparse: every 61st word is plenty to tell frames apart */
-	for (size_t i = 0; i < n; i += 61)
-		h = (h ^ p[i]) * 1099511628211ull;
-	return h;
-}
-
+/* Every rectangle of an update, CopyRect destinations included, after
+ * libvncclient has drawn it. */
 static void on_rect(rfbClient *cl, int x, int y, int w, int h)
 {
-	the_bench.rects++;
+	struct bench *b = &the_bench;
+
+	b->rects++;
+	if (x < 0) {
+		w += x;
+		x = 0;
+	}
+	if (y < 0) {
+		h += y;
+		y = 0;
+	}
+	if (w > cl->width - x)
+		w = cl->width - x;
+	if (h > cl->height - y)
+		h = cl->height - y;
+	if (w <= 0 || h <= 0)
+		return;
+	if (b->ndirty == 0 && !b->dirty_overflow) {
+		b->bx0 = x;
+		b->by0 = y;
+		b->bx1 = x + w;
+		b->by1 = y + h;
+	} else {
+		if (x < b->bx0)
+			b->bx0 = x;
+		if (y < b->by0)
+			b->by0 = y;
+		if (x + w > b->bx1)
+			b->bx1 = x + w;
+		if (y + h > b->by1)
+			b->by1 = y + h;
+	}
+	if (b->ndirty < BENCH_MAX_RECTS)
+		b->dirty[b->ndirty++] = (struct bench_rect){ x, y, w, h };
+	else
+		b->dirty_overflow = true;
 }
 
 static void on_copyrect(rfbClient *cl, int sx, int sy, int w, int h, int dx,
@@ -114,15 +155,67 @@ static bool region_differs(rfbClient *cl, struct bench *b, bool save)
 	return diff;
 }
 
+/* Whether the framebuffer differs from the shadow anywhere in the area;
+ * the shadow is brought up to date there. */
+static bool area_changed(rfbClient *cl, struct bench *b,
+			 const struct bench_rect *a)
+{
+	size_t stride = (size_t)cl->width * 4, len = (size_t)a->w * 4;
+	bool diff = false;
+
+	for (int r = 0; r < a->h; r++) {
+		size_t off = (size_t)(a->y + r) * stride + (size_t)a->x * 4;
+
+		if (diff || memcmp(cl->frameBuffer + off, b->shadow + off,
+				   len)) {
+			diff = true;
+			memcpy(b->shadow + off, cl->frameBuffer + off, len);
+		}
+	}
+	return diff;
+}
+
+static bool update_changed(rfbClient *cl, struct bench *b)
+{
+	bool diff = false;
+
+	if (!b->shadow || b->shadow_w != cl->width ||
+	    b->shadow_h != cl->height) {
+		/* the first update, or one after a new desktop size */
+		size_t n = (size_t)cl->width * cl->height * 4;
+
+		free(b->shadow);
+		b->shadow = malloc(n);
+		if (!b->shadow) {
+			fprintf(stderr, "change-bench: out of memory\n");
+			exit(1);
+		}
+		memcpy(b->shadow, cl->frameBuffer, n);
+		b->shadow_w = cl->width;
+		b->shadow_h = cl->height;
+		return true;
+	}
+	if (b->dirty_overflow) {
+		struct bench_rect box = { b->bx0, b->by0, b->bx1 - b->bx0,
+					  b->by1 - b->by0 };
+
+		return area_changed(cl, b, &box);
+	}
+	for (int i = 0; i < b->ndirty; i++)
+		if (area_changed(cl, b, &b->dirty[i]))
+			diff = true;
+	return diff;
+}
+
 static void on_finished(rfbClient *cl)
 {
 	struct bench *b = &the_bench;
-	uint64_t h = fb_hash(cl);
 
 	b->updates++;
-	if (h != b->fb_hash)
+	if (update_changed(cl, b))
 		b->changed++;
-	b->fb_hash = h;
+	b->ndirty = 0;
+	b->dirty_overflow = false;
 	if (b->region_copy && region_differs(cl, b, false))
 		b->region_changed = true;
 }
