@@ -67,6 +67,8 @@ enum tile_state {
 	TILE_CHANGED,		/* changed, no move verified */
 	TILE_MOVED,		/* changed and equal to the old at the offset */
 	TILE_FILL,		/* unchanged, and equal at the offset too */
+	TILE_TRIED,		/* unchanged, not equal at the offset (only
+				 * while fill_holes() runs) */
 };
 
 struct vote {
@@ -445,13 +447,13 @@ static unsigned stripe_changes(const struct scan *sc, unsigned i,
 	const uint8_t *tiles = sc->tiles + sc->tile_off[i];
 	int tx = tiles_x(&s->r), ty = tiles_y(&s->r);
 	int a = o / SCROLL_TILE, b = (o + part - 1) / SCROLL_TILE;
+	int c0 = vertical ? a : 0, c1 = vertical ? b : tx - 1;
+	int r0 = vertical ? 0 : a, r1 = vertical ? ty - 1 : b;
 	unsigned n = 0;
 
-	for (int r = 0; r < ty; r++)
-		for (int c = 0; c < tx; c++)
-			if (tiles[r * tx + c] != TILE_SAME &&
-			    (vertical ? c : r) >= a && (vertical ? c : r) <= b)
-				n++;
+	for (int r = r0; r <= r1; r++)
+		for (int c = c0; c <= c1; c++)
+			n += tiles[r * tx + c] != TILE_SAME;
 	return n;
 }
 
@@ -684,16 +686,20 @@ static uint64_t verify(struct scan *sc, int dx, int dy)
 			}
 			for (int y = t.y; y < t.y + t.h && live; y++) {
 				const uint32_t *p = src_px(s, s->r.x, y);
-				const uint32_t *q = fb_px(sc->fb, s->r.x - dx,
-							  y - dy);
 
 				for (int c = 0; c < tx; c++) {
 					int x = c * SCROLL_TILE;
 					int w = s->r.w - x < SCROLL_TILE
 							? s->r.w - x : SCROLL_TILE;
 
+					/* only moved tiles have their source
+					 * inside the framebuffer */
 					if (row[c] != TILE_MOVED ||
-					    run_equal(p + x, q + x, w))
+					    run_equal(p + x,
+						      fb_px(sc->fb,
+							    s->r.x + x - dx,
+							    y - dy),
+						      w))
 						continue;
 					row[c] = TILE_CHANGED;
 					live--;
@@ -907,12 +913,19 @@ static void fill_holes(struct scan *sc, unsigned i, int dx, int dy)
 				continue;
 			t = tile_rect(s, c2, r2);
 			if (!source_inside(sc->fb, &t, dx, dy) ||
-			    !rows_equal(sc->fb, s, &t, dx, dy))
+			    !rows_equal(sc->fb, s, &t, dx, dy)) {
+				/* compared once, not again from its
+				 * other neighbours */
+				tiles[k2] = TILE_TRIED;
 				continue;
+			}
 			tiles[k2] = TILE_FILL;
 			stack[n++] = k2;
 		}
 	}
+	for (int k = 0; k < tx * ty; k++)
+		if (tiles[k] == TILE_TRIED)
+			tiles[k] = TILE_SAME;
 	free(stack);
 }
 
