@@ -22,17 +22,9 @@
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 
+#include "tool-util.h"
+
 #define XLOAD_FRAMES 8
-
-static uint32_t hash2(uint32_t a, uint32_t b)
-{
-	uint32_t h = a * 0x9e3779b1u ^ b * 0x85ebca77u;
-
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
-}
 
 static uint32_t tri(int v)
 {
@@ -44,8 +36,8 @@ static void fill_frame(uint32_t *px, int w, int h, int k)
 {
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++) {
-			uint32_t n = hash2((uint32_t)(x * 7 + y * 13 * w),
-					   (uint32_t)k) & 0x0f0f0f;
+			uint32_t n = tool_hash2((uint32_t)(x * 7 + y * 13 * w),
+						(uint32_t)k) & 0x0f0f0f;
 			uint32_t r = tri(x / 3 + k * 37 + y / 7);
 			uint32_t g = tri(y / 2 + k * 53);
 			uint32_t b = tri((x + y) / 4 + k * 71);

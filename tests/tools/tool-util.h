@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Small helpers shared by the test tools: a monotonic clock, command
- * lines in and line-buffered output for tools driven line by line by the
- * tests, and a TCP connection to the server under test. */
+/* Small helpers shared by the test tools and the benchmark programs: a
+ * monotonic clock, a hash for test content, command lines in and
+ * line-buffered output for tools driven line by line by the tests, and a
+ * TCP connection to the server under test. */
 #ifndef XRFB_TOOL_UTIL_H
 #define XRFB_TOOL_UTIL_H
 
@@ -25,6 +26,18 @@ static inline uint64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Two 32-bit values mixed into one, for reproducible pseudo-random
+ * content. */
+static inline uint32_t tool_hash2(uint32_t a, uint32_t b)
+{
+	uint32_t h = a * 0x9e3779b1u ^ b * 0x85ebca77u;
+
+	h ^= h >> 15;
+	h *= 0x2c1b3c6du;
+	h ^= h >> 12;
+	return h;
 }
 
 /* printf to stdout, flushed at once (the tests read it as it comes). */

@@ -41,6 +41,8 @@
 #include <X11/Xlib.h>
 #include <X11/Xutil.h>
 
+#include "tool-util.h"
+
 #define XM_MAX_WINDOWS 8
 #define XM_LINE_CHARS 200
 
@@ -98,16 +100,6 @@ static unsigned long pixel_of(const struct xm *m, uint32_t rgb)
 	return px;
 }
 
-static uint32_t hash2(uint32_t a, uint32_t b)
-{
-	uint32_t h = a * 0x9e3779b1u ^ b * 0x85ebca77u;
-
-	h ^= h >> 15;
-	h *= 0x2c1b3c6du;
-	h ^= h >> 12;
-	return h;
-}
-
 static const uint32_t xm_colours[] = { 0xe0e0e0, 0xffff60, 0x60ffff,
 				       0xff90ff, 0x90ff90, 0xffa040 };
 
@@ -129,12 +121,12 @@ static void line_text(const struct xm_window *w, long i, char *buf,
 		return;
 	}
 	n = (size_t)snprintf(buf, len, "%6ld: ", i);
-	h = hash2((uint32_t)i, w->seed);
+	h = tool_hash2((uint32_t)i, w->seed);
 	while (n + 12 < len && n < XM_LINE_CHARS) {
 		const char *word = words[h % (sizeof(words) / sizeof(*words))];
 
 		n += (size_t)snprintf(buf + n, len - n, "%s ", word);
-		h = hash2(h, (uint32_t)n);
+		h = tool_hash2(h, (uint32_t)n);
 	}
 }
 
@@ -167,7 +159,7 @@ static void draw_area(struct xm *m, struct xm_window *w, int x, int y,
 			line_text(w, i, text, sizeof(text));
 			/* a gutter mark, as editors show line states */
 			XSetForeground(m->dpy, w->gc,
-				       pixel_of(m, hash2((uint32_t)i, 7) &
+				       pixel_of(m, tool_hash2((uint32_t)i, 7) &
 						       0xffffff));
 			if (!w->repeat)
 				XFillRectangle(m->dpy, d[k], w->gc, lx, ly + 2,
@@ -307,8 +299,8 @@ static void fill_noise(struct xm *m, struct xm_window *w, int x, int y,
 	for (int j = 0; j < ch; j++)
 		for (int i = 0; i < cw; i++)
 			XPutPixel(img, i, j,
-				  pixel_of(m, hash2((uint32_t)(j * cw + i),
-						    seed) & 0xffffff));
+				  pixel_of(m, tool_hash2((uint32_t)(j * cw + i),
+							 seed) & 0xffffff));
 	XPutImage(m->dpy, w->pm, w->gc, img, 0, 0, x, y, (unsigned)cw,
 		  (unsigned)ch);
 	XPutImage(m->dpy, w->win, w->gc, img, 0, 0, x, y, (unsigned)cw,
