@@ -33,6 +33,8 @@
 
 #include <rfb/rfbclient.h>
 
+#include "tool-util.h"	/* after <linux/tcp.h> */
+
 #define BENCH_SETTLE_MS 150
 #define BENCH_TIMEOUT_MS 5000
 /* rectangles of one update compared one by one; beyond this many, their
@@ -60,14 +62,6 @@ struct bench {
 };
 
 static struct bench the_bench;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Every rectangle of an update, CopyRect destinations included, after
  * libvncclient has drawn it. */
@@ -234,10 +228,10 @@ static unsigned long long bytes_received(rfbClient *cl)
 /* Handle messages for up to @ms; false when the connection is gone. */
 static bool pump(rfbClient *cl, double ms)
 {
-	double end = now_ms() + ms;
+	double end = now_ms_f() + ms;
 
 	for (;;) {
-		double left = end - now_ms();
+		double left = end - now_ms_f();
 		int r;
 
 		if (left <= 0)
@@ -275,18 +269,18 @@ static int run_latency(rfbClient *cl, struct bench *b, int n,
 		double t0, end;
 
 		b->region_changed = false;
-		t0 = now_ms();
+		t0 = now_ms_f();
 		SendKeyEvent(cl, keysym, TRUE);
 		SendKeyEvent(cl, keysym, FALSE);
 		end = t0 + BENCH_TIMEOUT_MS;
-		while (!b->region_changed && now_ms() < end) {
+		while (!b->region_changed && now_ms_f() < end) {
 			int r = WaitForMessage(cl, 1000);
 
 			if (r < 0 || (r > 0 && !HandleRFBServerMessage(cl)))
 				return 1;
 		}
 		if (b->region_changed)
-			t[done] = now_ms() - t0;
+			t[done] = now_ms_f() - t0;
 		else
 			lost++;
 		done++;
@@ -312,11 +306,11 @@ static int run_watch(rfbClient *cl, struct bench *b, double seconds)
 	unsigned long u0 = b->updates, c0 = b->changed, r0 = b->rects;
 	unsigned long cr0 = b->copyrects;
 	unsigned long long by0 = bytes_received(cl), by1;
-	double t0 = now_ms(), dt;
+	double t0 = now_ms_f(), dt;
 
 	if (!pump(cl, seconds * 1000))
 		return 1;
-	dt = (now_ms() - t0) / 1000;
+	dt = (now_ms_f() - t0) / 1000;
 	by1 = bytes_received(cl);
 	printf("seconds=%.2f updates=%lu changed=%lu rects=%lu copyrects=%lu "
 	       "bytes=%llu updates_per_s=%.1f changed_per_s=%.1f "
@@ -384,9 +378,9 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	/* everything starts from a complete first update */
-	first_end = now_ms() + BENCH_TIMEOUT_MS;
+	first_end = now_ms_f() + BENCH_TIMEOUT_MS;
 	while (b->updates == 0) {
-		if (now_ms() >= first_end) {
+		if (now_ms_f() >= first_end) {
 			fprintf(stderr, "change-bench: no framebuffer update "
 				"from %s within %d ms\n", addr,
 				BENCH_TIMEOUT_MS);

@@ -20,12 +20,24 @@
 #include <time.h>
 #include <unistd.h>
 
-static inline uint64_t now_ms(void)
+/* The monotonic clock: nanoseconds, whole milliseconds, and milliseconds
+ * with their fraction (for timings finer than 1 ms). */
+static inline uint64_t now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+static inline uint64_t now_ms(void)
+{
+	return now_ns() / 1000000;
+}
+
+static inline double now_ms_f(void)
+{
+	return (double)now_ns() / 1e6;
 }
 
 /* Two 32-bit values mixed into one, for reproducible pseudo-random
