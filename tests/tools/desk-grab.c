@@ -71,7 +71,7 @@ static void on_cursor_shape(rfbClient *cl, int xhot, int yhot, int w, int h,
 			    int bpp)
 {
 	struct desk *d = &the_desk;
-	uint64_t sig = 1469598103934665603ull;
+	uint64_t sig = TOOL_FNV1A_INIT;
 	char s[16];
 	int x, y;
 
@@ -85,10 +85,7 @@ static void on_cursor_shape(rfbClient *cl, int xhot, int yhot, int w, int h,
 							       i * (size_t)bpp));
 			else
 				snprintf(s, sizeof(s), "-");
-			for (const char *c = s; *c; c++) {
-				sig ^= (uint8_t)*c;
-				sig *= 1099511628211ull;
-			}
+			sig = tool_fnv1a(sig, s, strlen(s));
 		}
 	snprintf(d->cursor_sig, sizeof(d->cursor_sig), "%dx%d+%d+%d:%016llx",
 		 w, h, xhot, yhot, (unsigned long long)sig);

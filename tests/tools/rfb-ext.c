@@ -204,17 +204,6 @@ static int skip(struct ext *e, size_t n)
 	return 0;
 }
 
-static uint64_t fnv(uint64_t h, const void *data, size_t n)
-{
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* ---- sending ---------------------------------------------------------------- */
 
 static int send_request(struct ext *e, bool incremental, int x, int y, int w,
@@ -345,7 +334,7 @@ static int read_cursor(struct ext *e, int hx, int hy, int w, int h,
 {
 	size_t mb = (size_t)(w + 7) / 8 * h, len;
 	uint8_t *d;
-	uint64_t sig = 1469598103934665603ull;
+	uint64_t sig = TOOL_FNV1A_INIT;
 
 	len = rich ? (size_t)w * h * 4 + mb : (w && h ? 6 + 2 * mb : 0);
 	d = malloc(len ? len : 1);
@@ -380,7 +369,7 @@ static int read_cursor(struct ext *e, int hx, int hy, int w, int h,
 				snprintf(px, sizeof(px), "%06x", rgb);
 			else
 				snprintf(px, sizeof(px), "-");
-			sig = fnv(sig, px, strlen(px));
+			sig = tool_fnv1a(sig, px, strlen(px));
 		}
 	free(d);
 	e->cursor_seen = true;

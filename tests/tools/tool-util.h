@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Small helpers shared by the test tools and the benchmark programs: a
- * monotonic clock, a hash for test content, command lines in and
- * line-buffered output for tools driven line by line by the tests, and a
- * TCP connection to the server under test. */
+ * monotonic clock, two hashes, command lines in and line-buffered output
+ * for tools driven line by line by the tests, and a TCP connection to the
+ * server under test. */
 #ifndef XRFB_TOOL_UTIL_H
 #define XRFB_TOOL_UTIL_H
 
@@ -38,6 +38,21 @@ static inline uint64_t now_ms(void)
 static inline double now_ms_f(void)
 {
 	return (double)now_ns() / 1e6;
+}
+
+/* 64-bit FNV-1a over @n bytes, continuing from @h: TOOL_FNV1A_INIT to
+ * start a hash. */
+#define TOOL_FNV1A_INIT 1469598103934665603ull
+
+static inline uint64_t tool_fnv1a(uint64_t h, const void *data, size_t n)
+{
+	const uint8_t *p = data;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 1099511628211ull;
+	}
+	return h;
 }
 
 /* Two 32-bit values mixed into one, for reproducible pseudo-random

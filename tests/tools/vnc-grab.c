@@ -181,18 +181,6 @@ static unsigned bits_of(unsigned max)
 	return n;
 }
 
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-	uint64_t h = 1469598103934665603ull;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 static size_t fb_size(const rfbClient *cl)
 {
 	return (size_t)cl->width * cl->height * cl->format.bitsPerPixel / 8;
@@ -245,7 +233,8 @@ static void on_copyrect(rfbClient *cl, int sx, int sy, int w, int h, int dx,
 static void on_finished(rfbClient *cl)
 {
 	struct grab *g = the_grab;
-	uint64_t h = hash_bytes(cl->frameBuffer, fb_size(cl));
+	uint64_t h = tool_fnv1a(TOOL_FNV1A_INIT, cl->frameBuffer,
+				fb_size(cl));
 
 	g->updates++;
 	if (h != g->fb_hash)

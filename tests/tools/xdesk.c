@@ -60,15 +60,6 @@
 #define CURSOR_HX 5
 #define CURSOR_HY 7
 
-static uint64_t fnv(uint64_t h, const char *s)
-{
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 1099511628211ull;
-	}
-	return h;
-}
-
 /* The test cursor, straight (not premultiplied) ARGB. */
 static uint32_t cursor_pixel(int x, int y)
 {
@@ -112,7 +103,7 @@ static uint32_t unpremultiply(uint32_t p)
 static void print_sig(const char *what, int w, int h, int hx, int hy,
 		      uint32_t (*px)(void *, int, int), void *arg)
 {
-	uint64_t sig = 1469598103934665603ull;
+	uint64_t sig = TOOL_FNV1A_INIT;
 	char s[16];
 	int x, y;
 
@@ -124,7 +115,7 @@ static void print_sig(const char *what, int w, int h, int hx, int hy,
 				snprintf(s, sizeof(s), "%06x", p & 0xffffff);
 			else
 				snprintf(s, sizeof(s), "-");
-			sig = fnv(sig, s);
+			sig = tool_fnv1a(sig, s, strlen(s));
 		}
 	printf("%s %dx%d+%d+%d:%016llx\n", what, w, h, hx, hy,
 	       (unsigned long long)sig);
