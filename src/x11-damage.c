@@ -300,23 +300,33 @@ static bool strip_missed(struct x11_damage *dm, const struct strip *st,
 	return false;
 }
 
+/* Whether tracking still runs on a screen of this size, in X and in the
+ * server alike. */
+static bool geometry_ok(struct x11_damage *dm, int width, int height)
+{
+	return dm->damage && width == x11_display_width(dm->d) &&
+	       height == x11_display_height(dm->d) &&
+	       width == xrfb_server_width(dm->server) &&
+	       height == xrfb_server_height(dm->server);
+}
+
+enum strip_result { STRIP_CLEAN, STRIP_MISSED, STRIP_ABORT };
+
 /* Read @st and look for a change no damage reported. Every read is a
  * round trip, so the damage events of everything drawn before it are
- * queued by then: drain them first. */
-static bool check_strip(struct x11_damage *dm, const struct strip *st,
-			int width, int height, struct rect *miss)
+ * queued by then: drain them first. STRIP_ABORT: the read failed, or
+ * the events resized the screen or ended tracking. */
+static enum strip_result check_strip(struct x11_damage *dm,
+				     const struct strip *st, int width,
+				     int height, struct rect *miss)
 {
 	if (x11_capture_read(dm->cap, st->x, st->y, st->w, st->h, dm->strip,
 			     (st->w > 1 ? (size_t)st->w : 1) * 4) < 0)
-		return false;
+		return STRIP_ABORT;
 	x11_display_drain(dm->d);
-	/* The events read may have resized the screen, or ended tracking. */
-	if (!dm->damage || width != x11_display_width(dm->d) ||
-	    height != x11_display_height(dm->d) ||
-	    width != xrfb_server_width(dm->server) ||
-	    height != xrfb_server_height(dm->server))
-		return false;
-	return strip_missed(dm, st, miss);
+	if (!geometry_ok(dm, width, height))
+		return STRIP_ABORT;
+	return strip_missed(dm, st, miss) ? STRIP_MISSED : STRIP_CLEAN;
 }
 
 static void check(struct x11_damage *dm)
@@ -324,14 +334,13 @@ static void check(struct x11_damage *dm)
 	int width = x11_display_width(dm->d);
 	int height = x11_display_height(dm->d);
 	struct strip st[X11_DAMAGE_CHECK_ROWS + X11_DAMAGE_CHECK_COLS];
+	enum strip_result res = STRIP_CLEAN;
 	struct rect miss;
 	size_t need = (size_t)(width > height ? width : height);
 	int i, n = 0;
 
 	dm->last_check = xrfb_now_ms();
-	if (!dm->damage || x11_display_is_lost(dm->d) ||
-	    width != xrfb_server_width(dm->server) ||
-	    height != xrfb_server_height(dm->server))
+	if (x11_display_is_lost(dm->d) || !geometry_ok(dm, width, height))
 		return;
 	if (dm->strip_len < need) {
 		free(dm->strip);
@@ -345,17 +354,19 @@ static void check(struct x11_damage *dm)
 		st[n++] = (struct strip){ (int)(next_random(dm) %
 					  (uint32_t)width), 0, 1, height };
 	dm->in_flush = true;
-	for (i = 0; i < n; i++) {
-		/* Seen twice, the second time after a full round trip: the
-		 * difference is real and nothing reported it. */
-		if (check_strip(dm, &st[i], width, height, &miss)) {
+	/* Seen twice, the second time after a full round trip: the
+	 * difference is real and nothing reported it. A resize or the end
+	 * of tracking stops the check: the strips were cut for the old
+	 * screen. */
+	for (i = 0; i < n && res == STRIP_CLEAN; i++) {
+		res = check_strip(dm, &st[i], width, height, &miss);
+		if (res == STRIP_MISSED) {
 			XSync(dm->dpy, False);
-			if (check_strip(dm, &st[i], width, height, &miss))
-				break;
+			res = check_strip(dm, &st[i], width, height, &miss);
 		}
 	}
 	dm->in_flush = false;
-	if (i == n)
+	if (res != STRIP_MISSED)
 		return;
 	log_warn("damage: XDamage did not report a change at %dx%d+%d+%d; "
 		 "polling the screen from now on", miss.w, miss.h, miss.x,
