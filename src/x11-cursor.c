@@ -93,7 +93,8 @@ static int crop_start(int len, int hot, int size)
 	return start;
 }
 
-static void set_position(struct x11_cursor *xc, int x, int y)
+/* Tell the server where the pointer is; false if it has not moved. */
+static bool set_position(struct x11_cursor *xc, int x, int y)
 {
 	if (x < 0)
 		x = 0;
@@ -104,10 +105,24 @@ static void set_position(struct x11_cursor *xc, int x, int y)
 	if (y > 65535)
 		y = 65535;
 	if (x == xc->x && y == xc->y)
-		return;
+		return false;
 	xc->x = x;
 	xc->y = y;
 	xrfb_server_set_pointer_pos(xc->server, (uint16_t)x, (uint16_t)y);
+	return true;
+}
+
+static void on_poll(void *arg);
+
+/* The pointer moves: poll it closely again, from now. */
+static void follow_closely(struct x11_cursor *xc)
+{
+	if (!xc->active || xc->poll_ms == X11_CURSOR_POLL_MS)
+		return;
+	xc->poll_ms = X11_CURSOR_POLL_MS;
+	xrfb_timer_cancel(xc->poll);
+	xc->poll = xrfb_loop_add_timer(xc->loop, X11_CURSOR_POLL_MS, on_poll,
+				       xc);
 }
 
 static void fetch_image(struct x11_cursor *xc);
@@ -147,7 +162,8 @@ static void fetch_image(struct x11_cursor *xc)
 		return;
 	}
 	xc->retries = 0;
-	set_position(xc, img->x, img->y);
+	if (set_position(xc, img->x, img->y))
+		follow_closely(xc);
 	if (xc->have_image && img->cursor_serial == xc->serial)
 		goto out;
 	w = img->width < X11_CURSOR_MAX ? img->width : X11_CURSOR_MAX;
@@ -196,18 +212,19 @@ static void on_poll(void *arg)
 {
 	struct x11_cursor *xc = arg;
 	Window root, child;
-	int rx, ry, wx, wy, old_x = xc->x, old_y = xc->y;
+	int rx, ry, wx, wy;
 	unsigned mask;
+	bool moved = false;
 
 	xc->poll = NULL;
 	if (x11_display_is_lost(xc->d))
 		return;
 	if (XQueryPointer(xc->dpy, x11_display_root(xc->d), &root, &child,
 			  &rx, &ry, &wx, &wy, &mask))
-		set_position(xc, rx, ry);
+		moved = set_position(xc, rx, ry);
 	/* Fast while the pointer moves; backing off while it is still, so
 	 * an idle desktop with a viewer costs next to nothing. */
-	if (xc->x != old_x || xc->y != old_y)
+	if (moved)
 		xc->poll_ms = X11_CURSOR_POLL_MS;
 	else if (xc->poll_ms < X11_CURSOR_POLL_MAX_MS)
 		xc->poll_ms = xc->poll_ms * 2 < X11_CURSOR_POLL_MAX_MS
@@ -239,12 +256,7 @@ void x11_cursor_moved(struct x11_cursor *xc, int x, int y)
 		return;
 	set_position(xc, x, y);
 	/* A viewer moves the pointer: follow it closely again. */
-	if (xc->active && xc->poll_ms != X11_CURSOR_POLL_MS) {
-		xc->poll_ms = X11_CURSOR_POLL_MS;
-		xrfb_timer_cancel(xc->poll);
-		xc->poll = xrfb_loop_add_timer(xc->loop, X11_CURSOR_POLL_MS,
-					       on_poll, xc);
-	}
+	follow_closely(xc);
 }
 
 struct x11_cursor *x11_cursor_new(struct xrfb_loop *loop,
