@@ -10,39 +10,52 @@
 
 #include "utf8.h"
 
+/* The code point that starts at @p[*i], or -1 where no well-formed
+ * UTF-8 starts (overlong forms, surrogates, code points beyond U+10FFFF,
+ * a sequence cut short); *i moves past it, or by one byte. */
+static int32_t utf8_next(const uint8_t *p, size_t len, size_t *i)
+{
+	uint8_t b = p[*i];
+	uint32_t cp;
+	int n;
+
+	if (b < 0x80) {
+		(*i)++;
+		return b;
+	}
+	if (b >= 0xc2 && b <= 0xdf)
+		n = 1;
+	else if (b >= 0xe0 && b <= 0xef)
+		n = 2;
+	else if (b >= 0xf0 && b <= 0xf4)
+		n = 3;
+	else
+		goto bad;
+	if (len - *i <= (size_t)n)
+		goto bad;
+	cp = b & (0x3f >> n);
+	for (int k = 1; k <= n; k++) {
+		if ((p[*i + (size_t)k] & 0xc0) != 0x80)
+			goto bad;
+		cp = cp << 6 | (p[*i + (size_t)k] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		goto bad;
+	*i += (size_t)n + 1;
+	return (int32_t)cp;
+bad:
+	(*i)++;
+	return -1;
+}
+
 bool utf8_valid(const uint8_t *p, size_t len)
 {
 	size_t i = 0;
 
-	while (i < len) {
-		uint32_t cp;
-		int n;
-
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if (p[i] >= 0xc2 && p[i] <= 0xdf)
-			n = 1;
-		else if (p[i] >= 0xe0 && p[i] <= 0xef)
-			n = 2;
-		else if (p[i] >= 0xf0 && p[i] <= 0xf4)
-			n = 3;
-		else
+	while (i < len)
+		if (utf8_next(p, len, &i) < 0)
 			return false;
-		if (len - i <= (size_t)n)
-			return false;
-		cp = p[i] & (0x3f >> n);
-		for (int k = 1; k <= n; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (p[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += (size_t)n + 1;
-	}
 	return true;
 }
 
@@ -72,31 +85,9 @@ size_t utf8_to_latin1(const char *in, size_t len, uint8_t *out)
 	size_t i = 0, o = 0;
 
 	while (i < len) {
-		uint32_t cp;
-		int extra;
+		int32_t cp = utf8_next(p, len, &i);
 
-		if (p[i] < 0x80) {
-			out[o++] = p[i++];
-			continue;
-		}
-		if ((p[i] & 0xe0) == 0xc0) {
-			cp = p[i] & 0x1f;
-			extra = 1;
-		} else if ((p[i] & 0xf0) == 0xe0) {
-			cp = p[i] & 0x0f;
-			extra = 2;
-		} else if ((p[i] & 0xf8) == 0xf0) {
-			cp = p[i] & 0x07;
-			extra = 3;
-		} else {
-			out[o++] = '?';
-			i++;
-			continue;
-		}
-		i++;
-		while (extra-- > 0 && i < len && (p[i] & 0xc0) == 0x80)
-			cp = cp << 6 | (p[i++] & 0x3f);
-		out[o++] = cp < 0x100 ? (uint8_t)cp : '?';
+		out[o++] = cp >= 0 && cp < 0x100 ? (uint8_t)cp : '?';
 	}
 	return o;
 }
