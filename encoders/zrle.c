@@ -141,7 +141,9 @@ static bool zrle_help(struct zrle_job *j)
  * nobody has taken and helping ahead while it waits, so the deflate runs
  * alongside the tiles. It stops once the plaintext looks large enough for
  * zstream_deflate() to parallelise by itself: the caller then deflates
- * the rest in one call. The other tasks make bands ahead. */
+ * the rest in one call, which zstream_deflate() starts afresh (engine
+ * choice, parallel pieces) even after bands deflated here. The other
+ * tasks make bands ahead. */
 static void zrle_task(void *arg, size_t t)
 {
 	struct zrle_job *j = arg;

@@ -491,6 +491,17 @@ int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
 		if (r < 0)
 			return r;
 	}
+	/* A large input that ends a rectangle after smaller ones (ZRLE's
+	 * first bands, say): what is pending ends with a sync flush first,
+	 * so that the large input starts afresh, with an engine chosen for
+	 * it and in parallel pieces. The flush costs an empty stored block,
+	 * which a decoder takes anywhere. */
+	if (!z->idle && flush == Z_SYNC_FLUSH && len >= ZSTREAM_PARALLEL_MIN &&
+	    worker_threads() > 1) {
+		r = zstream_deflate(z, level, in, 0, Z_SYNC_FLUSH, out);
+		if (r < 0)
+			return r;
+	}
 	if (z->idle) {
 		r = switch_engine(z, pick_engine(z, level, in, len), level,
 				  out);

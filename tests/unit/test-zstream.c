@@ -184,6 +184,53 @@ START_TEST(test_pool)
 }
 END_TEST
 
+/* A rectangle fed as a small piece, then a large rest with the sync
+ * flush (ZRLE's first bands, then the others): the rest starts afresh,
+ * in parallel pieces, and the client still inflates one stream. */
+START_TEST(test_large_after_small)
+{
+	struct unit_rng rng;
+	struct zstream z;
+	struct buf out = BUF_INIT;
+	size_t small = 5000, len = 4 * BIG, got = 0;
+	uint8_t *in = malloc(len + 8192), *dec = malloc(len);
+	z_stream inf;
+
+	ck_assert(in && dec);
+	memset(in, 0, len);
+	ck_assert_int_eq(worker_init(2), 0);
+	unit_rng_seed(&rng, 7);
+	for (size_t at = 0; at < len; at += BIG)
+		make_input(&rng, at ? BIG_NOISE : SMALL_TEXT, in + at, NULL, 0);
+	zstream_init(&z, 8);
+	memset(&inf, 0, sizeof(inf));
+	ck_assert_int_eq(inflateInit(&inf), Z_OK);
+	for (int level = 1; level <= 9; level += 4) {
+		ck_assert_int_eq(zstream_deflate(&z, level, in, small,
+						 Z_NO_FLUSH, &out), 0);
+		ck_assert_int_eq(zstream_deflate(&z, level, in + small,
+						 len - small, Z_SYNC_FLUSH,
+						 &out), 0);
+		ck_assert(z.idle);
+		inf.next_in = out.data + got;
+		inf.avail_in = (uInt)(out.len - got);
+		inf.next_out = dec;
+		inf.avail_out = (uInt)len;
+		ck_assert_int_eq(inflate(&inf, Z_SYNC_FLUSH), Z_OK);
+		ck_assert_uint_eq(inf.avail_in, 0);
+		ck_assert_uint_eq((size_t)(inf.next_out - dec), len);
+		ck_assert(memcmp(dec, in, len) == 0);
+		got = out.len;
+	}
+	inflateEnd(&inf);
+	zstream_fini(&z);
+	worker_fini();
+	buf_fini(&out);
+	free(in);
+	free(dec);
+}
+END_TEST
+
 static Suite *zstream_suite(void)
 {
 	Suite *s = suite_create("zstream");
@@ -192,6 +239,7 @@ static Suite *zstream_suite(void)
 	tcase_add_test(tc, test_one_thread);
 	tcase_add_test(tc, test_forced);
 	tcase_add_test(tc, test_pool);
+	tcase_add_test(tc, test_large_after_small);
 	return s;
 }
 
