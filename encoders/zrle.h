@@ -28,9 +28,6 @@ struct zrle_band {
 	struct rle_tile tile;
 	struct buf raw;			/* the band's plain tiles */
 	uint32_t px[RLE_TILE_PIXELS];
-	/* ZYWRLE only: coefficient planes (U, Y, V), unaligned edges. */
-	int8_t c[3][ZRLE_TILE * ZRLE_TILE];
-	uint32_t edge[ZRLE_TILE * ZRLE_TILE];
 	atomic_int state;		/* made yet? (parallel path) */
 	int ret;
 };

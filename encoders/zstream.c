@@ -181,7 +181,10 @@ static void compress_run(void *arg, size_t index)
 		zs.next_out = o->data + o->len;
 		zs.avail_out = (uInt)(o->cap - o->len);
 		r = deflate(&zs, Z_SYNC_FLUSH);
-		if ((r != Z_OK && r != Z_BUF_ERROR) || zs.avail_in)
+		/* deflateBound() leaves room for the flush: an output that
+		 * filled it may have been cut short */
+		if ((r != Z_OK && r != Z_BUF_ERROR) || zs.avail_in ||
+		    !zs.avail_out)
 			rn->err = -EIO;
 		o->len = (size_t)(zs.next_out - o->data);
 		at = rn->ends[i];
@@ -387,6 +390,9 @@ static enum zstream_engine pick_engine(struct zstream *z, int level,
 	z_stream zs;
 	bool ok = true;
 
+#ifndef HAVE_ISAL
+	return ZSTREAM_ZLIB;
+#endif
 	if (level < 1 || len < ZSTREAM_FAST_MIN)
 		return ZSTREAM_ZLIB;
 	if (z->reuse >= len) {
@@ -445,9 +451,10 @@ static int start(struct zstream *z, int level, struct buf *out)
 	if (deflateInit2(&z->zs, level, Z_DEFLATED, -MAX_WBITS, z->mem_level,
 			 Z_DEFAULT_STRATEGY) != Z_OK)
 		return -ENOMEM;
+	/* ready from here on, so zstream_fini() ends the deflater */
+	z->ready = true;
 	if (buf_append(out, zlib_header, sizeof(zlib_header)) < 0)
 		return -ENOMEM;
-	z->ready = true;
 	z->level = level;
 	z->engine = ZSTREAM_ZLIB;
 	z->history_len = 0;

@@ -171,9 +171,12 @@ static inline uint32_t save_rgb(enum zywrle_kind k, int r, int g, int b)
 }
 
 /* Replace the tw x th tile @px by its coefficients (see the top). */
-static void zywrle_analyze(const struct zywrle *s, struct zrle_band *zb,
-			   uint32_t *px, int tw, int th, int level)
+static void zywrle_analyze(const struct zywrle *s, uint32_t *px, int tw,
+			   int th, int level)
 {
+	/* coefficient planes (U, Y, V) and the unaligned edges */
+	int8_t c[3][ZRLE_TILE * ZRLE_TILE];
+	uint32_t edge[ZRLE_TILE * ZRLE_TILE];
 	int w = tw & ~((1 << level) - 1), h = th & ~((1 << level) - 1);
 	int ymask = s->kind == ZYWRLE_16 ? ~3 : ~0;
 	int uvmask = s->kind == ZYWRLE_16 ? ~7 : ~0;
@@ -185,13 +188,13 @@ static void zywrle_analyze(const struct zywrle *s, struct zrle_band *zb,
 	/* Unaligned edges, in the order the decoder puts them back. */
 	for (y = 0; y < h; y++)
 		for (x = w; x < tw; x++)
-			zb->edge[ne++] = px[(size_t)y * tw + x];
+			edge[ne++] = px[(size_t)y * tw + x];
 	for (y = h; y < th; y++)
 		for (x = 0; x < w; x++)
-			zb->edge[ne++] = px[(size_t)y * tw + x];
+			edge[ne++] = px[(size_t)y * tw + x];
 	for (y = h; y < th; y++)
 		for (x = w; x < tw; x++)
-			zb->edge[ne++] = px[(size_t)y * tw + x];
+			edge[ne++] = px[(size_t)y * tw + x];
 	/* Reversible colour transform, made lossy to fit 8 bits. */
 	for (y = 0; y < h; y++)
 		for (x = 0; x < w; x++) {
@@ -211,16 +214,16 @@ static void zywrle_analyze(const struct zywrle *s, struct zrle_band *zb,
 				U += ~uvmask + 1;
 			if (V == -128)
 				V += ~uvmask + 1;
-			zb->c[0][i] = (int8_t)U;
-			zb->c[1][i] = (int8_t)Y;
-			zb->c[2][i] = (int8_t)V;
+			c[0][i] = (int8_t)U;
+			c[1][i] = (int8_t)Y;
+			c[2][i] = (int8_t)V;
 		}
 	for (l = 0; l < level; l++)
 		for (int k = 0; k < 3; k++) {
 			int t = zywrle_param[level - 1][l][k];
 
-			wavelet_step(zb->c[k], w, h, l);
-			filter_step(zb->c[k], t ? s->quant[t] : NULL, w, h, l);
+			wavelet_step(c[k], w, h, l);
+			filter_step(c[k], t ? s->quant[t] : NULL, w, h, l);
 		}
 	/* Sub-bands finest first (Hxy, Hy, Hx), the last level's L too. */
 	for (l = 0; l < level; l++) {
@@ -235,13 +238,13 @@ static void zywrle_analyze(const struct zywrle *s, struct zrle_band *zb,
 				for (x = ox; x < w; x += st) {
 					size_t i = (size_t)y * w + x;
 
-					px[o++] = save_rgb(s->kind, zb->c[2][i],
-							   zb->c[1][i],
-							   zb->c[0][i]);
+					px[o++] = save_rgb(s->kind, c[2][i],
+							   c[1][i],
+							   c[0][i]);
 				}
 		}
 	}
-	memcpy(px + o, zb->edge, ne * sizeof(*px));
+	memcpy(px + o, edge, ne * sizeof(*px));
 }
 
 static int zywrle_tile(const struct zrle *z, struct zrle_band *b,
@@ -254,7 +257,7 @@ static int zywrle_tile(const struct zrle *z, struct zrle_band *b,
 	m = rle_tile_choose(&b->tile, px, tw, th, z->flags, z->level);
 	if (m != RLE_RAW || !z->level)
 		return rle_tile_write(&b->tile, px, tw, th, m, raw);
-	zywrle_analyze(s, b, px, tw, th, z->level);
+	zywrle_analyze(s, px, tw, th, z->level);
 	if (buf_reserve(raw, 1) < 0)
 		return -ENOMEM;
 	buf_put_u8(raw, 0);
