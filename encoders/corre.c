@@ -104,10 +104,12 @@ static int corre_piece(struct corre_band *s, const struct enc_params *p,
 
 /* The pieces of rows y0 .. y0 + h of @r; returns the rectangles written
  * or -errno. */
-static int corre_rows(struct corre_band *b, const struct enc_params *p,
-		      const struct pixbuf_fmt *pf, const struct enc_frame *f,
-		      const struct rect *r, int y0, int h, struct buf *out)
+static int corre_rows(const void *ctx, void *band, const struct enc_params *p,
+		      const struct enc_frame *f, const struct rect *r, int y0,
+		      int h, struct buf *out)
 {
+	const struct pixbuf_fmt *pf = ctx;
+	struct corre_band *b = band;
 	int count = 0;
 
 	for (int y = y0; y < y0 + h; y += CORRE_PIECE) {
@@ -128,46 +130,18 @@ static int corre_rows(struct corre_band *b, const struct enc_params *p,
 	return count;
 }
 
-struct corre_job {
-	struct corre *s;
-	const struct enc_params *p;
-	const struct pixbuf_fmt *pf;
-	const struct enc_frame *f;
-	const struct rect *r;
-	int band;
-};
-
-static void corre_band_run(void *arg, size_t i)
-{
-	const struct corre_job *j = arg;
-	struct corre_band *b = enc_band_at(&j->s->bands, i);
-	int y, h = enc_band_rows(j->r->h, j->band, i, &y);
-
-	b->base.out.len = 0;
-	b->base.ret = corre_rows(b, j->p, j->pf, j->f, j->r, j->r->y + y, h,
-				 &b->base.out);
-}
-
 static int corre_encode(struct encoder *e, const struct enc_params *p,
 			const struct enc_frame *f, const struct rect *r,
 			struct buf *out)
 {
 	struct corre *s = (struct corre *)e;
 	struct pixbuf_fmt pf;
-	int band;
 
 	if (r->w <= 0 || r->h <= 0)
 		return 0;	/* nothing to send, not even a header */
 	pixbuf_fmt_pixel(&pf, p->pc);
-	band = enc_bands(r->w, r->h, CORRE_PIECE);
-	if (band) {
-		struct corre_job j = { s, p, &pf, f, r, band };
-
-		return enc_bandset_run(&s->bands,
-				       (size_t)((r->h + band - 1) / band),
-				       corre_band_run, &j, out);
-	}
-	return corre_rows(&s->one, p, &pf, f, r, r->y, r->h, out);
+	return enc_rows_run(&s->bands, &s->one, CORRE_PIECE, corre_rows, &pf,
+			    p, f, r, out);
 }
 
 const struct encoder_ops encoder_corre = {

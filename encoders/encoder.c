@@ -64,8 +64,7 @@ struct enc_raw_job {
 static void enc_raw_band(void *arg, size_t i)
 {
 	const struct enc_raw_job *j = arg;
-	int y = (int)i * j->band;
-	int h = j->h - y < j->band ? j->h - y : j->band;
+	int y, h = enc_band_rows(j->h, j->band, i, &y);
 
 	pixconv_translate(j->pc, j->dst + (size_t)y * j->row, j->row,
 			  j->src + (size_t)y * j->stride, j->stride, j->w, h);
@@ -111,6 +110,41 @@ int enc_bandset_run(struct enc_bandset *set, size_t n,
 	return count;
 }
 
+/* One band of enc_rows_run(). */
+struct enc_rows_job {
+	struct enc_bandset *set;
+	enc_rows_fn *rows;
+	const void *ctx;
+	const struct enc_params *p;
+	const struct enc_frame *f;
+	const struct rect *r;
+	int band;
+};
+
+static void enc_rows_band(void *arg, size_t i)
+{
+	const struct enc_rows_job *j = arg;
+	struct enc_band *b = enc_band_at(j->set, i);
+	int y, h = enc_band_rows(j->r->h, j->band, i, &y);
+
+	b->out.len = 0;
+	b->ret = j->rows(j->ctx, b, j->p, j->f, j->r, j->r->y + y, h, &b->out);
+}
+
+int enc_rows_run(struct enc_bandset *set, void *one, int unit,
+		 enc_rows_fn *rows, const void *ctx, const struct enc_params *p,
+		 const struct enc_frame *f, const struct rect *r,
+		 struct buf *out)
+{
+	int band = enc_bands(r->w, r->h, unit);
+	struct enc_rows_job j = { set, rows, ctx, p, f, r, band };
+
+	if (!band)
+		return rows(ctx, one, p, f, r, r->y, r->h, out);
+	return enc_bandset_run(set, enc_band_count(r->h, band), enc_rows_band,
+			       &j, out);
+}
+
 void enc_bandset_fini(struct enc_bandset *set)
 {
 	for (size_t i = 0; i < set->n; i++)
@@ -137,8 +171,7 @@ int enc_put_raw(const struct enc_params *p, const struct enc_frame *f,
 				  f->stride, r->w, r->h,
 				  enc_bands(r->w, r->h, 1) };
 	if (j.band) {
-		worker_run((size_t)((r->h + j.band - 1) / j.band),
-			   enc_raw_band, &j);
+		worker_run(enc_band_count(r->h, j.band), enc_raw_band, &j);
 		return 1;
 	}
 	pixconv_translate(p->pc, dst, row, j.src, f->stride, r->w, r->h);

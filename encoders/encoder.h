@@ -91,6 +91,12 @@ static inline void *enc_band_at(const struct enc_bandset *set, size_t i)
 	return (char *)set->bands + i * set->size;
 }
 
+/* How many bands of @band rows cover @h rows. */
+static inline size_t enc_band_count(int h, int band)
+{
+	return (size_t)((h + band - 1) / band);
+}
+
 /* Rows y .. y + return value of a rectangle of @h rows cut into bands of
  * @band rows, for band @i. */
 static inline int enc_band_rows(int h, int band, size_t i, int *y)
@@ -107,6 +113,21 @@ int enc_bandset_run(struct enc_bandset *set, size_t n,
 		    void (*task)(void *arg, size_t i), void *arg,
 		    struct buf *out);
 void enc_bandset_fini(struct enc_bandset *set);
+
+/* Encodes rows y0 .. y0 + h (frame rows) of @r with the scratch state
+ * @band (an encoder's per-band state, its struct enc_band first), appending
+ * to @out; returns the rectangles written or -errno. */
+typedef int enc_rows_fn(const void *ctx, void *band,
+			const struct enc_params *p, const struct enc_frame *f,
+			const struct rect *r, int y0, int h, struct buf *out);
+/* Encode all of @r with @rows: on the encoder threads in bands of a
+ * multiple of @unit rows, each with its own state from @set, joined in
+ * order, when enc_bands() says it pays; else in one call with the state
+ * @one straight into @out. Returns the sum of the counts, or -errno. */
+int enc_rows_run(struct enc_bandset *set, void *one, int unit,
+		 enc_rows_fn *rows, const void *ctx, const struct enc_params *p,
+		 const struct enc_frame *f, const struct rect *r,
+		 struct buf *out);
 /* Append a 12-byte rectangle header (reserves space). -ENOMEM on failure. */
 int enc_put_header(struct buf *out, int x, int y, int w, int h, int32_t enc);
 /* Append @r as Raw (header included). */

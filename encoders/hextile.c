@@ -52,10 +52,13 @@ static void hextile_free(struct encoder *e)
 /* Append rows y .. y + h of @r as tiles, colours carried over from the
  * band's previous tile only: a band starts afresh, so it decodes the same
  * wherever it follows. */
-static int hextile_rows(struct hextile_band *b, const struct enc_params *p,
-			const struct pixbuf_fmt *pf, const struct enc_frame *f,
+static int hextile_rows(const void *ctx, void *band,
+			const struct enc_params *p, const struct enc_frame *f,
 			const struct rect *r, int y0, int h, struct buf *out)
 {
+	const struct pixbuf_fmt *pf = ctx;
+	struct hextile_band *b = band;
+
 	hextile_tile_start(&b->tile);
 	for (int y = y0; y < y0 + h; y += HEXTILE_SIZE) {
 		int th = y0 + h - y < HEXTILE_SIZE ? y0 + h - y : HEXTILE_SIZE;
@@ -81,49 +84,22 @@ static int hextile_rows(struct hextile_band *b, const struct enc_params *p,
 	return 0;
 }
 
-struct hextile_job {
-	struct hextile *s;
-	const struct enc_params *p;
-	const struct pixbuf_fmt *pf;
-	const struct enc_frame *f;
-	const struct rect *r;
-	int band;
-};
-
-static void hextile_band_run(void *arg, size_t i)
-{
-	const struct hextile_job *j = arg;
-	struct hextile_band *b = enc_band_at(&j->s->bands, i);
-	int y, h = enc_band_rows(j->r->h, j->band, i, &y);
-
-	b->base.out.len = 0;
-	b->base.ret = hextile_rows(b, j->p, j->pf, j->f, j->r, j->r->y + y, h,
-				   &b->base.out);
-}
-
 static int hextile_encode(struct encoder *e, const struct enc_params *p,
 			  const struct enc_frame *f, const struct rect *r,
 			  struct buf *out)
 {
 	struct hextile *s = (struct hextile *)e;
 	struct pixbuf_fmt pf;
-	int band, ret;
+	int ret;
 
 	if (r->w <= 0 || r->h <= 0)
 		return 0;	/* nothing to send, not even a header */
 	pixbuf_fmt_pixel(&pf, p->pc);
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_HEXTILE) < 0)
 		return -ENOMEM;
-	band = enc_bands(r->w, r->h, HEXTILE_SIZE);
-	if (band) {
-		/* Bands of tile rows on all encoder threads, in order. */
-		struct hextile_job j = { s, p, &pf, f, r, band };
-
-		ret = enc_bandset_run(&s->bands,
-				      (size_t)((r->h + band - 1) / band),
-				      hextile_band_run, &j, out);
-	} else
-		ret = hextile_rows(&s->one, p, &pf, f, r, r->y, r->h, out);
+	/* Large: bands of tile rows on all encoder threads, in order. */
+	ret = enc_rows_run(&s->bands, &s->one, HEXTILE_SIZE, hextile_rows, &pf,
+			   p, f, r, out);
 	return ret < 0 ? ret : 1;
 }
 

@@ -53,10 +53,13 @@ static void trle_free(struct encoder *e)
 
 /* Append the tiles of rows y0 .. y0 + h of @r; a band reuses only its own
  * palettes, so it decodes the same wherever it follows. */
-static int trle_rows(struct trle_band *b, const struct enc_params *p,
+static int trle_rows(const void *ctx, void *band, const struct enc_params *p,
 		     const struct enc_frame *f, const struct rect *r, int y0,
 		     int h, struct buf *out)
 {
+	struct trle_band *b = band;
+
+	(void)ctx;
 	rle_tile_init(&b->tile, p->pc);
 	rle_tile_start(&b->tile);
 	for (int y = y0; y < y0 + h; y += TRLE_TILE) {
@@ -79,46 +82,20 @@ static int trle_rows(struct trle_band *b, const struct enc_params *p,
 	return 0;
 }
 
-struct trle_job {
-	struct trle *s;
-	const struct enc_params *p;
-	const struct enc_frame *f;
-	const struct rect *r;
-	int band;
-};
-
-static void trle_band_run(void *arg, size_t i)
-{
-	const struct trle_job *j = arg;
-	struct trle_band *b = enc_band_at(&j->s->bands, i);
-	int y, h = enc_band_rows(j->r->h, j->band, i, &y);
-
-	b->base.out.len = 0;
-	b->base.ret = trle_rows(b, j->p, j->f, j->r, j->r->y + y, h,
-				&b->base.out);
-}
-
 static int trle_encode(struct encoder *e, const struct enc_params *p,
 		       const struct enc_frame *f, const struct rect *r,
 		       struct buf *out)
 {
 	struct trle *s = (struct trle *)e;
-	int band, ret;
+	int ret;
 
 	if (r->w <= 0 || r->h <= 0)
 		return 0;	/* nothing to send, not even a header */
 	if (enc_put_header(out, r->x, r->y, r->w, r->h, RFB_ENC_TRLE) < 0)
 		return -ENOMEM;
-	band = enc_bands(r->w, r->h, TRLE_TILE);
-	if (band) {
-		/* Bands of tile rows on all encoder threads, in order. */
-		struct trle_job j = { s, p, f, r, band };
-
-		ret = enc_bandset_run(&s->bands,
-				      (size_t)((r->h + band - 1) / band),
-				      trle_band_run, &j, out);
-	} else
-		ret = trle_rows(&s->one, p, f, r, r->y, r->h, out);
+	/* Large: bands of tile rows on all encoder threads, in order. */
+	ret = enc_rows_run(&s->bands, &s->one, TRLE_TILE, trle_rows, NULL, p,
+			   f, r, out);
 	return ret < 0 ? ret : 1;
 }
 
