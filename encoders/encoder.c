@@ -70,12 +70,18 @@ static void enc_raw_band(void *arg, size_t i)
 			  j->src + (size_t)y * j->stride, j->stride, j->w, h);
 }
 
+bool enc_parallel(int w, int h)
+{
+	return worker_threads() > 1 &&
+	       (int64_t)w * h >= ENC_PARALLEL_MIN_PIXELS;
+}
+
 int enc_bands(int w, int h, int unit)
 {
 	unsigned n = worker_threads();
 	int units = (h + unit - 1) / unit, per;
 
-	if (n < 2 || (int64_t)w * h < ENC_PARALLEL_MIN_PIXELS || units < 2)
+	if (units < 2 || !enc_parallel(w, h))
 		return 0;
 	/* A few bands per thread even out unequal costs. */
 	per = (units + 4 * (int)n - 1) / (4 * (int)n);

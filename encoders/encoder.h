@@ -9,6 +9,7 @@
 #ifndef XRFB_ENCODER_H
 #define XRFB_ENCODER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "buf.h"
@@ -67,6 +68,9 @@ extern const struct encoder_ops *const encoder_list[];
 /* Rectangles of at least this many pixels are encoded on all encoder
  * threads by the encoders that can split them. */
 #define ENC_PARALLEL_MIN_PIXELS (256 * 1024)
+/* Whether a w x h rectangle is large enough to split across the encoder
+ * threads, and there are several. */
+bool enc_parallel(int w, int h);
 /* Rows per band (a multiple of @unit) for splitting a w x h rectangle
  * across the encoder threads, or 0 if it is too small to pay or there
  * is only one thread. */

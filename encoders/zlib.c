@@ -17,7 +17,6 @@
 #include "encoder.h"
 #include "pixbuf.h"
 #include "rfb-proto.h"
-#include "worker.h"
 #include "zstream.h"
 
 #define ZLIB_BAND_PIXELS (128 * 256)
@@ -180,8 +179,7 @@ static int zlib_encode(struct encoder *e, const struct enc_params *p,
 	if (lines > r->h)
 		lines = r->h;
 	pixbuf_fmt_pixel(&pf, p->pc);
-	if (worker_threads() > 1 && lines < r->h &&
-	    (size_t)r->w * (size_t)r->h * 4 >= 2 * ZSTREAM_PARALLEL_MIN)
+	if (lines < r->h && enc_parallel(r->w, r->h))
 		return zlib_parallel(s, p, &pf, level, f, r, lines, out);
 	need = (size_t)lines * (size_t)r->w;
 	if (zlib_reserve(s, need) < 0)
