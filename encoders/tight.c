@@ -1501,8 +1501,7 @@ int tight_encode(struct encoder *e, const struct enc_params *p,
 		tight_jpeg_params(&c.jp, p->quality, p->fine_quality,
 				  p->subsampling);
 #endif
-	if (worker_threads() > 1 && (c.jpeg || t->png) &&
-	    (int64_t)r->w * r->h >= ENC_PARALLEL_MIN_PIXELS)
+	if ((c.jpeg || t->png) && enc_parallel(r->w, r->h))
 		ret = tight_parallel(&c, r);
 	else
 		ret = tight_area(&c, r->x, r->y, r->w, r->h);
