@@ -18,8 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../xsession/session.h"
-#include "../xsession/xvfb.h"
+#include "session.h"
+#include "xvfb.h"
 #include "buf.h"
 #include "log.h"
 #include "options.h"

@@ -110,7 +110,7 @@ static void cb_pointer(void *arg, struct xrfb_client *c, uint16_t x,
 }
 
 /* Strict UTF-8: no overlongs, surrogates or code points past U+10FFFF.
- * Written apart from src/utf8.c on purpose: an oracle that shared the
+ * Written apart from src/core/utf8.c on purpose: an oracle that shared the
  * server's check would share its mistakes. */
 static bool is_utf8(const uint8_t *p, size_t len)
 {
