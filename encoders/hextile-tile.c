@@ -2,8 +2,8 @@
 /*
  * Hextile tiles: choosing background and foreground, finding subrects and
  * falling back to Raw, with the carry-over rules of RFC 6143 §7.7.4 (and
- * RFB-NOTES §3.5): after a Raw tile the background is always specified
- * again, and the foreground is reused only where the spec allows.
+ * doc/protocol.md, "Hextile"): after a Raw tile the background is always
+ * specified again, and the foreground is reused only where the spec allows.
  */
 #include "config.h"
 

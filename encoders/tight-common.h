@@ -14,7 +14,7 @@
 
 #include "encoder.h"
 
-/* Limits on every Tight rectangle (RFB-NOTES §3.8, pitfall 10). */
+/* Limits on every Tight rectangle (doc/protocol.md, "Tight"). */
 #define TIGHT_MAX_WIDTH 2048
 #define TIGHT_MAX_AREA 65536
 /* Filtered data shorter than this goes out without zlib and length. */

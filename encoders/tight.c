@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tight encoding (rfbproto.rst §Tight Encoding; RFB-NOTES §3.8), and the
- * machinery TightPNG (tightpng.c) shares: the search for large solid areas
+ * Tight encoding (rfbproto.rst §Tight Encoding; doc/protocol.md, "Tight"), and
+ * the machinery TightPNG (tightpng.c) shares: the search for large solid areas
  * (sent as fill rectangles, as TurboVNC and TigerVNC do), the split into
  * rectangles of at most 2048 pixels wide and 65536 pixels in area, palette
  * analysis, the mono / indexed / full-colour (copy or gradient filter)
@@ -1492,7 +1492,7 @@ int tight_encode(struct encoder *e, const struct enc_params *p,
 	c.nozlib = !t->png && (p->flags & ENC_F_TIGHT_NOZLIB);
 #ifdef HAVE_JPEG
 	/* JPEG needs a quality hint and a true-colour client of 16 or 32
-	 * bpp (RFB-NOTES pitfall 8). */
+	 * bpp (doc/protocol.md, "Tight"). */
 	c.jpeg = (p->quality >= 0 || p->fine_quality >= 0 ||
 		  p->subsampling >= 0) &&
 		 !p->pc->colour_map && p->pc->pf.true_colour &&

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TightPNG (-260; rfbproto.rst §Tight PNG Encoding; RFB-NOTES §3.9): the
- * Tight machinery of tight.c restricted to fill, JPEG and PNG (0xA);
+ * TightPNG (-260; rfbproto.rst §Tight PNG Encoding; doc/protocol.md,
+ * "TightPNG"): the Tight machinery of tight.c restricted to fill, JPEG and PNG (0xA);
  * basic compression is never sent (noVNC rejects it). PNG images are
  * written with libpng into memory: indexed when the rectangle has at most
  * 256 colours, else 8-bit RGB read straight from the framebuffer. PNGs

@@ -3,7 +3,8 @@
  * Persistent deflate streams for the zlib-based encodings (Zlib, ZlibHex,
  * ZRLE, ZYWRLE, Tight). One stream lives as long as its connection; each
  * rectangle (or ZlibHex tile) ends with Z_SYNC_FLUSH so the client can
- * decode it at once, and the stream is never reset (RFB-NOTES §7 item 24).
+ * decode it at once, and the stream is never reset (doc/protocol.md,
+ * "Persistent zlib streams").
  */
 #ifndef XRFB_ZSTREAM_H
 #define XRFB_ZSTREAM_H

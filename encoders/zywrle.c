@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * ZYWRLE encoding (libvncserver's zrle.c and zywrletemplate.c define it;
- * RFB-NOTES §3.12): ZRLE, except that a tile which would go raw is run
- * through a lossy Haar-type wavelet and sent as subencoding 0 followed by
+ * doc/protocol.md, "ZYWRLE"): ZRLE, except that a tile which would go raw
+ * is run through a lossy Haar-type wavelet and sent as subencoding 0 followed by
  * a complete ZRLE tile of coefficients. The decoder derives the wavelet
  * level from the QualityLevel it sent, so the level is never on the wire:
  *   server (libvncserver): no quality -> 1, q < 3 -> 3, q < 6 -> 2, else 1

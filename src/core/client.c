@@ -302,7 +302,8 @@ static void on_set_pixel_format(struct xrfb_client *c, const struct pixfmt *pf)
 	log_debug("client %u: pixel format %s", c->id, desc);
 	if (c->pc.colour_map) {
 		/* Colour-map clients get BGR233 and its map, before any
-		 * update in the new format (RFB-NOTES §1.7). */
+		 * update in the new format (doc/protocol.md, "Colour-map
+		 * clients"). */
 		uint16_t map[256][3];
 		uint8_t *msg = xmalloc(6 + 6 * 256);
 
@@ -396,7 +397,8 @@ static void on_set_encodings(struct xrfb_client *c, uint16_t count,
 	}
 	if (c->want_last_rect)
 		c->enc_flags |= ENC_F_LASTRECT;
-	/* Confirmations go out once per connection (RFB-NOTES §7.23). */
+	/* Confirmations go out once per connection (doc/protocol.md,
+	 * "Confirmations on repeated SetEncodings"). */
 	if (c->want_qemu_key && !c->confirmed_qemu_key)
 		c->confirm_qemu_key = true;
 	if (c->want_ext_mouse && !c->confirmed_ext_mouse)

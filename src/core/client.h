@@ -86,7 +86,7 @@ struct xrfb_client {
 	bool eds_pending;		/* ExtendedDesktopSize owed */
 	uint8_t eds_reason, eds_status;
 	/* Answers to its SetDesktopSize requests (reason 1): one each, in
-	 * order, never merged (RFB-NOTES §2.4.3). */
+	 * order, never merged (doc/protocol.md, "Desktop size"). */
 	uint8_t eds_replies[CLIENT_MAX_EDS_REPLIES];
 	unsigned n_eds_replies;
 	unsigned eds_replies_queued;	/* ever; tells if one was added */

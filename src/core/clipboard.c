@@ -84,7 +84,7 @@ void clipboard_set_encodings(struct xrfb_client *c, bool extended)
 	c->clip.extended = extended;
 	if (extended) {
 		/* Caps go out after every SetEncodings that lists the
-		 * extension (RFB-NOTES §7.19). */
+		 * extension (doc/protocol.md, "Extended clipboard"). */
 		c->parse.ext_clipboard = true;
 		send_caps(c);
 	} else {

@@ -2,7 +2,7 @@
 /*
  * Clipboard exchange with clients: classic Latin-1 cut text and the
  * Extended Clipboard (pseudo-encoding 0xC0A1E5CE: UTF-8 text, caps,
- * request, peek, notify, provide; RFB-NOTES §2.4.6).
+ * request, peek, notify, provide; doc/protocol.md, "Extended clipboard").
  */
 #ifndef XRFB_CLIPBOARD_H
 #define XRFB_CLIPBOARD_H

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Fences, continuous updates and congestion control (rfbproto.rst
- * "ClientFence", "EnableContinuousUpdates", RFB-NOTES §2.4.1-2).
+ * "ClientFence", "EnableContinuousUpdates", doc/protocol.md, "Continuous
+ * updates and fences").
  *
  * The window: every update in flight is followed by a fence request that
  * the client answers once it has processed everything before it, so the
@@ -121,7 +122,8 @@ void flow_on_enable_cu(struct xrfb_client *c, const struct rfb_msg *m)
 		return;
 	}
 	if (!m->continuous.enable) {
-		/* Always answered, even if already off (RFB-NOTES §7.18). */
+		/* Always answered, even if already off (doc/protocol.md,
+		 * "Continuous updates and fences"). */
 		f->cu_enabled = false;
 		send_end_of_cu(c);
 		return;

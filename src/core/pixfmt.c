@@ -3,7 +3,8 @@
  * Pixel formats: parsing and checking PIXEL_FORMAT (RFC 6143 §7.4), and
  * translation of XRGB8888 into any client format through three 256-entry
  * tables, one per channel, holding each channel value already scaled and
- * shifted. Colour-map clients get BGR233 (RFB-NOTES §1.7).
+ * shifted. Colour-map clients get BGR233 (doc/protocol.md, "Colour-map
+ * clients").
  */
 #include "config.h"
 

@@ -3,7 +3,7 @@
  * Pixel formats on the wire (RFC 6143 §7.4) and table-driven translation
  * from the server's XRGB8888 framebuffer into any format a client asks for.
  * Colour-map clients are served BGR233 with a fixed 256-entry colour map,
- * as every mainstream server does (RFB-NOTES §1.7).
+ * as every mainstream server does (doc/protocol.md, "Colour-map clients").
  */
 #ifndef XRFB_PIXFMT_H
 #define XRFB_PIXFMT_H

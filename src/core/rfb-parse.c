@@ -3,7 +3,7 @@
  * Client message parser. Every message type has a fixed length or a
  * length field checked against a maximum before anything waits for the
  * body, so a peer cannot make us buffer without bound. Unknown types are
- * errors: RFB has no framing to skip them (RFB-NOTES §0).
+ * errors: RFB has no framing to skip them (doc/protocol.md, "Conventions").
  */
 #include "config.h"
 
@@ -37,7 +37,8 @@ int rfb_parse_version(const uint8_t d[12])
 		return -EPROTO;
 	/* Unofficial minors: < 7 is 3.3 (3.4/3.5/3.6 from UltraVNC and
 	 * buggy clients), 7 is 3.7, anything above is 3.8 (3.14, 3.16,
-	 * Apple's 3.889), as TigerVNC does (RFB-NOTES §1.1). */
+	 * Apple's 3.889), as TigerVNC does (doc/protocol.md, "Protocol
+	 * version"). */
 	if (minor < 7)
 		return 3;
 	return minor == 7 ? 7 : 8;
@@ -102,7 +103,8 @@ ssize_t rfb_parse_client_msg(const uint8_t *d, size_t len,
 
 	case RFB_MSG_POINTER_EVENT:
 		/* With ExtendedMouseButtons confirmed, bit 7 marks a 7th
-		 * byte holding buttons 8 and 9 (RFB-NOTES §2.1). */
+		 * byte holding buttons 8 and 9 (doc/protocol.md, "Client
+		 * messages"). */
 		total = RFB_POINTER_EVENT_LEN;
 		if (opts->ext_mouse_buttons && len >= 2 && (d[1] & 0x80))
 			total++;

@@ -225,7 +225,7 @@ void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
 		return;
 	c->has_request = true;
 	/* Requests made before a resize reached the client may lie
-	 * outside: clip them (RFB-NOTES §7.5). */
+	 * outside: clip them (doc/protocol.md, "Framebuffer updates"). */
 	if (fb_clip(&s->fb, &r)) {
 		pixman_region32_union_rect(&c->requested, &c->requested, r.x,
 					   r.y, (unsigned)r.w, (unsigned)r.h);
@@ -280,7 +280,8 @@ static int send_update(struct xrfb_client *c, struct buf *body,
 	return stream_send(c->stream, rcbuf_from_buf(body));
 }
 
-/* ExtendedDesktopSize (RFB-NOTES §2.4.3) with the server's screens. */
+/* ExtendedDesktopSize (doc/protocol.md, "Desktop size") with the server's
+ * screens. */
 static int put_ext_desktop_size(struct xrfb_client *c, struct buf *b,
 				int reason, int status)
 {
@@ -720,8 +721,8 @@ void sched_run(struct xrfb_client *c)
 	}
 	if (c->eds_pending || c->n_eds_replies) {
 		/* Updates of their own, with no pixel data in them; they do
-		 * not answer the request (RFB-NOTES §2.4.3). Answers to
-		 * SetDesktopSize first, in order, then the current state. */
+		 * not answer the request (doc/protocol.md, "Desktop size").
+		 * Answers to SetDesktopSize first, in order, then the current state. */
 		bool resized = c->resize_pending;
 		unsigned i, n_replies = c->n_eds_replies;
 

@@ -2,7 +2,8 @@
 /*
  * VNC Authentication: DES-ECB of a 16-byte challenge keyed by the first 8
  * bytes of the password, with the bit order of every key byte reversed
- * (RFB treats bit 0 as DES's first bit; RFB-NOTES §1.4). DES is nettle's.
+ * (RFB treats bit 0 as DES's first bit; doc/protocol.md, "VNC
+ * authentication"). DES is nettle's.
  */
 #include "config.h"
 

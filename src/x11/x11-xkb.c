@@ -204,7 +204,8 @@ KeyCode x11_xkb_keycode(struct x11_xkb *xk, uint32_t xt)
 	unsigned code;
 
 	/* Some viewers send Print/SysRq as the two-byte E0 37 either way:
-	 * both forms name the same key (RFB-NOTES §2.4.4). */
+	 * both forms name the same key (doc/protocol.md, "QEMU extended key
+	 * events"). */
 	if (!xk || xt > 0xff)
 		return 0;
 	if (!xk->evdev) {

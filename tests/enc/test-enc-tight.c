@@ -716,7 +716,7 @@ END_TEST
 
 START_TEST(test_tight_compact_len)
 {
-	/* RFB-NOTES §3.8: 10000 = 90 4E. */
+	/* doc/protocol.md, "Tight": 10000 = 90 4E. */
 	struct buf b = BUF_INIT;
 	static const struct {
 		size_t len;

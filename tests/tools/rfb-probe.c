@@ -168,7 +168,7 @@ static int read_reason(struct probe *p, const char *label)
 }
 
 /* DES key for VNC authentication: the password's first 8 bytes with the
- * bits of every byte reversed (RFB-NOTES 1.4). */
+ * bits of every byte reversed (doc/protocol.md, "VNC authentication"). */
 static void vnc_auth_response(const char *password, uint8_t challenge[16])
 {
 	struct des_ctx ctx;
@@ -534,7 +534,8 @@ int main(int argc, char **argv)
 			uint8_t req[10] = { 3, 0, 0, 0, 0, 0, 0xff, 0xff,
 					    0xff, 0xff };
 
-			/* w/h 65535: the server must clip it (RFB-NOTES 7.5) */
+			/* w/h 65535: the server must clip it (doc/protocol.md,
+			 * "Framebuffer updates") */
 			ret = write_n(p.fd, req, sizeof(req));
 		}
 		if (!ret && p.payload_len) {

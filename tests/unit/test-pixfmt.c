@@ -102,7 +102,8 @@ static int ref_pixel(const struct fmt *f, uint32_t xrgb, uint8_t *out)
 	uint32_t v = 0;
 
 	if (!f->tc) {
-		/* Colour map: the BGR233 index (RFB-NOTES §1.7). */
+		/* Colour map: the BGR233 index (doc/protocol.md, "Colour-map
+		 * clients"). */
 		out[0] = (uint8_t)((c[0] >> 5) | (c[1] >> 5) << 3 |
 				   (c[2] >> 6) << 6);
 		return 1;
