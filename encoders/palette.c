@@ -1,32 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Colour tables for encoders: the out-of-line parts of palette.h (bulk
- * building, most common colour, sorting). Knows nothing of pixel formats
- * or encodings.
+ * Colour tables for encoders: the out-of-line parts of palette.h (most
+ * common colour, sorting). Knows nothing of pixel formats or encodings.
  */
 #include "config.h"
 
 #include <stdlib.h>
 
 #include "palette.h"
-
-int palette_build(struct palette *p, const uint32_t *px, size_t n, int max)
-{
-	size_t i = 0;
-
-	palette_reset(p, max);
-	while (i < n) {
-		uint32_t v = px[i];
-		size_t j = i + 1;
-
-		while (j < n && px[j] == v)
-			j++;
-		if (palette_add(p, v, (uint32_t)(j - i)) < 0)
-			return -1;
-		i = j;
-	}
-	return p->size;
-}
 
 int palette_most_common(const struct palette *p)
 {

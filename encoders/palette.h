@@ -111,10 +111,6 @@ static inline bool palette_is_subset(const struct palette *sub,
 	return true;
 }
 
-/* Fill @p (reset to capacity @max) from @n pixels, counting runs of equal
- * values at once. Returns the number of colours, or -1 as soon as more
- * than @max are seen (then @p holds an incomplete count). */
-int palette_build(struct palette *p, const uint32_t *px, size_t n, int max);
 
 /* Index of the colour with the highest count (0 for an empty palette). */
 int palette_most_common(const struct palette *p);

@@ -32,11 +32,6 @@ int xrfb_log_parse_level(const char *name)
 	return -EINVAL;
 }
 
-int log_enabled(enum xrfb_log_level level)
-{
-	return level <= log_level;
-}
-
 void log_write(enum xrfb_log_level level, const char *file, int line,
 	       const char *fmt, ...)
 {
@@ -88,17 +83,4 @@ char *log_escape(char *out, size_t out_size, const char *in, size_t in_len)
 	}
 	out[o] = '\0';
 	return out;
-}
-
-void fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs("xrfb: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
 }

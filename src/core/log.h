@@ -12,8 +12,6 @@
 
 void log_write(enum xrfb_log_level level, const char *file, int line,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-/* True if messages of @level are written. */
-int log_enabled(enum xrfb_log_level level);
 /* Copy @in to @out, replacing control and non-printable bytes with \xNN
  * and cutting at @out_size; returns @out. */
 char *log_escape(char *out, size_t out_size, const char *in, size_t in_len);
@@ -39,8 +37,5 @@ char *log_escape(char *out, size_t out_size, const char *in, size_t in_len);
 			log_write(level, __FILE__, __LINE__, __VA_ARGS__);  \
 		}                                                           \
 	} while (0)
-
-/* Print "xrfb: <message>" to stderr and exit(1): for start-up errors. */
-void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 #endif

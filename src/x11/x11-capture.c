@@ -668,11 +668,6 @@ int x11_capture_resize(struct x11_capture *c, int width, int height)
 	return 0;
 }
 
-bool x11_capture_uses_shm(const struct x11_capture *c)
-{
-	return c->use_shm;
-}
-
 struct x11_capture *x11_capture_new(struct x11_display *d,
 				    struct xrfb_server *s)
 {

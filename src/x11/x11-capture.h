@@ -33,7 +33,5 @@ int x11_capture_read(struct x11_capture *c, int x, int y, int w, int h,
 int x11_capture_scan(struct x11_capture *c, region_t *changed);
 /* Follow a new root window size (re-creates the shared memory). */
 int x11_capture_resize(struct x11_capture *c, int width, int height);
-/* True while MIT-SHM is in use. */
-bool x11_capture_uses_shm(const struct x11_capture *c);
 
 #endif

@@ -575,8 +575,3 @@ void x11_damage_free(struct x11_damage *dm)
 	free(dm->strip);
 	free(dm);
 }
-
-bool x11_damage_is_polling(const struct x11_damage *dm)
-{
-	return is_polling(dm);
-}

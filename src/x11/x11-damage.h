@@ -28,7 +28,5 @@ void x11_damage_free(struct x11_damage *dm);
 void x11_damage_capture_now(struct x11_damage *dm, bool whole_screen);
 /* A client sent input: while polling, look at the screen again soon. */
 void x11_damage_input(struct x11_damage *dm);
-/* True when polling instead of using XDamage. */
-bool x11_damage_is_polling(const struct x11_damage *dm);
 
 #endif
