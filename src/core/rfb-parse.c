@@ -175,13 +175,6 @@ ssize_t rfb_parse_client_msg(const uint8_t *d, size_t len,
 		m->fence.payload = d + RFB_FENCE_HDR_LEN;
 		return (ssize_t)total;
 
-	case RFB_MSG_XVP:
-		if ((n = need(len, RFB_XVP_LEN)) <= 0)
-			return n;
-		m->xvp.version = d[2];
-		m->xvp.code = d[3];
-		return n;
-
 	case RFB_MSG_SET_DESKTOP_SIZE:
 		if (len < RFB_SET_DESKTOP_SIZE_HDR_LEN)
 			return 0;

@@ -55,9 +55,6 @@ struct rfb_msg {
 			const uint8_t *payload;
 		} fence;
 		struct {
-			uint8_t version, code;
-		} xvp;
-		struct {
 			uint16_t w, h;
 			uint8_t nscreens;
 			const uint8_t *screens;	/* nscreens x 16 bytes */

@@ -109,7 +109,6 @@ enum rfb_subsampling {
 #define RFB_ENABLE_CU_LEN 10
 #define RFB_FENCE_HDR_LEN 9
 #define RFB_FENCE_PAYLOAD_MAX 64
-#define RFB_XVP_LEN 4
 #define RFB_SET_DESKTOP_SIZE_HDR_LEN 8
 #define RFB_SCREEN_LEN 16
 #define RFB_QEMU_KEY_EVENT_LEN 12
