@@ -24,11 +24,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <nettle/des.h>
-
 #include "buf.h"
 #include "log.h"
 #include "options.h"
+#include "sec-vncauth.h"
 
 /* Largest password file we read; only the first line matters. */
 #define OPTIONS_MAX_PASSWORD_FILE 4096
@@ -500,35 +499,6 @@ static bool is_text(const uint8_t *p, size_t len)
 	return true;
 }
 
-static uint8_t reverse_bits(uint8_t b)
-{
-	uint8_t r = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		if (b & (1u << i))
-			r |= (uint8_t)(0x80u >> i);
-	return r;
-}
-
-/* vncpasswd stores the password DES-encrypted with a fixed key (the
- * "fixedkey" of d3des/vncauth.c). d3des takes the key's bits in reverse
- * order within each byte, so a standard DES needs each byte reversed. */
-static void vncpasswd_decrypt(const uint8_t in[8], char out[9])
-{
-	static const uint8_t fixedkey[8] = { 23, 82, 107, 6, 35, 78, 88, 7 };
-	uint8_t key[8], plain[8];
-	struct des_ctx ctx;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		key[i] = reverse_bits(fixedkey[i]);
-	des_set_key(&ctx, key);
-	des_decrypt(&ctx, 8, plain, in);
-	memcpy(out, plain, 8);
-	out[8] = '\0';
-}
-
 int options_read_password(const char *path, char **password)
 {
 	uint8_t data[OPTIONS_MAX_PASSWORD_FILE];
@@ -568,7 +538,7 @@ int options_read_password(const char *path, char **password)
 				"text nor a vncpasswd file\n", path);
 			return -EINVAL;
 		}
-		vncpasswd_decrypt(data, plain);
+		vncauth_unobfuscate(data, plain);
 		*password = xstrdup(plain);
 		log_debug("%s: %s is an obfuscated vncpasswd file", __func__,
 			  path);
