@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * http: request heads fed whole, split at every byte and one byte at a
+ * time (the same request each way, the bytes after the head left
+ * alone), the malformed and oversized heads it must refuse with the
+ * right status, header tokens, request paths (no way out of the web
+ * root), and content types.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "http.h"
+#include "unit.h"
+
+static const char upgrade_req[] =
+	"GET /websockify?token=1 HTTP/1.1\r\n"
+	"Host: 127.0.0.1:5900\r\n"
+	"Connection: keep-alive, Upgrade\r\n"
+	"upgrade:  websocket \r\n"
+	"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	"Sec-WebSocket-Protocol: chat\r\n"
+	"Sec-WebSocket-Protocol: Binary, base64\r\n"
+	"Origin: http://127.0.0.1:5900\r\n"
+	"X-Empty:\r\n"
+	"\r\n";
+
+/* Feed @in in pieces: first @cut bytes (if not 0), then @chunk at a
+ * time (0: the rest at once). Returns what http_parse() last said and
+ * the bytes consumed in *used. */
+static ssize_t feed(struct http_parser *p, const char *in, size_t len,
+		    size_t cut, size_t chunk, size_t *used)
+{
+	size_t off = 0;
+	ssize_t k = 0;
+
+	http_parser_init(p);
+	while (off < len && !p->done) {
+		size_t n = chunk ? chunk : len - off;
+		char *exact;
+
+		if (cut && off < cut)
+			n = cut - off;
+		if (n > len - off)
+			n = len - off;
+		exact = malloc(n);
+		memcpy(exact, in + off, n);
+		k = http_parse(p, exact, n);
+		free(exact);
+		if (k < 0)
+			break;
+		ck_assert_uint_le((size_t)k, n);
+		if (!p->done)
+			ck_assert_uint_eq((size_t)k, n);
+		off += (size_t)k;
+	}
+	*used = off;
+	return k;
+}
+
+static void expect_upgrade(const struct http_parser *p)
+{
+	const struct http_request *r = &p->req;
+
+	ck_assert(p->done);
+	ck_assert_str_eq(r->method, "GET");
+	ck_assert_str_eq(r->target, "/websockify?token=1");
+	ck_assert_int_eq(r->minor, 1);
+	ck_assert_uint_eq(r->nheaders, 8);
+	ck_assert_str_eq(http_header(r, "host"), "127.0.0.1:5900");
+	ck_assert_str_eq(http_header(r, "UPGRADE"), "websocket");
+	ck_assert_str_eq(http_header(r, "x-empty"), "");
+	ck_assert_ptr_null(http_header(r, "Cookie"));
+	ck_assert(http_has_token(r, "Connection", "upgrade"));
+	ck_assert(http_has_token(r, "Connection", "keep-alive"));
+	ck_assert(!http_has_token(r, "Connection", "close"));
+	ck_assert(http_has_token(r, "Sec-WebSocket-Protocol", "binary"));
+	ck_assert(http_has_token(r, "Sec-WebSocket-Protocol", "base64"));
+	ck_assert(http_has_token(r, "Sec-WebSocket-Protocol", "chat"));
+	ck_assert(!http_has_token(r, "Sec-WebSocket-Protocol", "base"));
+	ck_assert_uint_eq(http_header_count(r, "sec-websocket-protocol"), 2);
+}
+
+START_TEST(test_whole_and_split)
+{
+	/* the head, then the first bytes of a WebSocket frame */
+	char in[sizeof(upgrade_req) + 2];
+	size_t len = sizeof(upgrade_req) - 1, used;
+	struct http_parser *p = malloc(sizeof(*p));
+
+	memcpy(in, upgrade_req, len);
+	memcpy(in + len, "\x82\x80", 2);
+	ck_assert_int_eq(feed(p, in, len + 2, 0, 0, &used), (ssize_t)len);
+	ck_assert_uint_eq(used, len);
+	expect_upgrade(p);
+	for (size_t cut = 1; cut < len + 2; cut++) {
+		feed(p, in, len + 2, cut, 0, &used);
+		ck_assert_uint_eq(used, len);
+		expect_upgrade(p);
+	}
+	feed(p, in, len + 2, 0, 1, &used);
+	ck_assert_uint_eq(used, len);
+	expect_upgrade(p);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_minimal)
+{
+	static const char req[] = "HEAD / HTTP/1.0\r\n\r\n";
+	struct http_parser *p = malloc(sizeof(*p));
+	size_t used;
+
+	ck_assert_int_eq(feed(p, req, sizeof(req) - 1, 0, 0, &used),
+			 (ssize_t)sizeof(req) - 1);
+	ck_assert(p->done);
+	ck_assert_str_eq(p->req.method, "HEAD");
+	ck_assert_str_eq(p->req.target, "/");
+	ck_assert_int_eq(p->req.minor, 0);
+	ck_assert_uint_eq(p->req.nheaders, 0);
+	/* once done, nothing more is taken */
+	ck_assert_int_eq(http_parse(p, "GET", 3), 0);
+	free(p);
+}
+END_TEST
+
+struct bad_case {
+	const char *in;
+	int status;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "POST / HTTP/1.1\r\nHost: a\r\n\r\n", 405 },
+	{ "get / HTTP/1.1\r\nHost: a\r\n\r\n", 405 },
+	{ "GET / HTTP/2.0\r\nHost: a\r\n\r\n", 505 },
+	{ "GET / HTTP/1.10\r\nHost: a\r\n\r\n", 505 },
+	{ "GET / FTP/1.1\r\nHost: a\r\n\r\n", 400 },
+	{ "GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+	{ "GET /\r\n\r\n", 400 },
+	{ "GET http://a/ HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+	{ "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\r\nHost : a\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\r\nHost: a\r\nNo colon\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\r\nHost: a\r\n: empty\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\r\nHost: a\x01\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\r\nHost: a\x7f\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\nHost: a\n\n", 400 },
+	{ "GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n", 400 },
+	{ "\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+	{ "GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello", 400 },
+	{ "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n",
+	  400 },
+	{ "GET /\x80 HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+};
+
+START_TEST(test_bad)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	struct http_parser *p = malloc(sizeof(*p));
+	size_t used;
+
+	for (size_t chunk = 0; chunk < 3; chunk++) {
+		ssize_t k = feed(p, c->in, strlen(c->in), 0, chunk, &used);
+
+		ck_assert_msg(k == -EPROTO, "%s: %zd", c->in, k);
+		ck_assert_msg(p->status == c->status, "%s: %d", c->in,
+			      p->status);
+		ck_assert_ptr_nonnull(p->error);
+		ck_assert(!p->done);
+		/* and it stays refused */
+		ck_assert_int_eq(http_parse(p, "\r\n", 2), -EPROTO);
+	}
+	free(p);
+}
+END_TEST
+
+START_TEST(test_nul)
+{
+	static const char req[] = "GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n";
+	struct http_parser *p = malloc(sizeof(*p));
+	size_t used;
+
+	ck_assert_int_eq(feed(p, req, sizeof(req) - 1, 0, 0, &used), -EPROTO);
+	ck_assert_int_eq(p->status, 400);
+	free(p);
+}
+END_TEST
+
+START_TEST(test_too_long)
+{
+	struct http_parser *p = malloc(sizeof(*p));
+	size_t len = HTTP_HEAD_MAX + 100, used;
+	char *in = malloc(len);
+	int off;
+
+	/* one endless header */
+	off = sprintf(in, "GET / HTTP/1.1\r\nHost: a\r\nX: ");
+	memset(in + off, 'x', len - (size_t)off);
+	ck_assert_int_eq(feed(p, in, len, 0, 0, &used), -EMSGSIZE);
+	ck_assert_int_eq(p->status, 431);
+	ck_assert_int_eq(feed(p, in, len, 0, 1000, &used), -EMSGSIZE);
+
+	/* a head of exactly the limit is fine */
+	off = sprintf(in, "GET / HTTP/1.1\r\nHost: a\r\nX: ");
+	memset(in + off, 'x', HTTP_HEAD_MAX - (size_t)off - 4);
+	memcpy(in + HTTP_HEAD_MAX - 4, "\r\n\r\n", 4);
+	ck_assert_int_eq(feed(p, in, HTTP_HEAD_MAX, 0, 0, &used),
+			 HTTP_HEAD_MAX);
+	ck_assert(p->done);
+
+	/* too many lines */
+	off = sprintf(in, "GET / HTTP/1.1\r\n");
+	for (int i = 0; i <= HTTP_HEADERS_MAX; i++)
+		off += sprintf(in + off, "H%d: v\r\n", i);
+	off += sprintf(in + off, "\r\n");
+	ck_assert_int_eq(feed(p, in, (size_t)off, 0, 0, &used), -EMSGSIZE);
+	ck_assert_int_eq(p->status, 431);
+	free(in);
+	free(p);
+}
+END_TEST
+
+struct path_case {
+	const char *target;
+	int err;
+	const char *path;
+};
+
+static const struct path_case path_cases[] = {
+	{ "/", 0, "/" },
+	{ "/vnc.html", 0, "/vnc.html" },
+	{ "/app/ui.js?v=1#x", 0, "/app/ui.js" },
+	{ "/a%20b.html", 0, "/a b.html" },
+	{ "/%41pp/..x/x..", 0, "/App/..x/x.." },
+	{ "/a//b/", 0, "/a//b/" },
+	{ "/..", -EINVAL, NULL },
+	{ "/../etc/passwd", -EINVAL, NULL },
+	{ "/app/../../x", -EINVAL, NULL },
+	{ "/app/.", -EINVAL, NULL },
+	{ "/./x", -EINVAL, NULL },
+	{ "/%2e%2e/x", -EINVAL, NULL },
+	{ "/.%2E/x", -EINVAL, NULL },
+	{ "/..?x", -EINVAL, NULL },
+	{ "/a%2f..%2fb", -EINVAL, NULL },
+	{ "/a%00b", -EINVAL, NULL },
+	{ "/a%zzb", -EINVAL, NULL },
+	{ "/a%4", -EINVAL, NULL },
+	{ "/a%", -EINVAL, NULL },
+	{ "/a\\..\\b", -EINVAL, NULL },
+	{ "/a%5c..", -EINVAL, NULL },
+	{ "x", -EINVAL, NULL },
+};
+
+START_TEST(test_path)
+{
+	const struct path_case *c = &path_cases[_i];
+	char out[HTTP_PATH_MAX];
+	int err = http_target_path(c->target, out, sizeof(out));
+
+	ck_assert_msg(err == c->err, "%s: %d", c->target, err);
+	if (c->path)
+		ck_assert_str_eq(out, c->path);
+}
+END_TEST
+
+START_TEST(test_path_too_long)
+{
+	char out[8];
+
+	ck_assert_int_eq(http_target_path("/1234567", out, sizeof(out)),
+			 -ENAMETOOLONG);
+	ck_assert_int_eq(http_target_path("/123456", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "/123456");
+}
+END_TEST
+
+START_TEST(test_content_type)
+{
+	ck_assert_str_eq(http_content_type("/vnc.html"),
+			 "text/html; charset=utf-8");
+	ck_assert_str_eq(http_content_type("/core/rfb.JS"),
+			 "text/javascript; charset=utf-8");
+	ck_assert_str_eq(http_content_type("/app/styles/base.css"),
+			 "text/css; charset=utf-8");
+	ck_assert_str_eq(http_content_type("/app/images/icons/x.svg"),
+			 "image/svg+xml");
+	ck_assert_str_eq(http_content_type("/app/sounds/bell.oga"),
+			 "audio/ogg");
+	ck_assert_str_eq(http_content_type("/VERSION"),
+			 "application/octet-stream");
+	ck_assert_str_eq(http_content_type("/a.b/c"),
+			 "application/octet-stream");
+	ck_assert_str_eq(http_reason(404), "Not Found");
+	ck_assert_str_eq(http_reason(431), "Request Header Fields Too Large");
+}
+END_TEST
+
+static Suite *http_suite(void)
+{
+	Suite *s = suite_create("http");
+	TCase *tc = unit_tcase(s, "parse");
+
+	tcase_add_test(tc, test_whole_and_split);
+	tcase_add_test(tc, test_minimal);
+	tcase_add_loop_test(tc, test_bad, 0,
+			    sizeof(bad_cases) / sizeof(bad_cases[0]));
+	tcase_add_test(tc, test_nul);
+	tcase_add_test(tc, test_too_long);
+	tc = unit_tcase(s, "paths and types");
+	tcase_add_loop_test(tc, test_path, 0,
+			    sizeof(path_cases) / sizeof(path_cases[0]));
+	tcase_add_test(tc, test_path_too_long);
+	tcase_add_test(tc, test_content_type);
+	return s;
+}
+
+UNIT_MAIN(http_suite)
