@@ -105,6 +105,10 @@ static int set_level(struct zstream *z, int level, struct buf *out)
 
 static void remember(struct zstream *z, const uint8_t *in, size_t len)
 {
+	/* An empty piece (a bare flush) may come with no buffer at all,
+	 * and memcpy() takes no NULL pointer, not even for 0 bytes. */
+	if (!len)
+		return;
 	if (len >= ZSTREAM_WINDOW) {
 		memcpy(z->history, in + len - ZSTREAM_WINDOW, ZSTREAM_WINDOW);
 		z->history_len = ZSTREAM_WINDOW;

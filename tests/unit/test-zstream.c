@@ -231,6 +231,47 @@ START_TEST(test_large_after_small)
 }
 END_TEST
 
+#ifdef HAVE_ISAL
+/* ZRLE ends a rectangle with an empty flush whose buffer may be NULL,
+ * while the fast engine is running: that must not reach memcpy()
+ * (undefined behaviour, which the sanitizer build turns into a crash). */
+START_TEST(test_empty_flush_fast)
+{
+	struct unit_rng rng;
+	struct zstream z;
+	struct buf out = BUF_INIT;
+	uint8_t *in = malloc(BIG + 8192), *dec = malloc(BIG + 8192);
+	z_stream inf;
+	size_t len;
+
+	ck_assert(in && dec);
+	unit_rng_seed(&rng, 3);
+	len = make_input(&rng, BIG_NOISE, in, NULL, 0);
+	zstream_init(&z, 8);
+	z.pick = ZSTREAM_FAST;
+	z.reuse = 4 * BIG;
+	ck_assert_int_eq(zstream_deflate(&z, 6, in, len, Z_NO_FLUSH, &out), 0);
+	ck_assert_int_eq(z.engine, ZSTREAM_FAST);
+	ck_assert_int_eq(zstream_deflate(&z, 6, NULL, 0, Z_SYNC_FLUSH, &out),
+			 0);
+	memset(&inf, 0, sizeof(inf));
+	ck_assert_int_eq(inflateInit(&inf), Z_OK);
+	inf.next_in = out.data;
+	inf.avail_in = (uInt)out.len;
+	inf.next_out = dec;
+	inf.avail_out = (uInt)len;
+	ck_assert_int_eq(inflate(&inf, Z_SYNC_FLUSH), Z_OK);
+	ck_assert_uint_eq((size_t)(inf.next_out - dec), len);
+	ck_assert(memcmp(dec, in, len) == 0);
+	inflateEnd(&inf);
+	zstream_fini(&z);
+	buf_fini(&out);
+	free(in);
+	free(dec);
+}
+END_TEST
+#endif
+
 static Suite *zstream_suite(void)
 {
 	Suite *s = suite_create("zstream");
@@ -240,6 +281,9 @@ static Suite *zstream_suite(void)
 	tcase_add_test(tc, test_forced);
 	tcase_add_test(tc, test_pool);
 	tcase_add_test(tc, test_large_after_small);
+#ifdef HAVE_ISAL
+	tcase_add_test(tc, test_empty_flush_fast);
+#endif
 	return s;
 }
 
