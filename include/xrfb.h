@@ -246,6 +246,11 @@ void xrfb_server_set_led_state(struct xrfb_server *s, unsigned leds);
 void xrfb_server_bell(struct xrfb_server *s);
 /* Largest clipboard text accepted from or sent to clients (bytes). */
 void xrfb_server_set_clipboard_max(struct xrfb_server *s, uint32_t max);
+/* Longest clipboard text taken from a client (larger is ignored, default
+ * 256 KiB) and sent to a client without the Extended Clipboard (larger
+ * is not sent to it, default 1 MiB). */
+void xrfb_server_set_clipboard_limits(struct xrfb_server *s,
+				      uint32_t from_viewer, uint32_t classic);
 /* Set the clipboard of every client (UTF-8, LF line ends). Clients with
  * the Extended Clipboard get it as UTF-8; others as Latin-1. */
 int xrfb_server_send_cut_text(struct xrfb_server *s, const char *text,

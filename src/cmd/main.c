@@ -309,6 +309,8 @@ static int setup_server(struct app *app)
 				OPTIONS_DEFAULT_CPU_SHARE);
 	}
 	xrfb_server_set_clipboard_max(app->server, o->clipboard_max);
+	xrfb_server_set_clipboard_limits(app->server, o->viewer_clipboard_max,
+					 o->classic_clipboard_max);
 	return 0;
 }
 

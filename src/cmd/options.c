@@ -52,6 +52,8 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_CLIPBOARD,
 	OPT_CLIPBOARD_MAX,
+	OPT_VIEWER_CLIPBOARD_MAX,
+	OPT_CLASSIC_CLIPBOARD_MAX,
 	OPT_ALLOW_RESIZE,
 };
 
@@ -72,6 +74,10 @@ static const struct option long_options[] = {
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "clipboard", required_argument, NULL, OPT_CLIPBOARD },
 	{ "clipboard-max", required_argument, NULL, OPT_CLIPBOARD_MAX },
+	{ "viewer-clipboard-max", required_argument, NULL,
+	  OPT_VIEWER_CLIPBOARD_MAX },
+	{ "classic-clipboard-max", required_argument, NULL,
+	  OPT_CLASSIC_CLIPBOARD_MAX },
 	{ "allow-resize", no_argument, NULL, OPT_ALLOW_RESIZE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -123,6 +129,14 @@ void options_usage(FILE *f)
 	      "  --clipboard-max N     largest clipboard text in bytes, "
 	      "with an optional\n"
 	      "                        K or M suffix (default 10M)\n"
+	      "  --viewer-clipboard-max N  largest clipboard text taken "
+	      "from a viewer;\n"
+	      "                        larger is ignored (default 256K)\n"
+	      "  --classic-clipboard-max N  largest clipboard text sent to a "
+	      "viewer\n"
+	      "                        without the Extended Clipboard; "
+	      "larger is not\n"
+	      "                        sent to it (default 1M)\n"
 	      "  --allow-resize        let viewers resize a real display "
 	      "(an Xvfb is\n"
 	      "                        always resizable)\n"
@@ -402,6 +416,19 @@ static int parse_one(struct options *o, int c, const char *arg,
 				   arg, OPTIONS_CLIPBOARD_MAX_LIMIT >> 20);
 		o->clipboard_max = (uint32_t)v;
 		return 0;
+	case OPT_VIEWER_CLIPBOARD_MAX:
+	case OPT_CLASSIC_CLIPBOARD_MAX:
+		if (parse_size(arg, &v) < 0 || v == 0)
+			return bad("--%s-clipboard-max: bad size '%s' (1 to "
+				   "%luM bytes)",
+				   c == OPT_VIEWER_CLIPBOARD_MAX ? "viewer"
+								 : "classic",
+				   arg, OPTIONS_CLIPBOARD_MAX_LIMIT >> 20);
+		if (c == OPT_VIEWER_CLIPBOARD_MAX)
+			o->viewer_clipboard_max = (uint32_t)v;
+		else
+			o->classic_clipboard_max = (uint32_t)v;
+		return 0;
 	case OPT_ALLOW_RESIZE:
 		o->allow_resize = true;
 		return 0;
@@ -436,6 +463,8 @@ int options_parse(struct options *o, int argc, char **argv)
 	o->log_level = XRFB_LOG_INFO;
 	o->clipboard = OPTIONS_CLIP_CLIPBOARD | OPTIONS_CLIP_PRIMARY;
 	o->clipboard_max = 10u << 20;
+	o->viewer_clipboard_max = 256u << 10;
+	o->classic_clipboard_max = 1u << 20;
 	o->max_fps = OPTIONS_DEFAULT_MAX_FPS;
 	o->max_cpu = -1;
 

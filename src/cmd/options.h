@@ -39,6 +39,8 @@ struct options {
 	enum xrfb_log_level log_level;
 	unsigned clipboard;		/* OPTIONS_CLIP_* bits; 0: none */
 	uint32_t clipboard_max;		/* bytes */
+	uint32_t viewer_clipboard_max;	/* bytes taken from a viewer */
+	uint32_t classic_clipboard_max;	/* bytes sent to a classic viewer */
 	bool allow_resize;		/* SetDesktopSize on a real display */
 };
 

@@ -646,7 +646,7 @@ struct xrfb_client *client_new(struct xrfb_server *s, int fd,
 	c->quality = c->fine_quality = c->subsampling = c->compress = -1;
 	pixconv_init(&c->pc, &s->format);
 	flow_init(&c->flow);
-	clipboard_client_init(&c->clip);
+	clipboard_client_init(&c->clip, &s->clip);
 	sched_client_init(c);
 	c->next = s->clients;
 	if (s->clients)

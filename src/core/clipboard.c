@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
@@ -36,35 +37,62 @@
 #define CLIP_PROVIDE 0x10000000u
 #define CLIP_ACTIONS 0xff000000u
 
-void clipboard_client_init(struct clip_client *cc)
+void clipboard_server_init(struct clip_server *cs)
+{
+	memset(cs, 0, sizeof(*cs));
+	cs->viewer_max = CLIP_VIEWER_MAX_DEFAULT;
+	cs->classic_max = CLIP_CLASSIC_MAX_DEFAULT;
+}
+
+void clipboard_client_init(struct clip_client *cc,
+			   const struct clip_server *cs)
 {
 	memset(cc, 0, sizeof(*cc));
+	cc->offered = cs->serial;
+}
+
+static void drop_messages(struct clip_server *cs)
+{
+	rcbuf_unref(cs->provide);
+	rcbuf_unref(cs->classic);
+	cs->provide = cs->classic = NULL;
 }
 
 void clipboard_server_fini(struct clip_server *cs)
 {
+	drop_messages(cs);
 	free(cs->text);
 	cs->text = NULL;
 	cs->len = 0;
 }
 
-/* ServerCutText carrying an extended message (negative length). */
-static void send_extended(struct xrfb_client *c, uint32_t flags,
-			  const uint8_t *payload, size_t len)
+/* ServerCutText carrying an extended message (negative length), in a
+ * new buffer; NULL if out of memory. */
+static struct rcbuf *extended_msg(uint32_t flags, const uint8_t *payload,
+				  size_t len)
 {
 	uint8_t *msg = malloc(12 + len);
 
-	if (!msg) {
-		client_close_reason(c, "out of memory for the clipboard");
-		return;
-	}
+	if (!msg)
+		return NULL;
 	msg[0] = RFB_MSG_SERVER_CUT_TEXT;
 	msg[1] = msg[2] = msg[3] = 0;
 	put_u32(msg + 4, (uint32_t)-(int32_t)(4 + len));
 	put_u32(msg + 8, flags);
 	if (len)
 		memcpy(msg + 12, payload, len);
-	stream_send(c->stream, rcbuf_new(msg, 12 + len));
+	return rcbuf_new(msg, 12 + len);
+}
+
+static void send_extended(struct xrfb_client *c, uint32_t flags)
+{
+	uint8_t msg[12];
+
+	msg[0] = RFB_MSG_SERVER_CUT_TEXT;
+	msg[1] = msg[2] = msg[3] = 0;
+	put_u32(msg + 4, (uint32_t)-4);
+	put_u32(msg + 8, flags);
+	client_send(c, msg, sizeof(msg));
 }
 
 static void send_caps(struct xrfb_client *c)
@@ -74,9 +102,10 @@ static void send_caps(struct xrfb_client *c)
 	/* Text only, size 0: every transfer goes through notify and
 	 * request, which all extended clients implement. */
 	put_u32(size, 0);
-	send_extended(c, CLIP_CAPS | CLIP_TEXT | CLIP_REQUEST | CLIP_PEEK |
-				 CLIP_NOTIFY | CLIP_PROVIDE,
-		      size, sizeof(size));
+	stream_send(c->stream,
+		    extended_msg(CLIP_CAPS | CLIP_TEXT | CLIP_REQUEST |
+					 CLIP_PEEK | CLIP_NOTIFY | CLIP_PROVIDE,
+				 size, sizeof(size)));
 }
 
 void clipboard_set_encodings(struct xrfb_client *c, bool extended)
@@ -92,36 +121,51 @@ void clipboard_set_encodings(struct xrfb_client *c, bool extended)
 	}
 }
 
-static void send_classic(struct xrfb_client *c, const char *text, size_t len)
+/* The text's length on the wire of the extended clipboard: CRLF line
+ * ends and a terminating NUL. */
+static size_t wire_len(const struct clip_server *cs)
 {
-	uint8_t *msg = malloc(8 + len);
-	size_t n;
-
-	if (!msg) {
-		client_close_reason(c, "out of memory for the clipboard");
-		return;
-	}
-	n = utf8_to_latin1(text, len, msg + 8);
-	msg[0] = RFB_MSG_SERVER_CUT_TEXT;
-	msg[1] = msg[2] = msg[3] = 0;
-	put_u32(msg + 4, (uint32_t)n);
-	stream_send(c->stream, rcbuf_new(msg, 8 + n));
-}
-
-/* Provide our text: U32 size + text with CRLF and NUL, deflated. */
-static void send_provide(struct xrfb_client *c)
-{
-	struct clip_server *cs = &c->server->clip;
-	struct buf plain = BUF_INIT;
-	uLongf zlen;
-	uint8_t *z;
 	size_t lfs = 0;
 
 	for (size_t i = 0; i < cs->len; i++)
 		lfs += cs->text[i] == '\n';
-	if (buf_reserve(&plain, 4 + cs->len + lfs + 1) < 0)
-		goto err;
-	buf_put_u32(&plain, (uint32_t)(cs->len + lfs + 1));
+	return cs->len + lfs + 1;
+}
+
+/* The classic message, in Latin-1, built once per change. */
+static struct rcbuf *classic_msg(struct clip_server *cs)
+{
+	uint8_t *msg;
+	size_t n;
+
+	if (cs->classic)
+		return cs->classic;
+	msg = malloc(8 + cs->len);
+	if (!msg)
+		return NULL;
+	n = utf8_to_latin1(cs->text, cs->len, msg + 8);
+	msg[0] = RFB_MSG_SERVER_CUT_TEXT;
+	msg[1] = msg[2] = msg[3] = 0;
+	put_u32(msg + 4, (uint32_t)n);
+	cs->classic = rcbuf_new(msg, 8 + n);
+	return cs->classic;
+}
+
+/* The Provide message: U32 size + text with CRLF and NUL, deflated as a
+ * fresh zlib stream. Built once per change, however many clients ask:
+ * compressing a large text costs the loop far more than queueing a
+ * shared buffer. */
+static struct rcbuf *provide_msg(struct clip_server *cs)
+{
+	struct buf plain = BUF_INIT;
+	uLongf zlen;
+	uint8_t *z = NULL;
+
+	if (cs->provide)
+		return cs->provide;
+	if (buf_reserve(&plain, 4 + wire_len(cs)) < 0)
+		goto out;
+	buf_put_u32(&plain, (uint32_t)wire_len(cs));
 	for (size_t i = 0; i < cs->len; i++) {
 		if (cs->text[i] == '\n')
 			buf_put_u8(&plain, '\r');
@@ -131,17 +175,53 @@ static void send_provide(struct xrfb_client *c)
 	zlen = compressBound(plain.len);
 	z = malloc(zlen);
 	if (!z || compress2(z, &zlen, plain.data, plain.len,
-			    Z_DEFAULT_COMPRESSION) != Z_OK) {
-		free(z);
-		goto err;
-	}
-	send_extended(c, CLIP_PROVIDE | CLIP_TEXT, z, zlen);
+			    Z_DEFAULT_COMPRESSION) != Z_OK)
+		goto out;
+	cs->provide = extended_msg(CLIP_PROVIDE | CLIP_TEXT, z, zlen);
+	log_debug("clipboard provide built: %zu bytes compressed to %lu",
+		  plain.len, (unsigned long)zlen);
+out:
 	free(z);
 	buf_fini(&plain);
-	return;
-err:
-	buf_fini(&plain);
-	client_close_reason(c, "out of memory for the clipboard");
+	return cs->provide;
+}
+
+/* Queue a shared message on @c's stream; false if out of memory. */
+static bool send_shared(struct xrfb_client *c, struct rcbuf *msg)
+{
+	if (!msg) {
+		client_close_reason(c, "out of memory for the clipboard");
+		return false;
+	}
+	stream_send(c->stream, rcbuf_ref(msg));
+	return true;
+}
+
+/* Whether @c may receive the server's text at all: a classic viewer up
+ * to the classic limit, an extended one up to the text size its caps
+ * announced (0: no limit stated). One line is logged per clipboard
+ * change that some client does not get. */
+static bool fits(struct xrfb_client *c)
+{
+	struct clip_server *cs = &c->server->clip;
+	size_t len, max;
+
+	if (!c->clip.extended) {
+		len = cs->len;
+		max = cs->classic_max;
+	} else {
+		len = wire_len(cs);
+		max = c->clip.text_max ? c->clip.text_max : SIZE_MAX;
+	}
+	if (len <= max)
+		return true;
+	if (cs->skip_logged != cs->serial) {
+		cs->skip_logged = cs->serial;
+		log_info("client %u: clipboard text of %zu bytes not sent, "
+			 "over its limit of %zu (and to any other client "
+			 "with that limit)", c->id, len, max);
+	}
+	return false;
 }
 
 /* Offer the server's text to one client in the form it understands. */
@@ -149,17 +229,45 @@ static void offer(struct xrfb_client *c)
 {
 	struct clip_server *cs = &c->server->clip;
 
-	if (!cs->text)
+	c->clip.offered = cs->serial;
+	if (!cs->text || !fits(c))
 		return;
 	if (!c->clip.extended) {
-		send_classic(c, cs->text, cs->len);
+		send_shared(c, classic_msg(cs));
 		return;
 	}
 	/* A client that sent no caps is assumed to take notify (SPEC). */
 	if (!c->clip.caps || (c->clip.caps & CLIP_NOTIFY))
-		send_extended(c, CLIP_NOTIFY | CLIP_TEXT, NULL, 0);
+		send_extended(c, CLIP_NOTIFY | CLIP_TEXT);
 	else if ((c->clip.caps & CLIP_PROVIDE) && cs->len < c->clip.text_max)
-		send_provide(c);
+		send_shared(c, provide_msg(cs));
+}
+
+/* Room for more in @c's queue: a client that does not read gets
+ * nothing new, so what it is owed stays a flag, not a queued copy. */
+void clipboard_run(struct xrfb_client *c)
+{
+	struct clip_client *cc = &c->clip;
+	struct clip_server *cs = &c->server->clip;
+
+	if (!client_is_normal(c))
+		return;
+	if (cc->offered != cs->serial && server_client_has_room(c))
+		offer(c);
+	if (cc->owe_notify && server_client_has_room(c)) {
+		cc->owe_notify = false;
+		send_extended(c, CLIP_NOTIFY |
+				 (cs->text && fits(c) ? CLIP_TEXT : 0));
+	}
+	if (cc->owe_request && server_client_has_room(c)) {
+		cc->owe_request = false;
+		send_extended(c, CLIP_REQUEST | CLIP_TEXT);
+	}
+	if (cc->owe_provide && server_client_has_room(c)) {
+		cc->owe_provide = false;
+		if (cs->text && fits(c))
+			send_shared(c, provide_msg(cs));
+	}
 }
 
 int clipboard_set(struct xrfb_server *s, struct xrfb_client *from,
@@ -174,17 +282,30 @@ int clipboard_set(struct xrfb_server *s, struct xrfb_client *from,
 		return -ENOMEM;
 	memcpy(copy, text, len);
 	copy[len] = '\0';
+	drop_messages(&s->clip);
 	free(s->clip.text);
 	s->clip.text = copy;
 	s->clip.len = len;
+	if (++s->clip.serial == 0)
+		s->clip.serial = 1;
+	/* Offered to every other client as its queue has room; the one
+	 * that set it already has it. */
+	if (from)
+		from->clip.offered = s->clip.serial;
 	for (struct xrfb_client *c = s->clients; c; c = c->next) {
-		if (c == from || !client_is_normal(c))
+		if (!client_is_normal(c))
 			continue;
-		offer(c);
+		clipboard_run(c);
 		stream_flush(c->stream);
-		client_check_queue(c);
 	}
 	return 0;
+}
+
+/* The longest text a client may set: its own limit within the store's. */
+static uint32_t viewer_max(const struct xrfb_server *s)
+{
+	return s->clip.viewer_max < s->cut_text_max ? s->clip.viewer_max
+						    : s->cut_text_max;
 }
 
 /* A client's text reached us (UTF-8 or converted Latin-1). */
@@ -198,6 +319,11 @@ static void text_from_client(struct xrfb_client *c, const char *text,
 		  log_escape(esc, sizeof(esc), text, len < 32 ? len : 32));
 	if (s->view_only)
 		return;
+	if (len > viewer_max(s)) {
+		log_warn("client %u: clipboard text of %zu bytes over the "
+			 "%u-byte limit, ignored", c->id, len, viewer_max(s));
+		return;
+	}
 	if (clipboard_set(s, c, text, len) < 0)
 		return;
 	/* The stored copy is NUL-terminated, whatever the wire form. */
@@ -205,42 +331,60 @@ static void text_from_client(struct xrfb_client *c, const char *text,
 		s->cb.cut_text(s->cb_arg, c, s->clip.text, s->clip.len);
 }
 
-/* Inflate a provide payload (a fresh zlib stream) into @out, refusing to
- * grow past @max bytes. */
-static int inflate_bounded(const uint8_t *in, size_t len, size_t max,
-			   struct buf *out)
+/* Inflate more of a provide payload into @out until it holds @want
+ * bytes, the stream ends or the input is used up; never further, so a
+ * small message cannot make us produce more than we asked for. */
+static int inflate_to(z_stream *zs, struct buf *out, size_t want)
+{
+	int rc;
+
+	if (want > out->len && buf_reserve(out, want - out->len) < 0)
+		return -ENOMEM;
+	while (out->len < want) {
+		zs->next_out = out->data + out->len;
+		zs->avail_out = (uInt)(want - out->len);
+		rc = inflate(zs, Z_SYNC_FLUSH);
+		out->len = (size_t)(zs->next_out - out->data);
+		/* Senders may end with Z_SYNC_FLUSH instead of Z_FINISH:
+		 * no progress with all input used means the end. */
+		if (rc == Z_STREAM_END || rc == Z_BUF_ERROR)
+			break;
+		if (rc != Z_OK)
+			return -EPROTO;
+	}
+	return 0;
+}
+
+/* The text of a provide: its size first, judged before the text itself
+ * is inflated (doc/protocol.md, "Extended clipboard"). Returns 0 with
+ * the text in @plain after a 4-byte size, -EMSGSIZE for text over the
+ * limit, -EPROTO for a payload that does not hold what it says. */
+static int inflate_text(const uint8_t *in, size_t len, uint32_t max,
+			struct buf *plain)
 {
 	z_stream zs;
-	int rc;
+	uint32_t size = 0;
+	int err;
 
 	memset(&zs, 0, sizeof(zs));
 	if (inflateInit(&zs) != Z_OK)
 		return -ENOMEM;
 	zs.next_in = (Bytef *)in;
 	zs.avail_in = (uInt)len;
-	do {
-		if (out->len >= max) {
-			inflateEnd(&zs);
-			return -EMSGSIZE;
-		}
-		if (buf_reserve(out, 65536) < 0) {
-			inflateEnd(&zs);
-			return -ENOMEM;
-		}
-		zs.next_out = out->data + out->len;
-		zs.avail_out = (uInt)(max - out->len < 65536 ? max - out->len
-							     : 65536);
-		rc = inflate(&zs, Z_SYNC_FLUSH);
-		out->len = (size_t)(zs.next_out - out->data);
-		if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
-			inflateEnd(&zs);
-			return -EPROTO;
-		}
-		/* Senders may end with Z_SYNC_FLUSH instead of Z_FINISH:
-		 * all input used and no more output means done. */
-	} while (rc != Z_STREAM_END && (zs.avail_in || !zs.avail_out));
+	err = inflate_to(&zs, plain, 4);
+	if (!err && plain->len < 4)
+		err = -EPROTO;
+	if (!err) {
+		size = get_u32(plain->data);
+		if (size > max)
+			err = -EMSGSIZE;
+		else
+			err = inflate_to(&zs, plain, 4 + (size_t)size);
+	}
+	if (!err && plain->len < 4 + (size_t)size)
+		err = -EPROTO;
 	inflateEnd(&zs);
-	return 0;
+	return err;
 }
 
 static void on_provide(struct xrfb_client *c, uint32_t flags,
@@ -248,8 +392,7 @@ static void on_provide(struct xrfb_client *c, uint32_t flags,
 {
 	struct xrfb_server *s = c->server;
 	struct buf plain = BUF_INIT;
-	size_t off = 0, tlen, o = 0;
-	uint32_t size;
+	size_t tlen, o = 0;
 	uint8_t *t;
 	int err;
 
@@ -257,33 +400,20 @@ static void on_provide(struct xrfb_client *c, uint32_t flags,
 		return;
 	/* Only text is asked for, and it is the lowest format bit, so it
 	 * comes first; the rest is never inflated. */
-	err = inflate_bounded(data, len, (size_t)s->cut_text_max + 5, &plain);
+	err = inflate_text(data, len, viewer_max(s), &plain);
 	if (err == -EMSGSIZE) {
 		log_warn("client %u: clipboard text over the %u-byte limit, "
-			 "ignored", c->id, s->cut_text_max);
+			 "ignored", c->id, viewer_max(s));
 		goto out;
 	}
 	if (err < 0) {
-		client_close_reason(c, "extended clipboard: bad zlib data");
+		client_close_reason(c, "extended clipboard: %s",
+				    err == -ENOMEM ? "out of memory"
+						   : "bad provide data");
 		goto out;
 	}
-	if (plain.len < 4) {
-		client_close_reason(c, "extended clipboard: provide too short");
-		goto out;
-	}
-	size = get_u32(plain.data);
-	off = 4;
-	if (size > plain.len - off) {
-		if (size > s->cut_text_max)
-			log_warn("client %u: clipboard text over the limit, "
-				 "ignored", c->id);
-		else
-			client_close_reason(c, "extended clipboard: text "
-					       "size past the data");
-		goto out;
-	}
-	t = plain.data + off;
-	tlen = size;
+	t = plain.data + 4;
+	tlen = plain.len - 4;
 	/* Strip the NUL (and anything after it), then CRLF -> LF. */
 	for (size_t i = 0; i < tlen; i++)
 		if (!t[i]) {
@@ -332,18 +462,20 @@ static void on_extended(struct xrfb_client *c, const uint8_t *data,
 	}
 	/* Exactly one action besides caps (noVNC compares with ===). */
 	switch (actions) {
+	/* Answers are owed, not queued at once: a burst of requests from
+	 * a client that does not read costs one answer, sent when its
+	 * queue has room. */
 	case CLIP_REQUEST:
-		if ((flags & CLIP_TEXT) && c->server->clip.text)
-			send_provide(c);
+		if (flags & CLIP_TEXT)
+			c->clip.owe_provide = true;
 		break;
 	case CLIP_PEEK:
-		send_extended(c, CLIP_NOTIFY |
-				 (c->server->clip.text ? CLIP_TEXT : 0), NULL, 0);
+		c->clip.owe_notify = true;
 		break;
 	case CLIP_NOTIFY:
 		/* The client has new text: ask for it. */
 		if (flags & CLIP_TEXT)
-			send_extended(c, CLIP_REQUEST | CLIP_TEXT, NULL, 0);
+			c->clip.owe_request = true;
 		break;
 	case CLIP_PROVIDE:
 		on_provide(c, flags, data, len);
@@ -351,8 +483,9 @@ static void on_extended(struct xrfb_client *c, const uint8_t *data,
 	default:
 		client_close_reason(c, "extended clipboard: flags 0x%08x "
 				       "name no single action", flags);
-		break;
+		return;
 	}
+	clipboard_run(c);
 }
 
 void clipboard_on_cut_text(struct xrfb_client *c, int32_t len,

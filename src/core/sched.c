@@ -250,8 +250,7 @@ bool sched_wants_update(const struct xrfb_client *c)
 {
 	return c->state == CLIENT_STATE_NORMAL &&
 	       (c->has_request || c->flow.cu_enabled) &&
-	       stream_queued(c->stream) < CLIENT_SEND_BUDGET &&
-	       flow_can_send(c);
+	       server_client_has_room(c) && flow_can_send(c);
 }
 
 /* ---- building updates --------------------------------------------------- */

@@ -56,10 +56,25 @@ static void on_kick(void *arg)
 	struct xrfb_server *s = arg;
 
 	s->kick = NULL;
-	for (struct xrfb_client *c = s->clients; c; c = c->next)
+	for (struct xrfb_client *c = s->clients; c; c = c->next) {
+		clipboard_run(c);
 		sched_run(c);
+	}
 	if (s->have_dead)
 		reap_clients(s);
+}
+
+bool server_client_has_room(const struct xrfb_client *c)
+{
+	size_t mine = stream_queued(c->stream), total = 0;
+
+	if (mine == 0)
+		return true;
+	if (mine >= CLIENT_SEND_BUDGET)
+		return false;
+	for (const struct xrfb_client *o = c->server->clients; o; o = o->next)
+		total += stream_queued(o->stream);
+	return total < SERVER_QUEUE_TOTAL;
 }
 
 void server_kick(struct xrfb_server *s)
@@ -96,6 +111,7 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	s->led_serial = 1;
 	s->name_serial = 1;
 	s->cut_text_max = RFB_CUT_TEXT_MAX;
+	clipboard_server_init(&s->clip);
 	s->move_detection = true;
 	s->shared_policy = XRFB_SHARED_ALLOW;
 	s->cpu_clock_us = process_cpu_us;
@@ -640,4 +656,11 @@ void xrfb_server_set_led_state(struct xrfb_server *s, unsigned leds)
 void xrfb_server_set_clipboard_max(struct xrfb_server *s, uint32_t max)
 {
 	s->cut_text_max = max;
+}
+
+void xrfb_server_set_clipboard_limits(struct xrfb_server *s,
+				      uint32_t from_viewer, uint32_t classic)
+{
+	s->clip.viewer_max = from_viewer;
+	s->clip.classic_max = classic;
 }

@@ -66,6 +66,15 @@ struct xrfb_server {
 	bool have_dead;		/* some client waits to be freed */
 };
 
+/* Bytes queued to all clients together beyond which only a client whose
+ * queue is empty gets new output: the per-client budget
+ * (CLIENT_SEND_BUDGET) sits inside this total. */
+#define SERVER_QUEUE_TOTAL (64u << 20)
+
+/* Whether @c may be given new output now (an update, clipboard text):
+ * its own queue is under its budget and all queues together under
+ * SERVER_QUEUE_TOTAL, or its queue is empty. */
+bool server_client_has_room(const struct xrfb_client *c);
 /* Run the update scheduler soon (coalesced; from the loop). */
 void server_kick(struct xrfb_server *s);
 /* After an update went out: charge the CPU time spent since the last

@@ -8,7 +8,8 @@
 #   - text set on the viewer's display reaches the X CLIPBOARD and PRIMARY
 #     and the other viewers; text from a classic client (Latin-1) arrives
 #     in X as UTF-8; what a viewer sets is never echoed back to it;
-#   - texts over a megabyte go both ways (by INCR on the X side);
+#   - texts over a megabyte go both ways (by INCR on the X side) where
+#     --viewer-clipboard-max lets them;
 #   - PRIMARY is followed too;
 #   - with --clipboard clipboard PRIMARY is not, and --clipboard-max
 #     stops larger texts in both directions.
@@ -20,7 +21,7 @@ t_require xclip xwd vncviewer "$RFB_EXT" "$XPAINT"
 t_start_xvfb DPY 640x480x24
 t_paint "$DPY" 2
 t_xwd_stable "$DPY" "$T_DIR/ref.xwd"
-t_start_xrfb --display "$DPY" --log-level debug
+t_start_xrfb --display "$DPY" --log-level debug --viewer-clipboard-max 4M
 t_start_xvfb VDPY 640x480x24
 # full screen: the viewer has the keyboard focus, which it wants before
 # it takes the server's clipboard
