@@ -6,6 +6,12 @@
  * stalled peer never blocks the loop. Errors are reported once, from the
  * loop, never from inside stream_send(), so callers need not expect their
  * objects to vanish mid-call.
+ *
+ * A stream may carry its bytes in WebSocket frames (stream_set_websocket):
+ * then what is read is unframed before the owner sees it, Pings and
+ * Closes are answered here, and each payload sent goes out as one frame
+ * whose header is queued in front of it (doc/protocol.md, "WebSocket").
+ * The owner sees the same byte stream either way.
  */
 #include "config.h"
 
@@ -19,6 +25,7 @@
 
 #include "log.h"
 #include "stream.h"
+#include "websocket.h"
 
 #define STREAM_READ_CHUNK 65536
 #define STREAM_IOV_MAX 64
@@ -42,6 +49,12 @@ struct stream {
 	struct qent *q;		/* ring buffer of payloads */
 	size_t qhead, qlen, qcap;
 	size_t queued;
+
+	/* WebSocket framing (NULL: plain bytes). */
+	struct ws_parser *ws;
+	enum ws_subproto ws_proto;
+	struct buf raw;		/* framed bytes as read */
+	bool ws_close_sent;
 
 	bool read_paused;
 	bool closing;		/* close once drained */
@@ -153,6 +166,148 @@ void stream_flush(struct stream *s)
 	}
 }
 
+/* ---- WebSocket framing ----------------------------------------------------- */
+
+static int enqueue(struct stream *s, struct rcbuf *payload);
+
+/* Queue a frame of @len bytes at @data as it is. */
+static int ws_send_frame(struct stream *s, uint8_t opcode, const void *data,
+			 size_t len)
+{
+	uint8_t *f = malloc(WS_HEADER_MAX + len);
+	size_t n;
+
+	if (!f)
+		return -ENOMEM;
+	n = ws_frame_header(f, opcode, len, NULL);
+	if (len)
+		memcpy(f + n, data, len);
+	return enqueue(s, rcbuf_new(f, n + len));
+}
+
+/* The last frame of the connection: nothing is queued after it. */
+static void ws_send_close(struct stream *s, uint16_t code, const char *why)
+{
+	uint8_t payload[WS_CONTROL_MAX];
+
+	if (s->ws_close_sent)
+		return;
+	s->ws_close_sent = true;
+	ws_send_frame(s, WS_OP_CLOSE, payload,
+		      ws_close_payload(payload, code, why));
+}
+
+/* One payload, one frame: the header goes in front of the shared
+ * payload, or, on a base64 connection, a text frame of its base64. */
+static int ws_send(struct stream *s, struct rcbuf *payload)
+{
+	uint8_t hdr[WS_HEADER_MAX];
+	size_t n, b64len;
+	uint8_t *f;
+
+	if (!payload)
+		return -ENOMEM;
+	if (s->failed || s->closing || !payload->len) {
+		rcbuf_unref(payload);
+		return s->failed || s->closing ? -EPIPE : 0;
+	}
+	if (s->ws_proto != WS_PROTO_BASE64) {
+		n = ws_frame_header(hdr, WS_OP_BINARY, payload->len, NULL);
+		if (enqueue(s, rcbuf_copy(hdr, n)) < 0) {
+			rcbuf_unref(payload);
+			return -ENOMEM;
+		}
+		return enqueue(s, payload);
+	}
+	b64len = BASE64_ENCODE_RAW_LENGTH(payload->len);
+	f = malloc(WS_HEADER_MAX + b64len);
+	if (!f) {
+		rcbuf_unref(payload);
+		return -ENOMEM;
+	}
+	n = ws_frame_header(f, WS_OP_TEXT, b64len, NULL);
+	base64_encode_raw((char *)f + n, payload->len, payload->data);
+	rcbuf_unref(payload);
+	return enqueue(s, rcbuf_new(f, n + b64len));
+}
+
+/* Unframe what was read into s->raw, onto s->in; answer control frames.
+ * Returns -EPROTO once the connection is over (after a Close, or a
+ * client error, which is answered by a Close and logged). */
+static int ws_unframe(struct stream *s)
+{
+	size_t off = 0;
+
+	while (off < s->raw.len) {
+		enum ws_event ev;
+		ssize_t k = ws_parse(s->ws, s->raw.data + off, s->raw.len - off,
+				     &s->in, &ev);
+
+		if (k < 0) {
+			log_info("stream %d: WebSocket: %s, closing", s->fd,
+				 s->ws->error);
+			ws_send_close(s, s->ws->close_code, s->ws->error);
+			break;
+		}
+		off += (size_t)k;
+		if (ev == WS_EV_PING)
+			ws_send_frame(s, WS_OP_PONG, s->ws->ctrl,
+				      s->ws->ctrl_len);
+		else if (ev == WS_EV_CLOSE) {
+			/* §5.5.1: echo the code; none becomes 1000. */
+			ws_send_close(s, s->ws->close_code == WS_CLOSE_NO_STATUS
+						 ? WS_CLOSE_NORMAL
+						 : s->ws->close_code,
+				      NULL);
+			break;
+		}
+	}
+	buf_consume(&s->raw, s->raw.len);
+	if (s->ws->failed || s->ws->closed) {
+		/* What was unframed before the end is still the owner's;
+		 * the close follows the Close frame out. */
+		if (s->in.len)
+			s->on_read(s->arg, s);
+		if (!s->failed && !s->closing) {
+			s->closing = true;
+			stream_flush(s);
+		}
+		return -EPROTO;
+	}
+	stream_flush(s);
+	return 0;
+}
+
+int stream_set_websocket(struct stream *s, enum ws_subproto proto)
+{
+	if (s->ws)
+		return -EALREADY;
+	s->ws = malloc(sizeof(*s->ws));
+	if (!s->ws)
+		return -ENOMEM;
+	ws_parser_init(s->ws, proto == WS_PROTO_BASE64);
+	s->ws_proto = proto;
+	/* What already arrived after the handshake is framed too. */
+	if (s->in.len) {
+		struct buf t = s->raw;
+
+		s->raw = s->in;
+		s->in = t;
+		s->in.len = 0;
+	}
+	return 0;
+}
+
+void stream_replay_input(struct stream *s)
+{
+	if (s->failed || s->closing)
+		return;
+	if (s->ws && s->raw.len && ws_unframe(s) < 0)
+		return;
+	if (s->in.len)
+		s->on_read(s->arg, s);
+}
+
 static void on_io(void *arg, int fd, uint32_t events)
 {
 	struct stream *s = arg;
@@ -164,11 +319,13 @@ static void on_io(void *arg, int fd, uint32_t events)
 	if (events & (XRFB_EV_IN | XRFB_EV_HUP | XRFB_EV_ERR)) {
 		ssize_t n;
 
-		if (buf_reserve(&s->in, STREAM_READ_CHUNK) < 0) {
+		struct buf *dst = s->ws ? &s->raw : &s->in;
+
+		if (buf_reserve(dst, STREAM_READ_CHUNK) < 0) {
 			fail(s, -ENOMEM);
 			return;
 		}
-		n = read(fd, s->in.data + s->in.len, STREAM_READ_CHUNK);
+		n = read(fd, dst->data + dst->len, STREAM_READ_CHUNK);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -179,7 +336,9 @@ static void on_io(void *arg, int fd, uint32_t events)
 			fail(s, 0);
 			return;
 		}
-		s->in.len += (size_t)n;
+		dst->len += (size_t)n;
+		if (s->ws && ws_unframe(s) < 0)
+			return;
 		s->on_read(s->arg, s);
 	}
 }
@@ -218,7 +377,19 @@ void stream_free(struct stream *s)
 	}
 	free(s->q);
 	buf_fini(&s->in);
+	buf_fini(&s->raw);
+	free(s->ws);
 	free(s);
+}
+
+void stream_set_owner(struct stream *s, stream_read_fn on_read,
+		      stream_error_fn on_error, stream_drain_fn on_drain,
+		      void *arg)
+{
+	s->on_read = on_read;
+	s->on_error = on_error;
+	s->on_drain = on_drain;
+	s->arg = arg;
 }
 
 void stream_set_drain_fn(struct stream *s, stream_drain_fn fn)
@@ -226,7 +397,8 @@ void stream_set_drain_fn(struct stream *s, stream_drain_fn fn)
 	s->on_drain = fn;
 }
 
-int stream_send(struct stream *s, struct rcbuf *payload)
+/* Put @payload on the queue as it is (consumed, also on failure). */
+static int enqueue(struct stream *s, struct rcbuf *payload)
 {
 	if (!payload)
 		return -ENOMEM;
@@ -255,6 +427,13 @@ int stream_send(struct stream *s, struct rcbuf *payload)
 	return 0;
 }
 
+int stream_send(struct stream *s, struct rcbuf *payload)
+{
+	if (s->ws)
+		return ws_send(s, payload);
+	return enqueue(s, payload);
+}
+
 int stream_send_copy(struct stream *s, const void *data, size_t len)
 {
 	return stream_send(s, rcbuf_copy(data, len));
@@ -278,6 +457,8 @@ void stream_close_after_flush(struct stream *s)
 {
 	if (s->failed || s->closing)
 		return;
+	if (s->ws)
+		ws_send_close(s, WS_CLOSE_NORMAL, NULL);
 	s->closing = true;
 	stream_flush(s);
 }

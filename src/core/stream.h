@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "websocket.h"
 #include "xrfb.h"
 
 struct stream;
@@ -28,6 +29,15 @@ struct stream *stream_new(struct xrfb_loop *loop, int fd, stream_read_fn on_read
 /* Close the socket and free everything queued. */
 void stream_free(struct stream *s);
 void stream_set_drain_fn(struct stream *s, stream_drain_fn fn);
+/* Hand the stream to a new owner (what is queued stays queued). */
+void stream_set_owner(struct stream *s, stream_read_fn on_read,
+		      stream_error_fn on_error, stream_drain_fn on_drain,
+		      void *arg);
+/* From now on, carry the bytes in WebSocket frames with @proto; input
+ * already read counts as framed. -EALREADY if it was done before. */
+int stream_set_websocket(struct stream *s, enum ws_subproto proto);
+/* Give the owner the input that is already buffered (after a hand-over). */
+void stream_replay_input(struct stream *s);
 
 /* Queue a payload (consumed, also on failure). */
 int stream_send(struct stream *s, struct rcbuf *payload);
