@@ -259,6 +259,26 @@ int xrfb_server_send_cut_text(struct xrfb_server *s, const char *text,
 int xrfb_server_connect(struct xrfb_server *s, const char *host,
 			uint16_t port);
 
+/* ---- WebSocket and the web client (doc/protocol.md, "WebSocket") ------- */
+
+/* Listen on @addr:@port for WebSocket viewers only (and HTTP GET of the
+ * web root's files); RFB starts after the WebSocket handshake. */
+int xrfb_server_listen_websocket(struct xrfb_server *s, const char *addr,
+				 uint16_t port);
+/* On the RFB listeners, wait up to @ms for a new connection's first
+ * bytes: "GET " or "HEAD " makes it HTTP or WebSocket, anything else or
+ * silence makes it RFB. 0 (the default): RFB only, greeted at once. */
+void xrfb_server_set_websocket_detect(struct xrfb_server *s, unsigned ms);
+/* Serve the files under @dir over HTTP GET on the listeners that speak
+ * WebSocket (NULL: none, the default). -errno (-ENOTDIR, -ENOENT,
+ * -EACCES) if @dir is not a readable directory. */
+int xrfb_server_set_web_root(struct xrfb_server *s, const char *dir);
+/* Accept WebSocket upgrades from pages of @origin too ("scheme://host" or
+ * "scheme://host:port"). Without a password, only pages xrfb serves
+ * itself and these origins may open a WebSocket; with one, any may. */
+int xrfb_server_add_websocket_origin(struct xrfb_server *s,
+				     const char *origin);
+
 /* A short id for log lines and callbacks. */
 unsigned xrfb_client_id(const struct xrfb_client *c);
 /* The peer address as text ("127.0.0.1:40000"). */

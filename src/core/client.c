@@ -630,17 +630,22 @@ static void on_stream_drain(void *arg, struct stream *st)
 struct xrfb_client *client_new(struct xrfb_server *s, int fd,
 			       const char *peer)
 {
+	struct stream *st = stream_new(s->loop, fd, on_read, on_stream_error,
+				       NULL);
+
+	return st ? client_new_stream(s, st, peer) : NULL;
+}
+
+struct xrfb_client *client_new_stream(struct xrfb_server *s,
+				      struct stream *st, const char *peer)
+{
 	struct xrfb_client *c = xcalloc(1, sizeof(*c));
 
 	c->server = s;
 	c->id = ++s->next_client_id;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->stream = stream_new(s->loop, fd, on_read, on_stream_error, c);
-	if (!c->stream) {
-		free(c);
-		return NULL;
-	}
-	stream_set_drain_fn(c->stream, on_stream_drain);
+	c->stream = st;
+	stream_set_owner(st, on_read, on_stream_error, on_stream_drain, c);
 	c->state = CLIENT_STATE_VERSION;
 	c->preferred = RFB_ENC_RAW;
 	c->quality = c->fine_quality = c->subsampling = c->compress = -1;
@@ -655,6 +660,8 @@ struct xrfb_client *client_new(struct xrfb_server *s, int fd,
 	log_info("client %u (%s): connection", c->id, c->peer);
 	client_send(c, rfb_version_msg, RFB_VERSION_LEN);
 	client_flush(c);
+	/* A client that spoke first (its version, before ours) is heard. */
+	stream_replay_input(st);
 	return c;
 }
 

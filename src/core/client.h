@@ -100,6 +100,9 @@ struct xrfb_client {
 /* Take over a connected socket and start the handshake. */
 struct xrfb_client *client_new(struct xrfb_server *s, int fd,
 			       const char *peer);
+/* The same on a stream that is already set up (it is taken over). */
+struct xrfb_client *client_new_stream(struct xrfb_server *s,
+				      struct stream *st, const char *peer);
 /* Close with a logged reason (NULL: normal close). Idempotent. */
 void client_close_reason(struct xrfb_client *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

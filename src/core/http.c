@@ -330,6 +330,8 @@ const char *http_reason(int status)
 		return "OK";
 	case 301:
 		return "Moved Permanently";
+	case 302:
+		return "Found";
 	case 304:
 		return "Not Modified";
 	case 400:

@@ -21,9 +21,11 @@
 #include "rfb-proto.h"
 #include "server.h"
 #include "stream.h"
+#include "web.h"
 #include "worker.h"
 
 static void default_screens(struct xrfb_server *s);
+static const struct web_ops web_ops;
 
 /* The encoder pool is shared by all servers of the process. */
 static unsigned encoder_threads;
@@ -103,6 +105,7 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 		return NULL;
 	}
 	s->loop = loop;
+	s->web = web_new(loop, &web_ops, s);
 	if (pool_users++ == 0)
 		worker_init(encoder_threads);
 	pixfmt_server(&s->format);
@@ -127,6 +130,7 @@ void xrfb_server_free(struct xrfb_server *s)
 		client_close_reason(c, "server shutting down");
 		client_free(c);
 	}
+	web_free(s->web);
 	for (int i = 0; i < s->nlisteners; i++)
 		listener_free(s->listeners[i]);
 	xrfb_timer_cancel(s->kick);
@@ -157,27 +161,105 @@ static void on_accept(void *arg, int fd, const struct sockaddr *peer,
 	char name[80];
 
 	sockaddr_format(peer, name, sizeof(name));
+	if (web_detect_ms(s->web)) {
+		if (web_accept(s->web, fd, name, WEB_MODE_DETECT) < 0)
+			log_warn("cannot take connection from %s", name);
+		return;
+	}
 	if (!client_new(s, fd, name)) {
 		log_warn("cannot take connection from %s", name);
 		close(fd);
 	}
 }
 
-int xrfb_server_listen(struct xrfb_server *s, const char *addr,
-		       uint16_t port)
+/* A WebSocket listener: HTTP first, RFB only after the upgrade. */
+static void on_accept_web(void *arg, int fd, const struct sockaddr *peer,
+			  socklen_t len)
+{
+	struct xrfb_server *s = arg;
+	char name[80];
+
+	sockaddr_format(peer, name, sizeof(name));
+	if (web_accept(s->web, fd, name, WEB_MODE_HTTP) < 0)
+		log_warn("cannot take connection from %s", name);
+}
+
+static int listen_with(struct xrfb_server *s, const char *addr,
+		       uint16_t port, listener_accept_fn fn)
 {
 	struct listener *l;
 	int err = 0;
 
 	if (s->nlisteners == SERVER_MAX_LISTENERS)
 		return -ENOSPC;
-	l = listener_new(s->loop, addr, port, on_accept, s, &err);
+	l = listener_new(s->loop, addr, port, fn, s, &err);
 	if (!l)
 		return err;
 	s->listeners[s->nlisteners++] = l;
 	s->last_port = listener_port(l);
 	log_debug("listening on %s", listener_name(l));
 	return 0;
+}
+
+int xrfb_server_listen(struct xrfb_server *s, const char *addr,
+		       uint16_t port)
+{
+	return listen_with(s, addr, port, on_accept);
+}
+
+/* ---- what the web side asks of the server ---------------------------------- */
+
+static void web_handoff(void *arg, struct stream *st, const char *peer)
+{
+	struct xrfb_server *s = arg;
+
+	if (!client_new_stream(s, st, peer))
+		stream_free(st);
+}
+
+static bool web_has_port(void *arg, unsigned port)
+{
+	struct xrfb_server *s = arg;
+
+	for (int i = 0; i < s->nlisteners; i++)
+		if (listener_port(s->listeners[i]) == port)
+			return true;
+	return false;
+}
+
+static bool web_password_required(void *arg)
+{
+	struct xrfb_server *s = arg;
+
+	return s->password != NULL;
+}
+
+static const struct web_ops web_ops = {
+	.handoff = web_handoff,
+	.has_port = web_has_port,
+	.password_required = web_password_required,
+};
+
+void xrfb_server_set_websocket_detect(struct xrfb_server *s, unsigned ms)
+{
+	web_set_detect(s->web, ms);
+}
+
+int xrfb_server_set_web_root(struct xrfb_server *s, const char *dir)
+{
+	return web_set_root(s->web, dir);
+}
+
+int xrfb_server_add_websocket_origin(struct xrfb_server *s,
+				     const char *origin)
+{
+	return web_add_origin(s->web, origin);
+}
+
+int xrfb_server_listen_websocket(struct xrfb_server *s, const char *addr,
+				 uint16_t port)
+{
+	return listen_with(s, addr, port, on_accept_web);
 }
 
 uint16_t xrfb_server_port(const struct xrfb_server *s)

@@ -16,6 +16,7 @@
 #define SERVER_MAX_SCREENS 255
 
 struct listener;
+struct web;
 
 struct xrfb_server {
 	struct xrfb_loop *loop;
@@ -61,6 +62,8 @@ struct xrfb_server {
 
 	bool move_detection;
 	unsigned move_misses, move_skip;	/* back-off after misses */
+
+	struct web *web;	/* WebSocket and the web client (web.c) */
 
 	struct xrfb_timer *kick;	/* pending scheduler run */
 	bool have_dead;		/* some client waits to be freed */

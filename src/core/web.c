@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The web stage of a connection. On an RFB listener with detection on, a
+ * new connection waits a moment for its first bytes: "GET " makes it
+ * HTTP, anything else (or silence) makes it an RFB client at once. An
+ * HTTP connection gets static files from the web root, or is upgraded to
+ * a WebSocket and then becomes an RFB client on the framed stream. See
+ * doc/protocol.md, "WebSocket". This file owns connections only until
+ * that hand-over; it never sees RFB bytes and does no parsing itself
+ * (http.c and websocket.c do).
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "http.h"
+#include "log.h"
+#include "stream.h"
+#include "web.h"
+#include "websocket.h"
+
+/* A request head must be complete this long after the last response (or
+ * the connection's start); an idle kept-alive connection is closed then. */
+#define WEB_REQUEST_TIMEOUT_MS 30000
+/* Stop reading pipelined requests while this much waits to be sent. */
+#define WEB_QUEUE_MAX (1u << 20)
+/* Largest file served. */
+#define WEB_FILE_MAX (64u << 20)
+
+struct web {
+	struct xrfb_loop *loop;
+	struct web_ops ops;
+	void *arg;
+	struct web_conn *conns;		/* connections in the web stage */
+	unsigned detect_ms;
+	char *root;			/* NULL: no files served */
+	char **origins;			/* also allowed, beside our own pages */
+	unsigned n_origins;
+};
+
+struct web_conn {
+	struct web *web;
+	struct web_conn *prev, *next;
+	struct stream *stream;
+	char peer[64];
+	bool http;			/* decided: HTTP, not RFB */
+	bool closing;			/* a last response is on its way */
+	bool paused;			/* reading stopped until drained */
+	struct xrfb_timer *timer;
+	struct http_parser *parser;
+};
+
+static void web_conn_free(struct web_conn *w, bool with_stream)
+{
+	struct web *s = w->web;
+
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		s->conns = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	xrfb_timer_cancel(w->timer);
+	if (with_stream)
+		stream_free(w->stream);
+	free(w->parser);
+	free(w);
+}
+
+
+/* The connection is an RFB client from here on (framed or not). */
+static void become_client(struct web_conn *w)
+{
+	struct web *s = w->web;
+	struct stream *st = w->stream;
+	char peer[sizeof(w->peer)];
+
+	memcpy(peer, w->peer, sizeof(peer));
+	web_conn_free(w, false);
+	s->ops.handoff(s->arg, st, peer);
+}
+
+static void on_timeout(void *arg)
+{
+	struct web_conn *w = arg;
+
+	w->timer = NULL;
+	if (!w->http) {
+		/* Silence: an RFB client waiting for our greeting. */
+		become_client(w);
+		return;
+	}
+	log_info("%s: no complete HTTP request in %u s, closing", w->peer,
+		 WEB_REQUEST_TIMEOUT_MS / 1000);
+	web_conn_free(w, true);
+}
+
+static void restart_timer(struct web_conn *w, unsigned ms)
+{
+	xrfb_timer_cancel(w->timer);
+	w->timer = xrfb_loop_add_timer(w->web->loop, ms, on_timeout, w);
+}
+
+/* Queue a response: status line, @headers (each ending in CRLF), the
+ * standard ones, and @body (consumed; NULL for none) unless @head_only. */
+static void respond(struct web_conn *w, int status, const char *headers,
+		    const char *type, struct rcbuf *body, bool head_only,
+		    bool keep)
+{
+	char head[1024];
+	int n;
+
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.1 %d %s\r\n"
+		     "Server: xrfb\r\n"
+		     "Content-Type: %s\r\n"
+		     "Content-Length: %zu\r\n"
+		     "Cache-Control: no-cache\r\n"
+		     "X-Content-Type-Options: nosniff\r\n"
+		     "Connection: %s\r\n"
+		     "%s\r\n",
+		     status, http_reason(status), type,
+		     body ? body->len : (size_t)0, keep ? "keep-alive" : "close",
+		     headers ? headers : "");
+	stream_send_copy(w->stream, head,
+			 (size_t)n < sizeof(head) ? (size_t)n : sizeof(head) - 1);
+	if (body && !head_only)
+		stream_send(w->stream, body);
+	else if (body)
+		rcbuf_unref(body);
+	if (!keep) {
+		w->closing = true;
+		stream_pause_read(w->stream, true);
+		stream_close_after_flush(w->stream);
+	} else {
+		stream_flush(w->stream);
+	}
+}
+
+/* A refusal: a short text body, and the connection closes. */
+static void respond_error(struct web_conn *w, int status, const char *headers,
+			  const char *why)
+{
+	char body[256];
+	int n = snprintf(body, sizeof(body), "%d %s: %s\n", status,
+			 http_reason(status), why);
+
+	log_info("%s: HTTP %d: %s", w->peer, status, why);
+	respond(w, status, headers, "text/plain; charset=utf-8",
+		rcbuf_copy(body, (size_t)n < sizeof(body) ? (size_t)n
+							  : sizeof(body) - 1),
+		false, false);
+}
+
+/* ---- origins ---------------------------------------------------------------- */
+
+/* Split "host[:port]" or "[v6]:port" into @host and *port (0: none). */
+static bool split_authority(const char *a, char *host, size_t size,
+			    unsigned *port)
+{
+	const char *end, *colon;
+	size_t n;
+
+	if (a[0] == '[') {
+		end = strchr(a, ']');
+		if (!end)
+			return false;
+		a++;
+		colon = end[1] == ':' ? end + 1 : NULL;
+		if (end[1] && !colon)
+			return false;
+	} else {
+		colon = strchr(a, ':');
+		end = colon ? colon : a + strlen(a);
+	}
+	n = (size_t)(end - a);
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(host, a, n);
+	host[n] = '\0';
+	*port = 0;
+	if (colon) {
+		char *e;
+		unsigned long v = strtoul(colon + 1, &e, 10);
+
+		if (!colon[1] || *e || v == 0 || v > 65535)
+			return false;
+		*port = (unsigned)v;
+	}
+	return true;
+}
+
+/* Names a page of ours can have: address literals and localhost, never
+ * a name whose owner could point it at us (DNS rebinding). */
+static bool is_literal_host(const char *host)
+{
+	uint8_t a[16];
+
+	return strcasecmp(host, "localhost") == 0 ||
+	       inet_pton(AF_INET, host, a) == 1 ||
+	       inet_pton(AF_INET6, host, a) == 1;
+}
+
+/* A browser names the page that opens a WebSocket in Origin; any page
+ * can try to reach 127.0.0.1, so without a password only our own pages
+ * (and origins the operator listed) may. */
+static bool origin_allowed(const struct web_conn *w,
+			   const struct http_request *r)
+{
+	const struct web *s = w->web;
+	const char *origin = http_header(r, "Origin");
+	const char *host = http_header(r, "Host");
+	char oh[256], hh[256];
+	unsigned op, hp;
+
+	if (!origin)
+		return true;	/* not a browser */
+	if (http_header_count(r, "Origin") > 1)
+		return false;
+	if (s->ops.password_required(s->arg))
+		return true;
+	for (unsigned i = 0; i < s->n_origins; i++)
+		if (strcasecmp(origin, s->origins[i]) == 0)
+			return true;
+	if (!host || strncasecmp(origin, "http://", 7) != 0 ||
+	    !split_authority(origin + 7, oh, sizeof(oh), &op) ||
+	    !split_authority(host, hh, sizeof(hh), &hp))
+		return false;
+	return strcasecmp(oh, hh) == 0 && is_literal_host(hh) &&
+	       s->ops.has_port(s->arg, op ? op : 80);
+}
+
+/* ---- requests --------------------------------------------------------------- */
+
+static void upgrade(struct web_conn *w, const struct http_request *r)
+{
+	const char *key = http_header(r, "Sec-WebSocket-Key");
+	const char *version = http_header(r, "Sec-WebSocket-Version");
+	const char *offer = http_header(r, "Sec-WebSocket-Protocol");
+	char accept[WS_ACCEPT_LEN + 1], head[512], esc[96];
+	enum ws_subproto proto;
+	const char *name;
+	int n;
+
+	if (strcmp(r->method, "GET") != 0 || r->minor != 1 ||
+	    !http_has_token(r, "Connection", "upgrade")) {
+		respond_error(w, 400, NULL, "not a WebSocket upgrade");
+		return;
+	}
+	if (!version || strcmp(version, "13") != 0) {
+		respond_error(w, 426, "Sec-WebSocket-Version: 13\r\n",
+			      "WebSocket version 13 only");
+		return;
+	}
+	if (!key || http_header_count(r, "Sec-WebSocket-Key") != 1 ||
+	    ws_accept_key(key, accept) < 0) {
+		respond_error(w, 400, NULL, "bad Sec-WebSocket-Key");
+		return;
+	}
+	if (ws_choose_subproto(offer && *offer,
+			       http_has_token(r, "Sec-WebSocket-Protocol",
+					      "binary"),
+			       http_has_token(r, "Sec-WebSocket-Protocol",
+					      "base64"),
+			       &proto) < 0) {
+		respond_error(w, 400, NULL,
+			      "no offered subprotocol is spoken here "
+			      "(binary, base64 or none)");
+		return;
+	}
+	if (!origin_allowed(w, r)) {
+		log_escape(esc, sizeof(esc), http_header(r, "Origin"),
+			   strlen(http_header(r, "Origin")));
+		log_warn("%s: WebSocket from origin %s refused "
+			 "(see --websocket-origin)", w->peer, esc);
+		respond_error(w, 403, NULL, "origin not allowed");
+		return;
+	}
+	name = ws_subproto_name(proto);
+	n = snprintf(head, sizeof(head),
+		     "HTTP/1.1 101 Switching Protocols\r\n"
+		     "Upgrade: websocket\r\n"
+		     "Connection: Upgrade\r\n"
+		     "Sec-WebSocket-Accept: %s\r\n"
+		     "%s%s%s"
+		     "\r\n",
+		     accept, name ? "Sec-WebSocket-Protocol: " : "",
+		     name ? name : "", name ? "\r\n" : "");
+	stream_send_copy(w->stream, head, (size_t)n);
+	if (stream_set_websocket(w->stream, proto) < 0) {
+		web_conn_free(w, true);
+		return;
+	}
+	log_info("%s: WebSocket on %s, %s frames", w->peer,
+		 log_escape(esc, sizeof(esc), r->target, strlen(r->target)),
+		 proto == WS_PROTO_BASE64 ? "base64" : "binary");
+	become_client(w);
+}
+
+/* Open @rel (a checked request path) under the web root. */
+static int open_file(const struct web *s, const char *rel,
+		     struct stat *st)
+{
+	char full[HTTP_PATH_MAX + 4096];
+	int fd;
+
+	if ((size_t)snprintf(full, sizeof(full), "%s%s", s->root, rel) >=
+	    sizeof(full))
+		return -ENAMETOOLONG;
+	fd = open(full, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, st) < 0 || !S_ISREG(st->st_mode)) {
+		close(fd);
+		return -ENOENT;
+	}
+	return fd;
+}
+
+/* Read a whole (small, local) file. The loop waits for the disk here;
+ * web clients are a few hundred kilobytes of static files. */
+static struct rcbuf *read_file(int fd, size_t size)
+{
+	uint8_t *data = malloc(size ? size : 1);
+	size_t got = 0;
+
+	if (!data)
+		return NULL;
+	while (got < size) {
+		ssize_t k = read(fd, data + got, size - got);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			free(data);
+			return NULL;
+		}
+		got += (size_t)k;
+	}
+	return rcbuf_new(data, size);
+}
+
+static void serve_file(struct web_conn *w, const struct http_request *r,
+		       bool keep)
+{
+	const struct web *s = w->web;
+	bool head_only = strcmp(r->method, "HEAD") == 0;
+	char path[HTTP_PATH_MAX + 16], esc[96];
+	struct rcbuf *body;
+	struct stat st;
+	int fd, err;
+
+	if (!s->root) {
+		respond_error(w, 404, NULL, "no web client is served here");
+		return;
+	}
+	err = http_target_path(r->target, path, HTTP_PATH_MAX);
+	if (err < 0) {
+		respond_error(w, 400, NULL, "bad path");
+		return;
+	}
+	if (path[strlen(path) - 1] == '/')
+		strcat(path, "index.html");
+	fd = open_file(s, path, &st);
+	if (fd == -ENOENT && strcmp(path, "/index.html") == 0 &&
+	    (fd = open_file(s, "/vnc.html", &st)) >= 0) {
+		/* Debian's noVNC has no index: send the browser to it. */
+		close(fd);
+		respond(w, 302, "Location: /vnc.html\r\n",
+			"text/plain; charset=utf-8", NULL, head_only, keep);
+		return;
+	}
+	log_escape(esc, sizeof(esc), path, strlen(path));
+	if (fd < 0) {
+		log_debug("%s: %s %s: %s", w->peer, r->method, esc,
+			  strerror(-fd));
+		respond_error(w, fd == -EACCES ? 403 : 404, NULL,
+			      fd == -EACCES ? "not readable" : "no such file");
+		return;
+	}
+	if ((uint64_t)st.st_size > WEB_FILE_MAX) {
+		close(fd);
+		respond_error(w, 403, NULL, "file too large");
+		return;
+	}
+	body = read_file(fd, (size_t)st.st_size);
+	close(fd);
+	if (!body) {
+		respond_error(w, 500, NULL, "cannot read the file");
+		return;
+	}
+	log_debug("%s: %s %s: 200, %zu bytes", w->peer, r->method, esc,
+		  body->len);
+	respond(w, 200, NULL, http_content_type(path), body, head_only, keep);
+}
+
+/* Parse and answer what is in the input. Returns false once the
+ * connection is no longer this file's (upgraded) or is closing. */
+static bool process(struct web_conn *w)
+{
+	struct buf *in = stream_input(w->stream);
+
+	while (in->len && !w->closing) {
+		struct http_parser *p = w->parser;
+		const struct http_request *r = &p->req;
+		ssize_t k = http_parse(p, (const char *)in->data, in->len);
+		bool keep;
+
+		if (k < 0) {
+			respond_error(w, p->status, NULL, p->error);
+			return false;
+		}
+		buf_consume(in, (size_t)k);
+		if (!p->done)
+			return true;
+		if (http_has_token(r, "Upgrade", "websocket")) {
+			upgrade(w, r);
+			return false;
+		}
+		keep = r->minor == 1 && !http_has_token(r, "Connection",
+							"close");
+		serve_file(w, r, keep);
+		if (!keep)
+			return false;
+		http_parser_init(p);
+		restart_timer(w, WEB_REQUEST_TIMEOUT_MS);
+		if (stream_queued(w->stream) > WEB_QUEUE_MAX) {
+			w->paused = true;
+			stream_pause_read(w->stream, true);
+			return true;
+		}
+	}
+	return !w->closing;
+}
+
+/* How a request that this file answers starts. */
+static const char *const http_starts[] = { "GET ", "HEAD " };
+
+/* The first bytes decide: a GET or HEAD is HTTP, anything else RFB. */
+static void detect(struct web_conn *w)
+{
+	struct buf *in = stream_input(w->stream);
+	bool maybe = false;
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t n = strlen(http_starts[i]);
+
+		if (in->len < n) {
+			/* "G", "GE", "GET": wait for more */
+			if (memcmp(in->data, http_starts[i], in->len) == 0)
+				maybe = true;
+		} else if (memcmp(in->data, http_starts[i], n) == 0) {
+			w->http = true;
+			restart_timer(w, WEB_REQUEST_TIMEOUT_MS);
+			return;
+		}
+	}
+	if (!maybe)
+		become_client(w);
+}
+
+static void on_read(void *arg, struct stream *st)
+{
+	struct web_conn *w = arg;
+
+	if (w->closing)
+		return;
+	if (!w->http) {
+		detect(w);
+		/* now a client, or still undecided */
+		if (!w->http)
+			return;
+	}
+	if (!w->parser) {
+		w->parser = malloc(sizeof(*w->parser));
+		if (!w->parser) {
+			web_conn_free(w, true);
+			return;
+		}
+		http_parser_init(w->parser);
+	}
+	process(w);
+}
+
+static void on_drain(void *arg, struct stream *st)
+{
+	struct web_conn *w = arg;
+
+	if (!w->paused || w->closing)
+		return;
+	w->paused = false;
+	stream_pause_read(st, false);
+	process(w);
+}
+
+static void on_error(void *arg, struct stream *st, int err)
+{
+	struct web_conn *w = arg;
+
+	if (err && !w->closing)
+		log_debug("%s: %s", w->peer, strerror(-err));
+	web_conn_free(w, true);
+}
+
+int web_accept(struct web *s, int fd, const char *peer, enum web_mode mode)
+{
+	struct web_conn *w = xcalloc(1, sizeof(*w));
+
+	w->web = s;
+	w->http = mode == WEB_MODE_HTTP;
+	snprintf(w->peer, sizeof(w->peer), "%s", peer);
+	w->stream = stream_new(s->loop, fd, on_read, on_error, w);
+	if (!w->stream) {
+		free(w);
+		close(fd);
+		return -ENOMEM;
+	}
+	stream_set_drain_fn(w->stream, on_drain);
+	w->next = s->conns;
+	if (s->conns)
+		s->conns->prev = w;
+	s->conns = w;
+	restart_timer(w, w->http ? WEB_REQUEST_TIMEOUT_MS : s->detect_ms);
+	log_debug("%s: connection%s", peer,
+		  w->http ? " on a WebSocket listener" : ", RFB or HTTP?");
+	return 0;
+}
+
+/* ---- the web side of a server --------------------------------------------- */
+
+struct web *web_new(struct xrfb_loop *loop, const struct web_ops *ops,
+		    void *arg)
+{
+	struct web *s = xcalloc(1, sizeof(*s));
+
+	s->loop = loop;
+	s->ops = *ops;
+	s->arg = arg;
+	return s;
+}
+
+void web_free(struct web *s)
+{
+	if (!s)
+		return;
+	while (s->conns)
+		web_conn_free(s->conns, true);
+	free(s->root);
+	for (unsigned i = 0; i < s->n_origins; i++)
+		free(s->origins[i]);
+	free(s->origins);
+	free(s);
+}
+
+void web_set_detect(struct web *s, unsigned ms)
+{
+	s->detect_ms = ms;
+}
+
+unsigned web_detect_ms(const struct web *s)
+{
+	return s->detect_ms;
+}
+
+int web_set_root(struct web *s, const char *dir)
+{
+	struct stat st;
+	char *root = NULL;
+	size_t n;
+
+	if (dir) {
+		if (stat(dir, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+		if (access(dir, R_OK | X_OK) < 0)
+			return -errno;
+		root = strdup(dir);
+		if (!root)
+			return -ENOMEM;
+		/* request paths start with '/' */
+		for (n = strlen(root); n > 0 && root[n - 1] == '/'; n--)
+			root[n - 1] = '\0';
+	}
+	free(s->root);
+	s->root = root;
+	return 0;
+}
+
+int web_add_origin(struct web *s, const char *origin)
+{
+	char **list;
+	char *o;
+	size_t n;
+
+	if (!origin || !strstr(origin, "://"))
+		return -EINVAL;		/* "scheme://host[:port]" */
+	o = strdup(origin);
+	if (!o)
+		return -ENOMEM;
+	/* A trailing '/' is not part of an Origin. */
+	n = strlen(o);
+	if (o[n - 1] == '/')
+		o[n - 1] = '\0';
+	list = realloc(s->origins, (s->n_origins + 1) * sizeof(*list));
+	if (!list) {
+		free(o);
+		return -ENOMEM;
+	}
+	list[s->n_origins++] = o;
+	s->origins = list;
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A connection before it is an RFB client: telling RFB from HTTP by the
+ * first bytes, serving static files, and upgrading to WebSocket, after
+ * which the connection becomes an RFB client on a framed stream.
+ */
+#ifndef XRFB_WEB_H
+#define XRFB_WEB_H
+
+#include <stdbool.h>
+
+#include "stream.h"
+#include "xrfb.h"
+
+struct web;
+
+/* Default wait for a client's first bytes on an RFB listener (ms). */
+#define WEB_DETECT_DEFAULT_MS 200
+
+/* What an accepted connection may be. */
+enum web_mode {
+	WEB_MODE_DETECT,	/* RFB or HTTP, by its first bytes */
+	WEB_MODE_HTTP,		/* HTTP only (a WebSocket listener) */
+};
+
+/* What the web side asks of the server it serves. */
+struct web_ops {
+	/* The connection speaks RFB from now on (its stream is framed if
+	 * it came through a WebSocket): the callee owns @st. */
+	void (*handoff)(void *arg, struct stream *st, const char *peer);
+	/* True if the server listens on TCP port @port. */
+	bool (*has_port)(void *arg, unsigned port);
+	/* True if RFB clients must authenticate. */
+	bool (*password_required)(void *arg);
+};
+
+struct web *web_new(struct xrfb_loop *loop, const struct web_ops *ops,
+		    void *arg);
+/* Close every connection still in the web stage and free the rest. */
+void web_free(struct web *w);
+/* Wait for a first "GET " on RFB listeners this long (0: RFB only). */
+void web_set_detect(struct web *w, unsigned ms);
+unsigned web_detect_ms(const struct web *w);
+/* The directory files are served from (NULL: none); -errno if @dir is
+ * not a readable directory. */
+int web_set_root(struct web *w, const char *dir);
+/* Allow WebSocket upgrades from pages of @origin too. */
+int web_add_origin(struct web *w, const char *origin);
+/* Take over the accepted socket @fd; -errno if it cannot (fd closed). */
+int web_accept(struct web *w, int fd, const char *peer, enum web_mode mode);
+
+#endif
