@@ -60,6 +60,8 @@ struct app {
 	const char *bound[OPTIONS_MAX_LISTEN];
 	unsigned n_bound;
 	uint16_t port;
+	uint16_t ws_port;		/* 0: no WebSocket listener */
+	const char *web_root;		/* NULL: no files served */
 };
 
 static void stop(struct app *app, int status)
@@ -220,7 +222,30 @@ static void print_security(const struct app *app)
 			"for other hosts)\n");
 }
 
-/* Listen on every address; print the ready line for each. */
+/* --websocket-port: on every address the RFB port is bound to. */
+static int listen_websocket(struct app *app)
+{
+	uint16_t port;
+	int r;
+
+	if (app->opt.websocket_port < 0)
+		return 0;
+	port = (uint16_t)app->opt.websocket_port;
+	for (unsigned i = 0; i < app->n_bound; i++) {
+		r = xrfb_server_listen_websocket(app->server, app->bound[i],
+						 port);
+		if (r < 0) {
+			fprintf(stderr, "xrfb: cannot listen on %s port %u: "
+				"%s\n", app->bound[i], (unsigned)port,
+				strerror(-r));
+			return r;
+		}
+		port = xrfb_server_port(app->server);
+	}
+	app->ws_port = port;
+	return 0;
+}
+
 /* Bind every listening address, first of all, so that a taken port is
  * one line and an exit before any Xvfb or session is started. */
 static int listen_all(struct app *app)
@@ -262,7 +287,7 @@ static int listen_all(struct app *app)
 	app->port = port;
 	if (!app->n_bound)
 		return first_err ? first_err : -EADDRNOTAVAIL;
-	return 0;
+	return listen_websocket(app);
 }
 
 /* The ready lines, one per listener, once everything is set up. */
@@ -270,14 +295,56 @@ static void announce(struct app *app, const char *display_name)
 {
 	print_security(app);
 	for (unsigned i = 0; i < app->n_bound; i++) {
-		if (strchr(app->bound[i], ':'))
-			printf("xrfb: serving %s on [%s]:%u\n", display_name,
-			       app->bound[i], (unsigned)app->port);
-		else
-			printf("xrfb: serving %s on %s:%u\n", display_name,
-			       app->bound[i], (unsigned)app->port);
+		const char *a = app->bound[i];
+		const char *l = strchr(a, ':') ? "[" : "";
+		const char *r = *l ? "]" : "";
+
+		printf("xrfb: serving %s on %s%s%s:%u\n", display_name, l, a,
+		       r, (unsigned)app->port);
+		if (app->ws_port)
+			printf("xrfb: WebSocket on %s%s%s:%u\n", l, a, r,
+			       (unsigned)app->ws_port);
+		if (app->web_root && (app->opt.websocket_detect_ms ||
+				      app->ws_port))
+			printf("xrfb: web client in %s at http://%s%s%s:%u/\n",
+			       app->web_root, l, a, r,
+			       (unsigned)(app->opt.websocket_detect_ms
+						  ? app->port
+						  : app->ws_port));
 	}
 	fflush(stdout);
+}
+
+/* WebSocket on the RFB port and the web client's files. */
+static int setup_web(struct app *app)
+{
+	const struct options *o = &app->opt;
+	const char *root = o->web;
+	int r;
+
+	xrfb_server_set_websocket_detect(app->server, o->websocket_detect_ms);
+	if (!o->web_explicit && access(OPTIONS_DEFAULT_WEB "/vnc.html",
+				       R_OK) == 0)
+		root = OPTIONS_DEFAULT_WEB;
+	if (root) {
+		r = xrfb_server_set_web_root(app->server, root);
+		if (r < 0) {
+			fprintf(stderr, "xrfb: --web %s: %s\n", root,
+				strerror(-r));
+			return r;
+		}
+		app->web_root = root;
+	}
+	for (unsigned i = 0; i < o->n_origins; i++) {
+		r = xrfb_server_add_websocket_origin(app->server,
+						     o->origins[i]);
+		if (r < 0) {
+			fprintf(stderr, "xrfb: --websocket-origin %s: %s\n",
+				o->origins[i], strerror(-r));
+			return r;
+		}
+	}
+	return 0;
 }
 
 /* The server, before the display exists: its size comes later. */
@@ -311,7 +378,7 @@ static int setup_server(struct app *app)
 	xrfb_server_set_clipboard_max(app->server, o->clipboard_max);
 	xrfb_server_set_clipboard_limits(app->server, o->viewer_clipboard_max,
 					 o->classic_clipboard_max);
-	return 0;
+	return setup_web(app);
 }
 
 /* Size and name from the display. */

@@ -55,6 +55,11 @@ enum {
 	OPT_VIEWER_CLIPBOARD_MAX,
 	OPT_CLASSIC_CLIPBOARD_MAX,
 	OPT_ALLOW_RESIZE,
+	OPT_WEBSOCKET_PORT,
+	OPT_WEBSOCKET_DETECT,
+	OPT_WEBSOCKET_ORIGIN,
+	OPT_WEB,
+	OPT_NO_WEB,
 };
 
 static const struct option long_options[] = {
@@ -79,6 +84,11 @@ static const struct option long_options[] = {
 	{ "classic-clipboard-max", required_argument, NULL,
 	  OPT_CLASSIC_CLIPBOARD_MAX },
 	{ "allow-resize", no_argument, NULL, OPT_ALLOW_RESIZE },
+	{ "websocket-port", required_argument, NULL, OPT_WEBSOCKET_PORT },
+	{ "websocket-detect", required_argument, NULL, OPT_WEBSOCKET_DETECT },
+	{ "websocket-origin", required_argument, NULL, OPT_WEBSOCKET_ORIGIN },
+	{ "web", required_argument, NULL, OPT_WEB },
+	{ "no-web", no_argument, NULL, OPT_NO_WEB },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -121,6 +131,31 @@ void options_usage(FILE *f)
 	      "                        shared flag is treated\n"
 	      "  --view-only           ignore keyboard and pointer input "
 	      "from clients\n"
+	      "\n"
+	      "Browsers (WebSocket and the web client):\n"
+	      "  --websocket-port N    also listen on port N for WebSocket "
+	      "viewers only\n"
+	      "                        (0: any free port)\n"
+	      "  --websocket-detect MS on the RFB port, wait up to MS "
+	      "milliseconds for a\n"
+	      "                        client's first bytes: \"GET \" is "
+	      "HTTP/WebSocket,\n"
+	      "                        anything else or silence RFB "
+	      "(default 200;\n"
+	      "                        0: RFB only on that port)\n"
+	      "  --web DIR             serve the web client in DIR over "
+	      "HTTP on those\n"
+	      "                        ports (default " OPTIONS_DEFAULT_WEB
+	      " when\n"
+	      "                        present), e.g. "
+	      "http://127.0.0.1:5900/vnc.html\n"
+	      "  --no-web              serve no files, WebSocket only\n"
+	      "  --websocket-origin O  also accept WebSockets from pages of "
+	      "origin O\n"
+	      "                        (scheme://host[:port], repeatable); "
+	      "without a\n"
+	      "                        password only xrfb's own pages may "
+	      "connect\n"
 	      "\n"
 	      "Desktop:\n"
 	      "  --clipboard WHICH     both (default), clipboard, primary or "
@@ -432,6 +467,36 @@ static int parse_one(struct options *o, int c, const char *arg,
 	case OPT_ALLOW_RESIZE:
 		o->allow_resize = true;
 		return 0;
+	case OPT_WEBSOCKET_PORT:
+		if (parse_uint(arg, 65535, &v) < 0)
+			return bad("--websocket-port: bad port '%s' (0-65535)",
+				   arg);
+		o->websocket_port = (int)v;
+		return 0;
+	case OPT_WEBSOCKET_DETECT:
+		if (parse_uint(arg, 10000, &v) < 0)
+			return bad("--websocket-detect: bad value '%s' "
+				   "(0-10000 ms)", arg);
+		o->websocket_detect_ms = (unsigned)v;
+		return 0;
+	case OPT_WEBSOCKET_ORIGIN:
+		if (!strstr(arg, "://"))
+			return bad("--websocket-origin: '%s' is not an origin "
+				   "(scheme://host[:port])", arg);
+		if (o->n_origins == OPTIONS_MAX_ORIGINS)
+			return bad("too many --websocket-origin options");
+		o->origins[o->n_origins++] = arg;
+		return 0;
+	case OPT_WEB:
+		if (!*arg)
+			return bad("--web needs a directory");
+		o->web = arg;
+		o->web_explicit = true;
+		return 0;
+	case OPT_NO_WEB:
+		o->web = NULL;
+		o->web_explicit = true;
+		return 0;
 	case 'h':
 		options_usage(stdout);
 		return 1;
@@ -459,6 +524,8 @@ int options_parse(struct options *o, int argc, char **argv)
 	o->height = 1080;
 	o->depth = 24;
 	o->port = OPTIONS_DEFAULT_PORT;
+	o->websocket_port = -1;
+	o->websocket_detect_ms = OPTIONS_DEFAULT_WEBSOCKET_DETECT;
 	o->shared_policy = XRFB_SHARED_ALLOW;
 	o->log_level = XRFB_LOG_INFO;
 	o->clipboard = OPTIONS_CLIP_CLIPBOARD | OPTIONS_CLIP_PRIMARY;

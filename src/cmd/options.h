@@ -12,6 +12,10 @@
 #define OPTIONS_MAX_LISTEN 16
 #define OPTIONS_DEFAULT_PORT 5900
 #define OPTIONS_DEFAULT_MAX_FPS 60
+#define OPTIONS_MAX_ORIGINS 16
+#define OPTIONS_DEFAULT_WEBSOCKET_DETECT 200
+/* The web client served by default, when it is installed (Debian's noVNC). */
+#define OPTIONS_DEFAULT_WEB "/usr/share/novnc"
 /* --max-cpu by default: this share (percent) of all the machine's cores. */
 #define OPTIONS_DEFAULT_CPU_SHARE 25
 
@@ -42,6 +46,12 @@ struct options {
 	uint32_t viewer_clipboard_max;	/* bytes taken from a viewer */
 	uint32_t classic_clipboard_max;	/* bytes sent to a classic viewer */
 	bool allow_resize;		/* SetDesktopSize on a real display */
+	int websocket_port;		/* -1: none */
+	unsigned websocket_detect_ms;	/* 0: RFB only on the RFB port */
+	const char *origins[OPTIONS_MAX_ORIGINS];
+	unsigned n_origins;
+	const char *web;		/* NULL: the default, or none */
+	bool web_explicit;		/* --web or --no-web given */
 };
 
 /* Parse the command line into @o. Returns 0 to go on, 1 when done
