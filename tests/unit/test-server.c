@@ -467,6 +467,33 @@ START_TEST(test_api_misc)
 }
 END_TEST
 
+/* The WebSocket and web settings report what is wrong with them. */
+START_TEST(test_api_web)
+{
+	struct env e;
+
+	env_start(&e, 30, 20);
+	ck_assert_int_eq(xrfb_server_set_web_root(e.s, "/nonexistent/dir"),
+			 -ENOENT);
+	ck_assert_int_eq(xrfb_server_set_web_root(e.s, TEST_DATA_DIR
+						  "/vncpasswd-secret"),
+			 -ENOTDIR);
+	ck_assert_int_eq(xrfb_server_set_web_root(e.s, TEST_DATA_DIR "/"), 0);
+	ck_assert_int_eq(xrfb_server_set_web_root(e.s, NULL), 0);
+	ck_assert_int_eq(xrfb_server_add_websocket_origin(e.s, "example.com"),
+			 -EINVAL);
+	ck_assert_int_eq(xrfb_server_add_websocket_origin(e.s, NULL), -EINVAL);
+	ck_assert_int_eq(xrfb_server_add_websocket_origin(
+				 e.s, "https://example.com/"), 0);
+	xrfb_server_set_websocket_detect(e.s, 100);
+	ck_assert_int_eq(xrfb_server_listen_websocket(e.s, "127.0.0.1", 0), 0);
+	ck_assert_uint_ne(xrfb_server_port(e.s), e.port);
+	ck_assert_int_lt(xrfb_server_listen_websocket(e.s, "127.0.0.1",
+						      e.port), 0);
+	env_stop(&e);
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
 	Suite *s = suite_create("server");
@@ -482,6 +509,7 @@ static Suite *server_suite(void)
 	tcase_add_test(tc, test_broadcast);
 	tcase_add_test(tc, test_free_with_clients);
 	tcase_add_test(tc, test_api_misc);
+	tcase_add_test(tc, test_api_web);
 	return s;
 }
 
