@@ -193,6 +193,13 @@ void flow_on_fence(struct xrfb_client *c, const struct rfb_msg *m)
 			on_pong(c, m->fence.payload);
 		return;
 	}
+	/* A SyncNext request before this one had its next message (this
+	 * one) handled: answer it first, so that every request is answered
+	 * and in the order they came. */
+	if (f->sync_pending && !f->sync_arm) {
+		f->sync_pending = false;
+		send_fence(c, f->sync_flags, f->sync_payload, f->sync_len);
+	}
 	/* Messages are handled strictly in order, so BlockBefore and
 	 * BlockAfter hold already; SyncNext waits for one more message. */
 	flags &= FENCE_SUPPORTED;
