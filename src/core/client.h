@@ -13,6 +13,7 @@
 
 #include "clipboard.h"
 #include "encoder.h"
+#include "fair.h"
 #include "flow.h"
 #include "pixfmt.h"
 #include "region.h"
@@ -74,6 +75,7 @@ struct xrfb_client {
 	struct encoder *encoders[CLIENT_MAX_ENCODERS];
 
 	struct flow flow;
+	struct fair fair;
 	struct clip_client clip;
 
 	/* Update state. */

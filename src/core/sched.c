@@ -35,11 +35,16 @@
 /* A CopyRect smaller than this is sent as pixels (small_copies_to_pixels()). */
 #define SCHED_MIN_COPY 1024
 
+static void on_fair_kick(void *arg);
+static void on_full_refresh_due(void *arg, const region_t *area);
+
 void sched_client_init(struct xrfb_client *c)
 {
 	pixman_region32_init(&c->requested);
 	pixman_region32_init(&c->damage);
 	pixman_region32_init(&c->copy);
+	fair_init(&c->fair, c->server->loop, on_fair_kick,
+		  on_full_refresh_due, c);
 }
 
 void sched_client_fini(struct xrfb_client *c)
@@ -47,6 +52,25 @@ void sched_client_fini(struct xrfb_client *c)
 	pixman_region32_fini(&c->requested);
 	pixman_region32_fini(&c->damage);
 	pixman_region32_fini(&c->copy);
+	fair_fini(&c->fair);
+}
+
+static void on_fair_kick(void *arg)
+{
+	struct xrfb_client *c = arg;
+
+	server_kick(c->server);
+}
+
+/* A viewer's share of the --max-cpu budget (percent of a core; 0: no
+ * budget): the budget divided among the viewers connected. */
+static unsigned cpu_share(const struct xrfb_server *s)
+{
+	unsigned n = s->nclients_ready ? s->nclients_ready : 1;
+
+	if (!s->max_cpu)
+		return 0;
+	return s->max_cpu / n ? s->max_cpu / n : 1;
 }
 
 void sched_add_damage(struct xrfb_client *c, const region_t *r)
@@ -212,6 +236,50 @@ void sched_desktop_size_reply(struct xrfb_client *c, int status)
 	server_kick(c->server);
 }
 
+/* Pending moves into @r go as pixels: the client may not have what
+ * they would copy. */
+static void moves_to_pixels(struct xrfb_client *c, struct rect r)
+{
+	region_t in;
+
+	pixman_region32_init(&in);
+	pixman_region32_intersect_rect(&in, &c->copy, r.x, r.y, (unsigned)r.w,
+				       (unsigned)r.h);
+	pixman_region32_union(&c->damage, &c->damage, &in);
+	pixman_region32_subtract(&c->copy, &c->copy, &in);
+	pixman_region32_fini(&in);
+}
+
+/* The client lost @r: resend it whole, and never through CopyRect. */
+static void full_refresh_area(struct xrfb_client *c, struct rect r)
+{
+	pixman_region32_union_rect(&c->damage, &c->damage, r.x, r.y,
+				   (unsigned)r.w, (unsigned)r.h);
+	pixman_region32_subtract(&c->copy, &c->copy, &c->damage);
+}
+
+static void on_full_refresh_due(void *arg, const region_t *area)
+{
+	struct xrfb_client *c = arg;
+	struct xrfb_server *s = c->server;
+	region_t a;
+
+	if (c->state != CLIENT_STATE_NORMAL)
+		return;
+	/* Clipped to the framebuffer: it may have shrunk meanwhile. */
+	pixman_region32_init(&a);
+	pixman_region32_intersect_rect(&a, (region_t *)area, 0, 0,
+				       (unsigned)s->fb.width,
+				       (unsigned)s->fb.height);
+	pixman_region32_union(&c->requested, &c->requested, &a);
+	pixman_region32_union(&c->damage, &c->damage, &a);
+	pixman_region32_subtract(&c->copy, &c->copy, &c->damage);
+	pixman_region32_fini(&a);
+	/* The request it came with may have been answered meanwhile. */
+	c->has_request = true;
+	server_kick(s);
+}
+
 void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
 		   int w, int h)
 {
@@ -229,15 +297,13 @@ void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
 	if (fb_clip(&s->fb, &r)) {
 		pixman_region32_union_rect(&c->requested, &c->requested, r.x,
 					   r.y, (unsigned)r.w, (unsigned)r.h);
-		if (!incremental) {
-			/* The client lost this area: resend it whole, and
-			 * never through CopyRect. */
-			pixman_region32_union_rect(&c->damage, &c->damage,
-						   r.x, r.y, (unsigned)r.w,
-						   (unsigned)r.h);
-			pixman_region32_subtract(&c->copy, &c->copy,
-						 &c->damage);
-		}
+		/* Full refreshes are rate limited (fair.c); meanwhile the
+		 * request is answered as an incremental one, moves into
+		 * the area sent as pixels. */
+		if (!incremental && fair_full_request(&c->fair, &r))
+			full_refresh_area(c, r);
+		else if (!incremental)
+			moves_to_pixels(c, r);
 	}
 	if (!incremental && c->want_ext_desktop_size && !c->eds_pending) {
 		c->eds_pending = true;
@@ -701,7 +767,7 @@ void sched_run(struct xrfb_client *c)
 	region_t copy, pixels;
 	struct buf body = BUF_INIT;
 	pixman_box32_t *boxes = NULL;
-	uint64_t now;
+	uint64_t now, cpu;
 	int n, nboxes, total = 0;
 
 	if (!sched_wants_update(c))
@@ -749,8 +815,10 @@ void sched_run(struct xrfb_client *c)
 				(unsigned)c->server->fb.height);
 	}
 	now = xrfb_now_ms();
-	if (paced(c, now) || server_cpu_held(c->server, now))
+	if (paced(c, now) || server_cpu_held(c->server, now) ||
+	    fair_held(&c->fair, now, cpu_share(c->server)))
 		return;
+	cpu = c->server->max_cpu ? c->server->cpu_clock_us() : 0;
 
 	if (c->flow.cu_enabled && c->flow.cu_area.w)
 		pixman_region32_union_rect(&c->requested, &c->requested,
@@ -814,6 +882,8 @@ void sched_run(struct xrfb_client *c)
 	c->last_update_ms = now;
 	if (send_update(c, &body, (unsigned)total) < 0)
 		client_close_reason(c, "out of memory");
+	if (c->server->max_cpu)
+		fair_charge(&c->fair, c->server->cpu_clock_us() - cpu);
 	server_cpu_charge(c->server);
 	goto out;
 

@@ -53,14 +53,40 @@ static void reap_clients(struct xrfb_server *s)
 	}
 }
 
+/* A scheduler pass that has run this long lets the loop read input
+ * before it goes on with the next client. */
+#define SERVER_PASS_MS 8
+
+/* The client a pass starts with: the one after where the last pass
+ * stopped, so that no client is always served last. */
+static struct xrfb_client *pass_start(struct xrfb_server *s)
+{
+	for (struct xrfb_client *c = s->clients; c; c = c->next)
+		if (c->id == s->pass_resume)
+			return c;
+	return s->clients;
+}
+
 static void on_kick(void *arg)
 {
 	struct xrfb_server *s = arg;
+	struct xrfb_client *first = pass_start(s), *c = first;
+	uint64_t start = xrfb_now_ms();
 
 	s->kick = NULL;
-	for (struct xrfb_client *c = s->clients; c; c = c->next) {
+	while (c) {
 		clipboard_run(c);
 		sched_run(c);
+		c = c->next ? c->next : s->clients;
+		if (c == first)
+			break;
+		/* Encoding runs on this thread: between clients, the keys
+		 * and pointer moves waiting in sockets go first. */
+		if (xrfb_now_ms() - start >= SERVER_PASS_MS) {
+			s->pass_resume = c->id;
+			server_kick(s);
+			break;
+		}
 	}
 	if (s->have_dead)
 		reap_clients(s);

@@ -66,6 +66,7 @@ struct xrfb_server {
 	struct web *web;	/* WebSocket and the web client (web.c) */
 
 	struct xrfb_timer *kick;	/* pending scheduler run */
+	unsigned pass_resume;	/* id of the client the next pass starts at */
 	bool have_dead;		/* some client waits to be freed */
 };
 
