@@ -8,6 +8,10 @@
  * to its default and unblocked (the loop blocks the ones it handles),
  * and no descriptor of ours except the one they are given. Reaping is
  * by pid with WNOHANG, driven by the loop's SIGCHLD handler.
+ *
+ * Every child gets SIGTERM from the kernel when we die (PR_SET_PDEATHSIG),
+ * however we die; what a child started in turn is left to the guard
+ * (xsession/guard.c), which ends whole process groups.
  */
 #include "config.h"
 
@@ -18,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -38,7 +43,7 @@ struct session {
 	int status;
 };
 
-static void close_from(int first, int keep)
+void session_close_fds(int first, int keep)
 {
 	int fd, max;
 
@@ -64,7 +69,7 @@ pid_t session_spawn(const char *path, char *const argv[], int keep_fd,
 				     SIGALRM };
 	struct sigaction sa;
 	sigset_t none;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 	int null_fd;
 	size_t i;
 
@@ -88,15 +93,28 @@ pid_t session_spawn(const char *path, char *const argv[], int keep_fd,
 		sigaction(reset[i], &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Die with us; if we are already gone, do not start at all. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (getppid() != parent)
+		_exit(127);
 	setsid();
 	dup2(null_fd, STDIN_FILENO);
 	if (stderr_fd >= 0)
 		dup2(stderr_fd, STDERR_FILENO);
 	if (keep_fd >= 0)
 		fcntl(keep_fd, F_SETFD, 0);
-	close_from(3, keep_fd);
+	session_close_fds(3, keep_fd);
 	execve(path, argv, environ);
-	_exit(127);
+	/* As a shell reports it: 127 not found, 126 found but not run. */
+	_exit(errno == ENOENT || errno == ENOTDIR ? 127 : 126);
+}
+
+static bool is_program(const char *path)
+{
+	struct stat st;
+
+	return access(path, X_OK) == 0 && stat(path, &st) == 0 &&
+	       S_ISREG(st.st_mode);
 }
 
 char *session_which(const char *name)
@@ -116,7 +134,7 @@ char *session_which(const char *name)
 		/* An empty entry means the current directory. */
 		n = snprintf(buf, sizeof(buf), "%.*s/%s", len ? (int)len : 1,
 			     len ? p : ".", name);
-		if (n > 0 && (size_t)n < sizeof(buf) && access(buf, X_OK) == 0)
+		if (n > 0 && (size_t)n < sizeof(buf) && is_program(buf))
 			return xstrdup(buf);
 		if (!end)
 			return NULL;
@@ -170,6 +188,46 @@ struct session *session_start(const char *cmd)
 	s->pid = pid;
 	log_info("session started (pid %d): %s", (int)pid, cmd);
 	return s;
+}
+
+struct session *session_start_argv(char *const argv[], int *status)
+{
+	struct session *s;
+	char *path;
+	pid_t pid;
+
+	/* A path is tried as it is: exec tells "not found" from "not run". */
+	path = strchr(argv[0], '/') ? xstrdup(argv[0]) : session_which(argv[0]);
+	if (!path) {
+		fprintf(stderr, "xrfb: %s: command not found\n", argv[0]);
+		*status = SESSION_STATUS_NOT_FOUND;
+		return NULL;
+	}
+	pid = session_spawn(path, argv, -1, -1);
+	free(path);
+	if (pid < 0) {
+		fprintf(stderr, "xrfb: cannot start %s: %s\n", argv[0],
+			strerror((int)-pid));
+		*status = SESSION_STATUS_NOT_RUN;
+		return NULL;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->pid = pid;
+	log_info("command started (pid %d): %s", (int)pid, argv[0]);
+	return s;
+}
+
+pid_t session_pid(const struct session *s)
+{
+	return s->pid;
+}
+
+void session_signal(struct session *s, int signo)
+{
+	/* The whole group: CMD may be a shell script whose children do the
+	 * work. The leader may be gone while the group lives on. */
+	if (kill(-s->pid, signo) < 0 && errno == ESRCH && !s->exited)
+		kill(s->pid, signo);
 }
 
 bool session_reap(struct session *s, int *status)

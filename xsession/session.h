@@ -12,6 +12,20 @@ struct session;
  * environment (DISPLAY and XAUTHORITY set by the caller); NULL on
  * failure (the reason is printed). */
 struct session *session_start(const char *cmd);
+/* What session_start_argv() gives as the status of a command that could
+ * not be started, as a shell does: not found, or found but not run. */
+#define SESSION_STATUS_NOT_FOUND 127
+#define SESSION_STATUS_NOT_RUN 126
+
+/* Run the program @argv[0] (searched in PATH) with @argv in its own
+ * process group, as session_start() does. NULL on failure (the reason is
+ * printed), with *status set to SESSION_STATUS_NOT_FOUND or _NOT_RUN. A
+ * program that cannot be executed after all exits with 126 or 127. */
+struct session *session_start_argv(char *const argv[], int *status);
+/* The process id of the session's leader (= its process group). */
+pid_t session_pid(const struct session *s);
+/* Send @signo to the session's process group. */
+void session_signal(struct session *s, int signo);
 /* The default session: a window manager and a terminal found in PATH
  * (malloc'ed), or NULL if there is neither. */
 char *session_default_command(void);
@@ -29,6 +43,8 @@ void session_free(struct session *s);
  * closed. Returns the pid or -errno. */
 pid_t session_spawn(const char *path, char *const argv[], int keep_fd,
 		    int stderr_fd);
+/* Close every descriptor from @first up except @keep (or -1). */
+void session_close_fds(int first, int keep);
 /* The full path of program @name found in PATH (malloc'ed), or NULL. */
 char *session_which(const char *name);
 /* Wait up to @timeout_ms for @pid; true if it ended (*wstatus set). */

@@ -4,14 +4,28 @@
 #define XRFB_XVFB_H
 
 #include <stdbool.h>
+#include <sys/types.h>
+
+#include "xrfb.h"
 
 struct xvfb;
+struct guard;
 
 /* Start Xvfb with one @width x @height x @depth screen on a free display
- * (-displayfd), Unix socket only, with a private authorization file.
- * Waits until it accepts connections. With @verbose its messages go to
- * our stderr. NULL on failure (one line about it is printed). */
-struct xvfb *xvfb_start(int width, int height, int depth, bool verbose);
+ * (-displayfd), Unix socket only, with a private authorization file in a
+ * private directory. Waits until it accepts connections. Its messages go
+ * to the log (its errors as warnings; with @verbose all as info). With a
+ * @guard, Xvfb and the files are also ended and removed by the guard.
+ * NULL on failure (one line about it is printed). */
+struct xvfb *xvfb_start(int width, int height, int depth, bool verbose,
+			struct guard *guard);
+/* Keep reading Xvfb's messages into the log on @loop. */
+int xvfb_watch_log(struct xvfb *x, struct xrfb_loop *loop);
+/* Xvfb's process id. */
+pid_t xvfb_pid(const struct xvfb *x);
+/* The private directory (mode 0700) that holds the authorization file;
+ * removed by xvfb_free(), so anything else put there must go first. */
+const char *xvfb_dir(const struct xvfb *x);
 /* The display name, e.g. ":1". */
 const char *xvfb_display(const struct xvfb *x);
 /* The authorization file for clients (set XAUTHORITY to it). */

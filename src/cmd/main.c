@@ -535,9 +535,10 @@ int main(int argc, char **argv)
 		}
 		app.xvfb = xvfb_start(app.opt.width, app.opt.height,
 				      app.opt.depth,
-				      app.opt.log_level >= XRFB_LOG_DEBUG);
+				      app.opt.log_level >= XRFB_LOG_DEBUG, NULL);
 		if (!app.xvfb)
 			goto out;
+		xvfb_watch_log(app.xvfb, app.loop);
 		display_name = xvfb_display(app.xvfb);
 		setenv("DISPLAY", display_name, 1);
 		setenv("XAUTHORITY", xvfb_auth_file(app.xvfb), 1);
