@@ -6,8 +6,12 @@
  * the session or the loss of the display. Everything else lives in the
  * modules; nothing here talks X or RFB itself.
  *
+ * `xrfb run` (run.c) is the same wiring with CMD as the session, and
+ * `xrfb ctl` (ctl.c) is a client of the control socket (control.c).
+ *
  * Exit status: 0, or 1 for a run-time error, 2 for a bad command line,
- * 128+N when stopped by signal N, or the session's own status.
+ * 128+N when stopped by signal N, or the session's own status; `run` has
+ * statuses of its own for failures (run.h).
  */
 #include "config.h"
 
@@ -18,11 +22,17 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "session.h"
-#include "xvfb.h"
+#include "app.h"
 #include "buf.h"
+#include "control.h"
+#include "ctl.h"
+#include "guard.h"
 #include "log.h"
+#include "notify.h"
 #include "options.h"
+#include "ready.h"
+#include "run.h"
+#include "session.h"
 #include "x11-capture.h"
 #include "x11-clipboard.h"
 #include "x11-cursor.h"
@@ -32,45 +42,37 @@
 #include "x11-randr.h"
 #include "x11-xkb.h"
 #include "xrfb.h"
+#include "xvfb.h"
 
 /* Default interval of --poll (and polling without XDamage). */
 #define MAIN_POLL_MS 50
 /* How long a dying Xvfb may take to be reaped after the display went. */
 #define MAIN_XVFB_GRACE_MS 1000
 
-struct app {
-	struct options opt;
-	struct xrfb_loop *loop;
-	struct xvfb *xvfb;
-	struct session *session;
-	struct x11_display *display;
-	struct xrfb_server *server;
-	struct x11_capture *capture;
-	struct x11_damage *damage;
-	struct x11_input *input;
-	struct x11_cursor *cursor;
-	struct x11_randr *randr;
-	struct x11_xkb *xkb;
-	struct x11_clipboard *clipboard;
-	char *password;
-	unsigned clients;
-	bool stopping;
-	int status;
-	/* Bound before anything else starts; announced once ready. */
-	const char *bound[OPTIONS_MAX_LISTEN];
-	unsigned n_bound;
-	uint16_t port;
-	uint16_t ws_port;		/* 0: no WebSocket listener */
-	const char *web_root;		/* NULL: no files served */
-};
-
-static void stop(struct app *app, int status)
+void app_stop(struct app *app, int status)
 {
 	if (app->stopping)
 		return;
 	app->stopping = true;
 	app->status = status;
 	xrfb_loop_stop(app->loop, status);
+}
+
+void app_request_stop(struct app *app)
+{
+	if (app->run)
+		run_stop(app->run);
+	else
+		app_stop(app, 0);
+}
+
+bool app_capture_now(struct app *app)
+{
+	if (!app->damage || !app->display ||
+	    x11_display_is_lost(app->display))
+		return false;
+	x11_damage_capture_now(app->damage, true);
+	return !x11_display_is_lost(app->display);
 }
 
 static void on_key(void *arg, struct xrfb_client *c, bool down,
@@ -118,6 +120,7 @@ static void on_cut_text(void *arg, struct xrfb_client *c, const char *text,
 {
 	struct app *app = arg;
 
+	control_clipboard(app->control, len);
 	if (app->clipboard)
 		x11_clipboard_set_text(app->clipboard, text, len);
 	else
@@ -147,6 +150,7 @@ static void on_client_ready(void *arg, struct xrfb_client *c)
 		x11_damage_capture_now(app->damage, app->clients == 0);
 	app->clients++;
 	x11_cursor_set_active(app->cursor, true);
+	control_viewer_ready(app->control, c);
 }
 
 static void on_client_gone(void *arg, struct xrfb_client *c)
@@ -159,6 +163,7 @@ static void on_client_gone(void *arg, struct xrfb_client *c)
 		x11_cursor_set_active(app->cursor, false);
 	if (app->input)
 		x11_input_forget(app->input, xrfb_client_id(c));
+	control_viewer_gone(app->control, c);
 }
 
 static void on_sigchld(void *arg, int signo)
@@ -167,15 +172,23 @@ static void on_sigchld(void *arg, int signo)
 	int status;
 
 	if (app->xvfb && xvfb_wait(app->xvfb, 0, &status)) {
-		if (!app->stopping)
+		guard_forget(app->guard, xvfb_pid(app->xvfb));
+		if (!app->stopping) {
 			fprintf(stderr, "xrfb: Xvfb %s exited unexpectedly "
 				"(status %d)\n", xvfb_display(app->xvfb),
 				status);
-		stop(app, 1);
+			control_x_lost(app->control);
+		}
+		app_stop(app, app->status_x_lost);
 	}
 	if (app->session && session_reap(app->session, &status)) {
-		log_info("the session ended with status %d", status);
-		stop(app, status);
+		control_session_exited(app->control, status);
+		if (app->run) {
+			run_cmd_exited(app->run, status);
+		} else {
+			log_info("the session ended with status %d", status);
+			app_stop(app, status);
+		}
 	}
 }
 
@@ -194,7 +207,8 @@ static void on_display_lost(void *arg)
 		fprintf(stderr, "xrfb: lost the connection to X display %s\n",
 			x11_display_name(app->display));
 	}
-	stop(app, 1);
+	control_x_lost(app->control);
+	app_stop(app, app->status_x_lost);
 }
 
 static const struct xrfb_server_callbacks callbacks = {
@@ -258,7 +272,10 @@ static int listen_all(struct app *app)
 	int r, first_err = 0;
 
 	if (!app->opt.listen_explicit) {
-		addrs = app->password || app->opt.no_auth ? any : loopback;
+		/* run serves this machine only unless told otherwise. */
+		addrs = (app->password || app->opt.no_auth) && !app->opt.run
+				? any
+				: loopback;
 		n = 2;
 	}
 	for (i = 0; i < n; i++) {
@@ -290,17 +307,25 @@ static int listen_all(struct app *app)
 	return listen_websocket(app);
 }
 
-/* The ready lines, one per listener, once everything is set up. */
+/* The ready lines, one per listener, once everything is set up. With
+ * run, stdout is CMD's: they are log lines then. */
 static void announce(struct app *app, const char *display_name)
 {
-	print_security(app);
+	char addr[300];
+
+	if (!app->run)
+		print_security(app);
 	for (unsigned i = 0; i < app->n_bound; i++) {
 		const char *a = app->bound[i];
 		const char *l = strchr(a, ':') ? "[" : "";
 		const char *r = *l ? "]" : "";
 
-		printf("xrfb: serving %s on %s%s%s:%u\n", display_name, l, a,
-		       r, (unsigned)app->port);
+		snprintf(addr, sizeof(addr), "%s%s%s:%u", l, a, r,
+			 (unsigned)app->port);
+		if (app->run)
+			log_info("serving %s on %s", display_name, addr);
+		else
+			printf("xrfb: serving %s on %s\n", display_name, addr);
 		if (app->ws_port)
 			printf("xrfb: WebSocket on %s%s%s:%u\n", l, a, r,
 			       (unsigned)app->ws_port);
@@ -470,13 +495,52 @@ static int start_session(struct app *app)
 	app->session = session_start(app->opt.session ? app->opt.session
 						      : cmd);
 	free(cmd);
-	return app->session ? 0 : -ECHILD;
+	if (!app->session)
+		return -ECHILD;
+	guard_kill_group(app->guard, session_pid(app->session));
+	return 0;
+}
+
+/* Start Xvfb (--create, run); DISPLAY and XAUTHORITY are then its own. */
+static int start_xvfb(struct app *app)
+{
+	/* Before any child exists, so no exit goes unnoticed. */
+	if (xrfb_loop_on_signal(app->loop, SIGCHLD, on_sigchld, app) < 0) {
+		fprintf(stderr, "xrfb: cannot handle SIGCHLD\n");
+		return -ENOMEM;
+	}
+	app->xvfb = xvfb_start(app->opt.width, app->opt.height,
+			       app->opt.depth,
+			       app->opt.log_level >= XRFB_LOG_DEBUG,
+			       app->guard);
+	if (!app->xvfb)
+		return -ECHILD;
+	xvfb_watch_log(app->xvfb, app->loop);
+	setenv("DISPLAY", xvfb_display(app->xvfb), 1);
+	setenv("XAUTHORITY", xvfb_auth_file(app->xvfb), 1);
+	return 0;
+}
+
+/* What there is to say once everything is up: the ready lines, the
+ * ready record, the service manager. */
+static void tell_ready(struct app *app)
+{
+	char status[256];
+
+	if (app->opt.ready_fd >= 0 || app->opt.ready_file)
+		ready_write(app, control_path(app->control));
+	snprintf(status, sizeof(status), "READY=1\nSTATUS=serving %s%s%s",
+		 x11_display_name(app->display),
+		 app->run ? ", running " : "",
+		 app->run ? app->opt.run_argv[0] : "");
+	notify_send(status);
 }
 
 static void cleanup(struct app *app)
 {
 	if (app->session) {
 		session_stop(app->session);
+		guard_forget(app->guard, session_pid(app->session));
 		session_free(app->session);
 	}
 	/* First: closing its clients calls on_client_gone(), which still
@@ -484,6 +548,9 @@ static void cleanup(struct app *app)
 	if (app->server)
 		xrfb_server_free(app->server);
 	app->server = NULL;
+	control_free(app->control);
+	app->control = NULL;
+	run_free(app->run);
 	x11_input_free(app->input);
 	app->input = NULL;
 	x11_clipboard_free(app->clipboard);
@@ -496,66 +563,88 @@ static void cleanup(struct app *app)
 	x11_display_free(app->display);
 	if (app->xvfb) {
 		xvfb_stop(app->xvfb);
+		guard_forget(app->guard, xvfb_pid(app->xvfb));
 		xvfb_free(app->xvfb);
 	}
+	/* Last: everything it would have removed is gone. */
+	guard_free(app->guard);
 	if (app->loop)
 		xrfb_loop_free(app->loop);
 	free(app->password);
 }
 
+static int serve(struct app *app)
+{
+	const char *display_name = app->opt.display;
+	int r;
+
+	app->loop = xrfb_loop_new();
+	if (!app->loop) {
+		fprintf(stderr, "xrfb: cannot create the event loop\n");
+		return app->status_setup;
+	}
+	if (app->opt.run) {
+		app->run = run_new(app);
+		if (!app->run)
+			return app->status_setup;
+	}
+	if (setup_server(app) < 0 || listen_all(app) < 0)
+		return app->status_setup;
+	if (app->opt.create) {
+		if (start_xvfb(app) < 0)
+			return app->status_x_start;
+		display_name = xvfb_display(app->xvfb);
+	}
+	app->display = x11_display_new(app->loop, display_name, on_display_lost,
+				       app);
+	if (!app->display)
+		return app->opt.create ? app->status_x_start : 1;
+	if (setup_desktop(app) < 0 || setup_x11(app) < 0)
+		return app->status_setup;
+	if (app->opt.control) {
+		app->control = control_new(app);
+		if (!app->control)
+			return app->status_setup;
+	}
+	announce(app, x11_display_name(app->display));
+	if (app->run) {
+		r = run_start(app->run);
+		if (r)
+			return r;
+	} else if (app->opt.create && start_session(app) < 0) {
+		return app->status_setup;
+	}
+	tell_ready(app);
+	/* The display may have gone while we were setting up. */
+	return xrfb_loop_run(app->loop);
+}
+
 int main(int argc, char **argv)
 {
 	struct app app;
-	const char *display_name;
-	int r, status = 1;
+	int r, status;
 
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ctl_main(argc - 1, argv + 1);
 	memset(&app, 0, sizeof(app));
 	r = options_parse(&app.opt, argc, argv);
 	if (r != 0)
 		return r > 0 ? 0 : 2;
 	xrfb_log_set_level(app.opt.log_level);
+	notify_init();
+	app.status_setup = app.status_x_start = app.status_x_lost = 1;
+	if (app.opt.run) {
+		app.status_setup = RUN_EXIT_SETUP;
+		app.status_x_start = RUN_EXIT_X_START;
+		app.status_x_lost = RUN_EXIT_X_LOST;
+	}
 	if (app.opt.password_file &&
 	    options_read_password(app.opt.password_file, &app.password) < 0)
-		return 1;
-
-	app.loop = xrfb_loop_new();
-	if (!app.loop) {
-		fprintf(stderr, "xrfb: cannot create the event loop\n");
-		goto out;
-	}
-	if (setup_server(&app) < 0 || listen_all(&app) < 0)
-		goto out;
-	display_name = app.opt.display;
-	if (app.opt.create) {
-		/* Before any child exists, so no exit goes unnoticed. */
-		if (xrfb_loop_on_signal(app.loop, SIGCHLD, on_sigchld, &app) <
-		    0) {
-			fprintf(stderr, "xrfb: cannot handle SIGCHLD\n");
-			goto out;
-		}
-		app.xvfb = xvfb_start(app.opt.width, app.opt.height,
-				      app.opt.depth,
-				      app.opt.log_level >= XRFB_LOG_DEBUG, NULL);
-		if (!app.xvfb)
-			goto out;
-		xvfb_watch_log(app.xvfb, app.loop);
-		display_name = xvfb_display(app.xvfb);
-		setenv("DISPLAY", display_name, 1);
-		setenv("XAUTHORITY", xvfb_auth_file(app.xvfb), 1);
-	}
-	app.display = x11_display_new(app.loop, display_name, on_display_lost,
-				      &app);
-	if (!app.display)
-		goto out;
-	display_name = x11_display_name(app.display);
-	if (setup_desktop(&app) < 0 || setup_x11(&app) < 0)
-		goto out;
-	announce(&app, display_name);
-	if (app.opt.create && start_session(&app) < 0)
-		goto out;
-	/* The display may have gone while we were setting up. */
-	status = xrfb_loop_run(app.loop);
-out:
+		return app.status_setup;
+	/* Before the encoder threads start: it is forked. */
+	if (app.opt.create)
+		app.guard = guard_start();
+	status = serve(&app);
 	cleanup(&app);
 	return status;
 }

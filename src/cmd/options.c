@@ -60,6 +60,11 @@ enum {
 	OPT_WEBSOCKET_ORIGIN,
 	OPT_WEB,
 	OPT_NO_WEB,
+	OPT_SIZE,
+	OPT_READY_FD,
+	OPT_READY_FILE,
+	OPT_CONTROL,
+	OPT_SCREENSHOT_ON_FAILURE,
 };
 
 static const struct option long_options[] = {
@@ -89,14 +94,61 @@ static const struct option long_options[] = {
 	{ "websocket-origin", required_argument, NULL, OPT_WEBSOCKET_ORIGIN },
 	{ "web", required_argument, NULL, OPT_WEB },
 	{ "no-web", no_argument, NULL, OPT_NO_WEB },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
+	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
+	{ "control", optional_argument, NULL, OPT_CONTROL },
+	{ "screenshot-on-failure", required_argument, NULL,
+	  OPT_SCREENSHOT_ON_FAILURE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
-void options_usage(FILE *f)
+static const char usage_run[] =
+	"Usage: xrfb run [OPTION]... [--] CMD [ARG]...\n"
+	"Run CMD in a private virtual X server (Xvfb) served to VNC viewers,\n"
+	"with DISPLAY and XAUTHORITY set; exit with CMD's status.\n"
+	"\n"
+	"  --size WxHxD          the Xvfb screen (default 1920x1080x24)\n"
+	"  --screenshot-on-failure DIR\n"
+	"                        when CMD fails, save the screen in DIR as a "
+	"PNG\n"
+	"  --control[=PATH]      the control socket (default "
+	"$XDG_RUNTIME_DIR/xrfb/N.sock;\n"
+	"                        always on with run)\n"
+	"  --ready-fd N, --ready-file PATH\n"
+	"                        write a JSON ready record there once X, the "
+	"listeners\n"
+	"                        and CMD are up\n"
+	"  --port N, --listen ADDR\n"
+	"                        also listen on TCP (default: a free loopback "
+	"port)\n"
+	"  ...and the options of `xrfb --help` except --display, --create and\n"
+	"  --session.\n"
+	"\n"
+	"SIGINT, SIGTERM and SIGHUP are passed on to CMD's process group.\n"
+	"Xvfb, CMD and every file are removed when xrfb ends, also when it "
+	"is killed.\n"
+	"\n"
+	"Exit status: CMD's (128+N if a signal N ended it); 2 on a bad "
+	"command line;\n"
+	"122 if X could not start; 123 if X ended during the run; 125 if "
+	"xrfb could\n"
+	"not set up otherwise; 126 if CMD could not be run; 127 if CMD was "
+	"not found.\n";
+
+void options_usage(FILE *f, bool run)
 {
+	if (run) {
+		fputs(usage_run, f);
+		return;
+	}
 	fputs("Usage: xrfb [OPTION]...\n"
+	      "       xrfb run [OPTION]... [--] CMD [ARG]...  (see xrfb run "
+	      "--help)\n"
+	      "       xrfb ctl [--control PATH] [--json] COMMAND  (see xrfb "
+	      "ctl --help)\n"
 	      "Serve an X display to VNC (RFB) viewers.\n"
 	      "\n"
 	      "Display:\n"
@@ -175,6 +227,15 @@ void options_usage(FILE *f)
 	      "  --allow-resize        let viewers resize a real display "
 	      "(an Xvfb is\n"
 	      "                        always resizable)\n"
+	      "\n"
+	      "Automation:\n"
+	      "  --control[=PATH]      serve the control socket of `xrfb "
+	      "ctl` (default\n"
+	      "                        $XDG_RUNTIME_DIR/xrfb/N.sock for "
+	      "display :N)\n"
+	      "  --ready-fd N          write a JSON ready record to fd N when "
+	      "serving\n"
+	      "  --ready-file PATH     ... or to PATH (written atomically)\n"
 	      "\n"
 	      "Other:\n"
 	      "  --max-fps N           at most N updates per second per "
@@ -318,6 +379,13 @@ static int validate(struct options *o)
 {
 	unsigned i;
 
+	if (o->run && (o->display || o->session))
+		return bad("run starts its own X server and runs CMD: no "
+			   "--display, --create or --session");
+	if (o->run && !o->run_argv)
+		return bad("run needs a command: xrfb run [OPTION]... -- CMD");
+	if (o->screenshot_on_failure && !o->run)
+		return bad("--screenshot-on-failure is an option of run");
 	if (o->display && o->create)
 		return bad("--display and --create exclude each other");
 	if (o->session && !o->create)
@@ -363,6 +431,9 @@ static int parse_one(struct options *o, int c, const char *arg,
 		o->display = arg;
 		return 0;
 	case OPT_CREATE:
+		if (o->run)
+			return bad("run starts its own X server: use --size, "
+				   "not --create");
 		o->create = true;
 		if (parse_geometry(o, arg) < 0)
 			return bad("--create: bad geometry '%s' (want WxH or "
@@ -497,8 +568,39 @@ static int parse_one(struct options *o, int c, const char *arg,
 		o->web = NULL;
 		o->web_explicit = true;
 		return 0;
+	case OPT_SIZE:
+		if (!o->run || parse_geometry(o, arg) < 0)
+			return bad(o->run ? "--size: bad geometry '%s' (want WxH "
+					    "or WxHxD, depth 8, 15, 16, 24 or "
+					    "30)"
+					  : "--size is an option of run (use "
+					    "--create=%s)",
+				   arg);
+		return 0;
+	case OPT_READY_FD:
+		if (parse_uint(arg, INT_MAX, &v) < 0 || v < 3)
+			return bad("--ready-fd: bad descriptor '%s' (3 or "
+				   "more)", arg);
+		o->ready_fd = (int)v;
+		return 0;
+	case OPT_READY_FILE:
+		if (!*arg)
+			return bad("--ready-file needs a path");
+		o->ready_file = arg;
+		return 0;
+	case OPT_CONTROL:
+		o->control = true;
+		if (arg && !*arg)
+			return bad("--control= needs a path");
+		o->control_path = arg;
+		return 0;
+	case OPT_SCREENSHOT_ON_FAILURE:
+		if (!*arg)
+			return bad("--screenshot-on-failure needs a directory");
+		o->screenshot_on_failure = arg;
+		return 0;
 	case 'h':
-		options_usage(stdout);
+		options_usage(stdout, o->run);
 		return 1;
 	case 'V':
 		printf("xrfb %s\n", xrfb_version());
@@ -534,11 +636,23 @@ int options_parse(struct options *o, int argc, char **argv)
 	o->classic_clipboard_max = 1u << 20;
 	o->max_fps = OPTIONS_DEFAULT_MAX_FPS;
 	o->max_cpu = -1;
+	o->ready_fd = -1;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":hV", long_options, NULL)) !=
-	       -1) {
+	if (argc > 1 && !strcmp(argv[1], "run")) {
+		/* The options end at CMD ("+": no permutation). */
+		o->run = true;
+		o->create = true;
+		o->control = true;
+		/* Many runs side by side: a free port when TCP is asked. */
+		o->port = 0;
+		/* CMD's output comes first: only what goes wrong. */
+		o->log_level = XRFB_LOG_WARN;
+		optind = 2;
+	}
+	while ((c = getopt_long(argc, argv, o->run ? "+:hV" : ":hV",
+				long_options, NULL)) != -1) {
 		opt = argv[optind - 1];
 		/* optopt names a short option; long ones are in argv. */
 		if ((c == '?' || c == ':') && optopt > 0 && optopt < 256 &&
@@ -550,7 +664,9 @@ int options_parse(struct options *o, int argc, char **argv)
 		if (r != 0)
 			return r;
 	}
-	if (optind < argc) {
+	if (o->run && optind < argc) {
+		o->run_argv = argv + optind;
+	} else if (optind < argc) {
 		if (o->create && strchr(argv[optind], 'x') &&
 		    parse_geometry(o, argv[optind]) == 0)
 			return bad("unexpected argument '%s' (write "

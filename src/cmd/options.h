@@ -52,14 +52,24 @@ struct options {
 	unsigned n_origins;
 	const char *web;		/* NULL: the default, or none */
 	bool web_explicit;		/* --web or --no-web given */
+	/* xrfb run */
+	bool run;
+	char **run_argv;		/* CMD and its arguments */
+	const char *screenshot_on_failure;	/* a directory, or NULL */
+	/* the ready record and the control socket */
+	int ready_fd;			/* -1: none */
+	const char *ready_file;
+	bool control;			/* serve the control socket */
+	const char *control_path;	/* NULL: the default path */
 };
 
-/* Parse the command line into @o. Returns 0 to go on, 1 when done
+/* Parse the command line into @o: `xrfb [OPTION]...` or `xrfb run
+ * [OPTION]... [--] CMD [ARG]...`. Returns 0 to go on, 1 when done
  * (--help, --version printed), or -EINVAL after printing one line about
  * what is wrong (exit status 2). */
 int options_parse(struct options *o, int argc, char **argv);
-/* Print the usage text. */
-void options_usage(FILE *f);
+/* Print the usage text (of `xrfb run` with @run). */
+void options_usage(FILE *f, bool run);
 /* Read the password from @path: the first line of a text file, or an
  * obfuscated vncpasswd file. *password is malloc'ed. 0 or -errno, after
  * printing one line about what is wrong. */

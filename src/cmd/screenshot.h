@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* PNG screenshots of the served framebuffer. */
+#ifndef XRFB_SCREENSHOT_H
+#define XRFB_SCREENSHOT_H
+
+#include <stddef.h>
+
+#include "app.h"
+
+/* Bring the framebuffer up to date with the screen and write it to @path
+ * as a PNG (through a temporary file renamed into place). 0 or -errno
+ * (-ENOTSUP without libpng). */
+int screenshot_write(struct app *app, const char *path);
+/* The screenshot of a failed CMD, in @dir (created if missing), its path
+ * put in @path and logged. 0 or -errno (logged). */
+int screenshot_on_failure(struct app *app, const char *dir, char *path,
+			  size_t size);
+
+#endif
