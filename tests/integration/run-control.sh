@@ -1,0 +1,150 @@
+#!/bin/bash
+# The control socket of xrfb run and `xrfb ctl`. The socket is private
+# (mode 0600). `ctl events` sees a viewer connect and leave (with its id
+# and address), a screenshot, and the session's end with its status;
+# `ctl status` and `ctl clients` answer JSON; `ctl disconnect` ends a
+# viewer; `ctl screenshot` writes a PNG equal to `xwd -root` pixel for
+# pixel, and so does --screenshot-on-failure when CMD fails. Malformed and
+# overlong requests cost only their own connection. `ctl stop` ends a
+# plain `xrfb --create --control`.
+. "$(dirname "$0")/../lib.sh"
+
+t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" xwd xsetroot python3 pngtopnm
+
+t_json() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v[int(k)] if isinstance(v, list) else v[k]
+print("null" if v is None else v)
+PY
+}
+
+# Wait for an event line matching the Python expression @2 (on e, the
+# event) in the output of `ctl events`.
+wait_event() {
+	local what=$1 expr=$2
+	t_wait_for "$T_TIMEOUT" "event: $what" python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if '"$expr"':
+        sys.exit(0)
+sys.exit(1)' "$T_DIR/events.log"
+}
+
+t_blank_cursor_file
+cat >"$T_DIR/session.sh" <<CMD
+#!/bin/sh
+xsetroot -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR" || exit 2
+"$XPAINT" pattern 4 || exit 3
+touch "$T_DIR/painted"
+while [ ! -e "$T_DIR/go" ]; do sleep 0.1; done
+exit 5
+CMD
+
+t_step "xrfb run with its control socket"
+t_spawn run "$XRFB" run --size 480x320x24 --port 0 \
+	--ready-file "$T_DIR/ready.json" \
+	--screenshot-on-failure "$T_DIR/failures" -- sh "$T_DIR/session.sh"
+run_pid=$T_LAST_PID
+t_wait_for "$T_TIMEOUT" "the ready record" test -s "$T_DIR/ready.json"
+control=$(t_json "$T_DIR/ready.json" control)
+port=$(t_json "$T_DIR/ready.json" listen.0.port)
+dpy=$(t_json "$T_DIR/ready.json" display)
+XAUTHORITY=$(t_json "$T_DIR/ready.json" xauthority)
+export XAUTHORITY
+[ "$(stat -c %a "$control")" = 600 ] ||
+	t_fail "the control socket has mode $(stat -c %a "$control")"
+CTL=("$XRFB" ctl --control "$control")
+
+t_step "ctl events"
+t_spawn events "${CTL[@]}" events
+events_pid=$T_LAST_PID
+wait_event subscribed 'e["event"] == "subscribed"'
+
+t_step "ctl status"
+"${CTL[@]}" status >"$T_DIR/status.json" || t_fail "ctl status failed"
+[ "$(t_json "$T_DIR/status.json" ok)" = True ] || t_fail "status not ok"
+[ "$(t_json "$T_DIR/status.json" display)" = "$dpy" ] ||
+	t_fail "ctl status names another display"
+[ "$(t_json "$T_DIR/status.json" viewers)" = 0 ] || t_fail "viewers?"
+# the default path of the display's socket, found through DISPLAY
+DISPLAY=$dpy "$XRFB" ctl status >/dev/null ||
+	t_fail "ctl does not find the socket of DISPLAY=$dpy"
+
+t_step "a viewer connects and leaves"
+t_wait_for "$T_TIMEOUT" "the session's painting" test -e "$T_DIR/painted"
+t_xwd_stable "$dpy" "$T_DIR/ref.xwd"
+t_grab_start v1 --format 32 --encodings "raw copyrect" "127.0.0.1:$port"
+wait_event "viewer-connected" 'e["event"] == "viewer-connected"'
+"${CTL[@]}" clients >"$T_DIR/clients.json" || t_fail "ctl clients failed"
+id=$(t_json "$T_DIR/clients.json" clients.0.id)
+addr=$(t_json "$T_DIR/clients.json" clients.0.address)
+[[ $addr == 127.0.0.1:* ]] || t_fail "the viewer's address is $addr"
+t_cmd_ok v1 match "$T_DIR/ref.xwd"
+t_run "ctl disconnect $id" "${CTL[@]}" disconnect "$id"
+wait_event "viewer-disconnected" \
+	"e[\"event\"] == \"viewer-disconnected\" and e[\"id\"] == $id and e[\"address\"] == \"$addr\" and e[\"user\"] is None and e[\"view_only\"] is False"
+t_grab_stop v1
+t_run_fails "ctl disconnect of a viewer that is gone" 1 \
+	"${CTL[@]}" disconnect "$id"
+
+t_step "ctl screenshot equals xwd -root"
+t_run "ctl screenshot" "${CTL[@]}" screenshot "$T_DIR/shot.png"
+wait_event screenshot "e[\"event\"] == \"screenshot\" and e[\"file\"] == \"$T_DIR/shot.png\""
+pngtopnm "$T_DIR/shot.png" >"$T_DIR/shot.ppm" || t_fail "not a PNG"
+t_same "ctl screenshot against xwd -root" "$T_DIR/shot.ppm" "$T_DIR/ref.xwd"
+# the screen changes: a new screenshot shows it at once, no viewer needed
+"$XPAINT" -display "$dpy" pattern 6 || t_fail "xpaint failed"
+t_xwd_stable "$dpy" "$T_DIR/ref6.xwd"
+t_run "ctl screenshot" "${CTL[@]}" screenshot "$T_DIR/shot6.png"
+pngtopnm "$T_DIR/shot6.png" >"$T_DIR/shot6.ppm" || t_fail "not a PNG"
+t_same "a screenshot of the changed screen" "$T_DIR/shot6.ppm" "$T_DIR/ref6.xwd"
+
+t_step "bad requests cost only their connection"
+python3 - "$control" <<'PY' || t_fail "bad requests were not answered"
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+f = s.makefile("rwb")
+for req in [b"nonsense\n", b'{"cmd":"nope"}\n', b'{"cmd":1}\n',
+            b'{"cmd":"disconnect","id":"x"}\n', b'{"a":{"b":1}}\n']:
+    f.write(req); f.flush()
+    line = f.readline()
+    assert line.startswith(b'{"ok":false,"error":'), line
+f.write(b'{"cmd":"clients"}\n'); f.flush()
+assert f.readline().startswith(b'{"ok":true'), "no answer after errors"
+f.write(b"x" * 10000); f.flush()
+assert f.readline().startswith(b'{"ok":false'), "overlong line not refused"
+assert f.readline() == b"", "connection not closed after an overlong line"
+PY
+t_run "ctl still works" "${CTL[@]}" status
+t_run_fails "an unknown command" 2 "${CTL[@]}" frobnicate
+t_run_fails "no server" 3 "$XRFB" ctl --control "$T_DIR/nothing.sock" status
+
+t_step "the session fails: its status, an event, a screenshot"
+touch "$T_DIR/go"
+t_wait_exit "$run_pid" "$T_TIMEOUT" || t_fail "xrfb did not end with CMD"
+[ "$T_EXIT" -eq 5 ] || t_fail "xrfb exited with $T_EXIT, CMD with 5"
+t_wait_exit "$events_pid" "$T_TIMEOUT" || t_fail "ctl events did not end"
+wait_event "session-exited" 'e["event"] == "session-exited" and e["status"] == 5'
+shot=$(ls "$T_DIR"/failures/*.png 2>/dev/null | head -n 1)
+[ -n "$shot" ] || t_fail "no screenshot of the failure"
+pngtopnm "$shot" >"$T_DIR/failure.ppm" || t_fail "not a PNG: $shot"
+t_same "the failure's screenshot" "$T_DIR/failure.ppm" "$T_DIR/ref6.xwd"
+[ ! -e "$control" ] || t_fail "the control socket is left behind"
+
+t_step "--create --control: ctl status and stop"
+t_start_xrfb --create=320x240x24 --session "exec sleep 600" \
+	--control="$T_DIR/create.sock"
+"$XRFB" ctl --control "$T_DIR/create.sock" status >"$T_DIR/create.json" ||
+	t_fail "ctl status of --create failed"
+[ "$(t_json "$T_DIR/create.json" display)" = "$XRFB_DPY" ] ||
+	t_fail "the --create control names another display"
+t_run "ctl stop" "$XRFB" ctl --control "$T_DIR/create.sock" stop
+t_wait_exit "$XRFB_PID" "$T_TIMEOUT" || t_fail "ctl stop did not stop xrfb"
+[ "$T_EXIT" -eq 0 ] || t_fail "ctl stop: status $T_EXIT"
+
+t_pass
