@@ -552,4 +552,19 @@ t_check_vncviewer() {
 	t_stop "$vxvfb" || true
 }
 
+# ---- JSON -----------------------------------------------------------------
+
+# Print the value at a dotted path (listen.0.port) of the JSON file @1
+# (null as "null", booleans as True/False).
+#   t_json FILE PATH
+t_json() {
+	python3 - "$1" "$2" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    v = v[int(k)] if isinstance(v, list) else v[k]
+print("null" if v is None else v)
+PY
+}
+
 t_log "temporary files in $T_DIR"

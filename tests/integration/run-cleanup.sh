@@ -9,10 +9,6 @@
 
 t_require "$XRFB" python3
 
-t_json() {
-	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
-}
-
 # Gone: no such process, or a zombie waiting for init to reap it.
 gone() {
 	local state

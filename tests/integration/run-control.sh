@@ -11,16 +11,6 @@
 
 t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" xwd xsetroot python3 pngtopnm
 
-t_json() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."):
-    v = v[int(k)] if isinstance(v, list) else v[k]
-print("null" if v is None else v)
-PY
-}
-
 # Wait for an event line matching the Python expression @2 (on e, the
 # event) in the output of `ctl events`.
 wait_event() {

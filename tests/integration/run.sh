@@ -12,17 +12,6 @@ t_require "$XRFB" "$XPAINT" "$VNC_GRAB" xterm xdotool xwd xsetroot python3
 
 NOTIFY_LISTEN=$XRFB_TOP_SRCDIR/tests/tools/notify-listen.py
 
-# The value at a dotted path (listen.0.port) of the JSON file @1.
-t_json() {
-	python3 - "$1" "$2" <<'PY'
-import json, sys
-v = json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."):
-    v = v[int(k)] if isinstance(v, list) else v[k]
-print("null" if v is None else v)
-PY
-}
-
 # Run xrfb to its end (bounded); its status goes to T_EXIT.
 #   run_to_end NAME [xrfb run argument]...
 run_to_end() {
