@@ -255,7 +255,79 @@ void xrfb_server_set_clipboard_limits(struct xrfb_server *s,
  * the Extended Clipboard get it as UTF-8; others as Latin-1. */
 int xrfb_server_send_cut_text(struct xrfb_server *s, const char *text,
 			      size_t len);
-/* Connect out to a listening viewer (reverse connection). */
+
+/* ---- other ways in: Unix sockets, adopted sockets ------------------------ */
+
+/* Listen on a Unix stream socket at @path, created with permissions @mode
+ * (0600 is the usual choice: only this user may connect). A stale socket
+ * file left at @path is replaced; -EADDRINUSE if a server answers there,
+ * -EEXIST if @path is something other than a socket. The file is removed
+ * when the server is freed. */
+int xrfb_server_listen_unix(struct xrfb_server *s, const char *path,
+			    unsigned mode);
+/* Accept connections on @fd, a listening stream socket made by someone
+ * else (systemd socket activation, a parent process). The server owns
+ * @fd from then on, also when this fails: -ENOTSOCK if it is not a
+ * socket, -EINVAL if it is not a listening stream socket. */
+int xrfb_server_listen_fd(struct xrfb_server *s, int fd);
+
+/* A connection the embedder handed over or asked for has been freed,
+ * whatever stage it reached (the handshake may never have finished). */
+typedef void (*xrfb_client_gone_fn)(void *arg, struct xrfb_client *c);
+/* Serve the connected stream socket @fd as a client (inetd, a
+ * socketpair): the server owns @fd, also on failure. @name (NULL:
+ * "fd N") names it in logs; @gone (may be NULL) is called once when the
+ * connection is freed. NULL on failure. */
+struct xrfb_client *xrfb_server_adopt(struct xrfb_server *s, int fd,
+				      const char *name,
+				      xrfb_client_gone_fn gone, void *arg);
+
+/* ---- connecting out: reverse connections and repeaters ------------------ */
+
+struct xrfb_reverse;
+
+enum xrfb_reverse_event {
+	XRFB_REVERSE_CONNECTED,	/* connected: the RFB handshake starts */
+	XRFB_REVERSE_FAILED,	/* resolving or connecting failed (@err) */
+	XRFB_REVERSE_CLOSED,	/* the connection ended */
+};
+
+/* What became of an attempt; @err is a negative errno for FAILED (-ENXIO:
+ * the name does not resolve), else 0. A retry, if configured, is already
+ * planned when this is called; the callback may free @r. */
+typedef void (*xrfb_reverse_fn)(void *arg, struct xrfb_reverse *r,
+				enum xrfb_reverse_event ev, int err);
+
+struct xrfb_reverse_config {
+	const char *host;	/* a name or an address literal */
+	uint16_t port;		/* 0: 5500, where viewers listen */
+	/* UltraVNC repeater, mode II: the ID sent first, as "ID:<id>" in a
+	 * 250-byte block (printable ASCII, at most 246 bytes); NULL for a
+	 * direct connection to a listening viewer. */
+	const char *repeater_id;
+	/* 0: a single attempt. Otherwise retry after a failure and connect
+	 * again when the connection ends: after 1 s, doubling after each
+	 * failure up to this many milliseconds. */
+	unsigned retry_max_ms;
+	xrfb_reverse_fn fn;	/* may be NULL */
+	void *arg;
+};
+
+/* Connect out to a listening viewer or a repeater. Nothing blocks: the
+ * name is resolved and the connection made on the loop, and the outcome
+ * goes to cfg->fn. The connection is served like any other client, with
+ * the server's security type. NULL with errno EINVAL (bad host or
+ * repeater ID) or ENOMEM. */
+struct xrfb_reverse *xrfb_server_reverse(struct xrfb_server *s,
+					 const struct xrfb_reverse_config *cfg);
+/* Stop connecting and retrying; a connection that stands stays up as an
+ * ordinary client. (The server frees what is left when it is freed.) */
+void xrfb_reverse_free(struct xrfb_reverse *r);
+/* The client of the connection that stands now, or NULL. */
+struct xrfb_client *xrfb_reverse_client(const struct xrfb_reverse *r);
+/* One attempt to reach a viewer listening on @host:@port (0: 5500),
+ * without retries: non-blocking, the outcome is logged. 0 once started,
+ * -EINVAL or -ENOMEM. */
 int xrfb_server_connect(struct xrfb_server *s, const char *host,
 			uint16_t port);
 

@@ -54,6 +54,10 @@ struct xrfb_client {
 	uint8_t challenge[VNCAUTH_CHALLENGE_LEN];
 	bool ready_reported;
 	bool linger;			/* closed, but flushing a last reply */
+	/* Told when the struct is freed: reverse connections and adopted
+	 * sockets (see server_release_client()). */
+	void (*release_fn)(void *arg, struct xrfb_client *c);
+	void *release_arg;
 
 	/* Negotiated by SetPixelFormat / SetEncodings. */
 	struct pixconv pc;

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,19 @@ const char *xrfb_version(void)
 	return PACKAGE_VERSION;
 }
 
+/* Free a closed client, telling whoever asked to know (a reverse
+ * connection that reconnects, the owner of an adopted socket). */
+static void server_release_client(struct xrfb_client *c)
+{
+	void (*fn)(void *arg, struct xrfb_client *c) = c->release_fn;
+	void *arg = c->release_arg;
+
+	c->release_fn = NULL;
+	if (fn)
+		fn(arg, c);
+	client_free(c);
+}
+
 static void reap_clients(struct xrfb_server *s)
 {
 	struct xrfb_client *c = s->clients, *next;
@@ -49,7 +63,7 @@ static void reap_clients(struct xrfb_server *s)
 	for (; c; c = next) {
 		next = c->next;
 		if (c->state == CLIENT_STATE_CLOSED && !c->linger)
-			client_free(c);
+			server_release_client(c);
 	}
 }
 
@@ -151,10 +165,12 @@ void xrfb_server_free(struct xrfb_server *s)
 {
 	if (!s)
 		return;
+	if (s->free_reverses)
+		s->free_reverses(s);
 	while (s->clients) {
 		struct xrfb_client *c = s->clients;
 		client_close_reason(c, "server shutting down");
-		client_free(c);
+		server_release_client(c);
 	}
 	web_free(s->web);
 	for (int i = 0; i < s->nlisteners; i++)
@@ -210,6 +226,17 @@ static void on_accept_web(void *arg, int fd, const struct sockaddr *peer,
 		log_warn("cannot take connection from %s", name);
 }
 
+/* Keep a new listener (or report why there is none). */
+static int add_listener(struct xrfb_server *s, struct listener *l, int err)
+{
+	if (!l)
+		return err;
+	s->listeners[s->nlisteners++] = l;
+	s->last_port = listener_port(l);
+	log_debug("listening on %s", listener_name(l));
+	return 0;
+}
+
 static int listen_with(struct xrfb_server *s, const char *addr,
 		       uint16_t port, listener_accept_fn fn)
 {
@@ -219,12 +246,32 @@ static int listen_with(struct xrfb_server *s, const char *addr,
 	if (s->nlisteners == SERVER_MAX_LISTENERS)
 		return -ENOSPC;
 	l = listener_new(s->loop, addr, port, fn, s, &err);
-	if (!l)
-		return err;
-	s->listeners[s->nlisteners++] = l;
-	s->last_port = listener_port(l);
-	log_debug("listening on %s", listener_name(l));
-	return 0;
+	return add_listener(s, l, err);
+}
+
+int xrfb_server_listen_unix(struct xrfb_server *s, const char *path,
+			    unsigned mode)
+{
+	struct listener *l;
+	int err = 0;
+
+	if (s->nlisteners == SERVER_MAX_LISTENERS)
+		return -ENOSPC;
+	l = listener_new_unix(s->loop, path, mode, on_accept, s, &err);
+	return add_listener(s, l, err);
+}
+
+int xrfb_server_listen_fd(struct xrfb_server *s, int fd)
+{
+	struct listener *l;
+	int err = 0;
+
+	if (s->nlisteners == SERVER_MAX_LISTENERS) {
+		close(fd);
+		return -ENOSPC;
+	}
+	l = listener_adopt(s->loop, fd, on_accept, s, &err);
+	return add_listener(s, l, err);
 }
 
 int xrfb_server_listen(struct xrfb_server *s, const char *addr,
@@ -293,21 +340,32 @@ uint16_t xrfb_server_port(const struct xrfb_server *s)
 	return s->last_port;
 }
 
-int xrfb_server_connect(struct xrfb_server *s, const char *host,
-			uint16_t port)
+struct xrfb_client *xrfb_server_adopt(struct xrfb_server *s, int fd,
+				      const char *name,
+				      xrfb_client_gone_fn gone, void *arg)
 {
-	char name[300];
-	int fd, err;
+	struct xrfb_client *c;
+	char fdname[32];
+	int flags = fcntl(fd, F_GETFL);
 
-	err = tcp_connect(host, port, &fd);
-	if (err < 0)
-		return err;
-	snprintf(name, sizeof(name), "%s:%u (reverse)", host, port);
-	if (!client_new(s, fd, name)) {
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		log_warn("cannot serve fd %d: %s", fd, strerror(errno));
 		close(fd);
-		return -ENOMEM;
+		return NULL;
 	}
-	return 0;
+	if (!name) {
+		snprintf(fdname, sizeof(fdname), "fd %d", fd);
+		name = fdname;
+	}
+	c = client_new(s, fd, name);
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	c->release_fn = gone;
+	c->release_arg = arg;
+	return c;
 }
 
 int xrfb_server_set_password(struct xrfb_server *s, const char *password)

@@ -37,6 +37,11 @@ struct xrfb_server {
 	struct xrfb_client *resizing_client;
 
 	struct xrfb_client *clients;	/* doubly linked */
+	/* Reverse connections, doubly linked, owned by reverse.c, which
+	 * sets free_reverses to free them with the server (so that the
+	 * server needs no part of reverse.c). */
+	struct xrfb_reverse *reverses;
+	void (*free_reverses)(struct xrfb_server *s);
 	unsigned next_client_id;
 	unsigned nclients_ready;
 
