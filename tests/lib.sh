@@ -376,6 +376,15 @@ t_start_xrfb() {
 	t_log "xrfb (pid $XRFB_PID) serves $XRFB_DPY on $XRFB_ADDR"
 }
 
+# A TCP port that was free a moment ago (for listeners that cannot be
+# told to pick one themselves, such as a viewer's -listen).
+t_free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
 # Fail if xrfb died (a crash while serving clients is always a bug).
 t_xrfb_alive() {
 	local pid=${1:-$XRFB_PID}

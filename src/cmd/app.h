@@ -39,6 +39,10 @@ struct app {
 	uint16_t port;
 	uint16_t ws_port;		/* 0: no WebSocket listener */
 	const char *web_root;		/* NULL: no files served */
+	/* Unix sockets and sockets from systemd, announced as they are. */
+	char other[OPTIONS_MAX_LISTEN][128];
+	unsigned n_other;
+	int inetd_fd;		/* --inetd: the one connection */
 };
 
 /* Stop the loop with @status (the first call wins). */

@@ -32,6 +32,7 @@
 #include "options.h"
 #include "ready.h"
 #include "run.h"
+#include "service.h"
 #include "session.h"
 #include "x11-capture.h"
 #include "x11-clipboard.h"
@@ -260,6 +261,58 @@ static int listen_websocket(struct app *app)
 	return 0;
 }
 
+static int listen_unix(struct app *app, const char *path)
+{
+	int r = xrfb_server_listen_unix(app->server, path,
+					app->opt.unix_mode);
+
+	if (r < 0) {
+		fprintf(stderr, "xrfb: cannot listen on unix:%s: %s\n", path,
+			r == -EADDRINUSE ? "a server is listening there"
+			: r == -EEXIST	 ? "the file exists and is not a "
+					   "socket"
+					 : strerror(-r));
+		return r;
+	}
+	snprintf(app->other[app->n_other++], sizeof(app->other[0]),
+		 "unix:%s", path);
+	return 0;
+}
+
+/* Serve the sockets systemd passed, if any; 1 if there were some. */
+static int listen_activated(struct app *app)
+{
+	int n = service_listen_fds(), r;
+
+	for (int i = 0; i < n; i++) {
+		int fd = SERVICE_LISTEN_FDS_START + i;
+		char name[96];
+
+		service_fd_name(fd, name, sizeof(name));
+		if (!app->password && !app->opt.no_auth &&
+		    !service_fd_is_local(fd)) {
+			fprintf(stderr, "xrfb: the socket passed as fd %d "
+				"(%s) is not a loopback address: use "
+				"--password-file, or --no-auth to serve it "
+				"without a password\n", fd, name);
+			return -EACCES;
+		}
+		r = xrfb_server_listen_fd(app->server, fd);
+		if (r < 0) {
+			fprintf(stderr, "xrfb: cannot serve the socket passed "
+				"as fd %d (%s): %s\n", fd, name,
+				r == -EINVAL ? "not a listening stream socket"
+					     : strerror(-r));
+			return r;
+		}
+		if (app->n_other < OPTIONS_MAX_LISTEN)
+			snprintf(app->other[app->n_other++],
+				 sizeof(app->other[0]), "%s (fd %d)", name,
+				 fd);
+	}
+	return n > 0;
+}
+
 /* Bind every listening address, first of all, so that a taken port is
  * one line and an exit before any Xvfb or session is started. */
 static int listen_all(struct app *app)
@@ -271,6 +324,14 @@ static int listen_all(struct app *app)
 	uint16_t port = (uint16_t)app->opt.port;
 	int r, first_err = 0;
 
+	if (app->opt.inetd)
+		return 0;
+	r = listen_activated(app);
+	if (r < 0)
+		return r;
+	/* Activated sockets replace the defaults, not --listen. */
+	if (r > 0 && !app->opt.listen_explicit)
+		return 0;
 	if (!app->opt.listen_explicit) {
 		/* run serves this machine only unless told otherwise. */
 		addrs = (app->password || app->opt.no_auth) && !app->opt.run
@@ -279,6 +340,12 @@ static int listen_all(struct app *app)
 		n = 2;
 	}
 	for (i = 0; i < n; i++) {
+		if (!strncmp(addrs[i], "unix:", 5)) {
+			r = listen_unix(app, addrs[i] + 5);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		r = xrfb_server_listen(app->server, addrs[i], port);
 		if (r < 0) {
 			/* A default IPv6 address may simply not exist. */
@@ -302,7 +369,7 @@ static int listen_all(struct app *app)
 		app->bound[app->n_bound++] = addrs[i];
 	}
 	app->port = port;
-	if (!app->n_bound)
+	if (!app->n_bound && !app->n_other)
 		return first_err ? first_err : -EADDRNOTAVAIL;
 	return listen_websocket(app);
 }
@@ -337,6 +404,14 @@ static void announce(struct app *app, const char *display_name)
 						  ? app->port
 						  : app->ws_port));
 	}
+	for (unsigned i = 0; i < app->n_other; i++) {
+		if (app->run)
+			log_info("serving %s on %s", display_name,
+				 app->other[i]);
+		else
+			printf("xrfb: serving %s on %s\n", display_name,
+			       app->other[i]);
+	}
 	fflush(stdout);
 }
 
@@ -368,6 +443,55 @@ static int setup_web(struct app *app)
 				o->origins[i], strerror(-r));
 			return r;
 		}
+	}
+	return 0;
+}
+
+/* --connect and --repeater: the library connects, retries and logs. */
+static int connect_out(struct app *app)
+{
+	const struct options *o = &app->opt;
+
+	for (unsigned i = 0; i < o->n_connect; i++) {
+		const struct options_connect *oc = &o->connect[i];
+		struct xrfb_reverse_config cfg = {
+			.host = oc->host,
+			.port = oc->port,
+			.repeater_id = oc->repeater_id,
+		};
+
+		/* A repeater keeps the desktop reachable: always again. */
+		if (o->connect_retry)
+			cfg.retry_max_ms = o->connect_retry * 1000;
+		else if (oc->repeater_id)
+			cfg.retry_max_ms = OPTIONS_DEFAULT_REPEATER_RETRY * 1000;
+		if (!xrfb_server_reverse(app->server, &cfg)) {
+			fprintf(stderr, "xrfb: cannot connect to %s: %s\n",
+				oc->host, strerror(errno));
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static void on_inetd_gone(void *arg, struct xrfb_client *c)
+{
+	struct app *app = arg;
+
+	log_info("the connection on standard input ended");
+	app_stop(app, 0);
+}
+
+/* --inetd: serve the connection taken from standard input. */
+static int serve_inetd(struct app *app)
+{
+	int fd = app->inetd_fd;
+
+	app->inetd_fd = -1;
+	if (!xrfb_server_adopt(app->server, fd, "inetd", on_inetd_gone,
+			       app)) {
+		fprintf(stderr, "xrfb: cannot serve standard input\n");
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -570,7 +694,10 @@ static void cleanup(struct app *app)
 	guard_free(app->guard);
 	if (app->loop)
 		xrfb_loop_free(app->loop);
+	if (app->inetd_fd >= 0)
+		close(app->inetd_fd);
 	free(app->password);
+	options_fini(&app->opt);
 }
 
 static int serve(struct app *app)
@@ -606,7 +733,14 @@ static int serve(struct app *app)
 		if (!app->control)
 			return app->status_setup;
 	}
-	announce(app, x11_display_name(app->display));
+	if (app->opt.inetd) {
+		if (serve_inetd(app) < 0)
+			return app->status_setup;
+	} else {
+		announce(app, x11_display_name(app->display));
+	}
+	if (connect_out(app) < 0)
+		return app->status_setup;
 	if (app->run) {
 		r = run_start(app->run);
 		if (r)
@@ -627,9 +761,22 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
 	memset(&app, 0, sizeof(app));
+	app.inetd_fd = -1;
 	r = options_parse(&app.opt, argc, argv);
-	if (r != 0)
+	if (r != 0) {
+		options_fini(&app.opt);
 		return r > 0 ? 0 : 2;
+	}
+	if (app.opt.inetd) {
+		/* Before anything is printed: stdout may be the viewer. */
+		app.inetd_fd = service_take_stdin();
+		if (app.inetd_fd < 0) {
+			fprintf(stderr, "xrfb: --inetd: standard input is "
+				"not a socket\n");
+			options_fini(&app.opt);
+			return 2;
+		}
+	}
 	xrfb_log_set_level(app.opt.log_level);
 	notify_init();
 	app.status_setup = app.status_x_start = app.status_x_lost = 1;
@@ -639,8 +786,10 @@ int main(int argc, char **argv)
 		app.status_x_lost = RUN_EXIT_X_LOST;
 	}
 	if (app.opt.password_file &&
-	    options_read_password(app.opt.password_file, &app.password) < 0)
+	    options_read_password(app.opt.password_file, &app.password) < 0) {
+		options_fini(&app.opt);
 		return app.status_setup;
+	}
 	/* Before the encoder threads start: it is forked. */
 	if (app.opt.create)
 		app.guard = guard_start();

@@ -65,6 +65,12 @@ enum {
 	OPT_READY_FILE,
 	OPT_CONTROL,
 	OPT_SCREENSHOT_ON_FAILURE,
+	OPT_UNIX_MODE,
+	OPT_CONNECT,
+	OPT_CONNECT_RETRY,
+	OPT_REPEATER,
+	OPT_REPEATER_ID,
+	OPT_INETD,
 };
 
 static const struct option long_options[] = {
@@ -100,6 +106,12 @@ static const struct option long_options[] = {
 	{ "control", optional_argument, NULL, OPT_CONTROL },
 	{ "screenshot-on-failure", required_argument, NULL,
 	  OPT_SCREENSHOT_ON_FAILURE },
+	{ "unix-mode", required_argument, NULL, OPT_UNIX_MODE },
+	{ "connect", required_argument, NULL, OPT_CONNECT },
+	{ "connect-retry", required_argument, NULL, OPT_CONNECT_RETRY },
+	{ "repeater", required_argument, NULL, OPT_REPEATER },
+	{ "repeater-id", required_argument, NULL, OPT_REPEATER_ID },
+	{ "inetd", no_argument, NULL, OPT_INETD },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -169,7 +181,13 @@ void options_usage(FILE *f, bool run)
 	      "  --listen ADDR         listen on ADDR (repeatable); default "
 	      "127.0.0.1 and\n"
 	      "                        ::1, or 0.0.0.0 and :: with a "
-	      "password or --no-auth\n"
+	      "password or --no-auth;\n"
+	      "                        unix:PATH for a Unix socket, which "
+	      "needs no password\n"
+	      "                        (its permissions decide who may "
+	      "connect)\n"
+	      "  --unix-mode MODE      permissions of those sockets (octal, "
+	      "default 0600)\n"
 	      "  --port N              TCP port (default 5900; 0: any free "
 	      "port)\n"
 	      "  --password-file FILE  require VNC authentication with the "
@@ -208,6 +226,31 @@ void options_usage(FILE *f, bool run)
 	      "without a\n"
 	      "                        password only xrfb's own pages may "
 	      "connect\n"
+	      "\n"
+	      "Connecting out (needs no password: you name the viewer):\n"
+	      "  --connect HOST[:PORT] connect to a viewer listening there "
+	      "(default port\n"
+	      "                        5500, [IPv6]:PORT; repeatable); "
+	      "repeater=ID:N+HOST:PORT\n"
+	      "                        is the same as --repeater HOST:PORT "
+	      "--repeater-id N\n"
+	      "  --connect-retry SECS  keep trying, waiting at most SECS "
+	      "between tries, and\n"
+	      "                        connect again when the viewer leaves\n"
+	      "  --repeater HOST:PORT  connect to an UltraVNC repeater (mode "
+	      "II) and wait\n"
+	      "                        there for a viewer; again after each "
+	      "session\n"
+	      "  --repeater-id ID      the ID a viewer gives the repeater to "
+	      "reach us\n"
+	      "\n"
+	      "Service managers:\n"
+	      "  --inetd               serve the one connection on standard "
+	      "input, then exit\n"
+	      "                        (inetd, systemd Accept=yes)\n"
+	      "  Sockets passed by systemd (LISTEN_FDS) are served instead of "
+	      "the default\n"
+	      "  addresses; readiness goes to NOTIFY_SOCKET (Type=notify).\n"
 	      "\n"
 	      "Desktop:\n"
 	      "  --clipboard WHICH     both (default), clipboard, primary or "
@@ -375,9 +418,139 @@ static bool host_is_loopback(const char *host)
 	return loopback;
 }
 
+/* "HOST", "HOST:PORT", "[V6]", "[V6]:PORT" or a bare IPv6 literal. */
+static int parse_host_port(const char *arg, uint16_t default_port,
+			   struct options_connect *c)
+{
+	const char *host = arg, *port = NULL, *colon;
+	size_t n = strlen(arg);
+	unsigned long v;
+
+	if (arg[0] == '[') {
+		const char *rb = strchr(arg, ']');
+
+		if (!rb || (rb[1] && rb[1] != ':'))
+			return -EINVAL;
+		host = arg + 1;
+		n = (size_t)(rb - host);
+		port = rb[1] ? rb + 2 : NULL;
+	} else if ((colon = strchr(arg, ':')) && !strchr(colon + 1, ':')) {
+		n = (size_t)(colon - arg);
+		port = colon + 1;
+	}
+	if (n == 0)
+		return -EINVAL;
+	c->port = default_port;
+	if (port) {
+		if (parse_uint(port, 65535, &v) < 0 || v == 0)
+			return -EINVAL;
+		c->port = (uint16_t)v;
+	}
+	c->host = xmalloc(n + 1);
+	memcpy(c->host, host, n);
+	c->host[n] = '\0';
+	return 0;
+}
+
+/* A repeater ID as sent in "ID:<id>": printable ASCII without spaces,
+ * short enough for the 250-byte block. */
+static bool is_repeater_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n > 246)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (id[i] <= ' ' || id[i] > '~')
+			return false;
+	return true;
+}
+
+static struct options_connect *add_connect(struct options *o)
+{
+	if (o->n_connect == OPTIONS_MAX_CONNECT)
+		return NULL;
+	return &o->connect[o->n_connect++];
+}
+
+/* --connect HOST[:PORT], or x11vnc's repeater=ID:NNN+HOST[:PORT]. */
+static int parse_connect(struct options *o, const char *arg)
+{
+	struct options_connect *c = add_connect(o);
+	const char *plus;
+	char *id;
+
+	if (!c)
+		return bad("too many --connect and --repeater options");
+	if (strncmp(arg, "repeater=", 9) != 0) {
+		if (parse_host_port(arg, OPTIONS_DEFAULT_CONNECT_PORT, c) < 0)
+			return bad("--connect: bad address '%s' (want "
+				   "HOST[:PORT] or [IPv6]:PORT)",
+				   arg);
+		return 0;
+	}
+	arg += 9;
+	plus = strchr(arg, '+');
+	if (strncmp(arg, "ID:", 3) != 0 || !plus)
+		return bad("--connect: want repeater=ID:NNN+HOST:PORT "
+			   "(UltraVNC mode II)");
+	id = xmalloc((size_t)(plus - arg - 3) + 1);
+	memcpy(id, arg + 3, (size_t)(plus - arg - 3));
+	id[plus - arg - 3] = '\0';
+	c->repeater_id = id;
+	c->own_id = true;
+	if (!is_repeater_id(c->repeater_id))
+		return bad("--connect: bad repeater ID '%s'", c->repeater_id);
+	if (parse_host_port(plus + 1, OPTIONS_DEFAULT_CONNECT_PORT, c) < 0)
+		return bad("--connect: bad repeater address '%s'", plus + 1);
+	return 0;
+}
+
+/* --repeater HOST[:PORT]; the ID comes from --repeater-id. */
+static int parse_repeater(struct options *o, const char *arg)
+{
+	struct options_connect *c = add_connect(o);
+
+	if (!c)
+		return bad("too many --connect and --repeater options");
+	if (parse_host_port(arg, OPTIONS_DEFAULT_CONNECT_PORT, c) < 0)
+		return bad("--repeater: bad address '%s' (want HOST:PORT)",
+			   arg);
+	c->repeater = true;
+	return 0;
+}
+
+static int validate_ways_in(struct options *o)
+{
+	bool repeater = false;
+
+	for (unsigned i = 0; i < o->n_connect; i++)
+		if (o->connect[i].repeater_id || o->connect[i].repeater)
+			repeater = true;
+	if (o->repeater_id && !repeater)
+		return bad("--repeater-id needs --repeater");
+	for (unsigned i = 0; i < o->n_connect; i++) {
+		if (!o->connect[i].repeater)
+			continue;
+		if (!o->repeater_id)
+			return bad("--repeater needs --repeater-id");
+		o->connect[i].repeater_id = o->repeater_id;
+	}
+	if (o->inetd && (o->n_listen || o->n_connect))
+		return bad("--inetd serves standard input only: no --listen, "
+			   "--connect or --repeater with it");
+	return 0;
+}
+
+static bool is_unix_listen(const char *addr)
+{
+	return strncmp(addr, "unix:", 5) == 0;
+}
+
 static int validate(struct options *o)
 {
 	unsigned i;
+	int r;
 
 	if (o->run && (o->display || o->session))
 		return bad("run starts its own X server and runs CMD: no "
@@ -392,11 +565,15 @@ static int validate(struct options *o)
 		return bad("--session needs --create");
 	if (o->no_auth && o->password_file)
 		return bad("--no-auth and --password-file exclude each other");
-	if (o->password_file || o->no_auth)
-		return 0;
-	/* No password: loopback only, unless --no-auth says otherwise. */
+	r = validate_ways_in(o);
+	if (r < 0 || o->password_file || o->no_auth)
+		return r;
+	/* No password: loopback only, unless --no-auth says otherwise.
+	 * Unix sockets have permissions, and connecting out goes only to
+	 * the peer the operator named. */
 	for (i = 0; i < o->n_listen; i++)
-		if (!host_is_loopback(o->listen[i]))
+		if (!is_unix_listen(o->listen[i]) &&
+		    !host_is_loopback(o->listen[i]))
 			return bad("--listen %s is not a loopback address: "
 				   "use --password-file, or --no-auth to "
 				   "serve it without a password",
@@ -444,7 +621,7 @@ static int parse_one(struct options *o, int c, const char *arg,
 		o->session = arg;
 		return 0;
 	case OPT_LISTEN:
-		if (!*arg)
+		if (!*arg || !strcmp(arg, "unix:"))
 			return bad("--listen needs an address");
 		if (o->n_listen == OPTIONS_MAX_LISTEN)
 			return bad("too many --listen options");
@@ -599,6 +776,43 @@ static int parse_one(struct options *o, int c, const char *arg,
 			return bad("--screenshot-on-failure needs a directory");
 		o->screenshot_on_failure = arg;
 		return 0;
+	case OPT_UNIX_MODE: {
+		char *end;
+
+		errno = 0;
+		v = strtoul(arg, &end, 8);
+		if (!*arg || *end || errno || v > 0777 || !(v & 0600))
+			return bad("--unix-mode: bad mode '%s' (octal, at "
+				   "most 0777, readable and writable by the "
+				   "owner)",
+				   arg);
+		o->unix_mode = (unsigned)v;
+		return 0;
+	}
+	case OPT_CONNECT:
+		return parse_connect(o, arg);
+	case OPT_CONNECT_RETRY:
+		if (parse_uint(arg, 86400, &v) < 0 || v == 0)
+			return bad("--connect-retry: bad value '%s' (1-86400 "
+				   "seconds)",
+				   arg);
+		o->connect_retry = (unsigned)v;
+		return 0;
+	case OPT_REPEATER:
+		return parse_repeater(o, arg);
+	case OPT_REPEATER_ID:
+		/* "ID:1234" as x11vnc users write it is "1234" */
+		if (!strncmp(arg, "ID:", 3))
+			arg += 3;
+		if (!is_repeater_id(arg))
+			return bad("--repeater-id: bad ID '%s' (printable, "
+				   "no spaces, at most 246 characters)",
+				   arg);
+		o->repeater_id = arg;
+		return 0;
+	case OPT_INETD:
+		o->inetd = true;
+		return 0;
 	case 'h':
 		options_usage(stdout, o->run);
 		return 1;
@@ -637,6 +851,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	o->max_fps = OPTIONS_DEFAULT_MAX_FPS;
 	o->max_cpu = -1;
 	o->ready_fd = -1;
+	o->unix_mode = OPTIONS_DEFAULT_UNIX_MODE;
 
 	opterr = 0;
 	optind = 1;
@@ -676,6 +891,16 @@ int options_parse(struct options *o, int argc, char **argv)
 	}
 	o->listen_explicit = o->n_listen > 0;
 	return validate(o);
+}
+
+void options_fini(struct options *o)
+{
+	for (unsigned i = 0; i < o->n_connect; i++) {
+		free(o->connect[i].host);
+		if (o->connect[i].own_id)
+			free((char *)o->connect[i].repeater_id);
+	}
+	o->n_connect = 0;
 }
 
 /* Valid UTF-8 without control characters other than tab and line ends. */

@@ -10,6 +10,13 @@
 #include "xrfb.h"
 
 #define OPTIONS_MAX_LISTEN 16
+#define OPTIONS_MAX_CONNECT 16
+/* Where listening viewers wait for --connect, by convention. */
+#define OPTIONS_DEFAULT_CONNECT_PORT 5500
+/* --unix-mode by default: only this user may connect. */
+#define OPTIONS_DEFAULT_UNIX_MODE 0600
+/* The longest wait between repeater connections without --connect-retry. */
+#define OPTIONS_DEFAULT_REPEATER_RETRY 60
 #define OPTIONS_DEFAULT_PORT 5900
 #define OPTIONS_DEFAULT_MAX_FPS 60
 #define OPTIONS_MAX_ORIGINS 16
@@ -23,6 +30,15 @@
 #define OPTIONS_CLIP_CLIPBOARD 0x1u
 #define OPTIONS_CLIP_PRIMARY 0x2u
 
+/* One --connect, --repeater or --connect repeater=ID:nnn+HOST:PORT. */
+struct options_connect {
+	char *host;			/* malloc'ed, without brackets */
+	uint16_t port;
+	const char *repeater_id;	/* NULL: a listening viewer */
+	bool repeater;			/* --repeater: the ID is --repeater-id */
+	bool own_id;			/* repeater_id is malloc'ed */
+};
+
 struct options {
 	const char *display;		/* NULL: $DISPLAY */
 	bool create;			/* start our own Xvfb */
@@ -31,6 +47,12 @@ struct options {
 	const char *listen[OPTIONS_MAX_LISTEN];
 	unsigned n_listen;		/* 0: the defaults */
 	bool listen_explicit;
+	unsigned unix_mode;		/* of --listen unix:PATH sockets */
+	struct options_connect connect[OPTIONS_MAX_CONNECT];
+	unsigned n_connect;
+	unsigned connect_retry;		/* seconds; 0: one attempt */
+	const char *repeater_id;	/* --repeater-id */
+	bool inetd;			/* standard input is the one client */
 	int port;
 	const char *password_file;
 	bool no_auth;
@@ -70,6 +92,8 @@ struct options {
 int options_parse(struct options *o, int argc, char **argv);
 /* Print the usage text (of `xrfb run` with @run). */
 void options_usage(FILE *f, bool run);
+/* Free what options_parse() allocated. */
+void options_fini(struct options *o);
 /* Read the password from @path: the first line of a text file, or an
  * obfuscated vncpasswd file. *password is malloc'ed. 0 or -errno, after
  * printing one line about what is wrong. */
