@@ -5,11 +5,12 @@
 XRFB_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config
 	libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev
 	libxrandr-dev zlib1g-dev libturbojpeg0-dev libpng-dev libisal-dev
-	libpixman-1-dev nettle-dev libgnutls28-dev xvfb xauth x11-xserver-utils twm xterm"
+	libpixman-1-dev nettle-dev libgnutls28-dev libsystemd-dev xvfb xauth
+	x11-xserver-utils twm xterm"
 
 XRFB_TEST_PACKAGES="check libvncserver-dev x11-apps x11-utils vncsnapshot
 	tigervnc-viewer tigervnc-tools xdotool xclip xsel clang netpbm
-	x11-xkb-utils
+	x11-xkb-utils ssvnc systemd
 	novnc websockify chromium gvncviewer gir1.2-gtk-vnc-2.0 python3-gi
 	nodejs $(command -v npm >/dev/null 2>&1 || echo npm)"
 

@@ -115,6 +115,7 @@ struct grab_opts {
 	bool verbose;
 	bool commands_stdin;
 	const char *fail_out;
+	int repeater_id;	/* > 0: HOST:PORT is a mode-II repeater */
 };
 
 struct grab {
@@ -443,7 +444,26 @@ static int grab_connect(struct grab *g)
 	cl->canHandleNewFBSize = TRUE;
 	set_security(g);
 
-	fd = connect_tcp(o);
+	/* A repeater and a Unix socket are reached by libvncclient's own
+	 * code, as its viewers do; TCP by ours (for --stall's buffer). */
+	if (o->repeater_id > 0) {
+		if (!ConnectToRFBRepeater(cl, o->host, o->port, "ID",
+					  o->repeater_id)) {
+			fprintf(stderr, "vnc-grab: repeater %s:%d: %s\n",
+				o->host, o->port, g->last_log);
+			return GRAB_CONN;
+		}
+		fd = cl->sock;
+	} else if (o->host[0] == '/') {
+		if (!ConnectToRFBServer(cl, o->host, 0)) {
+			fprintf(stderr, "vnc-grab: %s: %s\n", o->host,
+				g->last_log);
+			return GRAB_CONN;
+		}
+		fd = cl->sock;
+	} else {
+		fd = connect_tcp(o);
+	}
 	if (fd < 0)
 		return GRAB_CONN;
 	cl->sock = fd;
@@ -1222,7 +1242,9 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-"usage: vnc-grab [options] HOST:PORT\n"
+"usage: vnc-grab [options] HOST:PORT | /PATH/OF/UNIX/SOCKET\n"
+"  --repeater-id N                       HOST:PORT is an UltraVNC repeater:\n"
+"                                        reach the server with ID N there\n"
 "  --password P | --password-file FILE   VNC authentication password\n"
 "  --security none|vnc|none,vnc          security types to accept\n"
 "  --version 3.3|3.7|3.8                 protocol version to answer with\n"
@@ -1447,6 +1469,9 @@ static int parse_args(int argc, char **argv, struct grab_opts *o,
 				return GRAB_USAGE;
 			}
 			o->commands_stdin = true;
+		} else if (!strcmp(a, "--repeater-id")) {
+			NEEDARG();
+			o->repeater_id = atoi(v);
 		} else if (!strcmp(a, "--stall")) {
 			o->stall = true;
 		} else if (!strcmp(a, "--stall-ms")) {
@@ -1456,6 +1481,8 @@ static int parse_args(int argc, char **argv, struct grab_opts *o,
 			fprintf(stderr, "vnc-grab: unknown option %s\n", a);
 			usage(stderr);
 			return GRAB_USAGE;
+		} else if (!o->host && a[0] == '/') {
+			o->host = a;
 		} else if (!o->host) {
 			if (parse_hostport(a, o)) {
 				fprintf(stderr,
