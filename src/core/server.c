@@ -232,7 +232,8 @@ static int add_listener(struct xrfb_server *s, struct listener *l, int err)
 	if (!l)
 		return err;
 	s->listeners[s->nlisteners++] = l;
-	s->last_port = listener_port(l);
+	if (listener_port(l))	/* not a Unix socket */
+		s->last_port = listener_port(l);
 	log_debug("listening on %s", listener_name(l));
 	return 0;
 }
