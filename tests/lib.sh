@@ -363,6 +363,13 @@ t_start_xrfb() {
 	# "xrfb: serving :N on ADDR:PORT" (ADDR may be [v6])
 	XRFB_DPY=$(sed -n 's/^xrfb: serving \([^ ]*\) on .*/\1/p' <<<"$line")
 	addr=${line##* on }
+	if [[ $addr == unix:* ]]; then
+		# only Unix sockets: the address is the path
+		XRFB_ADDR=${addr#unix:}
+		XRFB_PORT=
+		t_log "xrfb (pid $XRFB_PID) serves $XRFB_DPY on $addr"
+		return 0
+	fi
 	XRFB_PORT=${addr##*:}
 	addr=${addr%:*}
 	case $addr in
@@ -540,20 +547,25 @@ t_check_vncsnapshot() {
 # Show the server with TigerVNC's vncviewer, full screen on a second Xvfb
 # of the same size, and wait until that display equals @ref (compared at
 # @bits, e.g. 8,8,8 or 3,3,2 for a low-colour format). The viewer is
-# view-only, so it cannot move the served pointer.
+# view-only, so it cannot move the served pointer. ADDR may be the path
+# of a Unix socket.
 #   t_check_vncviewer "what" ADDR REF WxHxD BITS [vncviewer option]...
 t_check_vncviewer() {
 	local what=$1 addr=$2 ref=$3 geometry=$4 bits=$5 host port vdpy vxvfb
+	local target
 	shift 5
 	t_require vncviewer
 	host=${addr%:*}
 	port=${addr##*:}
+	target=$host::$port
+	# a Unix socket is given to vncviewer as its path
+	[[ $addr == /* ]] && target=$addr port=unix
 	t_start_xvfb vdpy "$geometry"
 	vxvfb=$T_LAST_PID
 	t_spawn "vncviewer-$port-${vdpy#:}" vncviewer -display "$vdpy" \
 		-FullScreen -ViewOnly -Shared -AlertOnFatalError=0 \
 		-ReconnectOnError=0 -AutoSelect=0 -NoJPEG \
-		-PreferredEncoding=Raw "$@" "$host::$port"
+		-PreferredEncoding=Raw "$@" "$target"
 	T_VIEWER_PID=$T_LAST_PID
 	t_wait_display_match "$what" "$vdpy" "$ref" --bits "$bits"
 	t_alive "$T_VIEWER_PID" || t_fail "$what: vncviewer exited"
