@@ -10,7 +10,8 @@
 #include "xrfb.h"
 
 /* The block a server sends a mode-II repeater first: "ID:<id>" padded
- * with NULs to this size (doc/protocol.md, "Repeaters"). */
+ * with NULs to this size (doc/protocol.md, "Reverse connections and
+ * repeaters"). */
 #define REVERSE_REPEATER_BLOCK 250
 /* Longest repeater ID: "ID:" + ID + at least one NUL fit in the block. */
 #define REVERSE_REPEATER_ID_MAX (REVERSE_REPEATER_BLOCK - 4)
