@@ -30,7 +30,7 @@
 
 void ready_record(struct app *app, const char *control, struct buf *b)
 {
-	unsigned i;
+	unsigned i, n;
 
 	json_raw(b, "{");
 	json_kv_str(b, "display", x11_display_name(app->display));
@@ -47,7 +47,15 @@ void ready_record(struct app *app, const char *control, struct buf *b)
 	}
 	json_raw(b, "]");
 	json_key(b, "unix");
-	json_raw(b, "[]");
+	json_raw(b, "[");
+	for (i = 0, n = 0; i < app->n_other; i++) {
+		if (strncmp(app->other[i], "unix:", 5) != 0)
+			continue;
+		if (n++)
+			json_raw(b, ",");
+		json_str(b, app->other[i] + 5);
+	}
+	json_raw(b, "]");
 	json_key(b, "url");
 	if (app->web_root && app->n_bound &&
 	    (app->opt.websocket_detect_ms || app->ws_port)) {

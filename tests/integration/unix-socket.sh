@@ -1,6 +1,6 @@
 #!/bin/bash
 # --listen unix:PATH: the socket is created with mode 0600 (or
-# --unix-mode), libvncclient (vnc-grab) and TigerVNC's vncviewer (which
+# --unix-mode) and named in the ready record, libvncclient (vnc-grab) and TigerVNC's vncviewer (which
 # takes a socket path) show the desktop exactly through it, a second
 # server refuses to take over a live socket, a socket left behind by a
 # killed server is replaced, and a server that exits removes its socket.
@@ -15,7 +15,11 @@ t_xwd_stable "$DPY" "$T_DIR/ref.xwd"
 sock=$T_DIR/vnc.sock
 
 t_step "a Unix socket with mode 0600"
-t_start_xrfb --display "$DPY" --listen "unix:$sock"
+t_start_xrfb --display "$DPY" --listen "unix:$sock" \
+	--ready-file "$T_DIR/ready.json"
+t_wait_for "$T_TIMEOUT" "the ready record" test -s "$T_DIR/ready.json"
+[ "$(t_json "$T_DIR/ready.json" unix.0)" = "$sock" ] ||
+	t_fail "the ready record does not name $sock"
 [ "$XRFB_ADDR" = "$sock" ] || t_fail "ready line names $XRFB_ADDR, not $sock"
 [ -S "$sock" ] || t_fail "$sock is not a socket"
 mode=$(stat -c %a "$sock")
