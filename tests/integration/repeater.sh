@@ -7,7 +7,8 @@
 # xrfb goes back to the repeater and a second viewer gets in; when the
 # repeater itself goes away and comes back, so does xrfb. ssvnc's viewer
 # (-repeater ID:n) shows the desktop too, and x11vnc's
-# --connect repeater=ID:n+HOST:PORT form works the same way.
+# --connect repeater=ID:n+HOST:PORT form works the same way. With a
+# password, a viewer through the repeater must give it.
 . "$(dirname "$0")/../lib.sh"
 
 t_require xwd python3 "$XPAINT" "$VNC_GRAB"
@@ -92,6 +93,20 @@ t_run "a viewer for ID 99" "$VNC_GRAB" \
 	--timeout-ms $((T_TIMEOUT * 1000)) --repeater-id 99 \
 	--compare "$T_DIR/ref.xwd" "127.0.0.1:$VIEWER_PORT"
 check_no_bad_block
+
+t_step "with a password, a viewer through the repeater must give it"
+t_start_xrfb --display "$DPY" \
+	--password-file "$XRFB_TOP_SRCDIR/tests/data/vncpasswd-secret" \
+	--repeater "127.0.0.1:$SERVER_PORT" --repeater-id 7
+wait_repeater "the third xrfb at the repeater" '^server ID:7 waiting'
+t_run_fails "a viewer without the password" 4 "$VNC_GRAB" \
+	--timeout-ms $((T_TIMEOUT * 1000)) --repeater-id 7 \
+	--password wrong --compare "$T_DIR/ref.xwd" "127.0.0.1:$VIEWER_PORT"
+wait_repeater "xrfb back at the repeater" '^server ID:7 waiting' 2
+t_run "a viewer with the password" "$VNC_GRAB" \
+	--timeout-ms $((T_TIMEOUT * 1000)) --repeater-id 7 \
+	--password secret --compare "$T_DIR/ref.xwd" "127.0.0.1:$VIEWER_PORT"
+t_xrfb_alive
 
 if command -v ssvncviewer >/dev/null 2>&1; then
 	t_step "ssvnc's viewer through the repeater"

@@ -58,6 +58,31 @@ t_wait_display_match "viewer after reconnecting" "$VDPY" "$T_DIR/ref.xwd" \
 	--bits 8,8,8
 t_xrfb_alive
 
+t_step "an IPv6 literal in brackets"
+if python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' \
+	2>/dev/null; then
+	# a listener on ::1 that prints the first 12 bytes it receives
+	t_spawn v6-listener python3 -u -c 'import socket
+s = socket.socket(socket.AF_INET6)
+s.bind(("::1", 0))
+s.listen(1)
+print("port", s.getsockname()[1], flush=True)
+c, _ = s.accept()
+data = b""
+while len(data) < 12:
+    data += c.recv(12 - len(data))
+print("got", data.decode().strip(), flush=True)'
+	t_wait_for "$T_TIMEOUT" "the IPv6 listener" \
+		grep -q '^port ' "$T_DIR/v6-listener.log"
+	v6port=$(sed -n 's/^port //p' "$T_DIR/v6-listener.log")
+	t_start_xrfb --display "$DPY" --connect "[::1]:$v6port"
+	t_wait_for "$T_TIMEOUT" "the greeting over IPv6" \
+		grep -q '^got RFB 003.008$' "$T_DIR/v6-listener.log"
+	t_stop "$XRFB_PID" || true
+else
+	t_log "no IPv6 loopback here: skipping the IPv6 literal"
+fi
+
 t_step "without --connect-retry a refused connection is one line"
 closed=$(t_free_port)
 t_start_xrfb --display "$DPY" --connect "127.0.0.1:$closed"

@@ -38,6 +38,17 @@ expect_error "bad shared policy" 2 "bogus" --shared-policy bogus
 expect_error "bad log level" 2 "loud" --log-level loud
 expect_error "bad CPU budget" 2 "half" --max-cpu half
 expect_error "--display with --create" 2 "create" --display :1 --create
+expect_error "bad --connect" 2 "\[::1" --connect "[::1"
+expect_error "bad --connect port" 2 "host:0" --connect host:0
+expect_error "bad repeater= form" 2 "repeater=ID" \
+	--connect "repeater=1234+host:5500"
+expect_error "--repeater without an ID" 2 "--repeater-id" \
+	--repeater host:5500
+expect_error "bad repeater ID" 2 "a b" --repeater host:5500 \
+	--repeater-id "a b"
+expect_error "bad --connect-retry" 2 "--connect-retry" --connect-retry 0
+expect_error "bad --unix-mode" 2 "0999" --unix-mode 0999
+expect_error "--inetd with --listen" 2 "--inetd" --inetd --listen ::1
 
 t_step "a display that does not exist"
 # Xvfb picks numbers from 0 upwards; this one is far above any in use
@@ -47,7 +58,8 @@ t_step "--help and --version"
 out=$(timeout 20 "$XRFB" --help) || t_fail "--help failed"
 for opt in --display --create --session --listen --port --password-file \
 	--no-auth --shared-policy --view-only --poll --max-fps --max-cpu \
-	--desktop-name --log-level --version; do
+	--desktop-name --log-level --unix-mode --connect --connect-retry \
+	--repeater --repeater-id --inetd --version; do
 	grep -q -- "$opt" <<<"$out" || t_fail "--help does not mention $opt"
 done
 out=$(timeout 20 "$XRFB" --version) || t_fail "--version failed"
