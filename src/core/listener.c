@@ -207,8 +207,8 @@ struct listener *listener_new_unix(struct xrfb_loop *loop, const char *path,
 	mode_t old_mask;
 	int fd, r;
 
-	if (strlen(path) >= sizeof(sun.sun_path) || !*path) {
-		*err = -ENAMETOOLONG;
+	if (!*path || strlen(path) >= sizeof(sun.sun_path)) {
+		*err = *path ? -ENAMETOOLONG : -EINVAL;
 		return NULL;
 	}
 	memcpy(sun.sun_path, path, strlen(path));

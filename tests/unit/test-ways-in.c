@@ -328,6 +328,16 @@ START_TEST(test_unix_listen)
 	tpeer_open_fd(&p, e.loop, unix_connect(path));
 	tpeer_handshake(&p, 8, NULL, true);
 	tpeer_close(&p);
+	/* No path, or one longer than a socket address holds. */
+	ck_assert_int_eq(xrfb_server_listen_unix(e.s, "", 0600), -EINVAL);
+	{
+		char long_path[200];
+
+		memset(long_path, 'x', sizeof(long_path) - 1);
+		long_path[sizeof(long_path) - 1] = '\0';
+		ck_assert_int_eq(xrfb_server_listen_unix(e.s, long_path, 0600),
+				 -ENAMETOOLONG);
+	}
 	/* A live socket is not taken over. */
 	ck_assert_int_eq(xrfb_server_listen_unix(e.s, path, 0600),
 			 -EADDRINUSE);
