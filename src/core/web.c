@@ -36,6 +36,21 @@
 /* Largest file served. */
 #define WEB_FILE_MAX (64u << 20)
 
+/* Browsers open connections ahead of need and leave them silent until a
+ * request comes along (Chromium drops unused ones after 10 to 20 s). On
+ * an RFB listener such a connection would be greeted as RFB, and the
+ * request later sent on it would fail. So for a while after an address
+ * made HTTP requests, a silent connection from it waits longer before it
+ * counts as RFB (doc/protocol.md, "WebSocket"). */
+#define WEB_BROWSER_WAIT_MS 25000
+#define WEB_BROWSER_MEMORY_MS 60000
+#define WEB_BROWSERS 16
+
+struct web_browser {
+	char addr[64];			/* the peer without its port */
+	uint64_t last_ms;		/* its last HTTP request */
+};
+
 struct web {
 	struct xrfb_loop *loop;
 	struct web_ops ops;
@@ -45,6 +60,7 @@ struct web {
 	char *root;			/* NULL: no files served */
 	char **origins;			/* also allowed, beside our own pages */
 	unsigned n_origins;
+	struct web_browser browsers[WEB_BROWSERS];
 };
 
 struct web_conn {
@@ -55,9 +71,13 @@ struct web_conn {
 	bool http;			/* decided: HTTP, not RFB */
 	bool closing;			/* a last response is on its way */
 	bool paused;			/* reading stopped until drained */
+	bool waited_long;		/* silent from a browser's address */
 	struct xrfb_timer *timer;
 	struct http_parser *parser;
 };
+
+static bool is_recent_browser(struct web *s, const char *peer);
+static void restart_timer(struct web_conn *w, unsigned ms);
 
 static void web_conn_free(struct web_conn *w, bool with_stream)
 {
@@ -95,12 +115,20 @@ static void on_timeout(void *arg)
 
 	w->timer = NULL;
 	if (!w->http) {
+		/* A browser's address since this connection came? */
+		if (!w->waited_long && w->web->detect_ms < WEB_BROWSER_WAIT_MS &&
+		    is_recent_browser(w->web, w->peer)) {
+			w->waited_long = true;
+			restart_timer(w, WEB_BROWSER_WAIT_MS);
+			return;
+		}
 		/* Silence: an RFB client waiting for our greeting. */
 		become_client(w);
 		return;
 	}
-	log_info("%s: no complete HTTP request in %u s, closing", w->peer,
-		 WEB_REQUEST_TIMEOUT_MS / 1000);
+	/* Mostly a browser's idle kept-alive connection. */
+	log_debug("%s: no complete HTTP request in %u s, closing", w->peer,
+		  WEB_REQUEST_TIMEOUT_MS / 1000);
 	web_conn_free(w, true);
 }
 
@@ -442,6 +470,55 @@ static bool process(struct web_conn *w)
 	return !w->closing;
 }
 
+/* "ADDR:PORT" or "[V6]:PORT" without the port. */
+static void peer_addr(const char *peer, char *out, size_t size)
+{
+	const char *colon = strrchr(peer, ':');
+	size_t n = colon ? (size_t)(colon - peer) : strlen(peer);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, peer, n);
+	out[n] = '\0';
+}
+
+static struct web_browser *find_browser(struct web *s, const char *addr)
+{
+	for (int i = 0; i < WEB_BROWSERS; i++)
+		if (s->browsers[i].last_ms &&
+		    strcmp(s->browsers[i].addr, addr) == 0)
+			return &s->browsers[i];
+	return NULL;
+}
+
+/* @peer made an HTTP request: remember it (in place of the oldest). */
+static void note_browser(struct web *s, const char *peer)
+{
+	struct web_browser *b;
+	char addr[64];
+
+	peer_addr(peer, addr, sizeof(addr));
+	b = find_browser(s, addr);
+	if (!b) {
+		b = &s->browsers[0];
+		for (int i = 1; i < WEB_BROWSERS; i++)
+			if (s->browsers[i].last_ms < b->last_ms)
+				b = &s->browsers[i];
+		snprintf(b->addr, sizeof(b->addr), "%s", addr);
+	}
+	b->last_ms = xrfb_now_ms();
+}
+
+static bool is_recent_browser(struct web *s, const char *peer)
+{
+	struct web_browser *b;
+	char addr[64];
+
+	peer_addr(peer, addr, sizeof(addr));
+	b = find_browser(s, addr);
+	return b && xrfb_now_ms() - b->last_ms < WEB_BROWSER_MEMORY_MS;
+}
+
 /* How a request that this file answers starts. */
 static const char *const http_starts[] = { "GET ", "HEAD " };
 
@@ -460,6 +537,7 @@ static void detect(struct web_conn *w)
 				maybe = true;
 		} else if (memcmp(in->data, http_starts[i], n) == 0) {
 			w->http = true;
+			note_browser(w->web, w->peer);
 			restart_timer(w, WEB_REQUEST_TIMEOUT_MS);
 			return;
 		}
@@ -529,9 +607,19 @@ int web_accept(struct web *s, int fd, const char *peer, enum web_mode mode)
 	if (s->conns)
 		s->conns->prev = w;
 	s->conns = w;
-	restart_timer(w, w->http ? WEB_REQUEST_TIMEOUT_MS : s->detect_ms);
-	log_debug("%s: connection%s", peer,
-		  w->http ? " on a WebSocket listener" : ", RFB or HTTP?");
+	if (w->http) {
+		restart_timer(w, WEB_REQUEST_TIMEOUT_MS);
+		log_debug("%s: connection on a WebSocket listener", peer);
+	} else if (s->detect_ms < WEB_BROWSER_WAIT_MS &&
+		   is_recent_browser(s, peer)) {
+		w->waited_long = true;
+		restart_timer(w, WEB_BROWSER_WAIT_MS);
+		log_debug("%s: connection, RFB or HTTP? (a browser's address: "
+			  "waiting %u s)", peer, WEB_BROWSER_WAIT_MS / 1000);
+	} else {
+		restart_timer(w, s->detect_ms);
+		log_debug("%s: connection, RFB or HTTP?", peer);
+	}
 	return 0;
 }
 

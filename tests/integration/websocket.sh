@@ -16,7 +16,9 @@
 #   any origin with a password;
 # - the RFB port still speaks RFB: to a client that sends its version
 #   first, to one that waits, and to libvncclient, pixel for pixel;
-#   --websocket-detect 0 makes it RFB only.
+#   --websocket-detect 0 makes it RFB only; after an address made HTTP
+#   requests, a silent connection from it is a browser's spare connection
+#   and is still served a file when a request comes a second later.
 . "$(dirname "$0")/../lib.sh"
 
 WS_PROBE=$XRFB_TOP_SRCDIR/tests/tools/ws-probe.py
@@ -58,8 +60,10 @@ grep -q "^xrfb: web client in $WEB at http://127.0.0.1:$XRFB_PORT/\$" \
 
 t_step "the RFB port: HTTP, WebSocket and RFB by the first bytes"
 probe --port "$XRFB_PORT" --web "$WEB" --size ${W}x$H \
-	http-file http-errors ws-refusals ws-rfb ws-binary ws-base64 \
-	ws-bad-frames rfb-first rfb-silent
+	rfb-silent rfb-first http-file http-late http-errors ws-refusals \
+	ws-rfb ws-binary ws-base64 ws-bad-frames
+grep -q "connection, RFB or HTTP? (a browser's address" "$XRFB_ERR" ||
+	t_fail "a silent connection after HTTP requests did not wait longer"
 t_run "libvncclient on the RFB port" t_grab --encodings "raw" \
 	--compare "$T_DIR/ref.xwd" "$XRFB_ADDR"
 

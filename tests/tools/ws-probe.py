@@ -248,6 +248,19 @@ def check_http_file(opt):
     return "three requests on one connection, then close"
 
 
+def check_http_late(opt):
+    """A browser's spare connection: opened, silent for a while (longer
+    than the RFB port waits for a first byte), then used for a request.
+    On an RFB port this works after the address has made requests."""
+    c = Conn(opt)
+    time.sleep(1.0)
+    c.send(b"GET /vnc.html HTTP/1.1\r\nHost: x\r\n\r\n")
+    status, hdrs, body = c.response()
+    expect(status == 200, "vnc.html after a silent second: %d" % status)
+    c.close()
+    return "a silent connection served a file a second later"
+
+
 def http_status(opt, raw):
     c = Conn(opt)
     c.send(raw)
@@ -402,6 +415,7 @@ def check_rfb_silent(opt):
 CHECKS = {
     "http-file": check_http_file,
     "http-errors": check_http_errors,
+    "http-late": check_http_late,
     "ws-refusals": check_ws_refusals,
     "ws-rfb": check_ws_rfb,
     "ws-binary": check_ws_binary,
