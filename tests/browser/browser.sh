@@ -3,11 +3,13 @@
 # Chromium; sourced after tests/lib.sh, whose process and failure handling
 # they use.
 #
-#   tb_setup                 node, npm, Chromium, websockify, noVNC present;
-#                            tests/browser/node_modules installed (npm ci)
-#   tb_start_websockify ADDR websockify on a port of its own, serving the
-#                            test page and the noVNC trees, forwarding to
-#                            xrfb at ADDR; sets TB_WS_PORT and TB_BASE
+#   tb_setup                 node, npm, Chromium, noVNC present;
+#                            tests/browser/node_modules installed (npm ci);
+#                            TB_WEB, the web root to give xrfb (--web):
+#                            the test page and the noVNC trees
+#   tb_serve PORT            pages come from xrfb on 127.0.0.1:PORT, and
+#                            noVNC connects to it there, over ws://,
+#                            with no proxy; sets TB_BASE
 #   tb_start_chromium        one headless Chromium, fresh profile; sets
 #                            TB_CDP (its DevTools address)
 #   tb_driver_start          tests/browser/novnc-driver.js on that Chromium
@@ -46,7 +48,7 @@ tb_npm_ci() {
 }
 
 tb_setup() {
-	t_require node npm websockify python3 "$TB_CHROMIUM" xwd "$IMGCMP"
+	t_require node npm "$TB_CHROMIUM" xwd "$IMGCMP"
 	[ -f "$TB_DEBIAN_NOVNC/core/rfb.js" ] ||
 		t_skip "Debian's novnc is not installed ($TB_DEBIAN_NOVNC)"
 	tb_npm_ci
@@ -59,38 +61,15 @@ tb_setup() {
 	ln -s "$TB_NPM_NOVNC" "$TB_WEB/npm"
 }
 
-# websockify gets its listening socket already bound (to a port the
-# kernel picks) on standard input (--inetd), so no port is guessed.
-tb_start_websockify() {
-	local target=$1 portfile=$T_DIR/websockify.port i
-	: >"$portfile"
-	t_spawn websockify python3 -c '
-import os, socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 0))
-s.listen(16)
-with open(sys.argv[1], "w") as f:
-    f.write("%d\n" % s.getsockname()[1])
-os.dup2(s.fileno(), 0)
-os.execvp("websockify", ["websockify", "--inetd", "--web", sys.argv[2],
-                         sys.argv[3]])
-' "$portfile" "$TB_WEB" "$target"
-	TB_WS_PID=$T_LAST_PID
-	for ((i = 0; i < T_TIMEOUT * 10; i++)); do
-		TB_WS_PORT=$(head -n 1 "$portfile" 2>/dev/null)
-		[ -n "$TB_WS_PORT" ] && break
-		t_alive "$TB_WS_PID" || t_fail "websockify did not start"
-		sleep 0.1
-	done
-	[ -n "$TB_WS_PORT" ] || t_fail "websockify reported no port"
-	TB_BASE=http://127.0.0.1:$TB_WS_PORT/
-	# the socket listens already; wait until websockify answers on it
-	t_wait_for "$T_TIMEOUT" "websockify to serve the test page" \
+# xrfb serves the test page (started with --web "$TB_WEB") and speaks
+# WebSocket on the same port.
+tb_serve() {
+	TB_BASE=http://127.0.0.1:$1/
+	t_wait_for "$T_TIMEOUT" "xrfb to serve the test page" \
 		node -e 'fetch(process.argv[1]).then((r) =>
 			process.exit(r.ok ? 0 : 1), () => process.exit(1))' \
 		"${TB_BASE}novnc-page.html"
-	t_log "websockify (pid $TB_WS_PID) on 127.0.0.1:$TB_WS_PORT -> $target"
+	t_log "pages and WebSocket from xrfb at $TB_BASE"
 }
 
 # Headless Chromium with the flags this machine needs (no outside

@@ -31,6 +31,14 @@
 //                    the SetEncodings list, messages counted
 //   disconnect       disconnect (the page stays)
 //   close            disconnect and close the page
+//   base URL         load the pages from URL from now on
+//   target HOST:PORT connect noVNC to HOST:PORT instead of the page's own
+//                    host and port ("-": back to those)
+//   type TEXT        type TEXT (the rest of the line) into noVNC
+//   key NAME         press and release a key (Playwright's names: Enter)
+//   ui PATH          load a web client's own page (PATH under the base,
+//                    e.g. debian/vnc.html) with autoconnect, wait until it
+//                    shows it is connected, and close it
 //   quit
 
 import { spawnSync } from 'node:child_process';
@@ -110,6 +118,7 @@ async function grab() {
 }
 
 let pageLib = null;
+let wsTarget = null;
 
 // A page per noVNC tree, kept for the next connection with that tree.
 async function loadPage(lib) {
@@ -126,7 +135,9 @@ async function loadPage(lib) {
 	});
 	page.on('pageerror', (e) => consoleLines.push(`pageerror: ${e}`));
 	await page.goto(`${opt.base}novnc-page.html?novnc=` +
-			encodeURIComponent(lib), { timeout: timeoutMs });
+			encodeURIComponent(lib) +
+			(wsTarget ? `&ws=${encodeURIComponent(wsTarget)}` : ''),
+			{ timeout: timeoutMs });
 	const end = Date.now() + timeoutMs;
 	while (Date.now() < end) {
 		const s = await page.evaluate(() => window.xt &&
@@ -292,9 +303,92 @@ async function cmdClose() {
 	return `ok closed ${describe(s)}`;
 }
 
+// Where pages come from, and where noVNC connects: the next open loads
+// its page afresh.
+async function cmdBase(url) {
+	if (!url)
+		return 'fail usage: base URL';
+	if (page)
+		await cmdClose();
+	opt.base = url.endsWith('/') ? url : `${url}/`;
+	return `ok pages from ${opt.base}`;
+}
+
+async function cmdTarget(hostPort) {
+	if (!hostPort)
+		return 'fail usage: target HOST:PORT|-';
+	if (page)
+		await cmdClose();
+	wsTarget = hostPort === '-' ? null : hostPort;
+	return `ok noVNC connects to ${wsTarget || "the page's own host"}`;
+}
+
+// Keys go where noVNC listens for them once it has the focus; the page
+// makes connections view-only, so that nothing else sends input.
+async function focusNoVNC() {
+	await page.bringToFront();
+	await page.evaluate(() => {
+		window.xt.rfb.viewOnly = false;
+		window.xt.rfb.focus();
+	});
+}
+
+async function cmdType(text) {
+	if (!page)
+		return 'fail no page open';
+	await focusNoVNC();
+	await page.keyboard.type(text, { delay: 5 });
+	return `ok typed ${text.length} characters`;
+}
+
+async function cmdKey(name) {
+	if (!page)
+		return 'fail no page open';
+	await focusNoVNC();
+	await page.keyboard.press(name);
+	return `ok pressed ${name}`;
+}
+
+// noVNC's own page marks the document "noVNC_connected" once connected.
+async function cmdUi(path) {
+	if (!path)
+		return 'fail usage: ui PATH';
+	const ctx = browser.contexts()[0] || await browser.newContext();
+	const p = await ctx.newPage();
+	const lines = [];
+	p.on('pageerror', (e) => lines.push(`pageerror: ${e}`));
+	try {
+		await p.goto(`${opt.base}${path}?autoconnect=true&` +
+			     'reconnect=false&resize=off', { timeout: timeoutMs });
+		const end = Date.now() + timeoutMs;
+		while (Date.now() < end) {
+			const st = await p.evaluate(() => ({
+				connected: document.documentElement.classList
+					.contains('noVNC_connected'),
+				status: (document.getElementById('noVNC_status') ||
+					 {}).textContent || '',
+			}));
+			if (st.connected)
+				return `ok ${path} connected ("${st.status.trim()}")`;
+			await sleep(100);
+		}
+		const st = await p.evaluate(() => (document.getElementById(
+			'noVNC_status') || {}).textContent || '');
+		return `fail ${path} did not connect: "${st.trim()}" ` +
+			lines.join(' | ');
+	} finally {
+		await p.close().catch(() => {});
+	}
+}
+
 async function run(line) {
 	const [cmd, ...args] = line.trim().split(/\s+/);
 	switch (cmd) {
+	case 'base': return cmdBase(args[0]);
+	case 'target': return cmdTarget(args[0]);
+	case 'type': return cmdType(line.replace(/^\s*type /, ''));
+	case 'key': return cmdKey(args[0]);
+	case 'ui': return cmdUi(args[0]);
 	case 'open': return cmdOpen(args[0], args[1]);
 	case 'match': return cmdMatch(args[0], args.slice(1));
 	case 'size': return cmdSize(args[0], args[1]);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 //
 // Test page module: loads the noVNC tree named by ?novnc=DIR and connects
-// its RFB object to xrfb through the websockify that serves this page, as
+// its RFB object straight to xrfb, which serves this page too, as
 // often as the test asks (xt.connect), and exposes what the test needs as
 // window.xt: the connection state and failure reason, the rectangles
 // decoded per encoding, the messages noVNC must never receive, and the
@@ -19,6 +19,9 @@
 const params = new URLSearchParams(location.search);
 const lib = params.get('novnc') || 'novnc';
 const path = params.get('path') || 'websockify';
+// Where to connect: the host and port that served this page, unless
+// ?ws=HOST:PORT says otherwise.
+const target = params.get('ws') || location.host;
 
 const ENCODINGS = {
 	raw: 0, copyrect: 1, rre: 2, hextile: 5, zlib: 6, tight: 7,
@@ -84,7 +87,7 @@ async function main() {
 	xt.ready = true;
 }
 
-// Connect to xrfb (through the websockify serving this page) asking for
+// Connect to xrfb (which serves this page) asking for
 // the encodings @m ("hextile", "copyrect+hextile", "default").
 xt.connect = (m) => {
 	if (xt.rfb && xt.state === 'connected')
@@ -96,7 +99,7 @@ xt.connect = (m) => {
 		resizes: 0,
 	});
 	const rfb = new RFB(document.getElementById('screen'),
-			    `ws://${location.host}/${path}`, { shared: true });
+			    `ws://${target}/${path}`, { shared: true });
 	rfb.viewOnly = true;
 	rfb.scaleViewport = false;
 	rfb.clipViewport = false;

@@ -23,8 +23,8 @@ for mode in 800x600 777x555 640x481; do
 	t_run "add mode $mode" xrandr -display "$DPY" --addmode "$OUTPUT" "$mode"
 done
 t_paint "$DPY" 61
-t_start_xrfb --display "$DPY" --log-level debug
-tb_start_websockify "$XRFB_ADDR"
+t_start_xrfb --display "$DPY" --web "$TB_WEB" --log-level debug
+tb_serve "$XRFB_PORT"
 tb_start_chromium
 tb_driver_start
 

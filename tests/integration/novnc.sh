@@ -1,5 +1,5 @@
 #!/bin/bash
-# noVNC, in headless Chromium through websockify, shows xrfb --display:
+# noVNC, in headless Chromium, straight to xrfb over ws://, shows xrfb --display:
 # for each encoding noVNC decodes, the canvas must equal the served
 # display (xwd -root) pixel for pixel, first as a whole and then after a
 # scroll, a new rectangle and corner pixels (incremental updates). Two
@@ -46,8 +46,8 @@ CASES=${XRFB_NOVNC_CASES:-$CASES}
 W=803
 H=611
 t_start_xvfb DPY ${W}x${H}x24
-t_start_xrfb --display "$DPY" --log-level debug
-tb_start_websockify "$XRFB_ADDR"
+t_start_xrfb --display "$DPY" --web "$TB_WEB" --log-level debug
+tb_serve "$XRFB_PORT"
 tb_start_chromium
 tb_driver_start
 
