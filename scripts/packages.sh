@@ -11,7 +11,7 @@ XRFB_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config
 XRFB_TEST_PACKAGES="check libvncserver-dev x11-apps x11-utils vncsnapshot
 	tigervnc-viewer tigervnc-tools xdotool xclip xsel clang netpbm
 	x11-xkb-utils ssvnc systemd
-	novnc websockify chromium gvncviewer gir1.2-gtk-vnc-2.0 python3-gi
+	novnc chromium gvncviewer gir1.2-gtk-vnc-2.0 python3-gi
 	nodejs $(command -v npm >/dev/null 2>&1 || echo npm)"
 
 # Install the packages named in "$@" that are not installed yet.
