@@ -393,16 +393,27 @@ static void announce(struct app *app, const char *display_name)
 			log_info("serving %s on %s", display_name, addr);
 		else
 			printf("xrfb: serving %s on %s\n", display_name, addr);
-		if (app->ws_port)
-			printf("xrfb: WebSocket on %s%s%s:%u\n", l, a, r,
-			       (unsigned)app->ws_port);
+		if (app->ws_port) {
+			snprintf(addr, sizeof(addr), "%s%s%s:%u", l, a, r,
+				 (unsigned)app->ws_port);
+			if (app->run)
+				log_info("WebSocket on %s", addr);
+			else
+				printf("xrfb: WebSocket on %s\n", addr);
+		}
 		if (app->web_root && (app->opt.websocket_detect_ms ||
-				      app->ws_port))
-			printf("xrfb: web client in %s at http://%s%s%s:%u/\n",
-			       app->web_root, l, a, r,
-			       (unsigned)(app->opt.websocket_detect_ms
-						  ? app->port
-						  : app->ws_port));
+				      app->ws_port)) {
+			snprintf(addr, sizeof(addr), "%s%s%s:%u", l, a, r,
+				 (unsigned)(app->opt.websocket_detect_ms
+						    ? app->port
+						    : app->ws_port));
+			if (app->run)
+				log_info("web client in %s at http://%s/",
+					 app->web_root, addr);
+			else
+				printf("xrfb: web client in %s at "
+				       "http://%s/\n", app->web_root, addr);
+		}
 	}
 	for (unsigned i = 0; i < app->n_other; i++) {
 		if (app->run)

@@ -16,7 +16,8 @@
 #   any origin with a password;
 # - the RFB port still speaks RFB: to a client that sends its version
 #   first, to one that waits, and to libvncclient, pixel for pixel;
-#   --websocket-detect 0 makes it RFB only; after an address made HTTP
+#   --websocket-detect 0 makes it RFB only; a Unix socket (--listen
+#   unix:) tells them apart the same way; after an address made HTTP
 #   requests, a silent connection from it is a browser's spare connection
 #   and is still served a file when a request comes a second later.
 . "$(dirname "$0")/../lib.sh"
@@ -98,6 +99,12 @@ printf 'secret12\n' >"$T_DIR/passwd"
 t_start_xrfb --display "$DPY" --listen 127.0.0.1 \
 	--password-file "$T_DIR/passwd"
 probe --port "$XRFB_PORT" --origin-ok http://evil.example ws-origins
+
+t_step "a Unix socket: HTTP, WebSocket and RFB by the first bytes"
+t_start_xrfb --display "$DPY" --listen 127.0.0.1 \
+	--listen "unix:$T_DIR/xrfb.sock" --web "$WEB"
+probe --unix "$T_DIR/xrfb.sock" --web "$WEB" --size ${W}x$H \
+	rfb-first http-file ws-binary ws-base64 ws-bad-frames
 
 t_step "--websocket-detect 0: the RFB port speaks RFB only"
 t_start_xrfb --display "$DPY" --websocket-detect 0

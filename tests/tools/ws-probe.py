@@ -4,7 +4,8 @@
 integration tests: it checks how a server answers good and bad requests
 and frames, and speaks RFB through the WebSocket as far as ServerInit.
 
-  ws-probe.py --port N [--host H] [--web DIR] [--size WxH] CHECK...
+  ws-probe.py --port N|--unix PATH [--host H] [--web DIR] [--size WxH]
+              CHECK...
 
 Each CHECK prints "ok CHECK: detail" or "FAIL CHECK: why"; the exit status
 is 1 if any failed. Every socket has a timeout (--timeout), so a server
@@ -35,7 +36,13 @@ def expect(cond, why):
 class Conn:
     def __init__(self, opt):
         self.opt = opt
-        self.s = socket.create_connection((opt.host, opt.port), opt.timeout)
+        if opt.unix:
+            self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.s.settimeout(opt.timeout)
+            self.s.connect(opt.unix)
+        else:
+            self.s = socket.create_connection((opt.host, opt.port),
+                                              opt.timeout)
         self.s.settimeout(opt.timeout)
         self.buf = b""
 
@@ -430,7 +437,8 @@ CHECKS = {
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--unix", help="connect to this Unix socket instead")
     ap.add_argument("--web")
     ap.add_argument("--size")
     ap.add_argument("--http-only", action="store_true",
