@@ -14,18 +14,8 @@
 #include <string.h>
 
 #include "buf.h"
+#include "fuzz-check.h"
 #include "websocket.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "%s:%d: check failed: %s\n",        \
-				__FILE__, __LINE__, #cond);                 \
-			abort();                                            \
-		}                                                           \
-	} while (0)
 
 struct outcome {
 	struct buf data;
