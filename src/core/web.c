@@ -96,7 +96,6 @@ static void web_conn_free(struct web_conn *w, bool with_stream)
 	free(w);
 }
 
-
 /* The connection is an RFB client from here on (framed or not). */
 static void become_client(struct web_conn *w)
 {
@@ -182,7 +181,11 @@ static void respond_error(struct web_conn *w, int status, const char *headers,
 	int n = snprintf(body, sizeof(body), "%d %s: %s\n", status,
 			 http_reason(status), why);
 
-	log_info("%s: HTTP %d: %s", w->peer, status, why);
+	/* Pages look for files that may not be there (favicon.ico). */
+	if (status == 404)
+		log_debug("%s: HTTP %d: %s", w->peer, status, why);
+	else
+		log_info("%s: HTTP %d: %s", w->peer, status, why);
 	respond(w, status, headers, "text/plain; charset=utf-8",
 		rcbuf_copy(body, (size_t)n < sizeof(body) ? (size_t)n
 							  : sizeof(body) - 1),
