@@ -27,6 +27,7 @@ struct app {
 	struct x11_clipboard *clipboard;
 	struct run *run;
 	struct control *control;
+	struct record *record;
 	char *password;
 	unsigned clients;
 	bool stopping;

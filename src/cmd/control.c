@@ -34,6 +34,7 @@
 #include "json.h"
 #include "log.h"
 #include "ready.h"
+#include "record.h"
 #include "screenshot.h"
 #include "x11-display.h"
 
@@ -252,6 +253,17 @@ void control_x_lost(struct control *ctl)
 	event_send(ctl, &b);
 }
 
+void control_recording(struct control *ctl, bool started, const char *path)
+{
+	struct buf b = BUF_INIT;
+
+	if (!ctl || !path)
+		return;
+	event_start(&b, started ? "recording-started" : "recording-stopped");
+	json_kv_str(&b, "file", path);
+	event_send(ctl, &b);
+}
+
 void control_screenshot(struct control *ctl, const char *path)
 {
 	struct buf b = BUF_INIT;
@@ -428,6 +440,43 @@ static void cmd_screenshot(struct control_conn *cn,
 	buf_fini(&b);
 }
 
+static void cmd_record(struct control_conn *cn,
+		       const struct ctl_proto_request *req)
+{
+	const char *action = ctl_proto_str(req, "action");
+	const char *file = ctl_proto_str(req, "file");
+	struct app *app = cn->ctl->app;
+
+	if (action && !strcmp(action, "start")) {
+		if (app->record) {
+			send_error(cn, "already recording");
+			return;
+		}
+		if (!file || !*file) {
+			send_error(cn, "record start needs \"file\"");
+			return;
+		}
+		app->record = record_start(app, file);
+		if (!app->record) {
+			send_error(cn, "cannot record into this file");
+			return;
+		}
+		send_ok(cn);
+		control_recording(cn->ctl, true, file);
+	} else if (action && !strcmp(action, "stop")) {
+		if (!app->record) {
+			send_error(cn, "not recording");
+			return;
+		}
+		control_recording(cn->ctl, false, record_path(app->record));
+		record_stop(app->record);
+		app->record = NULL;
+		send_ok(cn);
+	} else {
+		send_error(cn, "record needs \"action\": start or stop");
+	}
+}
+
 static void cmd_events(struct control_conn *cn)
 {
 	struct app *app = cn->ctl->app;
@@ -478,7 +527,7 @@ static void handle(struct control_conn *cn,
 	else if (!strcmp(cmd, "stop"))
 		cmd_stop(cn);
 	else if (!strcmp(cmd, "record"))
-		send_error(cn, "recording is not implemented yet");
+		cmd_record(cn, req);
 	else
 		send_error(cn, "unknown command");
 }

@@ -3,6 +3,7 @@
 #ifndef XRFB_CONTROL_H
 #define XRFB_CONTROL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "app.h"
@@ -28,5 +29,7 @@ void control_clipboard(struct control *ctl, size_t len);
 void control_session_exited(struct control *ctl, int status);
 void control_x_lost(struct control *ctl);
 void control_screenshot(struct control *ctl, const char *path);
+/* A recording into @path started or stopped (NULL @path: none). */
+void control_recording(struct control *ctl, bool started, const char *path);
 
 #endif

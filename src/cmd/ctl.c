@@ -44,6 +44,8 @@ static const char ctl_usage[] =
 	"  connect HOST[:PORT]   connect to a listening viewer (port 5500 by "
 	"default)\n"
 	"  screenshot FILE.png   save the screen as a PNG\n"
+	"  record start FILE.fbs, record stop\n"
+	"                        record the screen (see xrfb play)\n"
 	"  stop                  end xrfb (with run: end CMD as SIGTERM "
 	"would)\n"
 	"  events                print events as JSON lines until xrfb ends\n"
@@ -58,6 +60,24 @@ static int usage_error(const char *what)
 {
 	fprintf(stderr, "xrfb ctl: %s (see xrfb ctl --help)\n", what);
 	return CTL_EXIT_USAGE;
+}
+
+/* @path as the server must see it: it has its own working directory.
+ * malloc'ed; NULL if the working directory cannot be told. */
+static char *absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+	size_t n;
+	char *abs;
+
+	if (path[0] == '/')
+		return xstrdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	n = strlen(cwd) + strlen(path) + 2;
+	abs = xmalloc(n);
+	snprintf(abs, n, "%s/%s", cwd, path);
+	return abs;
 }
 
 /* The request for the command line in @argv (COMMAND and its args). */
@@ -90,29 +110,29 @@ static int build_request(int argc, char **argv, struct buf *b)
 	} else if (!strcmp(cmd, "screenshot")) {
 		if (argc != 2 || !*argv[1])
 			return usage_error("screenshot FILE.png");
-		/* The server has its own working directory. */
-		if (argv[1][0] != '/') {
-			char cwd[PATH_MAX];
-			size_t n;
-
-			if (!getcwd(cwd, sizeof(cwd)))
-				return usage_error("cannot tell the working "
-						   "directory");
-			n = strlen(cwd) + strlen(argv[1]) + 2;
-			abs = xmalloc(n);
-			snprintf(abs, n, "%s/%s", cwd, argv[1]);
-		}
+		abs = absolute(argv[1]);
+		if (!abs)
+			return usage_error("cannot tell the working directory");
 		json_kv_str(b, "cmd", cmd);
-		json_kv_str(b, "file", abs ? abs : argv[1]);
+		json_kv_str(b, "file", abs);
 		free(abs);
 	} else if (!strcmp(cmd, "record")) {
 		if (argc < 2 || (strcmp(argv[1], "start") &&
 				 strcmp(argv[1], "stop")))
 			return usage_error("record start FILE | record stop");
+		if ((!strcmp(argv[1], "start") && argc != 3) ||
+		    (!strcmp(argv[1], "stop") && argc != 2))
+			return usage_error("record start FILE | record stop");
 		json_kv_str(b, "cmd", cmd);
 		json_kv_str(b, "action", argv[1]);
-		if (argc > 2)
-			json_kv_str(b, "file", argv[2]);
+		if (argc > 2) {
+			abs = absolute(argv[2]);
+			if (!abs)
+				return usage_error("cannot tell the working "
+						   "directory");
+			json_kv_str(b, "file", abs);
+			free(abs);
+		}
 	} else {
 		return usage_error("unknown command");
 	}

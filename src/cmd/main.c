@@ -30,7 +30,9 @@
 #include "log.h"
 #include "notify.h"
 #include "options.h"
+#include "play.h"
 #include "ready.h"
+#include "record.h"
 #include "run.h"
 #include "service.h"
 #include "session.h"
@@ -673,6 +675,10 @@ static void tell_ready(struct app *app)
 
 static void cleanup(struct app *app)
 {
+	/* The last frame first, while the display is there. */
+	control_recording(app->control, false, record_path(app->record));
+	record_stop(app->record);
+	app->record = NULL;
 	if (app->session) {
 		session_stop(app->session);
 		guard_forget(app->guard, session_pid(app->session));
@@ -752,6 +758,11 @@ static int serve(struct app *app)
 	}
 	if (connect_out(app) < 0)
 		return app->status_setup;
+	if (app->opt.record) {
+		app->record = record_start(app, app->opt.record);
+		if (!app->record)
+			return app->status_setup;
+	}
 	if (app->run) {
 		r = run_start(app->run);
 		if (r)
@@ -771,6 +782,10 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "ctl"))
 		return ctl_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "play"))
+		return play_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "export"))
+		return export_main(argc - 1, argv + 1);
 	memset(&app, 0, sizeof(app));
 	app.inetd_fd = -1;
 	r = options_parse(&app.opt, argc, argv);
@@ -806,5 +821,8 @@ int main(int argc, char **argv)
 		app.guard = guard_start();
 	status = serve(&app);
 	cleanup(&app);
+	if (app.opt.record_on_failure && status == 0 &&
+	    unlink(app.opt.record) == 0)
+		log_info("the command succeeded: %s removed", app.opt.record);
 	return status;
 }

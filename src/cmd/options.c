@@ -71,6 +71,8 @@ enum {
 	OPT_REPEATER,
 	OPT_REPEATER_ID,
 	OPT_INETD,
+	OPT_RECORD,
+	OPT_RECORD_ON_FAILURE,
 };
 
 static const struct option long_options[] = {
@@ -112,6 +114,8 @@ static const struct option long_options[] = {
 	{ "repeater", required_argument, NULL, OPT_REPEATER },
 	{ "repeater-id", required_argument, NULL, OPT_REPEATER_ID },
 	{ "inetd", no_argument, NULL, OPT_INETD },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "record-on-failure", no_argument, NULL, OPT_RECORD_ON_FAILURE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -126,6 +130,8 @@ static const char usage_run[] =
 	"  --screenshot-on-failure DIR\n"
 	"                        when CMD fails, save the screen in DIR as a "
 	"PNG\n"
+	"  --record FILE.fbs     record the screen (play it with xrfb play)\n"
+	"  --record-on-failure   keep the recording only if CMD fails\n"
 	"  --control[=PATH]      the control socket (default "
 	"$XDG_RUNTIME_DIR/xrfb/N.sock;\n"
 	"                        always on with run)\n"
@@ -161,6 +167,8 @@ void options_usage(FILE *f, bool run)
 	      "--help)\n"
 	      "       xrfb ctl [--control PATH] [--json] COMMAND  (see xrfb "
 	      "ctl --help)\n"
+	      "       xrfb play [OPTION]... FILE.fbs  |  xrfb export FILE.fbs "
+	      "--png-at S OUT.png\n"
 	      "Serve an X display to VNC (RFB) viewers.\n"
 	      "\n"
 	      "Display:\n"
@@ -279,6 +287,8 @@ void options_usage(FILE *f, bool run)
 	      "  --ready-fd N          write a JSON ready record to fd N when "
 	      "serving\n"
 	      "  --ready-file PATH     ... or to PATH (written atomically)\n"
+	      "  --record FILE.fbs     record the screen (see xrfb play, "
+	      "xrfb export)\n"
 	      "\n"
 	      "Other:\n"
 	      "  --max-fps N           at most N updates per second per "
@@ -557,6 +567,8 @@ static int validate(struct options *o)
 			   "--display, --create or --session");
 	if (o->run && !o->run_argv)
 		return bad("run needs a command: xrfb run [OPTION]... -- CMD");
+	if (o->record_on_failure && !(o->run && o->record))
+		return bad("--record-on-failure needs run and --record");
 	if (o->screenshot_on_failure && !o->run)
 		return bad("--screenshot-on-failure is an option of run");
 	if (o->display && o->create)
@@ -770,6 +782,14 @@ static int parse_one(struct options *o, int c, const char *arg,
 		if (arg && !*arg)
 			return bad("--control= needs a path");
 		o->control_path = arg;
+		return 0;
+	case OPT_RECORD:
+		if (!*arg)
+			return bad("--record needs a file");
+		o->record = arg;
+		return 0;
+	case OPT_RECORD_ON_FAILURE:
+		o->record_on_failure = true;
 		return 0;
 	case OPT_SCREENSHOT_ON_FAILURE:
 		if (!*arg)

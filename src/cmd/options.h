@@ -78,6 +78,8 @@ struct options {
 	bool run;
 	char **run_argv;		/* CMD and its arguments */
 	const char *screenshot_on_failure;	/* a directory, or NULL */
+	const char *record;		/* --record FILE, or NULL */
+	bool record_on_failure;
 	/* the ready record and the control socket */
 	int ready_fd;			/* -1: none */
 	const char *ready_file;

@@ -72,21 +72,15 @@ static int write_png(FILE *f, const uint32_t *pixels, size_t stride,
 }
 #endif
 
-int screenshot_write(struct app *app, const char *path)
+int screenshot_write_png(const char *path, const uint32_t *pixels,
+			 size_t stride, unsigned width, unsigned height)
 {
 #ifdef HAVE_PNG
-	const uint32_t *pixels;
-	size_t stride, n;
-	char *tmp;
+	size_t n = strlen(path) + 32;
+	char *tmp = xmalloc(n);
 	FILE *f;
 	int r;
 
-	if (!app_capture_now(app))
-		log_warn("screenshot: the display is gone; writing the last "
-			 "screen seen");
-	pixels = xrfb_server_pixels(app->server, &stride);
-	n = strlen(path) + 32;
-	tmp = xmalloc(n);
 	snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
 	f = fopen(tmp, "wbe");
 	if (!f) {
@@ -94,8 +88,7 @@ int screenshot_write(struct app *app, const char *path)
 		free(tmp);
 		return r;
 	}
-	r = write_png(f, pixels, stride, xrfb_server_width(app->server),
-		      xrfb_server_height(app->server));
+	r = write_png(f, pixels, stride, width, height);
 	if (fclose(f) != 0 && !r)
 		r = -errno;
 	if (!r && rename(tmp, path) < 0)
@@ -103,14 +96,33 @@ int screenshot_write(struct app *app, const char *path)
 	if (r)
 		unlink(tmp);
 	free(tmp);
+	return r;
+#else
+	(void)path;
+	(void)pixels;
+	(void)stride;
+	(void)width;
+	(void)height;
+	return -ENOTSUP;
+#endif
+}
+
+int screenshot_write(struct app *app, const char *path)
+{
+	const uint32_t *pixels;
+	size_t stride;
+	int r;
+
+	if (!app_capture_now(app))
+		log_warn("screenshot: the display is gone; writing the last "
+			 "screen seen");
+	pixels = xrfb_server_pixels(app->server, &stride);
+	r = screenshot_write_png(path, pixels, stride,
+				 xrfb_server_width(app->server),
+				 xrfb_server_height(app->server));
 	if (!r)
 		log_info("screenshot written to %s", path);
 	return r;
-#else
-	(void)app;
-	(void)path;
-	return -ENOTSUP;
-#endif
 }
 
 int screenshot_on_failure(struct app *app, const char *dir, char *path,

@@ -4,6 +4,7 @@
 #define XRFB_SCREENSHOT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "app.h"
 
@@ -11,6 +12,10 @@
  * as a PNG (through a temporary file renamed into place). 0 or -errno
  * (-ENOTSUP without libpng). */
 int screenshot_write(struct app *app, const char *path);
+/* Write @width x @height XRGB8888 @pixels (rows @stride bytes apart) to
+ * @path as a PNG, through a temporary file renamed into place. */
+int screenshot_write_png(const char *path, const uint32_t *pixels,
+			 size_t stride, unsigned width, unsigned height);
 /* The screenshot of a failed CMD, in @dir (created if missing), its path
  * put in @path and logged. 0 or -errno (logged). */
 int screenshot_on_failure(struct app *app, const char *dir, char *path,

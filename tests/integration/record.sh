@@ -1,0 +1,135 @@
+#!/bin/bash
+# Recordings: xrfb run --record writes an FBS 001.001 file of a scripted
+# session; `xrfb export --png-at` gives its frames (each one of the
+# session's screens, in order, the last one exactly the desktop's last
+# frame against xwd); `xrfb play` serves it to libvncclient, which ends on
+# that frame. A recording cut short by SIGKILL plays up to its last block.
+# --record-on-failure keeps only failed runs; `ctl record start/stop`
+# record on demand, with events.
+. "$(dirname "$0")/../lib.sh"
+
+t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" xwd xsetroot python3 pngtopnm
+
+# Export the frame at @2 seconds of recording @1 as PPM into @3.
+export_at() {
+	"$XRFB" export "$1" --png-at "$2" "$3.png" &&
+		pngtopnm "$3.png" >"$3"
+}
+
+# Play @1 to libvncclient until it shows @2 (an xwd file).
+play_until() {
+	local rec=$1 ref=$2 port pid
+	t_spawn "play-$(basename "$rec")" "$XRFB" play --port 0 "$rec"
+	pid=$T_LAST_PID
+	t_wait_for "$T_TIMEOUT" "xrfb play to listen" grep -q '127\.0\.0\.1:' \
+		"$T_DIR/play-$(basename "$rec").log"
+	port=$(sed -n 's/^xrfb: serving .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+		"$T_DIR/play-$(basename "$rec").log")
+	t_run "libvncclient plays $rec to its last frame" t_grab --format 32 \
+		--encodings "raw copyrect" --compare "$ref" "127.0.0.1:$port"
+	t_stop "$pid" || true
+}
+
+t_blank_cursor_file
+cat >"$T_DIR/session.sh" <<CMD
+#!/bin/sh
+xsetroot -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR" || exit 2
+for n in 1 2 3; do
+	"$XPAINT" pattern \$n || exit 3
+	xwd -root -silent >"$T_DIR/p\$n.xwd" || exit 4
+	sleep 0.4
+done
+exit \${1:-0}
+CMD
+
+t_step "record a scripted session"
+t_spawn rec "$XRFB" run --size 320x240x24 --record "$T_DIR/a.fbs" -- \
+	sh "$T_DIR/session.sh"
+t_wait_exit "$T_LAST_PID" "$T_TIMEOUT" || t_fail "the recorded run hangs"
+[ "$T_EXIT" -eq 0 ] || t_fail "the recorded run exited with $T_EXIT"
+head -c 12 "$T_DIR/a.fbs" | grep -q '^FBS 001.001$' || t_fail "no FBS header"
+
+t_step "export --png-at: the session's screens, in order, the last exactly"
+export_at "$T_DIR/a.fbs" 1000 "$T_DIR/end.ppm" || t_fail "export failed"
+t_same "the recording's last frame" "$T_DIR/end.ppm" "$T_DIR/p3.xwd"
+last=0
+for t in 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9 1.0 1.1 1.2 1.3 1.4 1.5; do
+	export_at "$T_DIR/a.fbs" "$t" "$T_DIR/at.ppm" || t_fail "export $t failed"
+	seen=0
+	for n in 1 2 3; do
+		"$IMGCMP" --quiet "$T_DIR/at.ppm" "$T_DIR/p$n.xwd" >/dev/null 2>&1 &&
+			seen=$n
+	done
+	# before the first painting the screen may still be black
+	[ $seen -eq 0 ] && [ $last -eq 0 ] && continue
+	[ $seen -ge 1 ] || t_fail "the frame at ${t}s is none of the screens"
+	[ $seen -ge $last ] || t_fail "the frame at ${t}s goes back in time"
+	last=$seen
+done
+[ $last -eq 3 ] || t_fail "the exported frames never reach the last screen"
+
+t_step "xrfb play to libvncclient"
+play_until "$T_DIR/a.fbs" "$T_DIR/p3.xwd"
+
+t_step "a recording cut short by SIGKILL"
+cat >"$T_DIR/killed.sh" <<CMD
+#!/bin/sh
+xsetroot -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR" || exit 2
+"$XPAINT" pattern 7 || exit 3
+xwd -root -silent >"$T_DIR/p7.xwd.tmp" && mv "$T_DIR/p7.xwd.tmp" "$T_DIR/p7.xwd"
+exec sleep 600
+CMD
+t_spawn killed "$XRFB" run --size 320x240x24 --record "$T_DIR/k.fbs" -- \
+	sh "$T_DIR/killed.sh"
+killed=$T_LAST_PID
+t_wait_for "$T_TIMEOUT" "the painting" test -s "$T_DIR/p7.xwd"
+t_wait_for "$T_TIMEOUT" "the recording to hold the painting" bash -c \
+	"'$XRFB' export '$T_DIR/k.fbs' --png-at 1000 '$T_DIR/k.png' &&
+	 pngtopnm '$T_DIR/k.png' >'$T_DIR/k.ppm' &&
+	 '$IMGCMP' --quiet '$T_DIR/k.ppm' '$T_DIR/p7.xwd'"
+kill -KILL "$killed"
+t_wait_exit "$killed" "$T_TIMEOUT" || t_fail "xrfb survived SIGKILL"
+export_at "$T_DIR/k.fbs" 1000 "$T_DIR/k2.ppm" || t_fail "export failed"
+t_same "the killed recording's last frame" "$T_DIR/k2.ppm" "$T_DIR/p7.xwd"
+play_until "$T_DIR/k.fbs" "$T_DIR/p7.xwd"
+
+t_step "--record-on-failure keeps failed runs only"
+t_spawn ok "$XRFB" run --size 320x240x24 --record "$T_DIR/ok.fbs" \
+	--record-on-failure -- true
+t_wait_exit "$T_LAST_PID" "$T_TIMEOUT" || t_fail "run hangs"
+[ "$T_EXIT" -eq 0 ] || t_fail "true: status $T_EXIT"
+[ ! -e "$T_DIR/ok.fbs" ] || t_fail "the recording of a passing run was kept"
+t_spawn bad "$XRFB" run --size 320x240x24 --record "$T_DIR/bad.fbs" \
+	--record-on-failure -- sh "$T_DIR/session.sh" 4
+t_wait_exit "$T_LAST_PID" "$T_TIMEOUT" || t_fail "run hangs"
+[ "$T_EXIT" -eq 4 ] || t_fail "the failing run: status $T_EXIT"
+export_at "$T_DIR/bad.fbs" 1000 "$T_DIR/bad.ppm" ||
+	t_fail "the failed run's recording is not there"
+t_same "the failed run's last frame" "$T_DIR/bad.ppm" "$T_DIR/p3.xwd"
+
+t_step "ctl record start and stop, with events"
+t_spawn ctlrun "$XRFB" run --size 320x240x24 \
+	--ready-file "$T_DIR/ready.json" -- sh "$T_DIR/killed.sh"
+ctlrun=$T_LAST_PID
+t_wait_for "$T_TIMEOUT" "the ready record" test -s "$T_DIR/ready.json"
+control=$(t_json "$T_DIR/ready.json" control)
+t_spawn events "$XRFB" ctl --control "$control" events
+t_wait_for "$T_TIMEOUT" "ctl events" grep -q subscribed "$T_DIR/events.log"
+t_run "ctl record start" "$XRFB" ctl --control "$control" record start \
+	"$T_DIR/c.fbs"
+t_run_fails "a second recording" 1 "$XRFB" ctl --control "$control" \
+	record start "$T_DIR/c2.fbs"
+t_run "ctl record stop" "$XRFB" ctl --control "$control" record stop
+t_wait_for "$T_TIMEOUT" "the recording events" bash -c \
+	"grep -q '\"recording-started\".*c.fbs' '$T_DIR/events.log' &&
+	 grep -q '\"recording-stopped\".*c.fbs' '$T_DIR/events.log'"
+export_at "$T_DIR/c.fbs" 1000 "$T_DIR/c.ppm" || t_fail "export of ctl record"
+t_same "the ctl recording" "$T_DIR/c.ppm" "$T_DIR/p7.xwd"
+t_stop "$ctlrun" || true
+
+t_step "a file that is no recording"
+printf 'not a recording\n' >"$T_DIR/junk.fbs"
+t_run_fails "export of junk" 1 "$XRFB" export "$T_DIR/junk.fbs" \
+	--png-at 1 "$T_DIR/junk.png"
+
+t_pass
