@@ -661,21 +661,28 @@ static int private_dir(const char *dir, bool create)
 	return 0;
 }
 
+int control_runtime_dir(char *dir, size_t size, bool create)
+{
+	const char *base = getenv("XDG_RUNTIME_DIR");
+
+	if (base && *base && access(base, W_OK | X_OK) == 0)
+		snprintf(dir, size, "%s/xrfb", base);
+	else
+		snprintf(dir, size, "/tmp/xrfb-%ld", (long)getuid());
+	return private_dir(dir, create);
+}
+
 int control_default_path(const char *display, char *out, size_t size,
 			 bool create)
 {
-	const char *base = getenv("XDG_RUNTIME_DIR"), *num;
+	const char *num;
 	char dir[4096];
 	size_t n;
 	int r;
 
 	if (!display || !*display)
 		return -EINVAL;
-	if (base && *base && access(base, W_OK | X_OK) == 0)
-		snprintf(dir, sizeof(dir), "%s/xrfb", base);
-	else
-		snprintf(dir, sizeof(dir), "/tmp/xrfb-%ld", (long)getuid());
-	r = private_dir(dir, create);
+	r = control_runtime_dir(dir, sizeof(dir), create);
 	if (r < 0)
 		return r;
 	/* ":5.0" is "5"; "host:5" stays "host:5". */

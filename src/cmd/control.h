@@ -16,6 +16,10 @@ struct control *control_new(struct app *app);
 void control_free(struct control *ctl);
 /* The socket's path, or NULL without a control socket. */
 const char *control_path(const struct control *ctl);
+/* The private directory (mode 0700) of our sockets in @dir:
+ * $XDG_RUNTIME_DIR/xrfb, or /tmp/xrfb-UID; with @create, it is made.
+ * 0 or -errno (-EPERM: it exists but is not ours alone). */
+int control_runtime_dir(char *dir, size_t size, bool create);
 /* The default path for @display: $XDG_RUNTIME_DIR/xrfb/N.sock (or
  * /tmp/xrfb-UID/N.sock) for ":N"; with @create, the directory is made.
  * 0 or -errno. */

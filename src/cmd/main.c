@@ -317,6 +317,24 @@ static int listen_activated(struct app *app)
 
 /* Bind every listening address, first of all, so that a taken port is
  * one line and an exit before any Xvfb or session is started. */
+/* run's own socket, $XDG_RUNTIME_DIR/xrfb/run-PID.sock: viewers on this
+ * machine reach the run there without any port. */
+static int listen_run_socket(struct app *app)
+{
+	char dir[4000], path[4096];
+	int r;
+
+	r = control_runtime_dir(dir, sizeof(dir), true);
+	if (r < 0) {
+		fprintf(stderr, "xrfb: no private directory for the socket: "
+			"%s\n", strerror(-r));
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/run-%ld.sock", dir, (long)getpid());
+	guard_remove_file(app->guard, path);
+	return listen_unix(app, path);
+}
+
 static int listen_all(struct app *app)
 {
 	static const char *const loopback[] = { "127.0.0.1", "::1" };
@@ -334,6 +352,12 @@ static int listen_all(struct app *app)
 	/* Activated sockets replace the defaults, not --listen. */
 	if (r > 0 && !app->opt.listen_explicit)
 		return 0;
+	if (app->opt.run && !app->opt.listen_explicit) {
+		/* A Unix socket, and TCP only when a port is asked for. */
+		r = listen_run_socket(app);
+		if (r < 0 || !app->opt.port_explicit)
+			return r;
+	}
 	if (!app->opt.listen_explicit) {
 		/* run serves this machine only unless told otherwise. */
 		addrs = (app->password || app->opt.no_auth) && !app->opt.run

@@ -139,9 +139,13 @@ static const char usage_run[] =
 	"                        write a JSON ready record there once X, the "
 	"listeners\n"
 	"                        and CMD are up\n"
-	"  --port N, --listen ADDR\n"
-	"                        also listen on TCP (default: a free loopback "
-	"port)\n"
+	"  --port N              also listen on TCP, on loopback (0: a free "
+	"port);\n"
+	"                        by default run listens on a Unix socket "
+	"only,\n"
+	"                        $XDG_RUNTIME_DIR/xrfb/run-PID.sock\n"
+	"  --listen ADDR         listen there instead (unix:PATH, an "
+	"address)\n"
 	"  ...and the options of `xrfb --help` except --display, --create and\n"
 	"  --session.\n"
 	"\n"
@@ -643,6 +647,7 @@ static int parse_one(struct options *o, int c, const char *arg,
 		if (parse_uint(arg, 65535, &v) < 0)
 			return bad("--port: bad port '%s' (0-65535)", arg);
 		o->port = (int)v;
+		o->port_explicit = true;
 		return 0;
 	case OPT_PASSWORD_FILE:
 		o->password_file = arg;

@@ -54,6 +54,7 @@ struct options {
 	const char *repeater_id;	/* --repeater-id */
 	bool inetd;			/* standard input is the one client */
 	int port;
+	bool port_explicit;		/* --port given */
 	const char *password_file;
 	bool no_auth;
 	enum xrfb_shared_policy shared_policy;

@@ -4,7 +4,7 @@
 # CMD's status; a SIGKILL of xrfb is cleaned up by its guard process; an
 # X server killed during the run gives the documented status 123. Every
 # time: no Xvfb, no CMD, no grandchild (checked in /proc), no private
-# directory, no X socket or lock file, no control socket.
+# directory, no X socket or lock file, no control or RFB socket.
 . "$(dirname "$0")/../lib.sh"
 
 t_require "$XRFB" python3
@@ -59,6 +59,7 @@ check_gone() {
 	dir=$(dirname "$(t_json "$REC" xauthority)")
 	dpy=$(t_json "$REC" display)
 	control=$(t_json "$REC" control)
+	sock=$(t_json "$REC" unix.0)
 	num=${dpy#:}
 	for pid in "$xvfb" "$cmd" "$GRANDCHILD"; do
 		t_wait_for 10 "$what: process $pid to end" gone "$pid"
@@ -68,6 +69,7 @@ check_gone() {
 		x_files_gone "$num" "$xvfb"
 	t_wait_for 10 "$what: the control socket to go" \
 		bash -c "! test -e '$control'"
+	t_wait_for 10 "$what: the Unix socket to go" bash -c "! test -e '$sock'"
 	t_log "$what: nothing left"
 }
 

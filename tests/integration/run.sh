@@ -1,11 +1,12 @@
 #!/bin/bash
 # xrfb run: CMD runs in a private X server and xrfb exits with its status.
+# By default it listens on a private Unix socket only.
 # An xterm in the run's display, typed into with xdotool, decides the
 # status (0, 1 and 7 come back unchanged); a missing CMD gives 127. The
 # ready record (--ready-fd) is parsed and used: its display, XAUTHORITY
 # and port lead to the desktop, which libvncclient shows exactly as xwd
 # sees it. NOTIFY_SOCKET gets READY=1 and is not passed on to CMD. Twenty
-# runs side by side each get a display of their own and their own status.
+# runs at once each get a display of their own and their own status.
 . "$(dirname "$0")/../lib.sh"
 
 t_require "$XRFB" "$XPAINT" "$VNC_GRAB" xterm xdotool xwd xsetroot python3
@@ -75,7 +76,7 @@ exec sleep 600
 PAINT
 t_spawn ready env NOTIFY_SOCKET="$T_DIR/notify.sock" bash -c \
 	'exec "$@" 3>"$0"' "$T_DIR/ready.json" \
-	"$XRFB" run --ready-fd 3 --size 400x300x24 --port 0 -- \
+	"$XRFB" run --ready-fd 3 --size 400x300x24 -- \
 	sh "$T_DIR/paint.sh"
 ready_pid=$T_LAST_PID
 # The descriptor is closed after the record: a complete line.
@@ -85,14 +86,13 @@ t_log "ready record: $(cat "$T_DIR/ready.json")"
 [ "$(t_json "$T_DIR/ready.json" pid)" = "$ready_pid" ] ||
 	t_fail "the ready record's pid is not xrfb's"
 dpy=$(t_json "$T_DIR/ready.json" display)
-port=$(t_json "$T_DIR/ready.json" listen.0.port)
-addr=$(t_json "$T_DIR/ready.json" listen.0.address)
+sock=$(t_json "$T_DIR/ready.json" unix.0)
 XAUTHORITY=$(t_json "$T_DIR/ready.json" xauthority)
 export XAUTHORITY
-[ "$addr" = 127.0.0.1 ] || t_fail "run listens on $addr, not loopback"
-url=$(t_json "$T_DIR/ready.json" url)
-[ "$url" = null ] || [[ $url == http://127.0.0.1:$port/* ]] ||
-	t_fail "the web client's url is $url"
+[ "$(t_json "$T_DIR/ready.json" listen)" = "[]" ] ||
+	t_fail "run listens on TCP without --port"
+[ -S "$sock" ] || t_fail "no Unix socket at $sock"
+[ "$(stat -c %a "$sock")" = 600 ] || t_fail "$sock is not private"
 control=$(t_json "$T_DIR/ready.json" control)
 [ -S "$control" ] || t_fail "the control socket $control is not there"
 t_wait_for "$T_TIMEOUT" "the command's environment" test -s "$T_DIR/cmd-env"
@@ -110,16 +110,25 @@ grep -q "STATUS=serving $dpy" "$T_DIR/notify.out" ||
 	t_fail "the X server of the run lets anyone in"
 t_xwd_stable "$dpy" "$T_DIR/ref.xwd"
 t_run "libvncclient through the ready record" t_grab --format 32 \
-	--encodings "raw copyrect" --compare "$T_DIR/ref.xwd" "127.0.0.1:$port"
+	--encodings "raw copyrect" --compare "$T_DIR/ref.xwd" "$sock"
 status=0
 t_stop "$ready_pid" || status=$?
 [ $status -eq 143 ] || t_fail "SIGTERM: status $status, not 143 (CMD's)"
+[ ! -e "$sock" ] || t_fail "the Unix socket is left behind"
 
 t_step "twenty runs side by side"
 declare -a pids
 for i in $(seq 1 20); do
-	t_spawn "par-$i" "$XRFB" run --size 320x240x24 -- \
-		sh -c "echo \$DISPLAY >'$T_DIR/par-$i.dpy'; exit $((i % 6))"
+	# each waits for all the others, so all twenty run at once
+	t_spawn "par-$i" "$XRFB" run --size 320x240x24 -- sh -c "
+		echo \$DISPLAY >'$T_DIR/par-$i.dpy.tmp'
+		mv '$T_DIR/par-$i.dpy.tmp' '$T_DIR/par-$i.dpy'
+		n=0
+		while [ \$(ls '$T_DIR'/par-*.dpy | wc -l) -lt 20 ] &&
+		      [ \$n -lt 1200 ]; do
+			sleep 0.1; n=\$((n + 1))
+		done
+		exit $((i % 6))"
 	pids[i]=$T_LAST_PID
 done
 for i in $(seq 1 20); do
