@@ -16,18 +16,8 @@
 #include <string.h>
 
 #include "ctl-proto.h"
+#include "fuzz-check.h"
 #include "utf8.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "%s:%d: check failed: %s\n",        \
-				__FILE__, __LINE__, #cond);                 \
-			abort();                                            \
-		}                                                           \
-	} while (0)
 
 static int parse_copy(const uint8_t *d, size_t len,
 		      struct ctl_proto_request *req)

@@ -15,17 +15,7 @@
 #include <string.h>
 
 #include "fbs.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                         \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "%s:%d: check failed: %s\n",        \
-				__FILE__, __LINE__, #cond);                 \
-			abort();                                            \
-		}                                                           \
-	} while (0)
+#include "fuzz-check.h"
 
 static int feed_copy(struct fbs_decoder *d, const uint8_t *p, size_t len)
 {
