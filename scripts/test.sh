@@ -15,6 +15,8 @@
 #   XRFB_CONFIGURE   extra configure arguments (e.g. --enable-asan)
 #   XRFB_JOBS        parallel jobs for make and make check (default: nproc)
 #   TESTS            run only these tests, as with `make check TESTS=...`
+#   XRFB_CONFIGURE_ONLY  install and configure, print the build directory
+#                    and stop (tests/integration/scripts.sh uses it)
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,24 +44,24 @@ xrfb_install $XRFB_BUILD_PACKAGES $XRFB_TEST_PACKAGES ||
 	build_failed "installing Debian packages failed"
 
 # --- build ------------------------------------------------------------------
+# Out of tree, in a directory of this script's own, configured by this
+# script: a configuration made before the test packages were installed
+# (by hand, or by an older quick start) is made again, never reused as it
+# is, or the suite would find its tools unbuilt.
 jobs=${XRFB_JOBS:-$(nproc 2>/dev/null || echo 2)}
-if [ -f "$top/config.status" ]; then
-	# configured in the source tree (scripts/quickstart.sh does that):
-	# automake cannot build out of tree next to it, so build there
-	build=$top
-else
-	build=${XRFB_BUILD_DIR:-$top/build-check}
+build=$(xrfb_build_dir "${XRFB_BUILD_DIR:-$top/build-check}" "$top")
+# shellcheck disable=SC2086
+xrfb_configure "$build" "$top" $XRFB_TEST_FEATURES ||
+	build_failed "configure failed (see $build/config.log)"
+# shellcheck disable=SC2086
+lacks=$(xrfb_config_lacks "$build" $XRFB_TEST_FEATURES)
+[ -z "$lacks" ] ||
+	build_failed "configure found no $lacks for the tests (see $build/config.log)"
+if [ -n "${XRFB_CONFIGURE_ONLY:-}" ]; then
+	echo "build directory: $build"
+	exit 0
 fi
-if [ ! -x "$top/configure" ]; then
-	(cd "$top" && autoreconf -fi) || build_failed "autoreconf failed"
-fi
-mkdir -p "$build" || build_failed "cannot create $build"
 cd "$build" || build_failed "cannot enter $build"
-if [ ! -f Makefile ]; then
-	# shellcheck disable=SC2086
-	"$top/configure" -q ${XRFB_CONFIGURE:-} ||
-		build_failed "configure failed (see $build/config.log)"
-fi
 make -j"$jobs" || build_failed "make failed"
 
 # --- tests ------------------------------------------------------------------
