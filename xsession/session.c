@@ -32,15 +32,22 @@
 #include "log.h"
 #include "session.h"
 
+/* The default desktop's background colour. */
+#define SESSION_BACKGROUND "#36587a"
 /* How long an ended child gets between SIGTERM and SIGKILL. */
 #define SESSION_STOP_TIMEOUT_MS 3000
 
 extern char **environ;
 
+/* A quiet session's last words: how much of the end of its output is
+ * read back. */
+#define SESSION_TAIL 512
+
 struct session {
 	pid_t pid;
 	bool exited;
 	int status;
+	int err_fd;		/* a quiet session's output, or -1 */
 };
 
 void session_close_fds(int first, int keep)
@@ -62,7 +69,7 @@ void session_close_fds(int first, int keep)
 }
 
 pid_t session_spawn(const char *path, char *const argv[], int keep_fd,
-		    int stderr_fd)
+		    int out_fd)
 {
 	static const int reset[] = { SIGPIPE, SIGCHLD, SIGINT,	SIGTERM,
 				     SIGHUP,  SIGQUIT, SIGUSR1, SIGUSR2,
@@ -99,8 +106,12 @@ pid_t session_spawn(const char *path, char *const argv[], int keep_fd,
 		_exit(127);
 	setsid();
 	dup2(null_fd, STDIN_FILENO);
-	if (stderr_fd >= 0)
-		dup2(stderr_fd, STDERR_FILENO);
+	if (out_fd == SESSION_OUT_NULL)
+		out_fd = null_fd;
+	if (out_fd >= 0) {
+		dup2(out_fd, STDOUT_FILENO);
+		dup2(out_fd, STDERR_FILENO);
+	}
 	if (keep_fd >= 0)
 		fcntl(keep_fd, F_SETFD, 0);
 	session_close_fds(3, keep_fd);
@@ -172,21 +183,55 @@ bool session_wait_pid(pid_t pid, int timeout_ms, int *wstatus)
 	}
 }
 
-struct session *session_start(const char *cmd)
+/* An unnamed temporary file for a quiet session's output. */
+static int open_err_file(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[PATH_MAX];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (snprintf(path, sizeof(path), "%s/xrfb-session.XXXXXX", dir) >=
+	    (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+struct session *session_start(const char *cmd, bool quiet)
 {
 	char *argv[] = { "sh", "-c", (char *)cmd, NULL };
 	struct session *s;
+	int err_fd = -1;
 	pid_t pid;
 
-	pid = session_spawn("/bin/sh", argv, -1, -1);
+	if (quiet) {
+		err_fd = open_err_file();
+		if (err_fd < 0)
+			log_warn("no file for the output of '%s' (%s): it is "
+				 "dropped", cmd, strerror(-err_fd));
+	}
+	pid = session_spawn("/bin/sh", argv, -1,
+			    quiet && err_fd < 0 ? SESSION_OUT_NULL
+						: err_fd);
 	if (pid < 0) {
-		fprintf(stderr, "xrfb: cannot start the session: %s\n",
+		fprintf(stderr, "xrfb: cannot start '%s': %s\n", cmd,
 			strerror((int)-pid));
+		if (err_fd >= 0)
+			close(err_fd);
 		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->pid = pid;
-	log_info("session started (pid %d): %s", (int)pid, cmd);
+	s->err_fd = err_fd;
+	log_info("started (pid %d): %s", (int)pid, cmd);
 	return s;
 }
 
@@ -213,6 +258,7 @@ struct session *session_start_argv(char *const argv[], int *status)
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->pid = pid;
+	s->err_fd = -1;
 	log_info("command started (pid %d): %s", (int)pid, argv[0]);
 	return s;
 }
@@ -228,6 +274,33 @@ void session_signal(struct session *s, int signo)
 	 * work. The leader may be gone while the group lives on. */
 	if (kill(-s->pid, signo) < 0 && errno == ESRCH && !s->exited)
 		kill(s->pid, signo);
+}
+
+void session_last_words(struct session *s, char *buf, size_t size)
+{
+	char tail[SESSION_TAIL + 1];
+	off_t end;
+	ssize_t n;
+	char *p, *line;
+
+	buf[0] = '\0';
+	if (s->err_fd < 0 || size == 0)
+		return;
+	end = lseek(s->err_fd, 0, SEEK_END);
+	if (end <= 0)
+		return;
+	n = pread(s->err_fd, tail, SESSION_TAIL,
+		  end > SESSION_TAIL ? end - SESSION_TAIL : 0);
+	if (n <= 0)
+		return;
+	tail[n] = '\0';
+	/* The last line with something in it. */
+	while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == '\r' ||
+			 tail[n - 1] == ' '))
+		tail[--n] = '\0';
+	p = memrchr(tail, '\n', (size_t)n);
+	line = p ? p + 1 : tail;
+	log_escape(buf, size, line, strlen(line));
 }
 
 bool session_reap(struct session *s, int *status)
@@ -285,48 +358,70 @@ void session_stop(struct session *s)
 
 void session_free(struct session *s)
 {
+	if (s->err_fd >= 0)
+		close(s->err_fd);
 	free(s);
 }
 
-char *session_default_command(void)
+/* The first of @names found in PATH, or NULL. */
+static const char *first_in_path(const char *const *names, size_t n)
 {
-	static const char *const wms[] = { "openbox", "fluxbox", "icewm",
-					   "jwm",     "xfwm4",	 "twm" };
-	static const char *const terms[] = { "xterm", "x-terminal-emulator",
-					     "urxvt", "xfce4-terminal" };
-	const char *wm = NULL, *term = NULL;
-	char *path, cmd[256];
+	char *path;
 	size_t i;
 
-	for (i = 0; i < sizeof(wms) / sizeof(wms[0]) && !wm; i++) {
-		path = session_which(wms[i]);
-		if (path)
-			wm = wms[i];
-		free(path);
+	for (i = 0; i < n; i++) {
+		path = session_which(names[i]);
+		if (path) {
+			free(path);
+			return names[i];
+		}
 	}
-	for (i = 0; i < sizeof(terms) / sizeof(terms[0]) && !term; i++) {
-		path = session_which(terms[i]);
-		if (path)
-			term = terms[i];
-		free(path);
+	return NULL;
+}
+
+void session_default_desktop(struct session_desktop *d)
+{
+	static const char *const wms[] = { "openbox", "icewm", "jwm",
+					   "fluxbox", "xfwm4",	"twm" };
+	static const char *const terms[] = { "xterm", "x-terminal-emulator",
+					     "urxvt", "xfce4-terminal" };
+	const char *term, *run_wm;
+	char cmd[512];
+
+	memset(d, 0, sizeof(*d));
+	d->wm = first_in_path(wms, sizeof(wms) / sizeof(wms[0]));
+	term = first_in_path(terms, sizeof(terms) / sizeof(terms[0]));
+	if (d->wm) {
+		run_wm = d->wm;
+		if (!strcmp(d->wm, "twm")) {
+			/* twm places new windows interactively, grabbing
+			 * the server meanwhile: every other client, us
+			 * and our XTest input included, would wait for a
+			 * click that cannot come. Its default fonts are
+			 * aliases that few systems have; "fixed" is built
+			 * into every X server. */
+			run_wm = "printf 'RandomPlacement\\nNoGrabServer\\n"
+				  "TitleFont \"fixed\"\\nMenuFont \"fixed\"\\n"
+				  "IconFont \"fixed\"\\nResizeFont \"fixed\"\\n"
+				  "IconManagerFont \"fixed\"\\n' | "
+				  "twm -f /dev/stdin";
+		}
+		/* A background that is not plain black, so that a viewer
+		 * shows at once that the desktop is there. */
+		snprintf(cmd, sizeof(cmd),
+			 "xsetroot -solid '" SESSION_BACKGROUND "'; %s%s",
+			 run_wm == d->wm ? "exec " : "", run_wm);
+		d->wm_cmd = xstrdup(cmd);
 	}
-	if (wm && !strcmp(wm, "twm")) {
-		/* twm places new windows interactively, grabbing the server
-		 * meanwhile: every other client, us and our XTest input
-		 * included, would wait for a click that cannot come. */
-		wm = "printf 'RandomPlacement\\nNoGrabServer\\n' | "
-		     "twm -f /dev/stdin";
-	}
-	/* Window managers chatter about fonts; the terminal's output is
-	 * the session's. */
-	if (wm && term)
-		snprintf(cmd, sizeof(cmd), "%s 2>/dev/null & exec %s", wm,
-			 term);
-	else if (term)
+	if (term) {
 		snprintf(cmd, sizeof(cmd), "exec %s", term);
-	else if (wm)
-		snprintf(cmd, sizeof(cmd), "exec %s 2>/dev/null", wm);
-	else
-		return NULL;
-	return xstrdup(cmd);
+		d->term_cmd = xstrdup(cmd);
+	}
+}
+
+void session_desktop_fini(struct session_desktop *d)
+{
+	free(d->wm_cmd);
+	free(d->term_cmd);
+	memset(d, 0, sizeof(*d));
 }

@@ -16,6 +16,13 @@ struct app {
 	struct guard *guard;
 	struct xvfb *xvfb;
 	struct session *session;
+	char *session_cmd;
+	/* The default desktop's window manager, beside its terminal,
+	 * started once the terminal's window is mapped. */
+	struct session *wm;
+	const char *wm_name;
+	char *wm_cmd;
+	struct x11_mapwait *wm_wait;
 	struct x11_display *display;
 	struct xrfb_server *server;
 	struct x11_capture *capture;

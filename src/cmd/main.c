@@ -42,6 +42,7 @@
 #include "x11-damage.h"
 #include "x11-display.h"
 #include "x11-input.h"
+#include "x11-mapwait.h"
 #include "x11-randr.h"
 #include "x11-xkb.h"
 #include "xrfb.h"
@@ -169,6 +170,44 @@ static void on_client_gone(void *arg, struct xrfb_client *c)
 	control_viewer_gone(app->control, c);
 }
 
+/* The default desktop's window manager ended: the desktop goes on
+ * without one, and one line says why (it has no terminal of its own). */
+static void wm_ended(struct app *app, int status)
+{
+	char why[256];
+
+	if (app->stopping)
+		return;
+	session_last_words(app->wm, why, sizeof(why));
+	fprintf(stderr, "xrfb: the window manager %s %s with status %d%s%s\n",
+		app->wm_name,
+		status == SESSION_STATUS_NOT_FOUND ? "could not start"
+						   : "ended",
+		status, why[0] ? ": " : "", why);
+	if (!app->session)
+		app_stop(app, status); /* it was the whole session */
+}
+
+static void session_ended(struct app *app, int status)
+{
+	if (status == 0 || app->stopping) {
+		log_info("the session ended with status %d", status);
+	} else {
+		/* The shell's own message, if any, is on the line above. */
+		fprintf(stderr, "xrfb: the session %s with status %d%s: %s\n",
+			status == SESSION_STATUS_NOT_FOUND ||
+					status == SESSION_STATUS_NOT_RUN
+				? "could not start"
+				: "ended",
+			status,
+			status == SESSION_STATUS_NOT_FOUND ? " (not found)"
+			: status == SESSION_STATUS_NOT_RUN ? " (not executable)"
+							   : "",
+			app->session_cmd);
+	}
+	app_stop(app, status);
+}
+
 static void on_sigchld(void *arg, int signo)
 {
 	struct app *app = arg;
@@ -184,14 +223,14 @@ static void on_sigchld(void *arg, int signo)
 		}
 		app_stop(app, app->status_x_lost);
 	}
+	if (app->wm && session_reap(app->wm, &status))
+		wm_ended(app, status);
 	if (app->session && session_reap(app->session, &status)) {
 		control_session_exited(app->control, status);
-		if (app->run) {
+		if (app->run)
 			run_cmd_exited(app->run, status);
-		} else {
-			log_info("the session ended with status %d", status);
-			app_stop(app, status);
-		}
+		else
+			session_ended(app, status);
 	}
 }
 
@@ -641,21 +680,78 @@ static int setup_x11(struct app *app)
 	return 0;
 }
 
+/* How long the default desktop's window manager waits for the
+ * terminal's window before it starts anyway. */
+#define MAIN_WM_WAIT_MS 5000
+
+static void start_wm(struct app *app)
+{
+	/* On failure, session_start() has said why. */
+	app->wm = session_start(app->wm_cmd, true);
+	if (app->wm)
+		guard_kill_group(app->guard, session_pid(app->wm));
+}
+
+static void on_terminal_mapped(void *arg, bool mapped)
+{
+	struct app *app = arg;
+
+	if (app->stopping)
+		return;
+	if (!mapped)
+		log_warn("the terminal showed no window: starting the window "
+			 "manager anyway");
+	start_wm(app);
+}
+
+/* The default desktop: the terminal as the session, then the window
+ * manager in a process group of its own (its output kept for when it
+ * fails) once the terminal's window is mapped (see x11-mapwait.c). */
+static int start_default_desktop(struct app *app)
+{
+	struct session_desktop d;
+	int r = 0;
+
+	session_default_desktop(&d);
+	if (!d.wm_cmd && !d.term_cmd) {
+		log_warn("no window manager or terminal found: the desktop "
+			 "stays empty (use --session)");
+		return 0;
+	}
+	if (!d.wm_cmd)
+		log_warn("no window manager found: windows of the default "
+			 "session cannot be moved (use --session)");
+	app->wm_name = d.wm;
+	app->wm_cmd = d.wm_cmd;
+	d.wm_cmd = NULL;
+	if (d.term_cmd) {
+		app->session_cmd = xstrdup(d.term_cmd);
+		app->session = session_start(d.term_cmd, false);
+		if (app->session)
+			guard_kill_group(app->guard,
+					 session_pid(app->session));
+		else
+			r = -ECHILD;
+	}
+	if (r == 0 && app->wm_cmd) {
+		if (app->session)
+			app->wm_wait = x11_mapwait_new(app->loop,
+						       app->display,
+						       MAIN_WM_WAIT_MS,
+						       on_terminal_mapped, app);
+		if (!app->wm_wait)
+			start_wm(app);
+	}
+	session_desktop_fini(&d);
+	return r;
+}
+
 static int start_session(struct app *app)
 {
-	char *cmd = NULL;
-
-	if (!app->opt.session) {
-		cmd = session_default_command();
-		if (!cmd) {
-			log_warn("no window manager or terminal found: the "
-				 "desktop stays empty (use --session)");
-			return 0;
-		}
-	}
-	app->session = session_start(app->opt.session ? app->opt.session
-						      : cmd);
-	free(cmd);
+	if (!app->opt.session)
+		return start_default_desktop(app);
+	app->session_cmd = xstrdup(app->opt.session);
+	app->session = session_start(app->opt.session, false);
 	if (!app->session)
 		return -ECHILD;
 	guard_kill_group(app->guard, session_pid(app->session));
@@ -708,6 +804,14 @@ static void cleanup(struct app *app)
 		guard_forget(app->guard, session_pid(app->session));
 		session_free(app->session);
 	}
+	x11_mapwait_free(app->wm_wait);
+	if (app->wm) {
+		session_stop(app->wm);
+		guard_forget(app->guard, session_pid(app->wm));
+		session_free(app->wm);
+	}
+	free(app->wm_cmd);
+	free(app->session_cmd);
 	/* First: closing its clients calls on_client_gone(), which still
 	 * releases their keys through the input module. */
 	if (app->server)
