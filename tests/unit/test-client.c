@@ -907,17 +907,32 @@ START_TEST(test_refused)
 }
 END_TEST
 
-/* A reverse connection speaks the same handshake. */
+struct accept_ctx {
+	int lfd, fd;
+};
+
+static bool has_accepted(void *arg)
+{
+	struct accept_ctx *a = arg;
+
+	if (a->fd < 0)
+		a->fd = accept4(a->lfd, NULL, NULL, SOCK_CLOEXEC);
+	return a->fd >= 0;
+}
+
+/* A reverse connection speaks the same handshake. The connection is
+ * made from the loop, so the loop runs until it arrives. */
 START_TEST(test_reverse)
 {
 	struct env e;
 	struct tpeer p;
 	struct sockaddr_in sa = { 0 };
 	socklen_t len = sizeof(sa);
+	struct accept_ctx a = { -1, -1 };
 	int lfd, fd;
 
 	env_start(&e, 8, 8, NULL);
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -926,8 +941,9 @@ START_TEST(test_reverse)
 	ck_assert_int_eq(xrfb_server_connect(e.s, "127.0.0.1",
 					     ntohs(sa.sin_port)),
 			 0);
-	fd = accept(lfd, NULL, NULL);
-	ck_assert_int_ge(fd, 0);
+	a.lfd = lfd;
+	ck_assert(test_run_until(e.loop, has_accepted, &a));
+	fd = a.fd;
 	close(lfd);
 	tpeer_open_fd(&p, e.loop, fd);
 	tpeer_handshake(&p, 8, NULL, true);
