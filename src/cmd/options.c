@@ -416,7 +416,7 @@ static int parse_geometry(struct options *o, const char *s)
 	return 0;
 }
 
-static bool addr_is_loopback(const struct sockaddr *sa)
+bool options_addr_is_loopback(const struct sockaddr *sa)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
@@ -441,7 +441,7 @@ static bool host_is_loopback(const char *host)
 	if (getaddrinfo(host, NULL, &hints, &res) != 0)
 		return false;
 	for (ai = res; ai; ai = ai->ai_next)
-		if (!addr_is_loopback(ai->ai_addr))
+		if (!options_addr_is_loopback(ai->ai_addr))
 			loopback = false;
 	freeaddrinfo(res);
 	return loopback;

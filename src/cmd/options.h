@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 #include "xrfb.h"
 
@@ -95,6 +96,8 @@ struct options {
 int options_parse(struct options *o, int argc, char **argv);
 /* Print the usage text (of `xrfb run` with @run). */
 void options_usage(FILE *f, bool run);
+/* True for an IPv4 or IPv6 loopback address (v4-mapped included). */
+bool options_addr_is_loopback(const struct sockaddr *sa);
 /* Free what options_parse() allocated. */
 void options_fini(struct options *o);
 /* Read the password from @path: the first line of a text file, or an

@@ -27,6 +27,7 @@
 #endif
 
 #include "log.h"
+#include "options.h"
 #include "service.h"
 
 #ifdef HAVE_SYSTEMD
@@ -75,23 +76,11 @@ bool service_fd_is_local(int fd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
-	const struct sockaddr_in *in = (const void *)&ss;
-	const struct sockaddr_in6 *in6 = (const void *)&ss;
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
 		return false;
-	switch (ss.ss_family) {
-	case AF_UNIX:
-		return true;
-	case AF_INET:
-		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
-	case AF_INET6:
-		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) ||
-		       (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) &&
-			in6->sin6_addr.s6_addr[12] == 127);
-	default:
-		return false;
-	}
+	return ss.ss_family == AF_UNIX ||
+	       options_addr_is_loopback((struct sockaddr *)&ss);
 }
 
 void service_fd_name(int fd, char *out, size_t size)

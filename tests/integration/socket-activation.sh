@@ -2,7 +2,7 @@
 # Service managers. systemd socket activation: xrfb started the way
 # systemd starts it (tests/tools/sd-tool.py: a listening socket as fd 3,
 # LISTEN_FDS=1, LISTEN_PID=its pid) serves that socket and no default
-# address, and sends READY=1 to NOTIFY_SOCKET once it serves; the same
+# address (one on every address only with a password), and sends READY=1 to NOTIFY_SOCKET once it serves; the same
 # under systemd's own systemd-socket-activate. --inetd: xrfb serves the
 # one connection on its standard input, over a socketpair, and exits with
 # status 0 when the viewer leaves; the same under
@@ -46,6 +46,17 @@ ports=$(listening_ports "$pid" | sort -u)
 [ "$ports" = "$port" ] ||
 	t_fail "xrfb listens on '$ports', not only on the passed $port"
 t_stop "$pid" || true
+
+t_step "a passed socket on every address needs a password"
+rm -f "$T_DIR/port"
+t_run_fails "xrfb on a passed 0.0.0.0 socket" 1 env SD_TOOL_ADDR=0.0.0.0 \
+	python3 "$SD_TOOL" activate "$T_DIR/port" -- "$XRFB" --display "$DPY" \
+	>"$T_DIR/any.out" 2>&1
+grep -q "socket passed as fd 3 (0.0.0.0:[0-9]*) is not a loopback address" \
+	"$T_DIR/any.out" || {
+	cat "$T_DIR/any.out"
+	t_fail "the refusal does not say why"
+}
 
 if command -v systemd-socket-activate >/dev/null 2>&1; then
 	t_step "under systemd-socket-activate"

@@ -3,7 +3,8 @@
 """Play the service manager for xrfb's tests.
 
   sd-tool.py activate PORTFILE -- CMD...
-      Listen on 127.0.0.1 (any port, written to PORTFILE), then exec CMD
+      Listen on 127.0.0.1 (any port, written to PORTFILE; on 0.0.0.0
+      with SD_TOOL_ADDR=0.0.0.0), then exec CMD
       with that socket as fd 3 and LISTEN_FDS=1, LISTEN_PID=<its own pid>,
       as systemd does for a socket unit (Accept=no). exec keeps the pid.
   sd-tool.py notify-sink PATH
@@ -24,7 +25,7 @@ import sys
 
 def listen_tcp(portfile):
     s = socket.socket()
-    s.bind(("127.0.0.1", 0))
+    s.bind((os.environ.get("SD_TOOL_ADDR", "127.0.0.1"), 0))
     s.listen(8)
     tmp = portfile + ".tmp"
     with open(tmp, "w") as f:
