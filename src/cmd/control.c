@@ -413,6 +413,7 @@ static void cmd_screenshot(struct control_conn *cn,
 			   const struct ctl_proto_request *req)
 {
 	const char *file = ctl_proto_str(req, "file");
+	const struct ctl_proto_field *cursor = ctl_proto_get(req, "cursor");
 	struct app *app = cn->ctl->app;
 	struct buf b = BUF_INIT;
 	char why[300];
@@ -422,7 +423,9 @@ static void cmd_screenshot(struct control_conn *cn,
 		send_error(cn, "screenshot needs \"file\"");
 		return;
 	}
-	r = screenshot_write(app, file);
+	r = screenshot_write(app, file,
+			     cursor && cursor->type == CTL_PROTO_BOOL &&
+				     cursor->b);
 	if (r < 0) {
 		snprintf(why, sizeof(why), "cannot write the screenshot: %s",
 			 strerror(-r));

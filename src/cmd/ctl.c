@@ -43,7 +43,9 @@ static const char ctl_usage[] =
 	"  disconnect ID         disconnect viewer ID\n"
 	"  connect HOST[:PORT]   connect to a listening viewer (port 5500 by "
 	"default)\n"
-	"  screenshot FILE.png   save the screen as a PNG\n"
+	"  screenshot [--cursor] FILE.png\n"
+	"                        save the screen as a PNG (with the cursor "
+	"drawn in)\n"
 	"  record start FILE.fbs, record stop\n"
 	"                        record the screen (see xrfb play)\n"
 	"  stop                  end xrfb (with run: end CMD as SIGTERM "
@@ -108,13 +110,21 @@ static int build_request(int argc, char **argv, struct buf *b)
 		json_kv_str(b, "cmd", cmd);
 		json_kv_str(b, "target", argv[1]);
 	} else if (!strcmp(cmd, "screenshot")) {
+		bool cursor = argc == 3 && !strcmp(argv[1], "--cursor");
+
+		if (cursor) {
+			argc--;
+			argv++;
+		}
 		if (argc != 2 || !*argv[1])
-			return usage_error("screenshot FILE.png");
+			return usage_error("screenshot [--cursor] FILE.png");
 		abs = absolute(argv[1]);
 		if (!abs)
 			return usage_error("cannot tell the working directory");
 		json_kv_str(b, "cmd", cmd);
 		json_kv_str(b, "file", abs);
+		if (cursor)
+			json_kv_bool(b, "cursor", true);
 		free(abs);
 	} else if (!strcmp(cmd, "record")) {
 		if (argc < 2 || (strcmp(argv[1], "start") &&

@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "log.h"
 #include "screenshot.h"
+#include "x11-cursor.h"
 #include "x11-display.h"
 
 #ifdef HAVE_PNG
@@ -107,19 +108,35 @@ int screenshot_write_png(const char *path, const uint32_t *pixels,
 #endif
 }
 
-int screenshot_write(struct app *app, const char *path)
+int screenshot_write(struct app *app, const char *path, bool cursor)
 {
+	uint16_t w = xrfb_server_width(app->server);
+	uint16_t h = xrfb_server_height(app->server);
 	const uint32_t *pixels;
+	uint32_t *copy = NULL;
+	bool alive;
 	size_t stride;
 	int r;
 
-	if (!app_capture_now(app))
+	alive = app_capture_now(app);
+	if (!alive)
 		log_warn("screenshot: the display is gone; writing the last "
 			 "screen seen");
 	pixels = xrfb_server_pixels(app->server, &stride);
-	r = screenshot_write_png(path, pixels, stride,
-				 xrfb_server_width(app->server),
-				 xrfb_server_height(app->server));
+	if (cursor && alive && app->cursor) {
+		/* The served pixels never hold the cursor: a copy does. */
+		copy = xmalloc((size_t)w * h * 4);
+		for (unsigned y = 0; y < h; y++)
+			memcpy(copy + (size_t)y * w,
+			       (const uint8_t *)pixels + y * stride,
+			       (size_t)w * 4);
+		if (x11_cursor_draw(app->cursor, copy, (size_t)w * 4, w, h) < 0)
+			log_debug("%s: no visible cursor to draw", __func__);
+		pixels = copy;
+		stride = (size_t)w * 4;
+	}
+	r = screenshot_write_png(path, pixels, stride, w, h);
+	free(copy);
 	if (!r)
 		log_info("screenshot written to %s", path);
 	return r;
@@ -138,7 +155,7 @@ int screenshot_on_failure(struct app *app, const char *dir, char *path,
 	}
 	snprintf(path, size, "%s/xrfb-%s-%ld.png", dir,
 		 dpy[0] == ':' ? dpy + 1 : dpy, (long)getpid());
-	r = screenshot_write(app, path);
+	r = screenshot_write(app, path, false);
 	if (r < 0)
 		log_error("cannot write the screenshot %s: %s", path,
 			  strerror(-r));

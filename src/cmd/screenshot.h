@@ -3,15 +3,16 @@
 #ifndef XRFB_SCREENSHOT_H
 #define XRFB_SCREENSHOT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "app.h"
 
 /* Bring the framebuffer up to date with the screen and write it to @path
- * as a PNG (through a temporary file renamed into place). 0 or -errno
- * (-ENOTSUP without libpng). */
-int screenshot_write(struct app *app, const char *path);
+ * as a PNG (through a temporary file renamed into place), with the
+ * cursor drawn in if @cursor. 0 or -errno (-ENOTSUP without libpng). */
+int screenshot_write(struct app *app, const char *path, bool cursor);
 /* Write @width x @height XRGB8888 @pixels (rows @stride bytes apart) to
  * @path as a PNG, through a temporary file renamed into place. */
 int screenshot_write_png(const char *path, const uint32_t *pixels,

@@ -16,6 +16,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,6 +48,9 @@ struct x11_cursor {
 	int event_base;
 	unsigned long serial;	/* of the image the server has */
 	bool have_image;
+	/* That image (straight ARGB), for x11_cursor_draw(). */
+	uint32_t *argb;
+	int w, h, hx, hy;
 	bool active;
 	int x, y;		/* last position given to the server */
 	struct xrfb_timer *poll;
@@ -138,6 +142,13 @@ static void on_retry(void *arg)
 	x11_display_drain(xc->d);
 }
 
+static void forget_image(struct x11_cursor *xc)
+{
+	xc->have_image = false;
+	free(xc->argb);
+	xc->argb = NULL;
+}
+
 static void fetch_image(struct x11_cursor *xc)
 {
 	XFixesCursorImage *img;
@@ -154,7 +165,7 @@ static void fetch_image(struct x11_cursor *xc)
 		log_debug("%s: no cursor image (%u)", __func__, xc->retries);
 		if (xc->have_image &&
 		    xrfb_server_set_cursor(xc->server, NULL, 0, 0, 0, 0) == 0)
-			xc->have_image = false;
+			forget_image(xc);
 		if (!xc->retry && xc->retries++ < X11_CURSOR_RETRIES)
 			xc->retry = xrfb_loop_add_timer(xc->loop,
 							X11_CURSOR_RETRY_MS,
@@ -185,8 +196,15 @@ static void fetch_image(struct x11_cursor *xc)
 	if (xrfb_server_set_cursor(xc->server, argb, (uint16_t)w,
 				   (uint16_t)h, (uint16_t)(w ? hx : 0),
 				   (uint16_t)(h ? hy : 0)) == 0) {
+		forget_image(xc);
 		xc->serial = img->cursor_serial;
 		xc->have_image = true;
+		xc->argb = argb;
+		xc->w = w;
+		xc->h = h;
+		xc->hx = hx;
+		xc->hy = hy;
+		argb = NULL;
 		log_debug("%s: cursor %lu, %dx%d, hotspot %d,%d", __func__,
 			  img->cursor_serial, w, h, hx, hy);
 	}
@@ -301,5 +319,56 @@ void x11_cursor_free(struct x11_cursor *xc)
 	if (!x11_display_is_lost(xc->d))
 		XFixesSelectCursorInput(xc->dpy, x11_display_root(xc->d), 0);
 	x11_display_remove_handler(xc->d, on_event, xc);
+	forget_image(xc);
 	free(xc);
+}
+
+/* Blend straight ARGB @src over XRGB @dst, a channel at a time. */
+static uint32_t over(uint32_t dst, uint32_t src)
+{
+	unsigned a = src >> 24, c, d;
+	uint32_t result = 0;
+	int shift;
+
+	for (shift = 0; shift <= 16; shift += 8) {
+		c = (src >> shift) & 255;
+		d = (dst >> shift) & 255;
+		result |= (uint32_t)((c * a + d * (255 - a) + 127) / 255)
+			  << shift;
+	}
+	return result;
+}
+
+int x11_cursor_draw(struct x11_cursor *xc, uint32_t *pixels, size_t stride,
+		    int width, int height)
+{
+	Window root, child;
+	int px, py, wx, wy, x0, y0, x, y;
+	unsigned mask;
+	uint32_t *row;
+
+	/* The image viewers are given (X may have none to give right now,
+	 * as after the client that set it went away), where the pointer
+	 * is now. The round trip brings in any news of a new image, which
+	 * the drain hands to on_event() before it is used. */
+	if (x11_display_is_lost(xc->d) ||
+	    !XQueryPointer(xc->dpy, x11_display_root(xc->d), &root, &child,
+			   &px, &py, &wx, &wy, &mask))
+		return -ENOENT;
+	x11_display_drain(xc->d);
+	if (!xc->have_image || !xc->argb)
+		return -ENOENT;
+	x0 = px - xc->hx;
+	y0 = py - xc->hy;
+	for (y = 0; y < xc->h; y++) {
+		if (y0 + y < 0 || y0 + y >= height)
+			continue;
+		row = (uint32_t *)((uint8_t *)pixels +
+				   (size_t)(y0 + y) * stride);
+		for (x = 0; x < xc->w; x++)
+			if (x0 + x >= 0 && x0 + x < width)
+				row[x0 + x] = over(row[x0 + x],
+						   xc->argb[y * xc->w + x]);
+	}
+	return 0;
 }

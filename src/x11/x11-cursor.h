@@ -4,6 +4,8 @@
 #define XRFB_X11_CURSOR_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "x11-display.h"
 #include "xrfb.h"
@@ -21,5 +23,10 @@ void x11_cursor_free(struct x11_cursor *xc);
 void x11_cursor_set_active(struct x11_cursor *xc, bool active);
 /* A client moved the pointer to (@x, @y) itself. */
 void x11_cursor_moved(struct x11_cursor *xc, int x, int y);
+/* Draw the cursor as it is now, where it is now, onto @width x @height
+ * XRGB8888 @pixels (rows @stride bytes apart), as the screen shows it.
+ * 0, or -ENOENT when there is no visible cursor. */
+int x11_cursor_draw(struct x11_cursor *xc, uint32_t *pixels, size_t stride,
+		    int width, int height);
 
 #endif

@@ -4,12 +4,13 @@
 # and address), a screenshot, and the session's end with its status;
 # `ctl status` and `ctl clients` answer JSON; `ctl disconnect` ends a
 # viewer; `ctl screenshot` writes a PNG equal to `xwd -root` pixel for
-# pixel, and so does --screenshot-on-failure when CMD fails. Malformed and
+# pixel (with --cursor, the cursor drawn in where it is), and so does
+# --screenshot-on-failure when CMD fails. Malformed and
 # overlong requests cost only their own connection. `ctl stop` ends a
 # plain `xrfb --create --control`.
 . "$(dirname "$0")/../lib.sh"
 
-t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" xwd xsetroot python3 pngtopnm
+t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" xwd xsetroot xdotool python3 pngtopnm
 
 # Wait for an event line matching the Python expression @2 (on e, the
 # event) in the output of `ctl events`.
@@ -92,6 +93,35 @@ t_xwd_stable "$dpy" "$T_DIR/ref6.xwd"
 t_run "ctl screenshot" "${CTL[@]}" screenshot "$T_DIR/shot6.png"
 pngtopnm "$T_DIR/shot6.png" >"$T_DIR/shot6.ppm" || t_fail "not a PNG"
 t_same "a screenshot of the changed screen" "$T_DIR/shot6.ppm" "$T_DIR/ref6.xwd"
+
+t_step "ctl screenshot --cursor draws the cursor where it is"
+# X's default cursor (Xvfb gives no image of one set by a client that
+# has gone), and the default background with it
+xsetroot -display "$dpy" -def || t_fail "xsetroot failed"
+DISPLAY=$dpy xdotool mousemove --screen 0 100 80 || t_fail "xdotool failed"
+t_xwd_stable "$dpy" "$T_DIR/ref-def.xwd"
+t_run "ctl screenshot --cursor" "${CTL[@]}" screenshot --cursor \
+	"$T_DIR/cursor.png"
+pngtopnm "$T_DIR/cursor.png" >"$T_DIR/cursor.ppm" || t_fail "not a PNG"
+out=$("$IMGCMP" "$T_DIR/cursor.ppm" "$T_DIR/ref-def.xwd" 2>&1) &&
+	t_fail "no cursor in the screenshot"
+t_log "with the cursor: $out"
+# "N pixels differ in WxH+X+Y": all within a cursor's reach of (100, 80)
+box=$(sed -n 's/.* differ in \([0-9]*\)x\([0-9]*\)+\([0-9]*\)+\([0-9]*\).*/\1 \2 \3 \4/p' <<<"$out")
+read -r bw bh bx by <<<"$box"
+[ -n "$by" ] && [ "$bx" -ge 68 ] && [ "$by" -ge 48 ] &&
+	[ $((bx + bw)) -le 132 ] && [ $((by + bh)) -le 112 ] ||
+	t_fail "the cursor is not at (100, 80): $out"
+t_run "ctl screenshot without the cursor" "${CTL[@]}" screenshot \
+	"$T_DIR/nocursor.png"
+pngtopnm "$T_DIR/nocursor.png" >"$T_DIR/nocursor.ppm" || t_fail "not a PNG"
+t_same "a screenshot without the cursor" "$T_DIR/nocursor.ppm" \
+	"$T_DIR/ref-def.xwd"
+# back to the pattern and no cursor for what follows
+xsetroot -display "$dpy" -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR" ||
+	t_fail "xsetroot failed"
+"$XPAINT" -display "$dpy" pattern 6 || t_fail "xpaint failed"
+t_xwd_stable "$dpy" "$T_DIR/ref6.xwd"
 
 t_step "bad requests cost only their connection"
 python3 - "$control" <<'PY' || t_fail "bad requests were not answered"
