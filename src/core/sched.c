@@ -62,16 +62,6 @@ static void on_fair_kick(void *arg)
 	server_kick(c->server);
 }
 
-/* A viewer's share of the --max-cpu budget (percent of a core; 0: no
- * budget): the budget divided among the viewers connected. */
-static unsigned cpu_share(const struct xrfb_server *s)
-{
-	unsigned n = s->nclients_ready ? s->nclients_ready : 1;
-
-	if (!s->max_cpu)
-		return 0;
-	return s->max_cpu / n ? s->max_cpu / n : 1;
-}
 
 void sched_add_damage(struct xrfb_client *c, const region_t *r)
 {
@@ -816,7 +806,7 @@ void sched_run(struct xrfb_client *c)
 	}
 	now = xrfb_now_ms();
 	if (paced(c, now) || server_cpu_held(c->server, now) ||
-	    fair_held(&c->fair, now, cpu_share(c->server)))
+	    fair_held(&c->fair, now, server_cpu_share(c->server)))
 		return;
 	cpu = c->server->max_cpu ? c->server->cpu_clock_us() : 0;
 
@@ -882,8 +872,11 @@ void sched_run(struct xrfb_client *c)
 	c->last_update_ms = now;
 	if (send_update(c, &body, (unsigned)total) < 0)
 		client_close_reason(c, "out of memory");
-	if (c->server->max_cpu)
-		fair_charge(&c->fair, c->server->cpu_clock_us() - cpu);
+	if (c->server->max_cpu) {
+		cpu = c->server->cpu_clock_us() - cpu;
+		fair_charge(&c->fair, cpu);
+		c->server->cpu_clients_us += cpu;
+	}
 	server_cpu_charge(c->server);
 	goto out;
 

@@ -420,6 +420,7 @@ void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent)
 {
 	s->max_cpu = percent;
 	s->cpu_credit_us = SERVER_CPU_BURST_US;
+	s->cpu_clients_us = 0;
 	s->cpu_mark_us = s->cpu_clock_us();
 	s->cpu_wall_ms = xrfb_now_ms();
 	s->cpu_hold_ms = 0;
@@ -433,26 +434,39 @@ static void on_cpu_timer(void *arg)
 	server_kick(s);
 }
 
-void server_cpu_charge(struct xrfb_server *s)
+unsigned server_cpu_share(const struct xrfb_server *s)
 {
-	uint64_t cpu, now, wait_ms;
+	unsigned n = s->nclients_ready + 1;
 
 	if (!s->max_cpu)
+		return 0;
+	return s->max_cpu / n ? s->max_cpu / n : 1;
+}
+
+void server_cpu_charge(struct xrfb_server *s)
+{
+	uint64_t cpu, now, wait_ms, spent;
+	unsigned share = server_cpu_share(s);
+
+	if (!share)
 		return;
 	cpu = s->cpu_clock_us();
 	now = xrfb_now_ms();
 	/* percent of a millisecond is ten microseconds */
-	s->cpu_credit_us += (int64_t)((now - s->cpu_wall_ms) * s->max_cpu *
-				      10);
+	s->cpu_credit_us += (int64_t)((now - s->cpu_wall_ms) * share * 10);
 	if (s->cpu_credit_us > SERVER_CPU_BURST_US)
 		s->cpu_credit_us = SERVER_CPU_BURST_US;
-	s->cpu_credit_us -= (int64_t)(cpu - s->cpu_mark_us);
+	/* What clients' own shares paid for is not charged twice. */
+	spent = cpu - s->cpu_mark_us;
+	spent = spent > s->cpu_clients_us ? spent - s->cpu_clients_us : 0;
+	s->cpu_credit_us -= (int64_t)spent;
+	s->cpu_clients_us = 0;
 	s->cpu_mark_us = cpu;
 	s->cpu_wall_ms = now;
 	if (s->cpu_credit_us >= 0)
 		return;
 	/* Until the budget has earned back what was overspent. */
-	wait_ms = (uint64_t)(-s->cpu_credit_us) * 100 / s->max_cpu / 1000 + 1;
+	wait_ms = (uint64_t)(-s->cpu_credit_us) / (share * 10) + 1;
 	s->cpu_hold_ms = now + wait_ms;
 	xrfb_timer_cancel(s->cpu_timer);
 	s->cpu_timer = xrfb_loop_add_timer(s->loop, wait_ms, on_cpu_timer, s);

@@ -53,9 +53,12 @@ struct xrfb_server {
 	uint32_t cut_text_max;
 
 	/* xrfb_server_set_max_cpu(): a budget of the process's CPU time,
-	 * earned at max_cpu % of wall time and spent by every update. */
+	 * earned at max_cpu % of wall time and divided into equal shares:
+	 * one per client for the updates built for it alone (fair.c), one
+	 * for the work shared by all (capture, input), held here. */
 	unsigned max_cpu;	/* percent of one core; 0: no limit */
-	int64_t cpu_credit_us;	/* negative: updates wait */
+	int64_t cpu_credit_us;	/* the shared part; negative: updates wait */
+	uint64_t cpu_clients_us;	/* charged to clients since the mark */
 	uint64_t cpu_mark_us;	/* process CPU time at the last charge */
 	uint64_t cpu_wall_ms;	/* wall time then */
 	uint64_t cpu_hold_ms;	/* no update before this time */
@@ -86,8 +89,11 @@ struct xrfb_server {
 bool server_client_has_room(const struct xrfb_client *c);
 /* Run the update scheduler soon (coalesced; from the loop). */
 void server_kick(struct xrfb_server *s);
+/* One share of the --max-cpu budget, in percent of a core (0: no
+ * budget): the budget divided among the clients and the shared work. */
+unsigned server_cpu_share(const struct xrfb_server *s);
 /* After an update went out: charge the CPU time spent since the last
- * charge against the --max-cpu budget. */
+ * charge, less what clients' shares paid for, to the shared part. */
 void server_cpu_charge(struct xrfb_server *s);
 /* Whether updates wait for the CPU budget (a timer kicks the scheduler
  * when they may go). */
