@@ -76,6 +76,8 @@ void client_close_reason(struct xrfb_client *c, const char *fmt, ...)
 	stream_pause_read(c->stream, true);
 	xrfb_timer_cancel(c->pace_timer);
 	c->pace_timer = NULL;
+	xrfb_timer_cancel(c->more_timer);
+	c->more_timer = NULL;
 	s->have_dead = true;
 	server_kick(s);
 }
@@ -470,10 +472,50 @@ static void on_set_desktop_size(struct xrfb_client *c, const struct rfb_msg *m)
 		sched_desktop_size_reply(c, status);
 }
 
+/* Inject the pointer motion held back, if any. */
+static void pointer_flush(struct xrfb_client *c)
+{
+	struct xrfb_server *s = c->server;
+
+	if (!c->pointer_pending)
+		return;
+	c->pointer_pending = false;
+	if (c->state == CLIENT_STATE_NORMAL)
+		s->cb.pointer(s->cb_arg, c, c->pointer_x, c->pointer_y,
+			      c->pointer_buttons);
+}
+
+/* A PointerEvent: motion with the buttons as they were replaces the
+ * motion held back; anything else injects that first. The last one is
+ * injected when the input at hand is handled (pointer_flush()). */
+static void pointer_event(struct xrfb_client *c, uint16_t x, uint16_t y,
+			  uint32_t buttons)
+{
+	struct xrfb_server *s = c->server;
+
+	if (s->view_only || !s->cb.pointer)
+		return;
+	if (x >= s->fb.width)
+		x = (uint16_t)(s->fb.width - 1);
+	if (y >= s->fb.height)
+		y = (uint16_t)(s->fb.height - 1);
+	if (c->pointer_pending && c->pointer_buttons != buttons)
+		pointer_flush(c);
+	c->last_x = x;
+	c->last_y = y;
+	c->pointer_pending = true;
+	c->pointer_x = x;
+	c->pointer_y = y;
+	c->pointer_buttons = buttons;
+}
+
 static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 {
 	struct xrfb_server *s = c->server;
 
+	/* Whatever follows a pointer event sees it done first. */
+	if (m->type != RFB_MSG_POINTER_EVENT)
+		pointer_flush(c);
 	switch (m->type) {
 	case RFB_MSG_SET_PIXEL_FORMAT:
 		on_set_pixel_format(c, &m->pixel_format);
@@ -490,20 +532,10 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 		if (!s->view_only && s->cb.key)
 			s->cb.key(s->cb_arg, c, m->key.down, m->key.keysym);
 		break;
-	case RFB_MSG_POINTER_EVENT: {
-		uint16_t x = m->pointer.x, y = m->pointer.y;
-
-		if (s->view_only || !s->cb.pointer)
-			break;
-		if (x >= s->fb.width)
-			x = (uint16_t)(s->fb.width - 1);
-		if (y >= s->fb.height)
-			y = (uint16_t)(s->fb.height - 1);
-		c->last_x = x;
-		c->last_y = y;
-		s->cb.pointer(s->cb_arg, c, x, y, m->pointer.buttons);
+	case RFB_MSG_POINTER_EVENT:
+		pointer_event(c, m->pointer.x, m->pointer.y,
+			      m->pointer.buttons);
 		break;
-	}
 	case RFB_MSG_CLIENT_CUT_TEXT:
 		clipboard_on_cut_text(c, m->cut_text.length, m->cut_text.data,
 				      m->cut_text.data_len);
@@ -561,15 +593,22 @@ static ssize_t on_normal(struct xrfb_client *c, const uint8_t *d, size_t len)
 	if (n > 0) {
 		handle_msg(c, &m);
 		flow_after_message(c);
+		/* Before the next message adds to it. */
+		client_check_queue(c);
 	}
 	return n;
 }
 
-static void on_read(void *arg, struct stream *st)
+static void on_more(void *arg);
+
+/* Handle the input at hand, at most CLIENT_MSGS_PER_PASS messages; what
+ * is left waits for the next loop iteration, and reading stops until it
+ * is handled (the socket keeps the rest). */
+static void parse_input(struct xrfb_client *c)
 {
-	struct xrfb_client *c = arg;
-	struct buf *in = stream_input(st);
+	struct buf *in = stream_input(c->stream);
 	size_t off = 0;
+	unsigned msgs = 0;
 
 	while (off < in->len && c->state != CLIENT_STATE_CLOSED) {
 		const uint8_t *d = in->data + off;
@@ -599,12 +638,40 @@ static void on_read(void *arg, struct stream *st)
 		if (n <= 0)
 			break;
 		off += (size_t)n;
+		if (++msgs == CLIENT_MSGS_PER_PASS)
+			break;
 	}
 	buf_consume(in, off);
+	pointer_flush(c);
+	if (c->state == CLIENT_STATE_CLOSED)
+		return;
+	if (msgs == CLIENT_MSGS_PER_PASS && in->len) {
+		stream_pause_read(c->stream, true);
+		if (!c->more_timer)
+			c->more_timer = xrfb_loop_add_timer(c->server->loop, 0,
+							    on_more, c);
+	} else {
+		stream_pause_read(c->stream, false);
+	}
 	client_flush(c);
 	client_check_queue(c);
 	if (c->state == CLIENT_STATE_NORMAL)
 		server_kick(c->server);
+}
+
+static void on_more(void *arg)
+{
+	struct xrfb_client *c = arg;
+
+	c->more_timer = NULL;
+	parse_input(c);
+}
+
+static void on_read(void *arg, struct stream *st)
+{
+	struct xrfb_client *c = arg;
+
+	parse_input(c);
 }
 
 static void on_stream_error(void *arg, struct stream *st, int err)
@@ -676,6 +743,7 @@ void client_free(struct xrfb_client *c)
 	if (c->next)
 		c->next->prev = c->prev;
 	xrfb_timer_cancel(c->pace_timer);
+	xrfb_timer_cancel(c->more_timer);
 	for (int i = 0; i < CLIENT_MAX_ENCODERS; i++)
 		if (c->encoders[i])
 			c->encoders[i]->ops->free_state(c->encoders[i]);

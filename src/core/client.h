@@ -39,6 +39,10 @@ enum client_state {
  * bells, clipboard) without reading is closed. */
 #define CLIENT_QUEUE_HARD_MAX (64u << 20)
 
+/* Messages handled in one pass over a client's input; the rest waits
+ * for the next loop iteration, so one client cannot hold the loop. */
+#define CLIENT_MSGS_PER_PASS 256
+
 #define CLIENT_MAX_ENCODERS 16
 /* SetDesktopSize answers a client may have outstanding. */
 #define CLIENT_MAX_EDS_REPLIES 8
@@ -74,6 +78,13 @@ struct xrfb_client {
 	bool confirmed_qemu_key, confirmed_ext_mouse;
 	unsigned cursor_serial, pos_serial, led_serial, name_serial;
 	uint16_t last_x, last_y;	/* this client's last pointer event */
+	/* Pointer motion not yet injected: consecutive events with the
+	 * same buttons collapse to the latest position. */
+	bool pointer_pending;
+	uint16_t pointer_x, pointer_y;
+	uint32_t pointer_buttons;
+	/* Input left unparsed by a pass that reached its message limit. */
+	struct xrfb_timer *more_timer;
 	int quality, fine_quality, subsampling, compress;
 	unsigned enc_flags;		/* enum enc_flags */
 	struct encoder *encoders[CLIENT_MAX_ENCODERS];
