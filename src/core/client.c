@@ -174,14 +174,32 @@ static ssize_t on_version(struct xrfb_client *c, const uint8_t *d, size_t len)
 	return RFB_VERSION_LEN;
 }
 
+/* A type that was not offered: SecurityResult "failed", with a reason
+ * from 3.8 on (RFC 6143 §7.1.3), then close once it is sent. */
+static void refuse_security_type(struct xrfb_client *c, uint8_t type)
+{
+	static const char reason[] = "Security type not offered";
+
+	log_info("client %u (%s): chose security type %u, not offered",
+		 c->id, c->peer, type);
+	send_u32(c, RFB_SEC_RESULT_FAILED);
+	if (c->minor >= 8) {
+		send_u32(c, sizeof(reason) - 1);
+		client_send(c, reason, sizeof(reason) - 1);
+	}
+	c->state = CLIENT_STATE_CLOSED;
+	c->linger = true;
+	stream_pause_read(c->stream, true);
+	stream_close_after_flush(c->stream);
+}
+
 static ssize_t on_security_type(struct xrfb_client *c, const uint8_t *d,
 				size_t len)
 {
 	if (len < 1)
 		return 0;
 	if (d[0] != security_type(c)) {
-		client_close_reason(c, "chose security type %u, not offered",
-				    d[0]);
+		refuse_security_type(c, d[0]);
 		return -EPROTO;
 	}
 	if (d[0] == RFB_SEC_NONE) {

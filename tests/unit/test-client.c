@@ -345,9 +345,13 @@ static const struct choice_case choices[] = {
 };
 #define NCHOICES ((int)(sizeof(choices) / sizeof(choices[0])))
 
-/* A type the server did not offer closes the connection unanswered. */
+/* A type the server did not offer is answered with SecurityResult
+ * "failed", with a reason in 3.8 (RFC 6143 §7.1.3), then the server
+ * closes the connection. */
 START_TEST(test_security_choice)
 {
+	static const uint8_t failed[] = { 0, 0, 0, 1 };
+	static const char reason[] = "\0\0\0\x19Security type not offered";
 	const struct choice_case *c = &choices[_i];
 	uint8_t list[2] = { 1, c->server_pw ? 2 : 1 };
 	char version[13];
@@ -361,6 +365,9 @@ START_TEST(test_security_choice)
 	tpeer_send(&p, version, 12);
 	tpeer_expect(&p, list, 2);
 	tpeer_send(&p, &c->choice, 1);
+	tpeer_expect(&p, failed, sizeof(failed));
+	if (c->minor == 8)
+		tpeer_expect(&p, reason, sizeof(reason) - 1);
 	tpeer_expect_eof(&p);
 	tpeer_close(&p);
 	env_stop(&e);
