@@ -1,16 +1,19 @@
 #!/bin/bash
 # The control socket of xrfb run and `xrfb ctl`. The socket is private
 # (mode 0600). `ctl events` sees a viewer connect and leave (with its id
-# and address), a screenshot, and the session's end with its status;
-# `ctl status` and `ctl clients` answer JSON; `ctl disconnect` ends a
-# viewer; `ctl screenshot` writes a PNG equal to `xwd -root` pixel for
-# pixel (with --cursor, the cursor drawn in where it is), and so does
-# --screenshot-on-failure when CMD fails. Malformed and
+# and address), its clipboard (the length), a resize it asks for, a
+# screenshot, and the session's end with its status; `ctl status` and
+# `ctl clients` answer JSON; `ctl disconnect` ends a viewer; `ctl
+# screenshot` writes a PNG equal to `xwd -root` pixel for pixel (with
+# --cursor, the cursor drawn in where it is), and so does
+# --screenshot-on-failure when CMD fails; `ctl connect` reaches a
+# listening TigerVNC viewer, which shows the desktop. Malformed and
 # overlong requests cost only their own connection. `ctl stop` ends a
 # plain `xrfb --create --control`.
 . "$(dirname "$0")/../lib.sh"
 
-t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" xwd xsetroot xdotool python3 pngtopnm
+t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" "$T_TOOLS/rfb-ext" xwd xsetroot \
+	xdotool vncviewer python3 pngtopnm
 
 # Wait for an event line matching the Python expression @2 (on e, the
 # event) in the output of `ctl events`.
@@ -75,6 +78,8 @@ id=$(t_json "$T_DIR/clients.json" clients.0.id)
 addr=$(t_json "$T_DIR/clients.json" clients.0.address)
 [[ $addr == 127.0.0.1:* ]] || t_fail "the viewer's address is $addr"
 t_cmd_ok v1 match "$T_DIR/ref.xwd"
+t_cmd_ok v1 cut "hello, clipboard"
+wait_event "clipboard" 'e["event"] == "clipboard" and e["length"] == 16'
 t_run "ctl disconnect $id" "${CTL[@]}" disconnect "$id"
 wait_event "viewer-disconnected" \
 	"e[\"event\"] == \"viewer-disconnected\" and e[\"id\"] == $id and e[\"address\"] == \"$addr\" and e[\"user\"] is None and e[\"view_only\"] is False"
@@ -93,6 +98,13 @@ t_xwd_stable "$dpy" "$T_DIR/ref6.xwd"
 t_run "ctl screenshot" "${CTL[@]}" screenshot "$T_DIR/shot6.png"
 pngtopnm "$T_DIR/shot6.png" >"$T_DIR/shot6.ppm" || t_fail "not a PNG"
 t_same "a screenshot of the changed screen" "$T_DIR/shot6.ppm" "$T_DIR/ref6.xwd"
+
+t_step "a viewer resizes the desktop: a resize event"
+printf 'resize 400 300\nwait-size 400 300\n' |
+	"$T_TOOLS/rfb-ext" --timeout-ms $((T_TIMEOUT * 1000)) \
+		"127.0.0.1:$port" >"$T_DIR/rfb-ext.out" 2>&1 ||
+	t_fail "rfb-ext could not resize: $(cat "$T_DIR/rfb-ext.out")"
+wait_event "resize" 'e["event"] == "resize" and e["width"] == 400 and e["height"] == 300'
 
 t_step "ctl screenshot --cursor draws the cursor where it is"
 # X's default cursor (Xvfb gives no image of one set by a client that
@@ -122,6 +134,21 @@ xsetroot -display "$dpy" -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR" ||
 	t_fail "xsetroot failed"
 "$XPAINT" -display "$dpy" pattern 6 || t_fail "xpaint failed"
 t_xwd_stable "$dpy" "$T_DIR/ref6.xwd"
+
+t_step "ctl connect: a listening TigerVNC viewer gets the desktop"
+t_start_xvfb VDPY 400x300x24
+vport=$(t_free_port)
+t_spawn vncviewer vncviewer -display "$VDPY" -listen "$vport" -FullScreen \
+	-ViewOnly -Shared -AlertOnFatalError=0 -ReconnectOnError=0 \
+	-AutoSelect=0 -NoJPEG -FullColor -PreferredEncoding=ZRLE
+t_wait_for "$T_TIMEOUT" "vncviewer listening on port $vport" \
+	grep -q "Listening on port $vport" "$T_DIR/vncviewer.log"
+t_run "ctl connect" "${CTL[@]}" connect "127.0.0.1:$vport"
+t_wait_display_match "the viewer reached by ctl connect" "$VDPY" \
+	"$T_DIR/ref6.xwd" --bits 8,8,8
+wait_event "the reverse viewer" \
+	"e[\"event\"] == \"viewer-connected\" and \"$vport\" in e[\"address\"]"
+t_run_fails "ctl connect to a bad target" 1 "${CTL[@]}" connect "::1"
 
 t_step "bad requests cost only their connection"
 python3 - "$control" <<'PY' || t_fail "bad requests were not answered"
