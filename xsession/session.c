@@ -68,8 +68,9 @@ void session_close_fds(int first, int keep)
 		close(fd);
 }
 
-pid_t session_spawn(const char *path, char *const argv[], int keep_fd,
-		    int out_fd)
+/* session_spawn(), and with @keep_stdin our stdin stays the child's. */
+static pid_t spawn(const char *path, char *const argv[], int keep_fd,
+		   int out_fd, bool keep_stdin)
 {
 	static const int reset[] = { SIGPIPE, SIGCHLD, SIGINT,	SIGTERM,
 				     SIGHUP,  SIGQUIT, SIGUSR1, SIGUSR2,
@@ -105,7 +106,8 @@ pid_t session_spawn(const char *path, char *const argv[], int keep_fd,
 	if (getppid() != parent)
 		_exit(127);
 	setsid();
-	dup2(null_fd, STDIN_FILENO);
+	if (!keep_stdin)
+		dup2(null_fd, STDIN_FILENO);
 	if (out_fd == SESSION_OUT_NULL)
 		out_fd = null_fd;
 	if (out_fd >= 0) {
@@ -118,6 +120,12 @@ pid_t session_spawn(const char *path, char *const argv[], int keep_fd,
 	execve(path, argv, environ);
 	/* As a shell reports it: 127 not found, 126 found but not run. */
 	_exit(errno == ENOENT || errno == ENOTDIR ? 127 : 126);
+}
+
+pid_t session_spawn(const char *path, char *const argv[], int keep_fd,
+		    int out_fd)
+{
+	return spawn(path, argv, keep_fd, out_fd, false);
 }
 
 static bool is_program(const char *path)
@@ -248,7 +256,8 @@ struct session *session_start_argv(char *const argv[], int *status)
 		*status = SESSION_STATUS_NOT_FOUND;
 		return NULL;
 	}
-	pid = session_spawn(path, argv, -1, -1);
+	/* CMD is ours as a shell's command is: our stdin, stdout, stderr. */
+	pid = spawn(path, argv, -1, -1, true);
 	free(path);
 	if (pid < 0) {
 		fprintf(stderr, "xrfb: cannot start %s: %s\n", argv[0],

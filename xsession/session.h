@@ -35,7 +35,7 @@ void session_desktop_fini(struct session_desktop *d);
 #define SESSION_STATUS_NOT_RUN 126
 
 /* Run the program @argv[0] (searched in PATH) with @argv in its own
- * process group, as session_start() does. NULL on failure (the reason is
+ * process group, as session_start() does, but with our stdin. NULL on failure (the reason is
  * printed), with *status set to SESSION_STATUS_NOT_FOUND or _NOT_RUN. A
  * program that cannot be executed after all exits with 126 or 127. */
 struct session *session_start_argv(char *const argv[], int *status);

@@ -51,6 +51,12 @@ for code in 0 1 7; do
 		t_fail "the xterm did not read what xdotool typed"
 done
 
+t_step "CMD has our stdin and stdout, and stdout is CMD's alone"
+out=$(echo "to CMD" | "$XRFB" run --size 320x240x24 -- \
+	sh -c 'read -r line && echo "CMD read: $line"' 2>"$T_DIR/stdio.err") ||
+	t_fail "xrfb run with a pipe failed: $(cat "$T_DIR/stdio.err")"
+[ "$out" = "CMD read: to CMD" ] || t_fail "CMD's stdout: '$out'"
+
 t_step "a missing command: 127, a file that is no program: 126"
 run_to_end missing --size 320x240x24 -- no-such-command-here
 [ "$T_EXIT" -eq 127 ] || t_fail "missing command: status $T_EXIT, not 127"
