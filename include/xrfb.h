@@ -2,8 +2,10 @@
 /*
  * libxrfb: an RFB (VNC) server you embed to serve pixels you draw yourself.
  *
- * Everything runs on one event loop (struct xrfb_loop, epoll based). The
- * server keeps its own copy of the framebuffer in one fixed format:
+ * Everything runs on one event loop (struct xrfb_loop, epoll based), which
+ * you either run (xrfb_loop_run()) or drive from your own loop: poll
+ * xrfb_loop_fd() with xrfb_loop_timeout() and call xrfb_loop_dispatch().
+ * The server keeps its own copy of the framebuffer in one fixed format:
  * 32 bits per pixel, host byte order, 0x00RRGGBB ("XRGB8888"). You push
  * changed pixels with xrfb_server_update(); the server compares them with
  * its copy and sends clients only what really changed, translated to each
@@ -11,6 +13,14 @@
  *
  * All functions must be called from the loop's thread. Functions returning
  * int return 0 or a negative errno; constructors return NULL on failure.
+ * Every type is opaque except the small value structs below; the library
+ * never assumes the size of anything you allocate.
+ *
+ * Events reach you through one setter per event (xrfb_server_on_key(),
+ * ...), not through a struct of function pointers: a new event is a new
+ * function, so adding one never changes the size or layout of anything
+ * an older program passed in, each event has its own argument, and an
+ * event nobody asked for costs nothing. See doc/libxrfb.md.
  */
 #ifndef XRFB_H
 #define XRFB_H
@@ -40,18 +50,29 @@ typedef void (*xrfb_timer_fn)(void *arg);
 typedef void (*xrfb_signal_fn)(void *arg, int signo);
 typedef void (*xrfb_prepare_fn)(void *arg);
 
-/* Create a loop; SIGINT, SIGTERM and SIGHUP stop it (status 128+signo)
- * unless a handler is installed for them with xrfb_loop_on_signal().
- * Handled signals are blocked in the calling thread: children started
- * later must unblock them (xsession does). */
+/* Create a loop on the calling thread (it handles no signals until asked
+ * with xrfb_loop_on_signal(); SIGPIPE is set to be ignored, so that a
+ * vanished viewer cannot kill the process). */
 struct xrfb_loop *xrfb_loop_new(void);
 /* Free a loop; every watch, timer and server on it must be freed first. */
 void xrfb_loop_free(struct xrfb_loop *loop);
-/* Run until xrfb_loop_stop(); returns the status given to it. */
+/* Run until xrfb_loop_stop(); returns the status given to it, or a
+ * negative errno if waiting failed. */
 int xrfb_loop_run(struct xrfb_loop *loop);
 /* Make xrfb_loop_run() return @status after the current iteration (or at
  * once, if it is called before the loop runs). */
 void xrfb_loop_stop(struct xrfb_loop *loop, int status);
+/* The loop's epoll fd, for an embedder's own poll()/epoll/GSource: it is
+ * readable whenever xrfb_loop_dispatch() has events to handle. */
+int xrfb_loop_fd(const struct xrfb_loop *loop);
+/* Milliseconds until the next timer is due (0: now; -1: no timer): the
+ * longest an embedder may sleep on xrfb_loop_fd(). Ask right before each
+ * sleep, after your own calls into the library. */
+int xrfb_loop_timeout(const struct xrfb_loop *loop);
+/* One iteration: wait at most @timeout_ms (0: not at all, -1: until
+ * something happens) for events, handle them and the due timers, then run
+ * the prepare hooks. Returns 0 or a negative errno. */
+int xrfb_loop_dispatch(struct xrfb_loop *loop, int timeout_ms);
 /* Watch @fd (level-triggered) for @events; @fn gets the ready events. */
 struct xrfb_watch *xrfb_loop_watch_fd(struct xrfb_loop *loop, int fd,
 				      uint32_t events, xrfb_fd_fn fn,
@@ -64,9 +85,10 @@ void xrfb_watch_free(struct xrfb_watch *w);
 struct xrfb_timer *xrfb_loop_add_timer(struct xrfb_loop *loop,
 				       uint64_t delay_ms, xrfb_timer_fn fn,
 				       void *arg);
-/* Cancel a timer that has not fired yet. */
+/* Cancel a timer that has not fired yet (NULL is ignored). */
 void xrfb_timer_cancel(struct xrfb_timer *t);
-/* Handle @signo (SIGINT, SIGTERM, SIGHUP, SIGCHLD, ...) on the loop. */
+/* Handle @signo (SIGINT, SIGTERM, SIGCHLD, ...) on the loop: the signal is
+ * blocked in the calling thread and delivered through a signalfd. */
 int xrfb_loop_on_signal(struct xrfb_loop *loop, int signo, xrfb_signal_fn fn,
 			void *arg);
 /* Call @fn before every sleep of the loop (after all events are handled). */
@@ -88,8 +110,17 @@ enum xrfb_log_level {
 	XRFB_LOG_TRACE,
 };
 
-/* Set the level up to which messages are written to stderr. */
-void xrfb_log_set_level(enum xrfb_log_level level);
+/* Receives one message (no trailing newline) and the source position. */
+typedef void (*xrfb_log_fn)(void *arg, enum xrfb_log_level level,
+			    const char *file, int line, const char *msg);
+
+/* Where the messages of everything run on @loop go, up to @level (default:
+ * XRFB_LOG_INFO to stderr). @fn NULL means stderr. Logging belongs to the
+ * loop rather than a server because the loop's own code logs too and all
+ * its servers share its thread; before any loop exists, and on encoder
+ * threads, messages go to stderr at XRFB_LOG_INFO. */
+int xrfb_loop_set_log(struct xrfb_loop *loop, enum xrfb_log_level level,
+		      xrfb_log_fn fn, void *arg);
 /* Parse "error", "warn", "info", "debug" or "trace"; -EINVAL otherwise. */
 int xrfb_log_parse_level(const char *name);
 
@@ -127,56 +158,68 @@ enum xrfb_resize_status {
 #define XRFB_LED_NUM_LOCK 0x2u
 #define XRFB_LED_CAPS_LOCK 0x4u
 
-struct xrfb_server_callbacks {
-	/* A key was pressed or released on a client (X keysym). */
-	void (*key)(void *arg, struct xrfb_client *c, bool down,
-		    uint32_t keysym);
-	/* The pointer moved or its buttons changed. */
-	void (*pointer)(void *arg, struct xrfb_client *c, uint16_t x,
-			uint16_t y, uint32_t buttons);
-	/* A client set the clipboard (text as UTF-8, LF line ends, followed
-	 * by a NUL that @len does not count). The
-	 * server itself offers it to the other clients: do not echo it
-	 * back with xrfb_server_send_cut_text(). */
-	void (*cut_text)(void *arg, struct xrfb_client *c, const char *text,
-			 size_t len);
-	/* A key by its XT scancode (QEMU Extended Key Event): @keysym is the
-	 * client's guess and may be 0. Without this callback such events go
-	 * to key() with the keysym. */
-	void (*key_code)(void *arg, struct xrfb_client *c, bool down,
-			 uint32_t keysym, uint32_t xt_scancode);
-	/* A client asked for a new desktop layout (SetDesktopSize). Return a
-	 * status; on XRFB_RESIZE_OK the embedder must call
-	 * xrfb_server_resize()/xrfb_server_set_screens() (now or later).
-	 * Without this callback every request is refused as prohibited. */
-	enum xrfb_resize_status (*resize)(void *arg, struct xrfb_client *c,
-					   uint16_t width, uint16_t height,
-					   const struct xrfb_screen *screens,
-					   unsigned nscreens);
-	/* A client finished the handshake / went away. */
-	void (*client_ready)(void *arg, struct xrfb_client *c);
-	void (*client_gone)(void *arg, struct xrfb_client *c);
-};
-
 /* Create a server on @loop with a @width x @height black framebuffer. */
 struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 				    uint16_t height);
 /* Close every client and listener and free the server. */
 void xrfb_server_free(struct xrfb_server *s);
-/* Set the input callbacks; @arg is passed to each. */
-void xrfb_server_set_callbacks(struct xrfb_server *s,
-			       const struct xrfb_server_callbacks *cb,
-			       void *arg);
 /* Listen on @addr (IPv4 or IPv6 literal or host name; NULL = loopback). */
 int xrfb_server_listen(struct xrfb_server *s, const char *addr,
 		       uint16_t port);
 /* Port actually bound by the most recent listen (useful with port 0). */
 uint16_t xrfb_server_port(const struct xrfb_server *s);
+
+/* ---- server: events (one setter per event; fn NULL turns it off) -------- */
+
+typedef void (*xrfb_client_fn)(void *arg, struct xrfb_client *c);
+typedef void (*xrfb_key_fn)(void *arg, struct xrfb_client *c, bool down,
+			    uint32_t keysym);
+typedef void (*xrfb_key_code_fn)(void *arg, struct xrfb_client *c,
+				 bool down, uint32_t keysym,
+				 uint32_t xt_scancode);
+typedef void (*xrfb_pointer_fn)(void *arg, struct xrfb_client *c,
+				uint16_t x, uint16_t y, uint32_t buttons);
+typedef void (*xrfb_cut_text_fn)(void *arg, struct xrfb_client *c,
+				 const char *text, size_t len);
+typedef enum xrfb_resize_status (*xrfb_resize_fn)(
+	void *arg, struct xrfb_client *c, uint16_t width, uint16_t height,
+	const struct xrfb_screen *screens, unsigned nscreens);
+
+/* A client finished the handshake (authenticated, ServerInit sent). */
+void xrfb_server_on_client_ready(struct xrfb_server *s, xrfb_client_fn fn,
+				 void *arg);
+/* A client that was ready went away (its last event; @c is freed after). */
+void xrfb_server_on_client_gone(struct xrfb_server *s, xrfb_client_fn fn,
+				void *arg);
+/* A key was pressed or released on a client (X keysym). */
+void xrfb_server_on_key(struct xrfb_server *s, xrfb_key_fn fn, void *arg);
+/* A key by its XT scancode (QEMU Extended Key Event): @keysym is the
+ * client's guess and may be 0. Without this event such keys go to the key
+ * event with their keysym. */
+void xrfb_server_on_key_code(struct xrfb_server *s, xrfb_key_code_fn fn,
+			     void *arg);
+/* The pointer moved or its buttons changed (button bits above). */
+void xrfb_server_on_pointer(struct xrfb_server *s, xrfb_pointer_fn fn,
+			    void *arg);
+/* A client set the clipboard: UTF-8, LF line ends, followed by a NUL that
+ * @len does not count. The server itself offers it to the other clients:
+ * do not echo it back with xrfb_server_send_cut_text(). */
+void xrfb_server_on_cut_text(struct xrfb_server *s, xrfb_cut_text_fn fn,
+			     void *arg);
+/* A client asked for a new desktop layout (SetDesktopSize). Return a
+ * status; on XRFB_RESIZE_OK call xrfb_server_resize() and/or
+ * xrfb_server_set_screens() (now or later). Without this event every
+ * request is refused as prohibited. */
+void xrfb_server_on_resize_request(struct xrfb_server *s, xrfb_resize_fn fn,
+				   void *arg);
+
+/* ---- server: settings ------------------------------------------------------- */
+
 /* Require VNC Authentication with this password (NULL: security None). */
 int xrfb_server_set_password(struct xrfb_server *s, const char *password);
 /* How ClientInit's shared flag is treated. */
-void xrfb_server_set_shared_policy(struct xrfb_server *s,
-				   enum xrfb_shared_policy policy);
+int xrfb_server_set_shared_policy(struct xrfb_server *s,
+				  enum xrfb_shared_policy policy);
 /* The desktop name sent in ServerInit (UTF-8). */
 int xrfb_server_set_desktop_name(struct xrfb_server *s, const char *name);
 /* Ignore all input from clients. */
@@ -190,6 +233,21 @@ void xrfb_server_set_max_fps(struct xrfb_server *s, unsigned fps);
  * earned it back. A quarter of a second of CPU time is saved up over a
  * quiet spell, so the first change after it is never delayed. */
 void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent);
+/* Threads this server encodes updates with, the loop's thread included
+ * (0: one per CPU, the default; 1: the loop's thread only; at most 64).
+ * The threads start when the first update is encoded. */
+int xrfb_server_set_encoder_threads(struct xrfb_server *s, unsigned threads);
+/* Largest clipboard text accepted from or sent to clients (bytes). */
+void xrfb_server_set_clipboard_max(struct xrfb_server *s, uint32_t max);
+/* Longest clipboard text taken from a client (larger is ignored, default
+ * 256 KiB) and sent to a client without the Extended Clipboard (larger
+ * is not sent to it, default 1 MiB). */
+void xrfb_server_set_clipboard_limits(struct xrfb_server *s,
+				      uint32_t from_viewer, uint32_t classic);
+/* Look for moved content in pushed pixels (default on). */
+void xrfb_server_set_move_detection(struct xrfb_server *s, bool on);
+
+/* ---- server: the desktop ---------------------------------------------------- */
 
 /* Framebuffer size. */
 uint16_t xrfb_server_width(const struct xrfb_server *s);
@@ -198,9 +256,10 @@ uint16_t xrfb_server_height(const struct xrfb_server *s);
 int xrfb_server_resize(struct xrfb_server *s, uint16_t width, uint16_t height);
 /* Push the pixels of a changed rectangle: @pixels points at the pixel for
  * (@x, @y), rows @stride bytes apart, XRGB8888. Only pixels that differ
- * from the server's copy are sent to clients. Clipped to the framebuffer. */
-void xrfb_server_update(struct xrfb_server *s, const void *pixels,
-			size_t stride, int x, int y, int w, int h);
+ * from the server's copy are sent to clients. Clipped to the framebuffer;
+ * -EINVAL for a negative size or missing pixels. */
+int xrfb_server_update(struct xrfb_server *s, const void *pixels,
+		       size_t stride, int x, int y, int w, int h);
 /* One changed rectangle for xrfb_server_update_many(). */
 struct xrfb_update {
 	const void *pixels;	/* the pixel at (x, y), XRGB8888 */
@@ -210,14 +269,12 @@ struct xrfb_update {
 /* Push several changed rectangles of one moment at once. Content that
  * moved (scrolling, dragged windows) is found across all of them and sent
  * as CopyRect; everything else as with xrfb_server_update(). */
-void xrfb_server_update_many(struct xrfb_server *s,
-			     const struct xrfb_update *u, unsigned n);
-/* Look for moved content in pushed pixels (default on). */
-void xrfb_server_set_move_detection(struct xrfb_server *s, bool on);
+int xrfb_server_update_many(struct xrfb_server *s,
+			    const struct xrfb_update *u, unsigned n);
 /* The area of @w x @h at (@src_x, @src_y) moved to (@dst_x, @dst_y):
  * applied to the server's copy and sent to clients as CopyRect. */
-void xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,
-			   int dst_x, int dst_y, int w, int h);
+int xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,
+			  int dst_x, int dst_y, int w, int h);
 /* Read-only view of the server's framebuffer (valid until the next call
  * that changes it); *stride is set in bytes. */
 const uint32_t *xrfb_server_pixels(const struct xrfb_server *s,
@@ -243,14 +300,7 @@ void xrfb_server_set_pointer_pos(struct xrfb_server *s, uint16_t x,
 /* Keyboard LED state (XRFB_LED_* bits), sent to clients that ask. */
 void xrfb_server_set_led_state(struct xrfb_server *s, unsigned leds);
 /* Ring the bell on every client. */
-void xrfb_server_bell(struct xrfb_server *s);
-/* Largest clipboard text accepted from or sent to clients (bytes). */
-void xrfb_server_set_clipboard_max(struct xrfb_server *s, uint32_t max);
-/* Longest clipboard text taken from a client (larger is ignored, default
- * 256 KiB) and sent to a client without the Extended Clipboard (larger
- * is not sent to it, default 1 MiB). */
-void xrfb_server_set_clipboard_limits(struct xrfb_server *s,
-				      uint32_t from_viewer, uint32_t classic);
+int xrfb_server_bell(struct xrfb_server *s);
 /* Set the clipboard of every client (UTF-8, LF line ends). Clients with
  * the Extended Clipboard get it as UTF-8; others as Latin-1. */
 int xrfb_server_send_cut_text(struct xrfb_server *s, const char *text,
@@ -271,16 +321,14 @@ int xrfb_server_listen_unix(struct xrfb_server *s, const char *path,
  * socket, -EINVAL if it is not a listening stream socket. */
 int xrfb_server_listen_fd(struct xrfb_server *s, int fd);
 
-/* A connection the embedder handed over or asked for has been freed,
- * whatever stage it reached (the handshake may never have finished). */
-typedef void (*xrfb_client_gone_fn)(void *arg, struct xrfb_client *c);
 /* Serve the connected stream socket @fd as a client (inetd, a
  * socketpair): the server owns @fd, also on failure. @name (NULL:
  * "fd N") names it in logs; @gone (may be NULL) is called once when the
- * connection is freed. NULL on failure. */
+ * connection is freed, whatever stage it reached (the handshake may
+ * never have finished). NULL on failure. */
 struct xrfb_client *xrfb_server_adopt(struct xrfb_server *s, int fd,
 				      const char *name,
-				      xrfb_client_gone_fn gone, void *arg);
+				      xrfb_client_fn gone, void *arg);
 
 /* ---- connecting out: reverse connections and repeaters ------------------ */
 
@@ -331,6 +379,8 @@ struct xrfb_client *xrfb_reverse_client(const struct xrfb_reverse *r);
 int xrfb_server_connect(struct xrfb_server *s, const char *host,
 			uint16_t port);
 
+/* ---- clients ------------------------------------------------------------------ */
+
 /* ---- WebSocket and the web client (doc/protocol.md, "WebSocket") ------- */
 
 /* Listen on @addr:@port for WebSocket viewers only (and HTTP GET of the
@@ -355,13 +405,14 @@ int xrfb_server_add_websocket_origin(struct xrfb_server *s,
 unsigned xrfb_client_id(const struct xrfb_client *c);
 /* The peer address as text ("127.0.0.1:40000"). */
 const char *xrfb_client_peer(const struct xrfb_client *c);
-/* Disconnect a client. */
+/* The server the client belongs to. */
+struct xrfb_server *xrfb_client_server(const struct xrfb_client *c);
+/* Attach your own pointer to a client (NULL at first). */
+void xrfb_client_set_data(struct xrfb_client *c, void *data);
+/* The pointer given to xrfb_client_set_data(). */
+void *xrfb_client_data(const struct xrfb_client *c);
+/* Disconnect a client (its gone event follows, if it was ready). */
 void xrfb_client_close(struct xrfb_client *c);
-
-/* Threads used to encode updates, the loop's thread included (0: one per
- * CPU, the default; 1: encode on the loop's thread only). Takes effect
- * for servers created afterwards. */
-void xrfb_set_encoder_threads(unsigned threads);
 
 /* Library version as "MAJOR.MINOR.PATCH". */
 const char *xrfb_version(void);

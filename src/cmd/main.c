@@ -253,15 +253,15 @@ static void on_display_lost(void *arg)
 	app_stop(app, app->status_x_lost);
 }
 
-static const struct xrfb_server_callbacks callbacks = {
-	.key = on_key,
-	.pointer = on_pointer,
-	.cut_text = on_cut_text,
-	.key_code = on_key_code,
-	.resize = on_resize,
-	.client_ready = on_client_ready,
-	.client_gone = on_client_gone,
-};
+/* Without `run` (which passes them on to its command), SIGINT, SIGTERM
+ * and SIGHUP stop the program with status 128 + the signal. */
+static void on_stop_signal(void *arg, int signo)
+{
+	struct app *app = arg;
+
+	log_info("signal %d received, stopping", signo);
+	xrfb_loop_stop(app->loop, 128 + signo);
+}
 
 static void print_security(const struct app *app)
 {
@@ -582,7 +582,13 @@ static int setup_server(struct app *app)
 		fprintf(stderr, "xrfb: cannot create the server\n");
 		return -ENOMEM;
 	}
-	xrfb_server_set_callbacks(app->server, &callbacks, app);
+	xrfb_server_on_key(app->server, on_key, app);
+	xrfb_server_on_key_code(app->server, on_key_code, app);
+	xrfb_server_on_pointer(app->server, on_pointer, app);
+	xrfb_server_on_cut_text(app->server, on_cut_text, app);
+	xrfb_server_on_resize_request(app->server, on_resize, app);
+	xrfb_server_on_client_ready(app->server, on_client_ready, app);
+	xrfb_server_on_client_gone(app->server, on_client_gone, app);
 	if (app->password &&
 	    xrfb_server_set_password(app->server, app->password) < 0) {
 		fprintf(stderr, "xrfb: cannot set the password\n");
@@ -851,7 +857,11 @@ static int serve(struct app *app)
 	int r;
 
 	app->loop = xrfb_loop_new();
-	if (!app->loop) {
+	if (!app->loop ||
+	    xrfb_loop_set_log(app->loop, app->opt.log_level, NULL, NULL) < 0 ||
+	    xrfb_loop_on_signal(app->loop, SIGINT, on_stop_signal, app) < 0 ||
+	    xrfb_loop_on_signal(app->loop, SIGTERM, on_stop_signal, app) < 0 ||
+	    xrfb_loop_on_signal(app->loop, SIGHUP, on_stop_signal, app) < 0) {
 		fprintf(stderr, "xrfb: cannot create the event loop\n");
 		return app->status_setup;
 	}
@@ -931,7 +941,6 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	xrfb_log_set_level(app.opt.log_level);
 	notify_init();
 	app.status_setup = app.status_x_start = app.status_x_lost = 1;
 	if (app.opt.run) {

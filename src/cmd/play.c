@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,9 +149,13 @@ static void on_client_ready(void *arg, struct xrfb_client *c)
 	schedule(p);
 }
 
-static const struct xrfb_server_callbacks play_callbacks = {
-	.client_ready = on_client_ready,
-};
+static void on_stop_signal(void *arg, int signo)
+{
+	struct play *p = arg;
+
+	log_info("signal %d received, stopping", signo);
+	xrfb_loop_stop(p->loop, 128 + signo);
+}
 
 /* Decode up to the ServerInit, for the size to start with. */
 static int open_recording(struct play *p)
@@ -220,6 +225,7 @@ int play_main(int argc, char **argv)
 	long port = 5900;
 	char *end;
 	int c, level, status = 1;
+	enum xrfb_log_level log_level = XRFB_LOG_INFO;
 
 	memset(&p, 0, sizeof(p));
 	p.speed = 1;
@@ -250,7 +256,7 @@ int play_main(int argc, char **argv)
 			level = xrfb_log_parse_level(optarg);
 			if (level < 0)
 				return usage_error("play", "bad --log-level");
-			xrfb_log_set_level((enum xrfb_log_level)level);
+			log_level = (enum xrfb_log_level)level;
 			break;
 		case 'h':
 			printf("Usage: xrfb play [--speed X] [--loop] [--port N] "
@@ -272,12 +278,16 @@ int play_main(int argc, char **argv)
 	if (open_recording(&p) < 0)
 		goto out;
 	p.loop = xrfb_loop_new();
-	if (!p.loop)
+	if (!p.loop ||
+	    xrfb_loop_set_log(p.loop, log_level, NULL, NULL) < 0 ||
+	    xrfb_loop_on_signal(p.loop, SIGINT, on_stop_signal, &p) < 0 ||
+	    xrfb_loop_on_signal(p.loop, SIGTERM, on_stop_signal, &p) < 0 ||
+	    xrfb_loop_on_signal(p.loop, SIGHUP, on_stop_signal, &p) < 0)
 		goto out;
 	p.server = xrfb_server_new(p.loop, p.dec.width, p.dec.height);
 	if (!p.server)
 		goto out;
-	xrfb_server_set_callbacks(p.server, &play_callbacks, &p);
+	xrfb_server_on_client_ready(p.server, on_client_ready, &p);
 	xrfb_server_set_view_only(p.server, true);
 	xrfb_server_set_desktop_name(p.server, p.path);
 	push(&p);

@@ -70,7 +70,7 @@ void client_close_reason(struct xrfb_client *c, const char *fmt, ...)
 	if (c->ready_reported) {
 		s->nclients_ready--;
 		if (s->cb.client_gone)
-			s->cb.client_gone(s->cb_arg, c);
+			s->cb.client_gone(s->cb.client_gone_arg, c);
 	}
 	c->state = CLIENT_STATE_CLOSED;
 	stream_pause_read(c->stream, true);
@@ -302,7 +302,7 @@ static ssize_t on_client_init(struct xrfb_client *c, const uint8_t *d,
 	log_info("client %u (%s): connected (RFB 3.%d, %s)", c->id, c->peer,
 		 c->minor, shared ? "shared" : "exclusive");
 	if (s->cb.client_ready)
-		s->cb.client_ready(s->cb_arg, c);
+		s->cb.client_ready(s->cb.client_ready_arg, c);
 	return 1;
 }
 
@@ -480,7 +480,7 @@ static void on_set_desktop_size(struct xrfb_client *c, const struct rfb_msg *m)
 		status = XRFB_RESIZE_PROHIBITED;
 	} else {
 		s->resizing_client = c;
-		status = s->cb.resize(s->cb_arg, c, m->desktop_size.w,
+		status = s->cb.resize(s->cb.resize_arg, c, m->desktop_size.w,
 				      m->desktop_size.h, sc, n);
 		s->resizing_client = NULL;
 	}
@@ -499,7 +499,7 @@ static void pointer_flush(struct xrfb_client *c)
 		return;
 	c->pointer_pending = false;
 	if (c->state == CLIENT_STATE_NORMAL)
-		s->cb.pointer(s->cb_arg, c, c->pointer_x, c->pointer_y,
+		s->cb.pointer(s->cb.pointer_arg, c, c->pointer_x, c->pointer_y,
 			      c->pointer_buttons);
 }
 
@@ -548,7 +548,7 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 		break;
 	case RFB_MSG_KEY_EVENT:
 		if (!s->view_only && s->cb.key)
-			s->cb.key(s->cb_arg, c, m->key.down, m->key.keysym);
+			s->cb.key(s->cb.key_arg, c, m->key.down, m->key.keysym);
 		break;
 	case RFB_MSG_POINTER_EVENT:
 		pointer_event(c, m->pointer.x, m->pointer.y,
@@ -573,10 +573,10 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 		if (s->view_only)
 			break;
 		if (s->cb.key_code)
-			s->cb.key_code(s->cb_arg, c, m->qemu_key.down,
+			s->cb.key_code(s->cb.key_code_arg, c, m->qemu_key.down,
 				       m->qemu_key.keysym, m->qemu_key.keycode);
 		else if (s->cb.key && m->qemu_key.keysym)
-			s->cb.key(s->cb_arg, c, m->qemu_key.down,
+			s->cb.key(s->cb.key_arg, c, m->qemu_key.down,
 				  m->qemu_key.keysym);
 		break;
 	case RFB_MSG_SET_DESKTOP_SIZE:

@@ -62,6 +62,7 @@ struct xrfb_client {
 	 * sockets (see server_release_client()). */
 	void (*release_fn)(void *arg, struct xrfb_client *c);
 	void *release_arg;
+	void *user_data;		/* xrfb_client_set_data() */
 
 	/* Negotiated by SetPixelFormat / SetEncodings. */
 	struct pixconv pc;

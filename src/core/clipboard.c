@@ -328,7 +328,7 @@ static void text_from_client(struct xrfb_client *c, const char *text,
 		return;
 	/* The stored copy is NUL-terminated, whatever the wire form. */
 	if (s->cb.cut_text)
-		s->cb.cut_text(s->cb_arg, c, s->clip.text, s->clip.len);
+		s->cb.cut_text(s->cb.cut_text_arg, c, s->clip.text, s->clip.len);
 }
 
 /* Inflate more of a provide payload into @out until it holds @want

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Logging: one line per message on stderr, "xrfb[level] file:line: text".
- * Owns the global log level and nothing else.
+ * Logging: each message goes to the sink in use on the calling thread
+ * (a loop's, see xrfb_loop_set_log()): its callback, or one line on
+ * stderr, "xrfb[level] file:line: text". Threads without a sink write to
+ * stderr up to XRFB_LOG_INFO.
  */
 #include "config.h"
 
@@ -13,15 +15,29 @@
 
 #include "log.h"
 
-static enum xrfb_log_level log_level = XRFB_LOG_INFO;
+static const struct log_sink log_default = { .level = XRFB_LOG_INFO };
+static __thread const struct log_sink *log_current;
 
 static const char *const level_names[] = {
 	"error", "warn", "info", "debug", "trace",
 };
 
-void xrfb_log_set_level(enum xrfb_log_level level)
+const struct log_sink *log_use(const struct log_sink *sink)
 {
-	log_level = level;
+	const struct log_sink *old = log_current;
+
+	log_current = sink;
+	return old;
+}
+
+const struct log_sink *log_in_use(void)
+{
+	return log_current;
+}
+
+static const struct log_sink *sink(void)
+{
+	return log_current ? log_current : &log_default;
 }
 
 int xrfb_log_parse_level(const char *name)
@@ -35,20 +51,25 @@ int xrfb_log_parse_level(const char *name)
 void log_write(enum xrfb_log_level level, const char *file, int line,
 	       const char *fmt, ...)
 {
+	const struct log_sink *out = sink();
 	char msg[1024];
 	const char *base;
 	va_list ap;
 
-	if (level > log_level)
+	if (level > out->level)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	base = strrchr(file, '/');
 	base = base ? base + 1 : file;
+	if (out->fn) {
+		out->fn(out->arg, level, base, line, msg);
+		return;
+	}
 	/* Errors read like the program's own one-line errors; the rest are
 	 * marked with their level, and with the source line when debugging. */
-	if (log_level >= XRFB_LOG_DEBUG)
+	if (out->level >= XRFB_LOG_DEBUG)
 		fprintf(stderr, "xrfb[%s] %s:%d: %s\n", level_names[level],
 			base, line, msg);
 	else if (level == XRFB_LOG_ERROR)

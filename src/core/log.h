@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Logging to stderr with a level, the source position and rate limiting.
+ * Logging with a level, the source position and rate limiting, to the
+ * calling thread's sink (a loop's callback, or stderr).
  * Peer-supplied text goes through log_escape() so it cannot forge lines.
  */
 #ifndef XRFB_LOG_H
@@ -9,6 +10,19 @@
 #include <stddef.h>
 
 #include "xrfb.h"
+
+/* Where messages go: a level and a callback (NULL: stderr). */
+struct log_sink {
+	enum xrfb_log_level level;
+	xrfb_log_fn fn;
+	void *arg;
+};
+
+/* Send the calling thread's messages to @sink (NULL: stderr at
+ * XRFB_LOG_INFO); returns the sink used before. */
+const struct log_sink *log_use(const struct log_sink *sink);
+/* The calling thread's sink (NULL: none set). */
+const struct log_sink *log_in_use(void);
 
 void log_write(enum xrfb_log_level level, const char *file, int line,
 	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));

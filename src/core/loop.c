@@ -64,6 +64,7 @@ struct signal_handler {
 
 struct xrfb_loop {
 	int epfd;
+	bool in_run;		/* inside xrfb_loop_run() */
 	bool running;
 	bool stopped;		/* xrfb_loop_stop() seen, maybe before run */
 	int status;
@@ -87,6 +88,8 @@ struct xrfb_loop {
 	struct xrfb_watch *ev_watch;
 	pthread_mutex_t post_lock;
 	struct posted *posted_head, *posted_tail;
+
+	struct log_sink log;	/* xrfb_loop_set_log() */
 };
 
 uint64_t xrfb_now_ms(void)
@@ -196,7 +199,7 @@ static void run_timers(struct xrfb_loop *loop)
 	}
 }
 
-static int next_timeout(struct xrfb_loop *loop)
+static int next_timeout(const struct xrfb_loop *loop)
 {
 	uint64_t now;
 
@@ -340,14 +343,6 @@ int xrfb_loop_on_signal(struct xrfb_loop *loop, int signo, xrfb_signal_fn fn,
 	return update_sigmask(loop);
 }
 
-static void stop_on_signal(void *arg, int signo)
-{
-	struct xrfb_loop *loop = arg;
-
-	log_info("signal %d received, stopping", signo);
-	xrfb_loop_stop(loop, 128 + signo);
-}
-
 /* ---- work posted from other threads ------------------------------------------ */
 
 int loop_post(struct xrfb_loop *loop, loop_post_fn fn, void *arg)
@@ -419,9 +414,8 @@ struct xrfb_loop *xrfb_loop_new(void)
 		goto err_close_ev;
 	/* A vanished peer must not kill the process. */
 	signal(SIGPIPE, SIG_IGN);
-	xrfb_loop_on_signal(loop, SIGINT, stop_on_signal, loop);
-	xrfb_loop_on_signal(loop, SIGTERM, stop_on_signal, loop);
-	xrfb_loop_on_signal(loop, SIGHUP, stop_on_signal, loop);
+	loop->log.level = XRFB_LOG_INFO;
+	log_use(&loop->log);
 	return loop;
 
 err_close_ev:
@@ -453,6 +447,8 @@ void xrfb_loop_free(struct xrfb_loop *loop)
 		free(p);
 	}
 	pthread_sigmask(SIG_UNBLOCK, &loop->sigmask, NULL);
+	if (log_in_use() == &loop->log)
+		log_use(NULL);
 	pthread_mutex_destroy(&loop->post_lock);
 	close(loop->evfd);
 	close(loop->sigfd);
@@ -469,40 +465,87 @@ void xrfb_loop_stop(struct xrfb_loop *loop, int status)
 	loop->status = status;
 }
 
-int xrfb_loop_run(struct xrfb_loop *loop)
+int xrfb_loop_set_log(struct xrfb_loop *loop, enum xrfb_log_level level,
+		      xrfb_log_fn fn, void *arg)
+{
+	if (level < XRFB_LOG_ERROR || level > XRFB_LOG_TRACE)
+		return -EINVAL;
+	loop->log.level = level;
+	loop->log.fn = fn;
+	loop->log.arg = arg;
+	log_use(&loop->log);
+	return 0;
+}
+
+int xrfb_loop_fd(const struct xrfb_loop *loop)
+{
+	return loop->epfd;
+}
+
+int xrfb_loop_timeout(const struct xrfb_loop *loop)
+{
+	return next_timeout(loop);
+}
+
+/* Wait up to @timeout ms for events and handle them, then the timers
+ * that are due. In xrfb_loop_run(), a stop ends the batch. */
+static int handle_events(struct xrfb_loop *loop, int timeout)
 {
 	struct epoll_event events[LOOP_MAX_EVENTS];
+	int n;
 
+	log_use(&loop->log);
+	n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, timeout);
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		log_error("epoll_wait: %s", strerror(errno));
+		return -errno;
+	}
+	for (int i = 0; i < n && (!loop->in_run || loop->running); i++) {
+		struct xrfb_watch *w = events[i].data.ptr;
+		if (!w->dead)
+			w->fn(w->arg, w->fd, events[i].events);
+	}
+	free_dead_watches(loop);
+	run_timers(loop);
+	return 0;
+}
+
+int xrfb_loop_dispatch(struct xrfb_loop *loop, int timeout_ms)
+{
+	int err = handle_events(loop, timeout_ms < 0 ? -1 : timeout_ms);
+
+	if (err < 0)
+		return err;
+	run_prepare(loop);
+	return 0;
+}
+
+int xrfb_loop_run(struct xrfb_loop *loop)
+{
 	/* A stop requested before the loop ran (say, by a child that
 	 * exited during start-up) ends the run at once. */
 	if (loop->stopped) {
 		loop->stopped = false;
 		return loop->status;
 	}
+	loop->in_run = true;
 	loop->running = true;
 	loop->status = 0;
 	while (loop->running) {
-		int n, timeout;
+		int err;
 
 		run_prepare(loop);
 		if (!loop->running)
 			break;
-		timeout = next_timeout(loop);
-		n = epoll_wait(loop->epfd, events, LOOP_MAX_EVENTS, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("epoll_wait: %s", strerror(errno));
-			return -errno;
+		err = handle_events(loop, next_timeout(loop));
+		if (err < 0) {
+			loop->in_run = false;
+			return err;
 		}
-		for (int i = 0; i < n && loop->running; i++) {
-			struct xrfb_watch *w = events[i].data.ptr;
-			if (!w->dead)
-				w->fn(w->arg, w->fd, events[i].events);
-		}
-		free_dead_watches(loop);
-		run_timers(loop);
 	}
+	loop->in_run = false;
 	loop->stopped = false;
 	return loop->status;
 }

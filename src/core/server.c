@@ -28,15 +28,6 @@
 static void default_screens(struct xrfb_server *s);
 static const struct web_ops web_ops;
 
-/* The encoder pool is shared by all servers of the process. */
-static unsigned encoder_threads;
-static unsigned pool_users;
-
-void xrfb_set_encoder_threads(unsigned threads)
-{
-	encoder_threads = threads;
-}
-
 const char *xrfb_version(void)
 {
 	return PACKAGE_VERSION;
@@ -86,8 +77,13 @@ static void on_kick(void *arg)
 	struct xrfb_server *s = arg;
 	struct xrfb_client *first = pass_start(s), *c = first;
 	uint64_t start = xrfb_now_ms();
+	struct worker_pool *old;
 
 	s->kick = NULL;
+	/* Updates are encoded here only, with this server's threads. */
+	if (!s->pool && s->clients)
+		s->pool = worker_pool_new(s->encoder_threads);
+	old = worker_use(s->pool);
 	while (c) {
 		clipboard_run(c);
 		sched_run(c);
@@ -102,6 +98,7 @@ static void on_kick(void *arg)
 			break;
 		}
 	}
+	worker_use(old);
 	if (s->have_dead)
 		reap_clients(s);
 }
@@ -136,8 +133,11 @@ static uint64_t process_cpu_us(void)
 struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 				    uint16_t height)
 {
-	struct xrfb_server *s = calloc(1, sizeof(*s));
+	struct xrfb_server *s;
 
+	if (!loop || !width || !height)
+		return NULL;
+	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
 	if (fb_init(&s->fb, width, height) < 0) {
@@ -146,8 +146,6 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	}
 	s->loop = loop;
 	s->web = web_new(loop, &web_ops, s);
-	if (pool_users++ == 0)
-		worker_init(encoder_threads);
 	pixfmt_server(&s->format);
 	cursor_init(&s->cursor);
 	default_screens(s);
@@ -181,20 +179,63 @@ void xrfb_server_free(struct xrfb_server *s)
 	fb_fini(&s->comp);
 	cursor_fini(&s->cursor);
 	clipboard_server_fini(&s->clip);
-	if (--pool_users == 0)
-		worker_fini();
+	worker_pool_free(s->pool);
 	free(s->password);
 	free(s->desktop_name);
 	free(s);
 }
 
-void xrfb_server_set_callbacks(struct xrfb_server *s,
-			       const struct xrfb_server_callbacks *cb,
-			       void *arg)
+/* ---- events --------------------------------------------------------------- */
+
+void xrfb_server_on_client_ready(struct xrfb_server *s, xrfb_client_fn fn,
+				 void *arg)
 {
-	s->cb = *cb;
-	s->cb_arg = arg;
+	s->cb.client_ready = fn;
+	s->cb.client_ready_arg = arg;
 }
+
+void xrfb_server_on_client_gone(struct xrfb_server *s, xrfb_client_fn fn,
+				void *arg)
+{
+	s->cb.client_gone = fn;
+	s->cb.client_gone_arg = arg;
+}
+
+void xrfb_server_on_key(struct xrfb_server *s, xrfb_key_fn fn, void *arg)
+{
+	s->cb.key = fn;
+	s->cb.key_arg = arg;
+}
+
+void xrfb_server_on_key_code(struct xrfb_server *s, xrfb_key_code_fn fn,
+			     void *arg)
+{
+	s->cb.key_code = fn;
+	s->cb.key_code_arg = arg;
+}
+
+void xrfb_server_on_pointer(struct xrfb_server *s, xrfb_pointer_fn fn,
+			    void *arg)
+{
+	s->cb.pointer = fn;
+	s->cb.pointer_arg = arg;
+}
+
+void xrfb_server_on_cut_text(struct xrfb_server *s, xrfb_cut_text_fn fn,
+			     void *arg)
+{
+	s->cb.cut_text = fn;
+	s->cb.cut_text_arg = arg;
+}
+
+void xrfb_server_on_resize_request(struct xrfb_server *s, xrfb_resize_fn fn,
+				   void *arg)
+{
+	s->cb.resize = fn;
+	s->cb.resize_arg = arg;
+}
+
+/* ---- listening and settings ------------------------------------------------ */
 
 static void on_accept(void *arg, int fd, const struct sockaddr *peer,
 		      socklen_t len)
@@ -343,7 +384,7 @@ uint16_t xrfb_server_port(const struct xrfb_server *s)
 
 struct xrfb_client *xrfb_server_adopt(struct xrfb_server *s, int fd,
 				      const char *name,
-				      xrfb_client_gone_fn gone, void *arg)
+				      xrfb_client_fn gone, void *arg)
 {
 	struct xrfb_client *c;
 	char fdname[32];
@@ -383,16 +424,23 @@ int xrfb_server_set_password(struct xrfb_server *s, const char *password)
 	return 0;
 }
 
-void xrfb_server_set_shared_policy(struct xrfb_server *s,
-				   enum xrfb_shared_policy policy)
+int xrfb_server_set_shared_policy(struct xrfb_server *s,
+				  enum xrfb_shared_policy policy)
 {
+	if (policy != XRFB_SHARED_ALLOW && policy != XRFB_SHARED_ALWAYS &&
+	    policy != XRFB_SHARED_NEVER)
+		return -EINVAL;
 	s->shared_policy = policy;
+	return 0;
 }
 
 int xrfb_server_set_desktop_name(struct xrfb_server *s, const char *name)
 {
-	char *n = strdup(name);
+	char *n;
 
+	if (!name)
+		return -EINVAL;
+	n = strdup(name);
 	if (!n)
 		return -ENOMEM;
 	free(s->desktop_name);
@@ -410,6 +458,23 @@ void xrfb_server_set_view_only(struct xrfb_server *s, bool view_only)
 void xrfb_server_set_max_fps(struct xrfb_server *s, unsigned fps)
 {
 	s->max_fps = fps;
+}
+
+/* As many as worker_pool_new() starts at most. */
+#define SERVER_MAX_ENCODER_THREADS 64
+
+int xrfb_server_set_encoder_threads(struct xrfb_server *s, unsigned threads)
+{
+	if (threads > SERVER_MAX_ENCODER_THREADS)
+		return -EINVAL;
+	if (threads == s->encoder_threads)
+		return 0;
+	s->encoder_threads = threads;
+	/* Encoding is finished whenever the embedder runs: the old pool
+	 * is idle and the next update starts the new one. */
+	worker_pool_free(s->pool);
+	s->pool = NULL;
+	return 0;
 }
 
 /* CPU time the budget lets accumulate over a quiet spell: the first
@@ -607,12 +672,21 @@ static void write_update(struct fb *fb, const struct xrfb_update *u,
 	pixman_region32_fini(&part);
 }
 
-void xrfb_server_update_many(struct xrfb_server *s,
-			     const struct xrfb_update *u, unsigned n)
+int xrfb_server_update_many(struct xrfb_server *s,
+			    const struct xrfb_update *u, unsigned n)
 {
-	struct fb_src stack[16], *src = n <= 16 ? stack : malloc(n * sizeof(*src));
+	struct fb_src stack[16], *src;
 	region_t changed, moved;
 	unsigned m = 0;
+
+	if (n && !u)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (u[i].w < 0 || u[i].h < 0 ||
+		    (!u[i].pixels && u[i].w && u[i].h))
+			return -EINVAL;
+	/* Without memory for the list only the search for moves is lost. */
+	src = n <= 16 ? stack : malloc(n * sizeof(*src));
 
 	pixman_region32_init(&changed);
 	pixman_region32_init(&moved);
@@ -644,37 +718,40 @@ void xrfb_server_update_many(struct xrfb_server *s,
 		server_kick(s);
 	pixman_region32_fini(&moved);
 	pixman_region32_fini(&changed);
+	return 0;
 }
 
-void xrfb_server_update(struct xrfb_server *s, const void *pixels,
-			size_t stride, int x, int y, int w, int h)
+int xrfb_server_update(struct xrfb_server *s, const void *pixels,
+		       size_t stride, int x, int y, int w, int h)
 {
 	struct xrfb_update u = { pixels, stride, x, y, w, h };
 
-	xrfb_server_update_many(s, &u, 1);
+	return xrfb_server_update_many(s, &u, 1);
 }
 
-void xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,
-			   int dst_x, int dst_y, int w, int h)
+int xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,
+			  int dst_x, int dst_y, int w, int h)
 {
 	struct rect src = { src_x, src_y, w, h };
 	struct rect dst = { dst_x, dst_y, w, h };
 	int dx = dst_x - src_x, dy = dst_y - src_y;
 	region_t dst_region;
 
+	if (w < 0 || h < 0)
+		return -EINVAL;
 	/* Clip both ends to the framebuffer, keeping them the same size. */
 	if (!fb_clip(&s->fb, &src))
-		return;
+		return 0;
 	dst.x = src.x + dx;
 	dst.y = src.y + dy;
 	dst.w = src.w;
 	dst.h = src.h;
 	if (!fb_clip(&s->fb, &dst))
-		return;
+		return 0;
 	src.x = dst.x - dx;
 	src.y = dst.y - dy;
 	if (dx == 0 && dy == 0)
-		return;
+		return 0;
 	fb_copy(&s->fb, src.x, src.y, dst.x, dst.y, dst.w, dst.h);
 	pixman_region32_init_rect(&dst_region, dst.x, dst.y, (unsigned)dst.w,
 				  (unsigned)dst.h);
@@ -682,6 +759,7 @@ void xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,
 		sched_add_copy(c, &dst_region, dx, dy);
 	pixman_region32_fini(&dst_region);
 	server_kick(s);
+	return 0;
 }
 
 const uint32_t *xrfb_server_pixels(const struct xrfb_server *s,
@@ -718,8 +796,10 @@ unsigned xrfb_server_client_count(const struct xrfb_server *s)
 	return s->nclients_ready;
 }
 
-static void broadcast(struct xrfb_server *s, struct rcbuf *msg)
+static int broadcast(struct xrfb_server *s, struct rcbuf *msg)
 {
+	if (!msg)
+		return -ENOMEM;
 	for (struct xrfb_client *c = s->clients; c; c = c->next) {
 		if (!client_is_normal(c))
 			continue;
@@ -728,13 +808,14 @@ static void broadcast(struct xrfb_server *s, struct rcbuf *msg)
 		client_check_queue(c);
 	}
 	rcbuf_unref(msg);
+	return 0;
 }
 
-void xrfb_server_bell(struct xrfb_server *s)
+int xrfb_server_bell(struct xrfb_server *s)
 {
 	uint8_t msg = RFB_MSG_BELL;
 
-	broadcast(s, rcbuf_copy(&msg, 1));
+	return broadcast(s, rcbuf_copy(&msg, 1));
 }
 
 int xrfb_server_send_cut_text(struct xrfb_server *s, const char *text,
@@ -844,4 +925,21 @@ void xrfb_server_set_clipboard_limits(struct xrfb_server *s,
 {
 	s->clip.viewer_max = from_viewer;
 	s->clip.classic_max = classic;
+}
+
+/* ---- clients ------------------------------------------------------------------ */
+
+struct xrfb_server *xrfb_client_server(const struct xrfb_client *c)
+{
+	return c->server;
+}
+
+void xrfb_client_set_data(struct xrfb_client *c, void *data)
+{
+	c->user_data = data;
+}
+
+void *xrfb_client_data(const struct xrfb_client *c)
+{
+	return c->user_data;
 }

@@ -17,6 +17,23 @@
 
 struct listener;
 struct web;
+struct worker_pool;
+
+/* The embedder's event handlers, each with its own argument. */
+struct server_events {
+	xrfb_client_fn client_ready, client_gone;
+	void *client_ready_arg, *client_gone_arg;
+	xrfb_key_fn key;
+	void *key_arg;
+	xrfb_key_code_fn key_code;
+	void *key_code_arg;
+	xrfb_pointer_fn pointer;
+	void *pointer_arg;
+	xrfb_cut_text_fn cut_text;
+	void *cut_text_arg;
+	xrfb_resize_fn resize;
+	void *resize_arg;
+};
 
 struct xrfb_server {
 	struct xrfb_loop *loop;
@@ -65,8 +82,10 @@ struct xrfb_server {
 	struct xrfb_timer *cpu_timer;
 	uint64_t (*cpu_clock_us)(void);	/* process CPU time (tests fake it) */
 
-	struct xrfb_server_callbacks cb;
-	void *cb_arg;
+	struct server_events cb;	/* set by xrfb_server_on_*() */
+
+	unsigned encoder_threads;	/* xrfb_server_set_encoder_threads() */
+	struct worker_pool *pool;	/* started by the first update */
 
 	bool move_detection;
 	unsigned move_misses, move_skip;	/* back-off after misses */

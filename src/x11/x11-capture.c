@@ -348,8 +348,11 @@ struct batch {
 
 static void batch_push(struct x11_capture *c, struct batch *b)
 {
-	if (b->n)
-		xrfb_server_update_many(c->server, b->u, b->n);
+	int err = b->n ? xrfb_server_update_many(c->server, b->u, b->n) : 0;
+
+	if (err < 0)
+		log_ratelimited(XRFB_LOG_WARN, 10, "cannot push captured "
+				"pixels: %s", strerror(-err));
 	for (unsigned i = 0; i < b->n; i++)
 		XDestroyImage(b->img[i]);
 	b->n = 0;
@@ -646,7 +649,7 @@ int x11_capture_scan(struct x11_capture *c, region_t *changed)
 					(size_t)r.x * 4,
 				u->stride, r.x, r.y, r.w, r.h };
 		}
-		xrfb_server_update_many(c->server, many, (unsigned)n);
+		ret = xrfb_server_update_many(c->server, many, (unsigned)n);
 		free(many);
 	}
 out:

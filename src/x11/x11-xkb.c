@@ -298,7 +298,8 @@ static bool on_event(void *arg, XEvent *ev)
 			return true;
 		xk->last_bell_ms = now;
 		log_debug("%s: bell", __func__);
-		xrfb_server_bell(xk->server);
+		if (xrfb_server_bell(xk->server) < 0)
+			log_debug("%s: bell not sent", __func__);
 		return true;
 	case XkbIndicatorStateNotify:
 		xrfb_server_set_led_state(xk->server,

@@ -174,13 +174,6 @@ static enum xrfb_resize_status cb_resize(void *arg, struct xrfb_client *c,
 	return XRFB_RESIZE_OK;
 }
 
-static const struct xrfb_server_callbacks callbacks = {
-	.key = cb_key,
-	.pointer = cb_pointer,
-	.cut_text = cb_cut,
-	.key_code = cb_key_code,
-	.resize = cb_resize,
-};
 
 static void server_event(struct harness *h, const uint8_t *d, size_t len)
 {
@@ -280,17 +273,11 @@ static void feed(struct harness *h, const uint8_t *d, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static bool quiet;
 	struct harness h = { 0 };
 	uint8_t cfg;
 	size_t chunk;
 	int sv[2];
 
-	if (!quiet) {
-		if (!getenv("FUZZ_LOG"))
-			xrfb_log_set_level(XRFB_LOG_ERROR);
-		quiet = true;
-	}
 	if (size < 2 || size > FUZZ_MAX_INPUT)
 		return 0;
 	cfg = data[0];
@@ -301,10 +288,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.loop = xrfb_loop_new();
 	if (!h.loop)
 		die("xrfb_loop_new");
+	if (!getenv("FUZZ_LOG"))
+		xrfb_loop_set_log(h.loop, XRFB_LOG_ERROR, NULL, NULL);
 	h.s = xrfb_server_new(h.loop, 48, 32);
 	if (!h.s)
 		die("xrfb_server_new");
-	xrfb_server_set_callbacks(h.s, &callbacks, &h);
+	xrfb_server_on_key(h.s, cb_key, &h);
+	xrfb_server_on_pointer(h.s, cb_pointer, &h);
+	xrfb_server_on_cut_text(h.s, cb_cut, &h);
+	xrfb_server_on_key_code(h.s, cb_key_code, &h);
+	xrfb_server_on_resize_request(h.s, cb_resize, &h);
 	if (cfg & 1)
 		xrfb_server_set_password(h.s, "pw");
 	xrfb_server_set_view_only(h.s, cfg & 2);

@@ -140,24 +140,25 @@ static enum xrfb_resize_status on_resize(void *arg, struct xrfb_client *c,
 	return XRFB_RESIZE_OK;
 }
 
-static const struct xrfb_server_callbacks callbacks = {
-	.key = on_key,
-	.pointer = on_pointer,
-	.cut_text = on_cut,
-	.key_code = on_key_code,
-	.resize = on_resize,
-	.client_ready = on_ready,
-	.client_gone = on_gone,
-};
+static void set_events(struct xrfb_server *s, struct events *ev)
+{
+	xrfb_server_on_key(s, on_key, ev);
+	xrfb_server_on_pointer(s, on_pointer, ev);
+	xrfb_server_on_cut_text(s, on_cut, ev);
+	xrfb_server_on_key_code(s, on_key_code, ev);
+	xrfb_server_on_resize_request(s, on_resize, ev);
+	xrfb_server_on_client_ready(s, on_ready, ev);
+	xrfb_server_on_client_gone(s, on_gone, ev);
+}
 
-/* Without the optional callbacks: QEMU keys go to key(), layouts are
- * refused. */
-static const struct xrfb_server_callbacks basic_callbacks = {
-	.key = on_key,
-	.pointer = on_pointer,
-	.client_ready = on_ready,
-	.client_gone = on_gone,
-};
+/* Without the optional events: QEMU keys go to the key event, layouts
+ * are refused. */
+static void set_basic_events(struct xrfb_server *s)
+{
+	xrfb_server_on_cut_text(s, NULL, NULL);
+	xrfb_server_on_key_code(s, NULL, NULL);
+	xrfb_server_on_resize_request(s, NULL, NULL);
+}
 
 static void env_start(struct env *e, int w, int h, const char *password)
 {
@@ -166,7 +167,7 @@ static void env_start(struct env *e, int w, int h, const char *password)
 	ck_assert_ptr_nonnull(e->loop);
 	e->s = xrfb_server_new(e->loop, (uint16_t)w, (uint16_t)h);
 	ck_assert_ptr_nonnull(e->s);
-	xrfb_server_set_callbacks(e->s, &callbacks, &e->ev);
+	set_events(e->s, &e->ev);
 	e->ev.s = e->s;
 	ck_assert_int_eq(xrfb_server_set_password(e->s, password), 0);
 	ck_assert_int_eq(xrfb_server_listen(e->s, "127.0.0.1", 0), 0);
@@ -1028,7 +1029,7 @@ START_TEST(test_qemu_key)
 
 	env_start(&e, 20, 20, NULL);
 	if (_i)
-		xrfb_server_set_callbacks(e.s, &basic_callbacks, &e.ev);
+		set_basic_events(e.s);
 	tpeer_open_tcp(&p, e.loop, e.port, 0);
 	tpeer_handshake(&p, 8, NULL, true);
 	tpeer_set_encodings(&p, enc, 2);
@@ -1148,7 +1149,7 @@ START_TEST(test_set_desktop_size)
 
 	env_start(&e, 40, 30, NULL);
 	if (sc->basic)
-		xrfb_server_set_callbacks(e.s, &basic_callbacks, &e.ev);
+		set_basic_events(e.s);
 	tpeer_open_tcp(&a, e.loop, e.port, 0);
 	tpeer_handshake(&a, 8, NULL, true);
 	tpeer_set_encodings(&a, eds, 2);

@@ -2,13 +2,17 @@
 /*
  * loop: timer order and cancellation, prepare hooks, fd watches (and
  * watches freed while their events are pending), posting from another
- * thread, and signals. Orders are checked, never durations.
+ * thread, signals, driving the loop from an outside poll() with its fd,
+ * timeout and dispatch, and routing log messages. Orders are checked,
+ * never durations.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -528,9 +532,6 @@ START_TEST(test_signals)
 {
 	struct xrfb_loop *loop = xrfb_loop_new();
 
-	/* SIGTERM stops the loop with 128 + signo by default. */
-	ck_assert_int_eq(kill(getpid(), SIGTERM), 0);
-	ck_assert_int_eq(xrfb_loop_run(loop), 128 + SIGTERM);
 	ck_assert_int_eq(xrfb_loop_on_signal(loop, SIGUSR1, on_usr1, loop), 0);
 	ck_assert_int_eq(kill(getpid(), SIGUSR1), 0);
 	ck_assert_int_eq(xrfb_loop_run(loop), 42);
@@ -548,6 +549,129 @@ START_TEST(test_now)
 
 	ck_assert_uint_ge(b, a);
 	ck_assert_uint_gt(a, 0);
+}
+END_TEST
+
+static void on_count(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+static void on_readable(void *arg, int fd, uint32_t events)
+{
+	char c;
+
+	ck_assert(events & XRFB_EV_IN);
+	ck_assert_int_eq(read(fd, &c, 1), 1);
+	(*(int *)arg)++;
+}
+
+/* An embedder's own loop: poll() the loop's fd with its timeout, then
+ * dispatch without waiting. */
+START_TEST(test_dispatch)
+{
+	struct xrfb_loop *loop = xrfb_loop_new();
+	struct pollfd pfd = { .events = POLLIN };
+	int timers = 0, reads = 0, prepares = 0, sv[2];
+	struct xrfb_watch *w;
+
+	ck_assert_ptr_nonnull(loop);
+	pfd.fd = xrfb_loop_fd(loop);
+	ck_assert_int_ge(pfd.fd, 0);
+	ck_assert_int_eq(xrfb_loop_timeout(loop), -1);
+	ck_assert_int_eq(xrfb_loop_add_prepare(loop, on_count, &prepares), 0);
+	/* Nothing to do: dispatch returns at once, the hooks ran. */
+	ck_assert_int_eq(xrfb_loop_dispatch(loop, 0), 0);
+	ck_assert_int_eq(prepares, 1);
+	/* A due timer makes the timeout 0 and runs in the next dispatch. */
+	xrfb_loop_add_timer(loop, 0, on_count, &timers);
+	ck_assert_int_eq(xrfb_loop_timeout(loop), 0);
+	ck_assert_int_eq(xrfb_loop_dispatch(loop, 0), 0);
+	ck_assert_int_eq(timers, 1);
+	ck_assert_int_eq(prepares, 2);
+	/* A far timer gives a positive timeout. */
+	xrfb_loop_add_timer(loop, 100000, on_count, &timers);
+	ck_assert_int_gt(xrfb_loop_timeout(loop), 0);
+	/* A readable watched fd makes the loop's fd readable. */
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	w = xrfb_loop_watch_fd(loop, sv[0], XRFB_EV_IN, on_readable, &reads);
+	ck_assert_ptr_nonnull(w);
+	ck_assert_int_eq(poll(&pfd, 1, 0), 0);
+	ck_assert_int_eq(write(sv[1], "x", 1), 1);
+	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
+	ck_assert_int_eq(xrfb_loop_dispatch(loop, 0), 0);
+	ck_assert_int_eq(reads, 1);
+	ck_assert_int_eq(timers, 1);
+	/* A blocking dispatch returns once something happened. */
+	ck_assert_int_eq(write(sv[1], "y", 1), 1);
+	ck_assert_int_eq(xrfb_loop_dispatch(loop, -1), 0);
+	ck_assert_int_eq(reads, 2);
+	xrfb_watch_free(w);
+	xrfb_loop_remove_prepare(loop, on_count, &prepares);
+	close(sv[0]);
+	close(sv[1]);
+	xrfb_loop_free(loop);
+}
+END_TEST
+
+struct logged {
+	int n;
+	enum xrfb_log_level level;
+	char file[32];
+	char msg[128];
+};
+
+static void on_log(void *arg, enum xrfb_log_level level, const char *file,
+		   int line, const char *msg)
+{
+	struct logged *l = arg;
+
+	ck_assert_int_gt(line, 0);
+	l->n++;
+	l->level = level;
+	snprintf(l->file, sizeof(l->file), "%s", file);
+	snprintf(l->msg, sizeof(l->msg), "%s", msg);
+}
+
+/* Messages of code run on a loop go to the loop's callback, up to its
+ * level; a second loop has its own. */
+START_TEST(test_log_callback)
+{
+	struct xrfb_loop *a = xrfb_loop_new(), *b;
+	struct logged la = { 0 }, lb = { 0 };
+	int sv[2];
+	struct xrfb_watch *w;
+
+	ck_assert_int_eq(xrfb_loop_set_log(a, XRFB_LOG_WARN, on_log, &la), 0);
+	ck_assert_int_eq(xrfb_loop_set_log(a, 99, on_log, &la), -EINVAL);
+	/* Watching a bad fd logs an error from the loop's own code. */
+	ck_assert_ptr_null(xrfb_loop_watch_fd(a, -1, XRFB_EV_IN, on_readable,
+					      NULL));
+	ck_assert_int_eq(la.n, 1);
+	ck_assert_int_eq(la.level, XRFB_LOG_ERROR);
+	ck_assert_str_eq(la.file, "loop.c");
+	ck_assert_ptr_nonnull(strstr(la.msg, "epoll_ctl"));
+	b = xrfb_loop_new();
+	ck_assert_int_eq(xrfb_loop_set_log(b, XRFB_LOG_ERROR, on_log, &lb), 0);
+	ck_assert_ptr_null(xrfb_loop_watch_fd(b, -1, XRFB_EV_IN, on_readable,
+					      NULL));
+	ck_assert_int_eq(lb.n, 1);
+	ck_assert_int_eq(la.n, 1);
+	/* Dispatching loop a makes its sink the thread's again. */
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	w = xrfb_loop_watch_fd(a, sv[0], XRFB_EV_IN, on_readable, &la.n);
+	ck_assert_int_eq(write(sv[1], "x", 1), 1);
+	ck_assert_int_eq(xrfb_loop_dispatch(a, -1), 0);
+	ck_assert_int_eq(la.n, 2);	/* the read, counted by on_readable */
+	ck_assert_ptr_null(xrfb_loop_watch_fd(a, -1, XRFB_EV_IN, on_readable,
+					      NULL));
+	ck_assert_int_eq(la.n, 3);
+	ck_assert_int_eq(lb.n, 1);
+	xrfb_watch_free(w);
+	close(sv[0]);
+	close(sv[1]);
+	xrfb_loop_free(b);
+	xrfb_loop_free(a);
 }
 END_TEST
 
@@ -573,6 +697,10 @@ static Suite *loop_suite(void)
 	tcase_add_test(tc, test_post);
 	tcase_add_test(tc, test_post_before_and_after);
 	tcase_add_test(tc, test_signals);
+
+	tc = unit_tcase(s, "embedding");
+	tcase_add_test(tc, test_dispatch);
+	tcase_add_test(tc, test_log_callback);
 	return s;
 }
 

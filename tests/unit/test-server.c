@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -57,12 +58,6 @@ static void on_cut(void *arg, struct xrfb_client *c, const char *text,
 	e->cut_len = len;
 }
 
-static const struct xrfb_server_callbacks callbacks = {
-	.cut_text = on_cut,
-	.client_ready = on_ready,
-	.client_gone = on_gone,
-};
-
 static void env_start(struct env *e, int w, int h)
 {
 	memset(e, 0, sizeof(*e));
@@ -70,7 +65,9 @@ static void env_start(struct env *e, int w, int h)
 	ck_assert_ptr_nonnull(e->loop);
 	e->s = xrfb_server_new(e->loop, (uint16_t)w, (uint16_t)h);
 	ck_assert_ptr_nonnull(e->s);
-	xrfb_server_set_callbacks(e->s, &callbacks, e);
+	xrfb_server_on_cut_text(e->s, on_cut, e);
+	xrfb_server_on_client_ready(e->s, on_ready, e);
+	xrfb_server_on_client_gone(e->s, on_gone, e);
 	ck_assert_int_eq(xrfb_server_listen(e->s, "127.0.0.1", 0), 0);
 	e->port = xrfb_server_port(e->s);
 	unit_rng_seed(&e->rng, 2);
@@ -494,6 +491,154 @@ START_TEST(test_api_web)
 }
 END_TEST
 
+/* Calls that can fail say so; nothing is changed by a refused call. */
+START_TEST(test_api_errors)
+{
+	struct env e;
+	uint32_t px[4] = { 0 };
+
+	env_start(&e, 30, 20);
+	ck_assert_ptr_null(xrfb_server_new(e.loop, 0, 10));
+	ck_assert_ptr_null(xrfb_server_new(NULL, 10, 10));
+	ck_assert_int_eq(xrfb_server_update(e.s, px, 8, 0, 0, -1, 2), -EINVAL);
+	ck_assert_int_eq(xrfb_server_update(e.s, NULL, 8, 0, 0, 2, 2), -EINVAL);
+	ck_assert_int_eq(xrfb_server_update_many(e.s, NULL, 1), -EINVAL);
+	/* Outside the framebuffer is clipped away, not an error. */
+	ck_assert_int_eq(xrfb_server_update(e.s, px, 8, 100, 100, 2, 2), 0);
+	ck_assert_int_eq(xrfb_server_update(e.s, px, 8, 0, 0, 2, 2), 0);
+	ck_assert_int_eq(xrfb_server_copy_rect(e.s, 0, 0, 1, 1, -2, 2),
+			 -EINVAL);
+	ck_assert_int_eq(xrfb_server_copy_rect(e.s, 0, 0, 1, 1, 2, 2), 0);
+	ck_assert_int_eq(xrfb_server_set_shared_policy(e.s, 7), -EINVAL);
+	ck_assert_int_eq(xrfb_server_set_shared_policy(e.s,
+						       XRFB_SHARED_NEVER), 0);
+	ck_assert_int_eq(xrfb_server_set_encoder_threads(e.s, 65), -EINVAL);
+	ck_assert_int_eq(xrfb_server_set_desktop_name(e.s, NULL), -EINVAL);
+	ck_assert_int_eq(xrfb_server_resize(e.s, 0, 5), -EINVAL);
+	ck_assert_uint_eq(xrfb_server_width(e.s), 30);
+	ck_assert_int_eq(xrfb_server_bell(e.s), 0);
+	env_stop(&e);
+}
+END_TEST
+
+static int thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(d);
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void update_round(struct env *e, struct xrfb_server *s,
+			 struct tpeer *p)
+{
+	struct tpeer_msg m;
+	uint32_t img[64];
+	int x = -1, y = -1;
+
+	for (int i = 0; i < 64; i++)
+		img[i] = unit_rng_next(&e->rng) & 0xffffff;
+	ck_assert_int_eq(xrfb_server_update(s, img, 32, 0, 0, 8, 8), 0);
+	tpeer_request(p, true, 0, 0, p->width, p->height);
+	tpeer_next_update(p, &m);
+	tpeer_msg_fini(&m);
+	ck_assert_msg(tpeer_model_matches(p, s, &x, &y), "differs at %d,%d", x,
+		      y);
+}
+
+/* Each server has its own encoder threads, started by its first update
+ * and restarted when the number changes. */
+START_TEST(test_encoder_threads)
+{
+	struct env e;
+	struct xrfb_server *s2;
+	struct tpeer a, b;
+	int base;
+
+	env_start(&e, 32, 32);
+	s2 = xrfb_server_new(e.loop, 32, 32);
+	ck_assert_int_eq(xrfb_server_listen(s2, "127.0.0.1", 0), 0);
+	ck_assert_int_eq(xrfb_server_set_encoder_threads(e.s, 3), 0);
+	ck_assert_int_eq(xrfb_server_set_encoder_threads(s2, 1), 0);
+	base = thread_count();
+	connect_raw(&e, &a, 0);
+	update_round(&e, e.s, &a);
+	ck_assert_int_eq(thread_count(), base + 2);
+	tpeer_open_tcp(&b, e.loop, xrfb_server_port(s2), 0);
+	tpeer_handshake(&b, 8, NULL, true);
+	update_round(&e, s2, &b);
+	ck_assert_int_eq(thread_count(), base + 2);
+	ck_assert_int_eq(xrfb_server_set_encoder_threads(e.s, 2), 0);
+	ck_assert_int_eq(thread_count(), base);
+	update_round(&e, e.s, &a);
+	ck_assert_int_eq(thread_count(), base + 1);
+	tpeer_close(&a);
+	tpeer_close(&b);
+	xrfb_server_free(s2);
+	env_stop(&e);
+	ck_assert_int_eq(thread_count(), base);
+}
+END_TEST
+
+static void on_ready_data(void *arg, struct xrfb_client *c)
+{
+	struct env *e = arg;
+
+	ck_assert_ptr_eq(xrfb_client_server(c), e->s);
+	ck_assert_ptr_null(xrfb_client_data(c));
+	xrfb_client_set_data(c, &e->clients[e->ready]);
+	e->clients[e->ready++] = c;
+}
+
+static void on_gone_data(void *arg, struct xrfb_client *c)
+{
+	struct env *e = arg;
+	struct xrfb_client **slot = xrfb_client_data(c);
+
+	ck_assert_ptr_eq(*slot, c);
+	*slot = NULL;
+	e->gone++;
+}
+
+static bool one_gone(void *arg)
+{
+	return ((struct env *)arg)->gone == 1;
+}
+
+/* Each event has its own setter and argument; a client carries the
+ * embedder's pointer from ready to gone. */
+START_TEST(test_events_and_data)
+{
+	struct env e;
+	struct tpeer p[2];
+
+	env_start(&e, 16, 16);
+	xrfb_server_on_client_ready(e.s, on_ready_data, &e);
+	xrfb_server_on_client_gone(e.s, on_gone_data, &e);
+	for (int i = 0; i < 2; i++) {
+		tpeer_open_tcp(&p[i], e.loop, e.port, 0);
+		tpeer_handshake(&p[i], 8, NULL, true);
+	}
+	ck_assert_int_eq(e.ready, 2);
+	tpeer_close(&p[0]);
+	ck_assert(test_run_until(e.loop, one_gone, &e));
+	ck_assert_ptr_null(e.clients[0]);
+	ck_assert_ptr_nonnull(e.clients[1]);
+	/* Turned off, the event is no longer delivered. */
+	xrfb_server_on_client_gone(e.s, NULL, NULL);
+	xrfb_client_close(e.clients[1]);
+	ck_assert_int_eq(e.gone, 1);
+	tpeer_close(&p[1]);
+	env_stop(&e);
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
 	Suite *s = suite_create("server");
@@ -510,6 +655,9 @@ static Suite *server_suite(void)
 	tcase_add_test(tc, test_free_with_clients);
 	tcase_add_test(tc, test_api_misc);
 	tcase_add_test(tc, test_api_web);
+	tcase_add_test(tc, test_api_errors);
+	tcase_add_test(tc, test_encoder_threads);
+	tcase_add_test(tc, test_events_and_data);
 	return s;
 }
 

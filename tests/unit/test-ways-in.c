@@ -42,10 +42,6 @@ static void on_ready(void *arg, struct xrfb_client *c)
 	e->ready++;
 }
 
-static const struct xrfb_server_callbacks callbacks = {
-	.client_ready = on_ready,
-};
-
 static void on_reverse(void *arg, struct xrfb_reverse *r,
 		       enum xrfb_reverse_event ev, int err)
 {
@@ -71,7 +67,7 @@ static void env_init(struct env *e)
 	ck_assert_ptr_nonnull(e->loop);
 	e->s = xrfb_server_new(e->loop, 64, 48);
 	ck_assert_ptr_nonnull(e->s);
-	xrfb_server_set_callbacks(e->s, &callbacks, e);
+	xrfb_server_on_client_ready(e->s, on_ready, e);
 }
 
 static void env_fini(struct env *e)
