@@ -5,6 +5,10 @@
  * which other threads post work, and prepare hooks run before each sleep.
  * Objects freed while events for them are pending in the current batch are
  * only marked and freed after the batch (as redis' ae and libuv do).
+ * It runs itself (xrfb_loop_run) or one iteration at a time from an
+ * embedder's own loop (xrfb_loop_fd, _timeout, _dispatch, as libuv's
+ * backend fd and libwayland's event loop fd allow). It owns the log sink
+ * of the code it runs: entering an iteration makes it the thread's.
  */
 #include "config.h"
 
