@@ -244,6 +244,15 @@ t_wait_for() {
 	t_fail "timed out after ${limit}s waiting for $what"
 }
 
+# Wait until @file has a line matching the extended regex @re; the first
+# such line goes to T_LINE.
+#   t_wait_line FILE RE
+t_wait_line() {
+	t_wait_for "$T_TIMEOUT" "/$2/ in $(basename "$1")" \
+		grep -q -E "$2" "$1"
+	T_LINE=$(grep -m1 -E "$2" "$1")
+}
+
 # ---- X displays ------------------------------------------------------------
 
 # Start a private Xvfb; the display name (":N") goes into the variable

@@ -11,35 +11,29 @@
 DRAW=$XRFB_TOP_BUILDDIR/examples/draw
 IMAGES=$XRFB_TOP_SRCDIR/tests/tools/example-images.py
 t_require "$DRAW" "$VNC_GRAB" python3
-
-# Wait until the example printed a line matching @re; it goes to T_LINE.
-draw_said() {
-	t_wait_for "$T_TIMEOUT" "draw to print /$1/" grep -q -E "$1" \
-		"$T_DIR/draw.log"
-	T_LINE=$(grep -m1 -E "$1" "$T_DIR/draw.log")
-}
+LOG=$T_DIR/draw.log
 
 t_step "start the example on a free port"
 t_spawn draw "$DRAW" 0
 DRAW_PID=$T_LAST_PID
-draw_said '^draw: listening on 127\.0\.0\.1:[0-9]+$'
+t_wait_line "$LOG" '^draw: listening on 127\.0\.0\.1:[0-9]+$'
 ADDR=${T_LINE##* on }
 t_grab_start c "$ADDR"
-draw_said '^client 1 connected from 127\.0\.0\.1:'
+t_wait_line "$LOG" '^client 1 connected from 127\.0\.0\.1:'
 
 t_step "the gradient moves"
 t_cmd_ok c updates 3
 
 t_step "space pauses; pointer and key events reach the callbacks"
 t_cmd_ok c key space
-draw_said '^paused at frame [0-9]+$'
+t_wait_line "$LOG" '^paused at frame [0-9]+$'
 FRAME=${T_LINE##* }
-draw_said '^client 1: key down 0x0020$'
-draw_said '^client 1: key up 0x0020$'
+t_wait_line "$LOG" '^client 1: key down 0x0020$'
+t_wait_line "$LOG" '^client 1: key up 0x0020$'
 t_cmd_ok c pointer 100 80 1
-draw_said '^client 1: pointer 100,80 buttons 0x1$'
+t_wait_line "$LOG" '^client 1: pointer 100,80 buttons 0x1$'
 t_cmd_ok c key a
-draw_said '^client 1: key down 0x0061$'
+t_wait_line "$LOG" '^client 1: key down 0x0061$'
 
 t_step "the decoded picture is exactly frame $FRAME with the marks"
 t_run "expected picture" python3 "$IMAGES" draw "$FRAME" 0x61 100 80 \
@@ -48,7 +42,7 @@ t_cmd_ok c match "$T_DIR/expect.ppm"
 
 t_step "clipboard round trip"
 t_cmd_ok c cut Hello, wide world
-draw_said '^client 1: clipboard "Hello, wide world"$'
+t_wait_line "$LOG" '^client 1: clipboard "Hello, wide world"$'
 t_cmd_ok c expect-cut HELLO, WIDE WORLD
 
 t_step "TigerVNC's vncviewer shows the same picture"
@@ -57,6 +51,6 @@ t_check_vncviewer "vncviewer" "$ADDR" "$T_DIR/expect.ppm" 320x240x24 \
 
 t_step "the viewers leave, SIGTERM ends the example cleanly"
 t_grab_stop c
-draw_said '^client 1 gone$'
+t_wait_line "$LOG" '^client 1 gone$'
 t_stop "$DRAW_PID" || t_fail "draw exited with status $?"
 t_pass

@@ -11,12 +11,7 @@
 PNGSRV=$XRFB_TOP_BUILDDIR/examples/png-server
 IMAGES=$XRFB_TOP_SRCDIR/tests/tools/example-images.py
 t_require "$PNGSRV" "$VNC_GRAB" python3
-
-png_said() {
-	t_wait_for "$T_TIMEOUT" "png-server to print /$1/" grep -q -E "$1" \
-		"$T_DIR/png.log"
-	T_LINE=$(grep -m1 -E "$1" "$T_DIR/png.log")
-}
+LOG=$T_DIR/png.log
 
 t_run "picture A" python3 "$IMAGES" png 1 256 192 "$T_DIR/a.png" \
 	"$T_DIR/a.ppm"
@@ -27,23 +22,23 @@ cp "$T_DIR/a.png" "$T_DIR/show.png"
 t_step "serve picture A"
 t_spawn png "$PNGSRV" "$T_DIR/show.png" 0
 PNG_PID=$T_LAST_PID
-png_said '^png-server: listening on 127\.0\.0\.1:[0-9]+$'
+t_wait_line "$LOG" '^png-server: listening on 127\.0\.0\.1:[0-9]+$'
 ADDR=${T_LINE##* on }
-png_said 'showing .*show\.png, 256x192$'
+t_wait_line "$LOG" 'showing .*show\.png, 256x192$'
 t_grab_start c "$ADDR"
 t_cmd_ok c match "$T_DIR/a.ppm"
 
 t_step "a file that is not a PNG: the old picture stays"
 echo "not a png" >"$T_DIR/show.png"
 kill -HUP "$PNG_PID"
-png_said '^png-server: cannot read '
+t_wait_line "$LOG" '^png-server: cannot read '
 t_cmd_ok c sync
 t_cmd_ok c match "$T_DIR/a.ppm"
 
 t_step "picture B, another size, after SIGHUP"
 cp "$T_DIR/b.png" "$T_DIR/show.png"
 kill -HUP "$PNG_PID"
-png_said 'showing .*show\.png, 320x200$'
+t_wait_line "$LOG" 'showing .*show\.png, 320x200$'
 t_cmd_ok c match "$T_DIR/b.ppm"
 t_cmd_ok c size
 [ "$T_REPLY" = "ok size 320x200" ] || t_fail "viewer size: $T_REPLY"
