@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A viewer connection: the RFB 3.3/3.7/3.8 handshake (RFC 6143 §7.1-7.3),
- * security None and VNC Authentication, and dispatch of client messages
- * (§7.5). Anything malformed closes this client with a logged reason and
- * touches nothing else. Update building lives in sched.c.
+ * A viewer connection: reads its bytes, hands them to the handshake
+ * until it is done, then parses client messages (RFC 6143 §7.5) and
+ * dispatches each to the concern that owns it: pixel format, encodings
+ * and update requests to sched, fences and continuous updates to flow,
+ * cut text to the clipboard, input and desktop size requests to the
+ * embedder. Anything malformed closes this client with a logged reason
+ * and touches nothing else.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,296 +19,45 @@
 #include "client.h"
 #include "log.h"
 #include "rfb-proto.h"
-#include "server.h"
+#include "server-state.h"
 #include "stream.h"
-
-/* Delay before a failed authentication is answered, to slow guessing. */
-#define CLIENT_AUTH_FAIL_DELAY_MS 100
-
-static const char rfb_version_msg[] = "RFB 003.008\n";
-
-bool client_is_normal(const struct xrfb_client *c)
-{
-	return c->state == CLIENT_STATE_NORMAL;
-}
-
-int client_send(struct xrfb_client *c, const void *data, size_t len)
-{
-	if (c->state == CLIENT_STATE_CLOSED)
-		return -EPIPE;
-	return stream_send_copy(c->stream, data, len);
-}
-
-static void client_flush(struct xrfb_client *c)
-{
-	if (c->state != CLIENT_STATE_CLOSED)
-		stream_flush(c->stream);
-}
-
-void client_check_queue(struct xrfb_client *c)
-{
-	if (c->state != CLIENT_STATE_CLOSED &&
-	    stream_queued(c->stream) > CLIENT_QUEUE_HARD_MAX)
-		client_close_reason(c, "not reading: %zu bytes queued",
-				    stream_queued(c->stream));
-}
-
-void client_close_reason(struct xrfb_client *c, const char *fmt, ...)
-{
-	struct xrfb_server *s = c->server;
-	char msg[256];
-	va_list ap;
-
-	if (c->state == CLIENT_STATE_CLOSED)
-		return;
-	if (fmt) {
-		va_start(ap, fmt);
-		vsnprintf(msg, sizeof(msg), fmt, ap);
-		va_end(ap);
-		log_info("client %u (%s): closing: %s", c->id, c->peer, msg);
-	} else {
-		log_info("client %u (%s): disconnected", c->id, c->peer);
-	}
-	if (c->ready_reported) {
-		s->nclients_ready--;
-		if (s->cb.client_gone)
-			s->cb.client_gone(s->cb.client_gone_arg, c);
-	}
-	c->state = CLIENT_STATE_CLOSED;
-	stream_pause_read(c->stream, true);
-	xrfb_timer_cancel(c->pace_timer);
-	c->pace_timer = NULL;
-	xrfb_timer_cancel(c->more_timer);
-	c->more_timer = NULL;
-	s->have_dead = true;
-	server_kick(s);
-}
 
 void xrfb_client_close(struct xrfb_client *c)
 {
-	client_close_reason(c, "closed by the server");
+	conn_close(&c->conn, "closed by the server");
 }
 
 unsigned xrfb_client_id(const struct xrfb_client *c)
 {
-	return c->id;
+	return c->conn.id;
 }
 
 const char *xrfb_client_peer(const struct xrfb_client *c)
 {
-	return c->peer;
+	return c->conn.peer;
 }
 
-/* ---- handshake ------------------------------------------------------------ */
-
-static void send_u32(struct xrfb_client *c, uint32_t v)
+/* The handshake is done: the client joins (alone, if it asked for
+ * exclusive access and the policy lets it). */
+static void on_handshake_done(struct xrfb_client *c)
 {
-	uint8_t b[4];
+	struct xrfb_server *s = c->conn.server;
 
-	put_u32(b, v);
-	client_send(c, b, 4);
-}
-
-/* Refuse the connection in the form the version allows, then close. */
-static void fail_handshake(struct xrfb_client *c, const char *reason)
-{
-	size_t n = strlen(reason);
-
-	if (c->minor >= 7)
-		client_send(c, "\0", 1);	/* zero security types */
-	else
-		send_u32(c, RFB_SEC_INVALID);
-	send_u32(c, (uint32_t)n);
-	client_send(c, reason, n);
-	log_info("client %u (%s): refused: %s", c->id, c->peer, reason);
-	/* Freed once the stream has flushed and reported its close. */
-	c->state = CLIENT_STATE_CLOSED;
-	c->linger = true;
-	stream_close_after_flush(c->stream);
-}
-
-static uint8_t security_type(const struct xrfb_client *c)
-{
-	return c->server->password ? RFB_SEC_VNC_AUTH : RFB_SEC_NONE;
-}
-
-static void start_vncauth(struct xrfb_client *c)
-{
-	if (vncauth_challenge(c->challenge) < 0) {
-		client_close_reason(c, "no random bytes for the challenge");
-		return;
-	}
-	client_send(c, c->challenge, sizeof(c->challenge));
-	c->state = CLIENT_STATE_VNCAUTH;
-}
-
-static ssize_t on_version(struct xrfb_client *c, const uint8_t *d, size_t len)
-{
-	uint8_t type = security_type(c);
-	char esc[64];
-	int minor;
-
-	if (len < RFB_VERSION_LEN)
-		return 0;
-	minor = rfb_parse_version(d);
-	if (minor < 0) {
-		/* Answered in the 3.3 form, which every client reads. */
-		log_info("client %u (%s): bad ProtocolVersion \"%s\"", c->id,
-			 c->peer, log_escape(esc, sizeof(esc), (const char *)d,
-					     RFB_VERSION_LEN));
-		fail_handshake(c, "unsupported protocol version");
-		return -EPROTO;
-	}
-	c->minor = minor;
-	log_debug("client %u: RFB 3.%d", c->id, minor);
-	if (minor == 3) {
-		/* RFC 6143 §7.1.2: in 3.3 the server picks the type. */
-		send_u32(c, type);
-		if (type == RFB_SEC_NONE)
-			c->state = CLIENT_STATE_CLIENT_INIT;
-		else
-			start_vncauth(c);
-	} else {
-		uint8_t msg[2] = { 1, type };
-		client_send(c, msg, sizeof(msg));
-		c->state = CLIENT_STATE_SECURITY_TYPE;
-	}
-	return RFB_VERSION_LEN;
-}
-
-/* A type that was not offered: SecurityResult "failed", with a reason
- * from 3.8 on (RFC 6143 §7.1.3), then close once it is sent. */
-static void refuse_security_type(struct xrfb_client *c, uint8_t type)
-{
-	static const char reason[] = "Security type not offered";
-
-	log_info("client %u (%s): chose security type %u, not offered",
-		 c->id, c->peer, type);
-	send_u32(c, RFB_SEC_RESULT_FAILED);
-	if (c->minor >= 8) {
-		send_u32(c, sizeof(reason) - 1);
-		client_send(c, reason, sizeof(reason) - 1);
-	}
-	c->state = CLIENT_STATE_CLOSED;
-	c->linger = true;
-	stream_pause_read(c->stream, true);
-	stream_close_after_flush(c->stream);
-}
-
-static ssize_t on_security_type(struct xrfb_client *c, const uint8_t *d,
-				size_t len)
-{
-	if (len < 1)
-		return 0;
-	if (d[0] != security_type(c)) {
-		refuse_security_type(c, d[0]);
-		return -EPROTO;
-	}
-	if (d[0] == RFB_SEC_NONE) {
-		/* 3.8 sends SecurityResult even after None (§7.1.3). */
-		if (c->minor >= 8)
-			send_u32(c, RFB_SEC_RESULT_OK);
-		c->state = CLIENT_STATE_CLIENT_INIT;
-	} else {
-		start_vncauth(c);
-	}
-	return 1;
-}
-
-static void on_auth_fail_timer(void *arg)
-{
-	struct xrfb_client *c = arg;
-	static const char reason[] = "Authentication failed";
-	uint8_t msg[8 + sizeof(reason) - 1];
-	size_t n = 4;
-
-	c->pace_timer = NULL;
-	/* The client is already marked closed, so client_send() would drop
-	 * the answer: queue it on the stream itself. */
-	put_u32(msg, RFB_SEC_RESULT_FAILED);
-	if (c->minor >= 8) {
-		put_u32(msg + 4, sizeof(reason) - 1);
-		memcpy(msg + 8, reason, sizeof(reason) - 1);
-		n = sizeof(msg);
-	}
-	stream_send_copy(c->stream, msg, n);
-	stream_close_after_flush(c->stream);
-}
-
-static ssize_t on_vncauth(struct xrfb_client *c, const uint8_t *d, size_t len)
-{
-	if (len < VNCAUTH_CHALLENGE_LEN)
-		return 0;
-	if (!vncauth_check(c->server->password, c->challenge, d)) {
-		log_warn("client %u (%s): authentication failed", c->id,
-			 c->peer);
-		/* Answer late; the stream's close then frees the client. */
-		stream_pause_read(c->stream, true);
-		c->state = CLIENT_STATE_CLOSED;
-		c->linger = true;
-		c->pace_timer = xrfb_loop_add_timer(c->server->loop,
-						    CLIENT_AUTH_FAIL_DELAY_MS,
-						    on_auth_fail_timer, c);
-		return -EACCES;
-	}
-	send_u32(c, RFB_SEC_RESULT_OK);
-	c->state = CLIENT_STATE_CLIENT_INIT;
-	return VNCAUTH_CHALLENGE_LEN;
-}
-
-static void send_server_init(struct xrfb_client *c)
-{
-	struct xrfb_server *s = c->server;
-	const char *name = s->desktop_name ? s->desktop_name : "xrfb";
-	size_t n = strlen(name);
-	uint8_t hdr[24];
-
-	put_u16(hdr, (uint16_t)s->fb.width);
-	put_u16(hdr + 2, (uint16_t)s->fb.height);
-	pixfmt_write(&s->format, hdr + 4);
-	put_u32(hdr + 20, (uint32_t)n);
-	client_send(c, hdr, sizeof(hdr));
-	client_send(c, name, n);
-}
-
-static ssize_t on_client_init(struct xrfb_client *c, const uint8_t *d,
-			      size_t len)
-{
-	struct xrfb_server *s = c->server;
-	bool shared;
-
-	if (len < 1)
-		return 0;
-	switch (s->shared_policy) {
-	case XRFB_SHARED_ALWAYS:
-		shared = true;
-		break;
-	case XRFB_SHARED_NEVER:
-		shared = false;
-		break;
-	default:
-		shared = d[0] != 0;
-		break;
-	}
-	if (!shared) {
+	if (!c->hs.shared) {
 		for (struct xrfb_client *o = s->clients; o; o = o->next)
-			if (o != c && o->state != CLIENT_STATE_CLOSED)
-				client_close_reason(o,
+			if (o != c && !o->conn.closed)
+				conn_close(&o->conn,
 					"client %u asked for exclusive access",
-					c->id);
+					c->conn.id);
 	}
-	send_server_init(c);
-	c->state = CLIENT_STATE_NORMAL;
-	c->ready_reported = true;
+	c->conn.ready = true;
 	s->nclients_ready++;
-	log_info("client %u (%s): connected (RFB 3.%d, %s)", c->id, c->peer,
-		 c->minor, shared ? "shared" : "exclusive");
+	log_info("client %u (%s): connected (RFB 3.%d, %s)", c->conn.id,
+		 c->conn.peer, c->hs.minor,
+		 c->hs.shared ? "shared" : "exclusive");
 	if (s->cb.client_ready)
 		s->cb.client_ready(s->cb.client_ready_arg, c);
-	return 1;
 }
-
-/* ---- normal messages --------------------------------------------------------- */
 
 static void on_set_pixel_format(struct xrfb_client *c, const struct pixfmt *pf)
 {
@@ -314,127 +65,36 @@ static void on_set_pixel_format(struct xrfb_client *c, const struct pixfmt *pf)
 	char desc[96];
 
 	if (pixfmt_check(pf, &why) < 0) {
-		client_close_reason(c, "SetPixelFormat: %s", why);
+		conn_close(&c->conn, "SetPixelFormat: %s", why);
 		return;
 	}
-	pixconv_init(&c->pc, pf);
 	pixfmt_describe(pf, desc, sizeof(desc));
-	log_debug("client %u: pixel format %s", c->id, desc);
-	if (c->pc.colour_map) {
-		/* Colour-map clients get BGR233 and its map, before any
-		 * update in the new format (doc/protocol.md, "Colour-map
-		 * clients"). */
-		uint16_t map[256][3];
-		uint8_t *msg = xmalloc(6 + 6 * 256);
-
-		pixconv_colour_map(map);
-		msg[0] = RFB_MSG_SET_COLOUR_MAP_ENTRIES;
-		msg[1] = 0;
-		put_u16(msg + 2, 0);
-		put_u16(msg + 4, 256);
-		for (int i = 0; i < 256; i++) {
-			put_u16(msg + 6 + 6 * i, map[i][0]);
-			put_u16(msg + 8 + 6 * i, map[i][1]);
-			put_u16(msg + 10 + 6 * i, map[i][2]);
-		}
-		stream_send(c->stream, rcbuf_new(msg, 6 + 6 * 256));
-	}
+	log_debug("client %u: pixel format %s", c->conn.id, desc);
+	sched_set_pixel_format(&c->sched, pf);
 }
 
-static int encoder_slot(int32_t type)
-{
-	for (int i = 0; encoder_list[i] && i < CLIENT_MAX_ENCODERS; i++)
-		if (encoder_list[i]->type == type)
-			return i;
-	return -1;
-}
-
+/* Each SetEncodings replaces everything before it (§7.5.2): every
+ * concern forgets its part of the last list, takes what it knows of the
+ * new one, then acts on the change. */
 static void on_set_encodings(struct xrfb_client *c, uint16_t count,
 			     const uint8_t *list)
 {
-	bool have_preferred = false, drew_cursor = client_draws_cursor(c);
-	bool fence = false, cu = false, ext_clip = false;
-	struct rect box;
-
-	/* Each SetEncodings replaces everything before it (§7.5.2). */
-	c->preferred = RFB_ENC_RAW;
-	c->use_copyrect = false;
-	c->want_desktop_size = c->want_ext_desktop_size = false;
-	c->want_last_rect = c->want_desktop_name = false;
-	c->want_cursor = c->want_xcursor = c->want_pointer_pos = false;
-	c->want_qemu_key = c->want_qemu_led = c->want_ext_mouse = false;
-	c->quality = c->fine_quality = c->subsampling = c->compress = -1;
-	c->enc_flags = 0;
-
+	sched_encodings_reset(&c->sched);
+	flow_encodings_reset(&c->flow);
+	clipboard_encodings_reset(&c->clip);
 	for (unsigned i = 0; i < count; i++) {
 		int32_t e = (int32_t)get_u32(list + 4 * i);
 
-		if (e == RFB_ENC_COPYRECT)
-			c->use_copyrect = true;
-		else if (e >= RFB_ENC_QUALITY_0 && e <= RFB_ENC_QUALITY_9)
-			c->quality = e - RFB_ENC_QUALITY_0;
-		else if (e >= RFB_ENC_COMPRESS_0 && e <= RFB_ENC_COMPRESS_9)
-			c->compress = e - RFB_ENC_COMPRESS_0;
-		else if (e >= RFB_ENC_FINE_QUALITY_0 &&
-			 e <= RFB_ENC_FINE_QUALITY_100)
-			c->fine_quality = e - RFB_ENC_FINE_QUALITY_0;
-		else if (e >= RFB_ENC_SUBSAMP_1X && e <= RFB_ENC_SUBSAMP_16X)
-			c->subsampling = e - RFB_ENC_SUBSAMP_1X;
-		else if (e == RFB_ENC_DESKTOP_SIZE)
-			c->want_desktop_size = true;
-		else if (e == RFB_ENC_EXT_DESKTOP_SIZE)
-			c->want_ext_desktop_size = true;
-		else if (e == RFB_ENC_LAST_RECT)
-			c->want_last_rect = true;
-		else if (e == RFB_ENC_DESKTOP_NAME)
-			c->want_desktop_name = true;
-		else if (e == RFB_ENC_TIGHT_NOZLIB)
-			c->enc_flags |= ENC_F_TIGHT_NOZLIB;
-		else if (e == RFB_ENC_CURSOR)
-			c->want_cursor = true;
-		else if (e == RFB_ENC_XCURSOR)
-			c->want_xcursor = true;
-		else if (e == RFB_ENC_POINTER_POS)
-			c->want_pointer_pos = true;
-		else if (e == RFB_ENC_QEMU_EXT_KEY)
-			c->want_qemu_key = true;
-		else if (e == RFB_ENC_QEMU_LED)
-			c->want_qemu_led = true;
-		else if (e == RFB_ENC_EXT_MOUSE_BUTTONS)
-			c->want_ext_mouse = true;
-		else if (e == RFB_ENC_FENCE)
-			fence = true;
-		else if (e == RFB_ENC_CONTINUOUS_UPDATES)
-			cu = true;
-		else if (e == RFB_ENC_EXT_CLIPBOARD)
-			ext_clip = true;
-		else if (!have_preferred && encoder_find(e) &&
-			 !(e == RFB_ENC_TIGHT_PNG && c->pc.bytes == 1)) {
-			/* The first listed encoding we implement wins. */
-			c->preferred = e;
-			have_preferred = true;
-		}
+		if (!sched_encoding(&c->sched, e) &&
+		    !flow_encoding(&c->flow, e))
+			clipboard_encoding(&c->clip, e);
 	}
-	if (c->want_last_rect)
-		c->enc_flags |= ENC_F_LASTRECT;
-	/* Confirmations go out once per connection (doc/protocol.md,
-	 * "Confirmations on repeated SetEncodings"). */
-	if (c->want_qemu_key && !c->confirmed_qemu_key)
-		c->confirm_qemu_key = true;
-	if (c->want_ext_mouse && !c->confirmed_ext_mouse)
-		c->confirm_ext_mouse = true;
-	flow_set_encodings(c, fence, cu);
-	clipboard_set_encodings(c, ext_clip);
-	/* A client that starts showing shapes gets the current one; one
-	 * that stops gets the cursor drawn into its pixels. */
-	c->cursor_serial = 0;
-	c->led_serial = 0;
-	if (drew_cursor != client_draws_cursor(c) &&
-	    cursor_box(&c->server->cursor, &c->server->fb, &box))
-		sched_cursor_damage(c, &box);
-	log_debug("client %u: SetEncodings, %u entries, using %s%s", c->id,
-		  count, encoder_find(c->preferred)->name,
-		  c->use_copyrect ? " + copyrect" : "");
+	flow_encodings_done(&c->flow);
+	clipboard_encodings_done(&c->clip);
+	sched_encodings_done(&c->sched);
+	log_debug("client %u: SetEncodings, %u entries, using %s%s", c->conn.id,
+		  count, sched_encoding_name(&c->sched),
+		  sched_uses_copyrect(&c->sched) ? " + copyrect" : "");
 }
 
 /* Validate a requested layout as TigerVNC's ScreenSet::validate does. */
@@ -456,10 +116,10 @@ static bool layout_valid(uint16_t w, uint16_t h, const struct xrfb_screen *sc,
 
 static void on_set_desktop_size(struct xrfb_client *c, const struct rfb_msg *m)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = c->conn.server;
 	struct xrfb_screen sc[SERVER_MAX_SCREENS];
 	unsigned n = m->desktop_size.nscreens;
-	unsigned queued = c->eds_replies_queued;
+	unsigned queued = sched_desktop_size_replies(&c->sched);
 	int status;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -472,7 +132,7 @@ static void on_set_desktop_size(struct xrfb_client *c, const struct rfb_msg *m)
 		sc[i].height = get_u16(p + 10);
 		sc[i].flags = get_u32(p + 12);
 	}
-	log_info("client %u: asks for a %ux%u desktop (%u screens)", c->id,
+	log_info("client %u: asks for a %ux%u desktop (%u screens)", c->conn.id,
 		 m->desktop_size.w, m->desktop_size.h, n);
 	if (!layout_valid(m->desktop_size.w, m->desktop_size.h, sc, n)) {
 		status = XRFB_RESIZE_INVALID;
@@ -486,19 +146,20 @@ static void on_set_desktop_size(struct xrfb_client *c, const struct rfb_msg *m)
 	}
 	/* A resize done inside the callback already queued this client's
 	 * reason-1 answer; otherwise answer now. */
-	if (status != XRFB_RESIZE_OK || c->eds_replies_queued == queued)
-		sched_desktop_size_reply(c, status);
+	if (status != XRFB_RESIZE_OK ||
+	    sched_desktop_size_replies(&c->sched) == queued)
+		sched_desktop_size_reply(&c->sched, status);
 }
 
 /* Inject the pointer motion held back, if any. */
 static void pointer_flush(struct xrfb_client *c)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = c->conn.server;
 
 	if (!c->pointer_pending)
 		return;
 	c->pointer_pending = false;
-	if (c->state == CLIENT_STATE_NORMAL)
+	if (conn_is_normal(&c->conn))
 		s->cb.pointer(s->cb.pointer_arg, c, c->pointer_x, c->pointer_y,
 			      c->pointer_buttons);
 }
@@ -509,7 +170,7 @@ static void pointer_flush(struct xrfb_client *c)
 static void pointer_event(struct xrfb_client *c, uint16_t x, uint16_t y,
 			  uint32_t buttons)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = c->conn.server;
 
 	if (s->view_only || !s->cb.pointer)
 		return;
@@ -519,8 +180,7 @@ static void pointer_event(struct xrfb_client *c, uint16_t x, uint16_t y,
 		y = (uint16_t)(s->fb.height - 1);
 	if (c->pointer_pending && c->pointer_buttons != buttons)
 		pointer_flush(c);
-	c->last_x = x;
-	c->last_y = y;
+	sched_pointer(&c->sched, x, y);
 	c->pointer_pending = true;
 	c->pointer_x = x;
 	c->pointer_y = y;
@@ -529,11 +189,12 @@ static void pointer_event(struct xrfb_client *c, uint16_t x, uint16_t y,
 
 static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = c->conn.server;
 
 	/* Whatever follows a pointer event sees it done first. */
 	if (m->type != RFB_MSG_POINTER_EVENT)
 		pointer_flush(c);
+
 	switch (m->type) {
 	case RFB_MSG_SET_PIXEL_FORMAT:
 		on_set_pixel_format(c, &m->pixel_format);
@@ -542,7 +203,7 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 		on_set_encodings(c, m->encodings.count, m->encodings.list);
 		break;
 	case RFB_MSG_FB_UPDATE_REQUEST:
-		sched_request(c, m->update_request.incremental,
+		sched_request(&c->sched, m->update_request.incremental,
 			      m->update_request.x, m->update_request.y,
 			      m->update_request.w, m->update_request.h);
 		break;
@@ -555,18 +216,18 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 			      m->pointer.buttons);
 		break;
 	case RFB_MSG_CLIENT_CUT_TEXT:
-		clipboard_on_cut_text(c, m->cut_text.length, m->cut_text.data,
-				      m->cut_text.data_len);
+		clipboard_on_cut_text(&c->clip, m->cut_text.length,
+				      m->cut_text.data, m->cut_text.data_len);
 		break;
 	case RFB_MSG_ENABLE_CONTINUOUS_UPDATES:
-		flow_on_enable_cu(c, m);
+		flow_on_enable_cu(&c->flow, m);
 		break;
 	case RFB_MSG_CLIENT_FENCE:
-		flow_on_fence(c, m);
+		flow_on_fence(&c->flow, m);
 		break;
 	case RFB_MSG_QEMU:
-		if (!c->confirmed_qemu_key) {
-			client_close_reason(c, "QEMU key event before it was "
+		if (!sched_qemu_key_confirmed(&c->sched)) {
+			conn_close(&c->conn, "QEMU key event before it was "
 					       "confirmed");
 			break;
 		}
@@ -580,8 +241,8 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 				  m->qemu_key.keysym);
 		break;
 	case RFB_MSG_SET_DESKTOP_SIZE:
-		if (!c->want_ext_desktop_size) {
-			client_close_reason(c, "SetDesktopSize without "
+		if (!sched_wants_ext_desktop_size(&c->sched)) {
+			conn_close(&c->conn, "SetDesktopSize without "
 					       "ExtendedDesktopSize");
 			break;
 		}
@@ -590,7 +251,7 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 	default:
 		/* Extensions this client was never offered: RFB cannot
 		 * skip a message, so the connection cannot go on. */
-		client_close_reason(c, "message type %u was not negotiated",
+		conn_close(&c->conn, "message type %u was not negotiated",
 				    m->type);
 		break;
 	}
@@ -602,17 +263,20 @@ static ssize_t on_normal(struct xrfb_client *c, const uint8_t *d, size_t len)
 	const char *why = "";
 	ssize_t n;
 
-	c->parse.cut_text_max = c->server->cut_text_max;
+	/* What the concerns allow the parser, as of this message. */
+	c->parse.cut_text_max = c->conn.server->cut_text_max;
+	c->parse.ext_clipboard = clipboard_is_extended(&c->clip);
+	c->parse.ext_mouse_buttons = sched_ext_mouse_confirmed(&c->sched);
 	n = rfb_parse_client_msg(d, len, &c->parse, &m, &why);
 	if (n < 0) {
-		client_close_reason(c, "message type %u: %s", d[0], why);
+		conn_close(&c->conn, "message type %u: %s", d[0], why);
 		return n;
 	}
 	if (n > 0) {
 		handle_msg(c, &m);
-		flow_after_message(c);
+		flow_after_message(&c->flow);
 		/* Before the next message adds to it. */
-		client_check_queue(c);
+		conn_check_queue(&c->conn);
 	}
 	return n;
 }
@@ -624,34 +288,21 @@ static void on_more(void *arg);
  * is handled (the socket keeps the rest). */
 static void parse_input(struct xrfb_client *c)
 {
-	struct buf *in = stream_input(c->stream);
+	struct buf *in = stream_input(c->conn.stream);
 	size_t off = 0;
 	unsigned msgs = 0;
 
-	while (off < in->len && c->state != CLIENT_STATE_CLOSED) {
+	while (off < in->len && !c->conn.closed) {
 		const uint8_t *d = in->data + off;
 		size_t len = in->len - off;
 		ssize_t n;
 
-		switch (c->state) {
-		case CLIENT_STATE_VERSION:
-			n = on_version(c, d, len);
-			break;
-		case CLIENT_STATE_SECURITY_TYPE:
-			n = on_security_type(c, d, len);
-			break;
-		case CLIENT_STATE_VNCAUTH:
-			n = on_vncauth(c, d, len);
-			break;
-		case CLIENT_STATE_CLIENT_INIT:
-			n = on_client_init(c, d, len);
-			break;
-		case CLIENT_STATE_NORMAL:
+		if (c->conn.ready) {
 			n = on_normal(c, d, len);
-			break;
-		default:
-			n = -EPROTO;
-			break;
+		} else {
+			n = handshake_on_read(&c->hs, d, len);
+			if (n > 0 && handshake_done(&c->hs))
+				on_handshake_done(c);
 		}
 		if (n <= 0)
 			break;
@@ -661,20 +312,20 @@ static void parse_input(struct xrfb_client *c)
 	}
 	buf_consume(in, off);
 	pointer_flush(c);
-	if (c->state == CLIENT_STATE_CLOSED)
+	if (c->conn.closed)
 		return;
 	if (msgs == CLIENT_MSGS_PER_PASS && in->len) {
-		stream_pause_read(c->stream, true);
+		stream_pause_read(c->conn.stream, true);
 		if (!c->more_timer)
-			c->more_timer = xrfb_loop_add_timer(c->server->loop, 0,
-							    on_more, c);
+			c->more_timer = xrfb_loop_add_timer(
+				c->conn.server->loop, 0, on_more, c);
 	} else {
-		stream_pause_read(c->stream, false);
+		stream_pause_read(c->conn.stream, false);
 	}
-	client_flush(c);
-	client_check_queue(c);
-	if (c->state == CLIENT_STATE_NORMAL)
-		server_kick(c->server);
+	conn_flush(&c->conn);
+	conn_check_queue(&c->conn);
+	if (conn_is_normal(&c->conn))
+		server_state_kick(c->conn.server);
 }
 
 static void on_more(void *arg)
@@ -696,20 +347,20 @@ static void on_stream_error(void *arg, struct stream *st, int err)
 {
 	struct xrfb_client *c = arg;
 
-	if (c->state != CLIENT_STATE_CLOSED)
-		client_close_reason(c, err ? "connection error: %s"
-					   : "connection closed by peer%s",
-				    err ? strerror(-err) : "");
-	c->linger = false;
-	c->server->have_dead = true;
-	server_kick(c->server);
+	if (!c->conn.closed)
+		conn_close(&c->conn, err ? "connection error: %s"
+					  : "connection closed by peer%s",
+			      err ? strerror(-err) : "");
+	c->conn.linger = false;
+	c->conn.server->have_dead = true;
+	server_state_kick(c->conn.server);
 }
 
 static void on_stream_drain(void *arg, struct stream *st)
 {
 	struct xrfb_client *c = arg;
 
-	server_kick(c->server);
+	server_state_kick(c->conn.server);
 }
 
 struct xrfb_client *client_new(struct xrfb_server *s, int fd,
@@ -726,25 +377,18 @@ struct xrfb_client *client_new_stream(struct xrfb_server *s,
 {
 	struct xrfb_client *c = xcalloc(1, sizeof(*c));
 
-	c->server = s;
-	c->id = ++s->next_client_id;
-	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->stream = st;
+	conn_init(&c->conn, s, c, st, peer);
 	stream_set_owner(st, on_read, on_stream_error, on_stream_drain, c);
-	c->state = CLIENT_STATE_VERSION;
-	c->preferred = RFB_ENC_RAW;
-	c->quality = c->fine_quality = c->subsampling = c->compress = -1;
-	pixconv_init(&c->pc, &s->format);
-	flow_init(&c->flow);
-	clipboard_client_init(&c->clip, &s->clip);
-	sched_client_init(c);
+	flow_init(&c->flow, &c->conn);
+	clipboard_client_init(&c->clip, &c->conn);
+	sched_init(&c->sched, &c->conn, &c->flow);
 	c->next = s->clients;
 	if (s->clients)
 		s->clients->prev = c;
 	s->clients = c;
-	log_info("client %u (%s): connection", c->id, c->peer);
-	client_send(c, rfb_version_msg, RFB_VERSION_LEN);
-	client_flush(c);
+	log_info("client %u (%s): connection", c->conn.id, c->conn.peer);
+	handshake_init(&c->hs, &c->conn);
+	conn_flush(&c->conn);
 	/* A client that spoke first (its version, before ours) is heard. */
 	stream_replay_input(st);
 	return c;
@@ -752,7 +396,7 @@ struct xrfb_client *client_new_stream(struct xrfb_server *s,
 
 void client_free(struct xrfb_client *c)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = c->conn.server;
 
 	if (c->prev)
 		c->prev->next = c->next;
@@ -760,26 +404,10 @@ void client_free(struct xrfb_client *c)
 		s->clients = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	xrfb_timer_cancel(c->pace_timer);
 	xrfb_timer_cancel(c->more_timer);
-	for (int i = 0; i < CLIENT_MAX_ENCODERS; i++)
-		if (c->encoders[i])
-			c->encoders[i]->ops->free_state(c->encoders[i]);
-	sched_client_fini(c);
-	stream_free(c->stream);
+	handshake_fini(&c->hs);
+	sched_fini(&c->sched);
+	clipboard_client_fini(&c->clip);
+	conn_fini(&c->conn);
 	free(c);
-}
-
-struct encoder *client_encoder(struct xrfb_client *c, int32_t type)
-{
-	int slot = encoder_slot(type);
-	const struct encoder_ops *ops;
-
-	if (slot < 0)
-		return NULL;
-	if (!c->encoders[slot]) {
-		ops = encoder_list[slot];
-		c->encoders[slot] = ops->new_state(ops);
-	}
-	return c->encoders[slot];
 }

@@ -16,11 +16,11 @@
 #include <zlib.h>
 
 #include "buf.h"
-#include "client.h"
 #include "clipboard.h"
 #include "log.h"
 #include "rfb-proto.h"
-#include "server.h"
+#include "conn.h"
+#include "server-state.h"
 #include "stream.h"
 #include "utf8.h"
 
@@ -44,11 +44,30 @@ void clipboard_server_init(struct clip_server *cs)
 	cs->classic_max = CLIP_CLASSIC_MAX_DEFAULT;
 }
 
-void clipboard_client_init(struct clip_client *cc,
-			   const struct clip_server *cs)
+void clipboard_client_init(struct clip_client *cc, struct conn *conn)
 {
+	struct clip_server *cs = &conn->server->clip;
+
 	memset(cc, 0, sizeof(*cc));
+	cc->conn = conn;
 	cc->offered = cs->serial;
+	cc->next = cs->clients;
+	if (cs->clients)
+		cs->clients->prev = cc;
+	cs->clients = cc;
+}
+
+void clipboard_client_fini(struct clip_client *cc)
+{
+	struct clip_server *cs = &cc->conn->server->clip;
+
+	if (cc->prev)
+		cc->prev->next = cc->next;
+	else
+		cs->clients = cc->next;
+	if (cc->next)
+		cc->next->prev = cc->prev;
+	cc->prev = cc->next = NULL;
 }
 
 static void drop_messages(struct clip_server *cs)
@@ -84,7 +103,7 @@ static struct rcbuf *extended_msg(uint32_t flags, const uint8_t *payload,
 	return rcbuf_new(msg, 12 + len);
 }
 
-static void send_extended(struct xrfb_client *c, uint32_t flags)
+static void send_extended(struct clip_client *cc, uint32_t flags)
 {
 	uint8_t msg[12];
 
@@ -92,33 +111,46 @@ static void send_extended(struct xrfb_client *c, uint32_t flags)
 	msg[1] = msg[2] = msg[3] = 0;
 	put_u32(msg + 4, (uint32_t)-4);
 	put_u32(msg + 8, flags);
-	client_send(c, msg, sizeof(msg));
+	conn_send(cc->conn, msg, sizeof(msg));
 }
 
-static void send_caps(struct xrfb_client *c)
+static void send_caps(struct clip_client *cc)
 {
 	uint8_t size[4];
 
 	/* Text only, size 0: every transfer goes through notify and
 	 * request, which all extended clients implement. */
 	put_u32(size, 0);
-	stream_send(c->stream,
+	stream_send(cc->conn->stream,
 		    extended_msg(CLIP_CAPS | CLIP_TEXT | CLIP_REQUEST |
 					 CLIP_PEEK | CLIP_NOTIFY | CLIP_PROVIDE,
 				 size, sizeof(size)));
 }
 
-void clipboard_set_encodings(struct xrfb_client *c, bool extended)
+void clipboard_encodings_reset(struct clip_client *cc)
 {
-	c->clip.extended = extended;
-	if (extended) {
-		/* Caps go out after every SetEncodings that lists the
-		 * extension (doc/protocol.md, "Extended clipboard"). */
-		c->parse.ext_clipboard = true;
-		send_caps(c);
-	} else {
-		c->parse.ext_clipboard = false;
-	}
+	cc->extended = false;
+}
+
+bool clipboard_encoding(struct clip_client *cc, int32_t encoding)
+{
+	if (encoding != RFB_ENC_EXT_CLIPBOARD)
+		return false;
+	cc->extended = true;
+	return true;
+}
+
+void clipboard_encodings_done(struct clip_client *cc)
+{
+	/* Caps go out after every SetEncodings that lists the extension
+	 * (doc/protocol.md, "Extended clipboard"). */
+	if (cc->extended)
+		send_caps(cc);
+}
+
+bool clipboard_is_extended(const struct clip_client *cc)
+{
+	return cc->extended;
 }
 
 /* The text's length on the wire of the extended clipboard: CRLF line
@@ -186,32 +218,32 @@ out:
 	return cs->provide;
 }
 
-/* Queue a shared message on @c's stream; false if out of memory. */
-static bool send_shared(struct xrfb_client *c, struct rcbuf *msg)
+/* Queue a shared message on @cc's stream; false if out of memory. */
+static bool send_shared(struct clip_client *cc, struct rcbuf *msg)
 {
 	if (!msg) {
-		client_close_reason(c, "out of memory for the clipboard");
+		conn_close(cc->conn, "out of memory for the clipboard");
 		return false;
 	}
-	stream_send(c->stream, rcbuf_ref(msg));
+	stream_send(cc->conn->stream, rcbuf_ref(msg));
 	return true;
 }
 
-/* Whether @c may receive the server's text at all: a classic viewer up
+/* Whether @cc may receive the server's text at all: a classic viewer up
  * to the classic limit, an extended one up to the text size its caps
  * announced (0: no limit stated). One line is logged per clipboard
  * change that some client does not get. */
-static bool fits(struct xrfb_client *c)
+static bool fits(struct clip_client *cc)
 {
-	struct clip_server *cs = &c->server->clip;
+	struct clip_server *cs = &cc->conn->server->clip;
 	size_t len, max;
 
-	if (!c->clip.extended) {
+	if (!cc->extended) {
 		len = cs->len;
 		max = cs->classic_max;
 	} else {
 		len = wire_len(cs);
-		max = c->clip.text_max ? c->clip.text_max : SIZE_MAX;
+		max = cc->text_max ? cc->text_max : SIZE_MAX;
 	}
 	if (len <= max)
 		return true;
@@ -219,58 +251,57 @@ static bool fits(struct xrfb_client *c)
 		cs->skip_logged = cs->serial;
 		log_info("client %u: clipboard text of %zu bytes not sent, "
 			 "over its limit of %zu (and to any other client "
-			 "with that limit)", c->id, len, max);
+			 "with that limit)", cc->conn->id, len, max);
 	}
 	return false;
 }
 
 /* Offer the server's text to one client in the form it understands. */
-static void offer(struct xrfb_client *c)
+static void offer(struct clip_client *cc)
 {
-	struct clip_server *cs = &c->server->clip;
+	struct clip_server *cs = &cc->conn->server->clip;
 
-	c->clip.offered = cs->serial;
-	if (!cs->text || !fits(c))
+	cc->offered = cs->serial;
+	if (!cs->text || !fits(cc))
 		return;
-	if (!c->clip.extended) {
-		send_shared(c, classic_msg(cs));
+	if (!cc->extended) {
+		send_shared(cc, classic_msg(cs));
 		return;
 	}
 	/* A client that sent no caps is assumed to take notify (SPEC). */
-	if (!c->clip.caps || (c->clip.caps & CLIP_NOTIFY))
-		send_extended(c, CLIP_NOTIFY | CLIP_TEXT);
-	else if ((c->clip.caps & CLIP_PROVIDE) && cs->len < c->clip.text_max)
-		send_shared(c, provide_msg(cs));
+	if (!cc->caps || (cc->caps & CLIP_NOTIFY))
+		send_extended(cc, CLIP_NOTIFY | CLIP_TEXT);
+	else if ((cc->caps & CLIP_PROVIDE) && cs->len < cc->text_max)
+		send_shared(cc, provide_msg(cs));
 }
 
-/* Room for more in @c's queue: a client that does not read gets
+/* Room for more in @cc's queue: a client that does not read gets
  * nothing new, so what it is owed stays a flag, not a queued copy. */
-void clipboard_run(struct xrfb_client *c)
+void clipboard_run(struct clip_client *cc)
 {
-	struct clip_client *cc = &c->clip;
-	struct clip_server *cs = &c->server->clip;
+	struct clip_server *cs = &cc->conn->server->clip;
 
-	if (!client_is_normal(c))
+	if (!conn_is_normal(cc->conn))
 		return;
-	if (cc->offered != cs->serial && server_client_has_room(c))
-		offer(c);
-	if (cc->owe_notify && server_client_has_room(c)) {
+	if (cc->offered != cs->serial && conn_has_room(cc->conn))
+		offer(cc);
+	if (cc->owe_notify && conn_has_room(cc->conn)) {
 		cc->owe_notify = false;
-		send_extended(c, CLIP_NOTIFY |
-				 (cs->text && fits(c) ? CLIP_TEXT : 0));
+		send_extended(cc, CLIP_NOTIFY |
+				 (cs->text && fits(cc) ? CLIP_TEXT : 0));
 	}
-	if (cc->owe_request && server_client_has_room(c)) {
+	if (cc->owe_request && conn_has_room(cc->conn)) {
 		cc->owe_request = false;
-		send_extended(c, CLIP_REQUEST | CLIP_TEXT);
+		send_extended(cc, CLIP_REQUEST | CLIP_TEXT);
 	}
-	if (cc->owe_provide && server_client_has_room(c)) {
+	if (cc->owe_provide && conn_has_room(cc->conn)) {
 		cc->owe_provide = false;
-		if (cs->text && fits(c))
-			send_shared(c, provide_msg(cs));
+		if (cs->text && fits(cc))
+			send_shared(cc, provide_msg(cs));
 	}
 }
 
-int clipboard_set(struct xrfb_server *s, struct xrfb_client *from,
+int clipboard_set(struct xrfb_server *s, struct clip_client *from,
 		  const char *text, size_t len)
 {
 	char *copy;
@@ -291,12 +322,12 @@ int clipboard_set(struct xrfb_server *s, struct xrfb_client *from,
 	/* Offered to every other client as its queue has room; the one
 	 * that set it already has it. */
 	if (from)
-		from->clip.offered = s->clip.serial;
-	for (struct xrfb_client *c = s->clients; c; c = c->next) {
-		if (!client_is_normal(c))
+		from->offered = s->clip.serial;
+	for (struct clip_client *cc = s->clip.clients; cc; cc = cc->next) {
+		if (!conn_is_normal(cc->conn))
 			continue;
-		clipboard_run(c);
-		stream_flush(c->stream);
+		clipboard_run(cc);
+		stream_flush(cc->conn->stream);
 	}
 	return 0;
 }
@@ -309,26 +340,28 @@ static uint32_t viewer_max(const struct xrfb_server *s)
 }
 
 /* A client's text reached us (UTF-8 or converted Latin-1). */
-static void text_from_client(struct xrfb_client *c, const char *text,
+static void text_from_client(struct clip_client *cc, const char *text,
 			     size_t len)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = cc->conn->server;
 	char esc[48];
 
-	log_debug("client %u: clipboard, %zu bytes: \"%s\"", c->id, len,
-		  log_escape(esc, sizeof(esc), text, len < 32 ? len : 32));
+	log_debug("client %u: clipboard, %zu bytes: \"%s\"", cc->conn->id,
+		  len, log_escape(esc, sizeof(esc), text, len < 32 ? len : 32));
 	if (s->view_only)
 		return;
 	if (len > viewer_max(s)) {
 		log_warn("client %u: clipboard text of %zu bytes over the "
-			 "%u-byte limit, ignored", c->id, len, viewer_max(s));
+			 "%u-byte limit, ignored", cc->conn->id, len,
+			 viewer_max(s));
 		return;
 	}
-	if (clipboard_set(s, c, text, len) < 0)
+	if (clipboard_set(s, cc, text, len) < 0)
 		return;
 	/* The stored copy is NUL-terminated, whatever the wire form. */
 	if (s->cb.cut_text)
-		s->cb.cut_text(s->cb.cut_text_arg, c, s->clip.text, s->clip.len);
+		s->cb.cut_text(s->cb.cut_text_arg, cc->conn->client,
+			       s->clip.text, s->clip.len);
 }
 
 /* Inflate more of a provide payload into @out until it holds @want
@@ -387,10 +420,10 @@ static int inflate_text(const uint8_t *in, size_t len, uint32_t max,
 	return err;
 }
 
-static void on_provide(struct xrfb_client *c, uint32_t flags,
+static void on_provide(struct clip_client *cc, uint32_t flags,
 		       const uint8_t *data, size_t len)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = cc->conn->server;
 	struct buf plain = BUF_INIT;
 	size_t tlen, o = 0;
 	uint8_t *t;
@@ -403,11 +436,11 @@ static void on_provide(struct xrfb_client *c, uint32_t flags,
 	err = inflate_text(data, len, viewer_max(s), &plain);
 	if (err == -EMSGSIZE) {
 		log_warn("client %u: clipboard text over the %u-byte limit, "
-			 "ignored", c->id, viewer_max(s));
+			 "ignored", cc->conn->id, viewer_max(s));
 		goto out;
 	}
 	if (err < 0) {
-		client_close_reason(c, "extended clipboard: %s",
+		conn_close(cc->conn, "extended clipboard: %s",
 				    err == -ENOMEM ? "out of memory"
 						   : "bad provide data");
 		goto out;
@@ -422,18 +455,18 @@ static void on_provide(struct xrfb_client *c, uint32_t flags,
 		}
 	if (!utf8_valid(t, tlen)) {
 		log_warn("client %u: clipboard text is not valid UTF-8, "
-			 "ignored", c->id);
+			 "ignored", cc->conn->id);
 		goto out;
 	}
 	for (size_t i = 0; i < tlen; i++)
 		if (!(t[i] == '\r' && i + 1 < tlen && t[i + 1] == '\n'))
 			t[o++] = t[i];
-	text_from_client(c, (const char *)t, o);
+	text_from_client(cc, (const char *)t, o);
 out:
 	buf_fini(&plain);
 }
 
-static void on_extended(struct xrfb_client *c, const uint8_t *data,
+static void on_extended(struct clip_client *cc, const uint8_t *data,
 			uint32_t len)
 {
 	uint32_t flags = get_u32(data), actions = flags & CLIP_ACTIONS;
@@ -444,18 +477,18 @@ static void on_extended(struct xrfb_client *c, const uint8_t *data,
 		/* One U32 size per format bit, in ascending order. */
 		unsigned n = 0;
 
-		c->clip.caps = flags;
-		c->clip.text_max = 0;
+		cc->caps = flags;
+		cc->text_max = 0;
 		for (int bit = 0; bit < 16; bit++) {
 			if (!(flags & (1u << bit)))
 				continue;
 			if (len < 4 * (n + 1)) {
-				client_close_reason(c, "extended clipboard: "
+				conn_close(cc->conn, "extended clipboard: "
 						       "caps too short");
 				return;
 			}
 			if (bit == 0)
-				c->clip.text_max = get_u32(data + 4 * n);
+				cc->text_max = get_u32(data + 4 * n);
 			n++;
 		}
 		return;
@@ -467,42 +500,42 @@ static void on_extended(struct xrfb_client *c, const uint8_t *data,
 	 * queue has room. */
 	case CLIP_REQUEST:
 		if (flags & CLIP_TEXT)
-			c->clip.owe_provide = true;
+			cc->owe_provide = true;
 		break;
 	case CLIP_PEEK:
-		c->clip.owe_notify = true;
+		cc->owe_notify = true;
 		break;
 	case CLIP_NOTIFY:
 		/* The client has new text: ask for it. */
 		if (flags & CLIP_TEXT)
-			c->clip.owe_request = true;
+			cc->owe_request = true;
 		break;
 	case CLIP_PROVIDE:
-		on_provide(c, flags, data, len);
+		on_provide(cc, flags, data, len);
 		break;
 	default:
-		client_close_reason(c, "extended clipboard: flags 0x%08x "
+		conn_close(cc->conn, "extended clipboard: flags 0x%08x "
 				       "name no single action", flags);
 		return;
 	}
-	clipboard_run(c);
+	clipboard_run(cc);
 }
 
-void clipboard_on_cut_text(struct xrfb_client *c, int32_t len,
+void clipboard_on_cut_text(struct clip_client *cc, int32_t len,
 			   const uint8_t *data, uint32_t data_len)
 {
 	size_t n;
 	char *text;
 
-	if (c->clip.extended && len < 0) {
-		on_extended(c, data, data_len);
+	if (cc->extended && len < 0) {
+		on_extended(cc, data, data_len);
 		return;
 	}
 	text = latin1_to_utf8(data, data_len, &n);
 	if (!text) {
-		client_close_reason(c, "out of memory for cut text");
+		conn_close(cc->conn, "out of memory for cut text");
 		return;
 	}
-	text_from_client(c, text, n);
+	text_from_client(cc, text, n);
 	free(text);
 }

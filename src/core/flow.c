@@ -19,11 +19,12 @@
 #include <string.h>
 
 #include "buf.h"
-#include "client.h"
 #include "flow.h"
 #include "log.h"
+#include "rfb-parse.h"
 #include "rfb-proto.h"
-#include "server.h"
+#include "server-state.h"
+#include "conn.h"
 #include "stream.h"
 
 #define FENCE_BLOCK_BEFORE 0x1u
@@ -44,14 +45,15 @@
 #define FLOW_PING_TAG "xrfb"
 #define FLOW_PING_LEN 8
 
-void flow_init(struct flow *f)
+void flow_init(struct flow *f, struct conn *conn)
 {
 	memset(f, 0, sizeof(*f));
+	f->conn = conn;
 	f->window = FLOW_WINDOW_INITIAL;
 	f->min_rtt = UINT64_MAX;
 }
 
-static void send_fence(struct xrfb_client *c, uint32_t flags,
+static void send_fence(struct flow *f, uint32_t flags,
 		       const uint8_t *payload, uint8_t len)
 {
 	uint8_t msg[RFB_FENCE_HDR_LEN + RFB_FENCE_PAYLOAD_MAX];
@@ -61,12 +63,11 @@ static void send_fence(struct xrfb_client *c, uint32_t flags,
 	put_u32(msg + 4, flags);
 	msg[8] = len;
 	memcpy(msg + RFB_FENCE_HDR_LEN, payload, len);
-	client_send(c, msg, RFB_FENCE_HDR_LEN + (size_t)len);
+	conn_send(f->conn, msg, RFB_FENCE_HDR_LEN + (size_t)len);
 }
 
-static void send_ping(struct xrfb_client *c)
+static void send_ping(struct flow *f)
 {
-	struct flow *f = &c->flow;
 	uint8_t payload[FLOW_PING_LEN];
 
 	if (f->npings == FLOW_MAX_PINGS)
@@ -79,45 +80,57 @@ static void send_ping(struct xrfb_client *c)
 		.bytes_at = f->bytes_sent,
 	};
 	/* BlockBefore: answered only after all that came before it. */
-	send_fence(c, FENCE_REQUEST | FENCE_BLOCK_BEFORE, payload,
+	send_fence(f, FENCE_REQUEST | FENCE_BLOCK_BEFORE, payload,
 		   FLOW_PING_LEN);
 }
 
-static void send_end_of_cu(struct xrfb_client *c)
+static void send_end_of_cu(struct flow *f)
 {
 	uint8_t msg = RFB_MSG_END_OF_CONTINUOUS_UPDATES;
 
-	client_send(c, &msg, 1);
+	conn_send(f->conn, &msg, 1);
 }
 
-void flow_set_encodings(struct xrfb_client *c, bool fence, bool cu)
+void flow_encodings_reset(struct flow *f)
 {
-	struct flow *f = &c->flow;
+	f->want_fence = false;
+	f->want_cu = false;
+}
 
-	f->want_fence = fence;
-	f->want_cu = cu;
+bool flow_encoding(struct flow *f, int32_t encoding)
+{
+	if (encoding == RFB_ENC_FENCE)
+		f->want_fence = true;
+	else if (encoding == RFB_ENC_CONTINUOUS_UPDATES)
+		f->want_cu = true;
+	else
+		return false;
+	return true;
+}
+
+void flow_encodings_done(struct flow *f)
+{
 	/* The first fence request announces fence support; it is also the
 	 * first round-trip sample. */
-	if (fence && !f->fence_announced) {
+	if (f->want_fence && !f->fence_announced) {
 		f->fence_announced = true;
-		send_ping(c);
+		send_ping(f);
 	}
 	/* EndOfContinuousUpdates confirms continuous updates; without
 	 * fences there is no flow control, so they are not offered. */
-	if (cu && fence && !f->cu_confirmed) {
+	if (f->want_cu && f->want_fence && !f->cu_confirmed) {
 		f->cu_confirmed = true;
-		send_end_of_cu(c);
+		send_end_of_cu(f);
 	}
 }
 
-void flow_on_enable_cu(struct xrfb_client *c, const struct rfb_msg *m)
+void flow_on_enable_cu(struct flow *f, const struct rfb_msg *m)
 {
-	struct flow *f = &c->flow;
 	struct rect r = { m->continuous.x, m->continuous.y, m->continuous.w,
 			  m->continuous.h };
 
 	if (!f->cu_confirmed) {
-		client_close_reason(c, "EnableContinuousUpdates before it "
+		conn_close(f->conn, "EnableContinuousUpdates before it "
 				       "was confirmed");
 		return;
 	}
@@ -125,21 +138,20 @@ void flow_on_enable_cu(struct xrfb_client *c, const struct rfb_msg *m)
 		/* Always answered, even if already off (doc/protocol.md,
 		 * "Continuous updates and fences"). */
 		f->cu_enabled = false;
-		send_end_of_cu(c);
+		send_end_of_cu(f);
 		return;
 	}
-	if (!fb_clip(&c->server->fb, &r))
+	if (!fb_clip(&f->conn->server->fb, &r))
 		r = (struct rect){ 0, 0, 0, 0 };
 	f->cu_area = r;
 	f->cu_enabled = true;
-	log_debug("client %u: continuous updates on for %dx%d+%d+%d", c->id,
-		  r.w, r.h, r.x, r.y);
-	server_kick(c->server);
+	log_debug("client %u: continuous updates on for %dx%d+%d+%d",
+		  f->conn->id, r.w, r.h, r.x, r.y);
+	server_state_kick(f->conn->server);
 }
 
-static void on_pong(struct xrfb_client *c, const uint8_t *payload)
+static void on_pong(struct flow *f, const uint8_t *payload)
 {
-	struct flow *f = &c->flow;
 	uint32_t seq = get_u32(payload + 4);
 	uint64_t now = xrfb_now_ms(), rtt;
 	unsigned i;
@@ -165,7 +177,8 @@ static void on_pong(struct xrfb_client *c, const uint8_t *payload)
 				f->window = FLOW_WINDOW_MIN;
 			f->last_cut_ms = now;
 			log_debug("client %u: rtt %llu ms (min %llu), window "
-				  "%llu KiB", c->id, (unsigned long long)rtt,
+				  "%llu KiB", f->conn->id,
+				  (unsigned long long)rtt,
 				  (unsigned long long)f->min_rtt,
 				  (unsigned long long)(f->window >> 10));
 		}
@@ -175,22 +188,21 @@ static void on_pong(struct xrfb_client *c, const uint8_t *payload)
 		if (f->window > FLOW_WINDOW_MAX)
 			f->window = FLOW_WINDOW_MAX;
 	}
-	server_kick(c->server);
+	server_state_kick(f->conn->server);
 }
 
-void flow_on_fence(struct xrfb_client *c, const struct rfb_msg *m)
+void flow_on_fence(struct flow *f, const struct rfb_msg *m)
 {
-	struct flow *f = &c->flow;
 	uint32_t flags = m->fence.flags;
 
 	if (!f->fence_announced) {
-		client_close_reason(c, "fence before fences were announced");
+		conn_close(f->conn, "fence before fences were announced");
 		return;
 	}
 	if (!(flags & FENCE_REQUEST)) {
 		if (m->fence.len == FLOW_PING_LEN &&
 		    memcmp(m->fence.payload, FLOW_PING_TAG, 4) == 0)
-			on_pong(c, m->fence.payload);
+			on_pong(f, m->fence.payload);
 		return;
 	}
 	/* A SyncNext request before this one had its next message (this
@@ -198,7 +210,7 @@ void flow_on_fence(struct xrfb_client *c, const struct rfb_msg *m)
 	 * and in the order they came. */
 	if (f->sync_pending && !f->sync_arm) {
 		f->sync_pending = false;
-		send_fence(c, f->sync_flags, f->sync_payload, f->sync_len);
+		send_fence(f, f->sync_flags, f->sync_payload, f->sync_len);
 	}
 	/* Messages are handled strictly in order, so BlockBefore and
 	 * BlockAfter hold already; SyncNext waits for one more message. */
@@ -211,39 +223,51 @@ void flow_on_fence(struct xrfb_client *c, const struct rfb_msg *m)
 		memcpy(f->sync_payload, m->fence.payload, m->fence.len);
 		return;
 	}
-	send_fence(c, flags, m->fence.payload, m->fence.len);
+	send_fence(f, flags, m->fence.payload, m->fence.len);
 }
 
-void flow_after_message(struct xrfb_client *c)
+void flow_after_message(struct flow *f)
 {
-	struct flow *f = &c->flow;
-
-	if (!f->sync_pending || c->state == CLIENT_STATE_CLOSED)
+	if (!f->sync_pending || f->conn->closed)
 		return;
 	if (f->sync_arm) {
 		f->sync_arm = false;
 		return;
 	}
 	f->sync_pending = false;
-	send_fence(c, f->sync_flags, f->sync_payload, f->sync_len);
+	send_fence(f, f->sync_flags, f->sync_payload, f->sync_len);
 }
 
-void flow_after_update(struct xrfb_client *c, uint64_t bytes)
+void flow_after_update(struct flow *f, uint64_t bytes)
 {
-	struct flow *f = &c->flow;
 
 	f->bytes_sent += bytes;
 	if (f->want_fence && f->fence_announced)
-		send_ping(c);
+		send_ping(f);
 }
 
-bool flow_can_send(const struct xrfb_client *c)
+bool flow_can_send(const struct flow *f)
 {
-	const struct flow *f = &c->flow;
 
 	if (!f->want_fence || !f->fence_announced)
 		return true;
 	if (f->npings == FLOW_MAX_PINGS)
 		return false;
 	return f->bytes_sent - f->bytes_acked < f->window;
+}
+
+bool flow_continuous(const struct flow *f)
+{
+	return f->cu_enabled;
+}
+
+struct rect flow_cu_area(const struct flow *f)
+{
+	return f->cu_enabled ? f->cu_area : (struct rect){ 0, 0, 0, 0 };
+}
+
+void flow_resized(struct flow *f)
+{
+	if (f->cu_enabled && !fb_clip(&f->conn->server->fb, &f->cu_area))
+		f->cu_area = (struct rect){ 0, 0, 0, 0 };
 }

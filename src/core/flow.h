@@ -3,7 +3,8 @@
  * Flow control: Fence (248 / -312), ContinuousUpdates (150 / -313) and a
  * congestion window measured with fence round trips, so a client on a
  * slow link gets fresh updates instead of a socket buffer full of stale
- * ones. Per-client state lives in struct flow inside the client.
+ * ones. struct flow is one client's state; the scheduler asks it whether
+ * an update may go and tells it what went.
  */
 #ifndef XRFB_FLOW_H
 #define XRFB_FLOW_H
@@ -13,8 +14,8 @@
 
 #include "region.h"
 
-struct xrfb_client;
 struct rfb_msg;
+struct conn;
 
 #define FLOW_MAX_PINGS 32
 
@@ -25,6 +26,7 @@ struct flow_ping {
 };
 
 struct flow {
+	struct conn *conn;
 	bool want_fence, want_cu;
 	bool fence_announced, cu_confirmed;
 	bool cu_enabled;
@@ -46,17 +48,27 @@ struct flow {
 	unsigned npings;
 };
 
-void flow_init(struct flow *f);
-/* After SetEncodings: confirm Fence / ContinuousUpdates the first time. */
-void flow_set_encodings(struct xrfb_client *c, bool fence, bool cu);
+void flow_init(struct flow *f, struct conn *conn);
+/* SetEncodings, in three steps: forget the last list; take @encoding if
+ * it is Fence or ContinuousUpdates (true if taken); then confirm them
+ * the first time they are listed. */
+void flow_encodings_reset(struct flow *f);
+bool flow_encoding(struct flow *f, int32_t encoding);
+void flow_encodings_done(struct flow *f);
 /* Message handlers; they close the client on misuse. */
-void flow_on_enable_cu(struct xrfb_client *c, const struct rfb_msg *m);
-void flow_on_fence(struct xrfb_client *c, const struct rfb_msg *m);
+void flow_on_enable_cu(struct flow *f, const struct rfb_msg *m);
+void flow_on_fence(struct flow *f, const struct rfb_msg *m);
 /* Called after every client message: answers a SyncNext fence. */
-void flow_after_message(struct xrfb_client *c);
+void flow_after_message(struct flow *f);
 /* Account an update of @bytes and send a round-trip ping if useful. */
-void flow_after_update(struct xrfb_client *c, uint64_t bytes);
+void flow_after_update(struct flow *f, uint64_t bytes);
 /* True if the congestion window allows another update. */
-bool flow_can_send(const struct xrfb_client *c);
+bool flow_can_send(const struct flow *f);
+/* Continuous updates: whether they are on, and for which area (empty
+ * if off or outside the framebuffer). */
+bool flow_continuous(const struct flow *f);
+struct rect flow_cu_area(const struct flow *f);
+/* The framebuffer changed size: clip the continuous-updates area. */
+void flow_resized(struct flow *f);
 
 #endif

@@ -120,7 +120,7 @@ static void on_client_released(void *arg, struct xrfb_client *c)
 	r->client = NULL;
 	/* A session that got past the handshake ended normally: start
 	 * over from the shortest wait. */
-	if (c->ready_reported)
+	if (c->conn.ready)
 		r->delay_ms = REVERSE_RETRY_MIN_MS;
 	retry_ms = plan_retry(r);
 	if (retry_ms)

@@ -13,11 +13,13 @@
 #include <string.h>
 
 #include "buf.h"
-#include "client.h"
 #include "encoder.h"
+#include "flow.h"
 #include "log.h"
 #include "rfb-proto.h"
-#include "server.h"
+#include "sched.h"
+#include "server-state.h"
+#include "conn.h"
 #include "stream.h"
 
 /* Above this many rectangles a region is sent as its bounding box. */
@@ -38,87 +40,99 @@
 static void on_fair_kick(void *arg);
 static void on_full_refresh_due(void *arg, const region_t *area);
 
-void sched_client_init(struct xrfb_client *c)
+void sched_init(struct sched *sc, struct conn *conn, struct flow *flow)
 {
-	pixman_region32_init(&c->requested);
-	pixman_region32_init(&c->damage);
-	pixman_region32_init(&c->copy);
-	fair_init(&c->fair, c->server->loop, on_fair_kick,
-		  on_full_refresh_due, c);
+	memset(sc, 0, sizeof(*sc));
+	sc->conn = conn;
+	sc->flow = flow;
+	sc->preferred = RFB_ENC_RAW;
+	sc->quality = sc->fine_quality = sc->subsampling = sc->compress = -1;
+	pixconv_init(&sc->pc, &conn->server->format);
+	pixman_region32_init(&sc->requested);
+	pixman_region32_init(&sc->damage);
+	pixman_region32_init(&sc->copy);
+	fair_init(&sc->fair, conn->server->loop, on_fair_kick,
+		  on_full_refresh_due, sc);
 }
 
-void sched_client_fini(struct xrfb_client *c)
+void sched_fini(struct sched *sc)
 {
-	pixman_region32_fini(&c->requested);
-	pixman_region32_fini(&c->damage);
-	pixman_region32_fini(&c->copy);
-	fair_fini(&c->fair);
+	xrfb_timer_cancel(sc->pace_timer);
+	sc->pace_timer = NULL;
+	for (int i = 0; i < SCHED_MAX_ENCODERS; i++)
+		if (sc->encoders[i])
+			sc->encoders[i]->ops->free_state(sc->encoders[i]);
+	pixman_region32_fini(&sc->requested);
+	pixman_region32_fini(&sc->damage);
+	pixman_region32_fini(&sc->copy);
+	fair_fini(&sc->fair);
 }
 
 static void on_fair_kick(void *arg)
 {
-	struct xrfb_client *c = arg;
+	struct sched *sc = arg;
 
-	server_kick(c->server);
+	server_state_kick(sc->conn->server);
 }
 
 
-void sched_add_damage(struct xrfb_client *c, const region_t *r)
+
+void sched_add_damage(struct sched *sc, const region_t *r)
 {
-	pixman_region32_union(&c->damage, &c->damage, (region_t *)r);
+	pixman_region32_union(&sc->damage, &sc->damage, (region_t *)r);
 }
 
-static void copy_to_damage(struct xrfb_client *c)
+static void copy_to_damage(struct sched *sc)
 {
-	pixman_region32_union(&c->damage, &c->damage, &c->copy);
-	pixman_region32_clear(&c->copy);
+	pixman_region32_union(&sc->damage, &sc->damage, &sc->copy);
+	pixman_region32_clear(&sc->copy);
 }
 
-bool client_draws_cursor(const struct xrfb_client *c)
+bool sched_draws_cursor(const struct sched *sc)
 {
-	return !c->want_cursor && !c->want_xcursor;
+	return !sc->want_cursor && !sc->want_xcursor;
 }
 
-void sched_cursor_damage(struct xrfb_client *c, const struct rect *box)
+void sched_cursor_damage(struct sched *sc, const struct rect *box)
 {
-	if (client_draws_cursor(c)) {
-		pixman_region32_union_rect(&c->damage, &c->damage, box->x,
+	if (sched_draws_cursor(sc)) {
+		pixman_region32_union_rect(&sc->damage, &sc->damage, box->x,
 					   box->y, (unsigned)box->w,
 					   (unsigned)box->h);
-		server_kick(c->server);
+		server_state_kick(sc->conn->server);
 	}
 }
 
-static void sched_add_copy_inner(struct xrfb_client *c, const region_t *dst,
+static void sched_add_copy_inner(struct sched *sc, const region_t *dst,
 				 int dx, int dy);
 
-void sched_add_copy(struct xrfb_client *c, const region_t *dst, int dx,
+void sched_add_copy(struct sched *sc, const region_t *dst, int dx,
 		    int dy)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = sc->conn->server;
 	struct rect box;
 
-	sched_add_copy_inner(c, dst, dx, dy);
+	sched_add_copy_inner(sc, dst, dx, dy);
 	/* A cursor drawn into this client's pixels moved with them: where
 	 * the copy covers the cursor, the client loses it; where the copy
 	 * takes it along, the client sees a stale one. */
-	if (client_draws_cursor(c) && cursor_box(&s->cursor, &s->fb, &box)) {
+	if (sched_draws_cursor(sc) && cursor_box(&s->cursor, &s->fb, &box)) {
 		struct rect to = { box.x + dx, box.y + dy, box.w, box.h };
 
 		if (region_meets(dst, &box))
-			sched_cursor_damage(c, &box);
+			sched_cursor_damage(sc, &box);
 		if (region_meets(dst, &to) && fb_clip(&s->fb, &to))
-			sched_cursor_damage(c, &to);
+			sched_cursor_damage(sc, &to);
 	}
 }
 
-static void sched_add_copy_inner(struct xrfb_client *c, const region_t *dst,
+static void sched_add_copy_inner(struct sched *sc, const region_t *dst,
 				 int dx, int dy)
 {
 	region_t src_damage, tmp;
 
-	if (!c->use_copyrect) {
-		sched_add_damage(c, dst);
+	if (!sc->use_copyrect) {
+		sched_add_damage(sc, dst);
 		return;
 	}
 	pixman_region32_init(&src_damage);
@@ -127,186 +141,364 @@ static void sched_add_copy_inner(struct xrfb_client *c, const region_t *dst,
 	/* A pending move with another offset, or one this move touches,
 	 * is resent as pixels: one batch of CopyRects has one offset and
 	 * must not depend on the order the client applies them in. */
-	if (pixman_region32_not_empty(&c->copy)) {
-		bool clash = dx != c->copy_dx || dy != c->copy_dy;
+	if (pixman_region32_not_empty(&sc->copy)) {
+		bool clash = dx != sc->copy_dx || dy != sc->copy_dy;
 
 		if (!clash) {
-			pixman_region32_intersect(&tmp, &c->copy,
+			pixman_region32_intersect(&tmp, &sc->copy,
 						  (region_t *)dst);
 			clash = pixman_region32_not_empty(&tmp);
 		}
 		if (!clash) {
 			pixman_region32_copy(&tmp, (region_t *)dst);
 			pixman_region32_translate(&tmp, -dx, -dy);
-			pixman_region32_intersect(&tmp, &tmp, &c->copy);
+			pixman_region32_intersect(&tmp, &tmp, &sc->copy);
 			clash = pixman_region32_not_empty(&tmp);
 		}
 		if (!clash) {
-			pixman_region32_copy(&tmp, &c->copy);
+			pixman_region32_copy(&tmp, &sc->copy);
 			pixman_region32_translate(&tmp, -dx, -dy);
 			pixman_region32_intersect(&tmp, &tmp, (region_t *)dst);
 			clash = pixman_region32_not_empty(&tmp);
 		}
 		if (clash)
-			copy_to_damage(c);
+			copy_to_damage(sc);
 	}
 
 	/* Where the source is stale at the client, the destination is
 	 * stale too: move that damage along with the pixels. */
-	pixman_region32_copy(&src_damage, &c->damage);
+	pixman_region32_copy(&src_damage, &sc->damage);
 	pixman_region32_translate(&src_damage, dx, dy);
-	pixman_region32_subtract(&c->damage, &c->damage, (region_t *)dst);
+	pixman_region32_subtract(&sc->damage, &sc->damage, (region_t *)dst);
 	pixman_region32_intersect(&tmp, &src_damage, (region_t *)dst);
-	pixman_region32_union(&c->damage, &c->damage, &tmp);
+	pixman_region32_union(&sc->damage, &sc->damage, &tmp);
 
 	pixman_region32_subtract(&tmp, (region_t *)dst, &src_damage);
-	pixman_region32_union(&c->copy, &c->copy, &tmp);
-	c->copy_dx = dx;
-	c->copy_dy = dy;
+	pixman_region32_union(&sc->copy, &sc->copy, &tmp);
+	sc->copy_dx = dx;
+	sc->copy_dy = dy;
 
 	pixman_region32_fini(&tmp);
 	pixman_region32_fini(&src_damage);
 }
 
-static void full_damage(struct xrfb_client *c)
+static void full_damage(struct sched *sc)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = sc->conn->server;
 
-	pixman_region32_union_rect(&c->damage, &c->damage, 0, 0,
+	pixman_region32_union_rect(&sc->damage, &sc->damage, 0, 0,
 				   (unsigned)s->fb.width,
 				   (unsigned)s->fb.height);
 }
 
-void sched_resized(struct xrfb_client *c)
+void sched_resized(struct sched *sc)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = sc->conn->server;
 
-	pixman_region32_clear(&c->copy);
-	pixman_region32_clear(&c->damage);
-	pixman_region32_intersect_rect(&c->requested, &c->requested, 0, 0,
+	pixman_region32_clear(&sc->copy);
+	pixman_region32_clear(&sc->damage);
+	pixman_region32_intersect_rect(&sc->requested, &sc->requested, 0, 0,
 				       (unsigned)s->fb.width,
 				       (unsigned)s->fb.height);
-	full_damage(c);
-	if (c->flow.cu_enabled && !fb_clip(&s->fb, &c->flow.cu_area))
-		c->flow.cu_area = (struct rect){ 0, 0, 0, 0 };
-	if (c->state != CLIENT_STATE_NORMAL)
+	full_damage(sc);
+	flow_resized(sc->flow);
+	if (!conn_is_normal(sc->conn))
 		return;
-	if (!c->want_desktop_size && !c->want_ext_desktop_size) {
-		client_close_reason(c, "desktop resized and the client "
+	if (!sc->want_desktop_size && !sc->want_ext_desktop_size) {
+		conn_close(sc->conn, "desktop resized and the client "
 				       "cannot follow (no DesktopSize)");
 		return;
 	}
-	c->resize_pending = true;
+	sc->resize_pending = true;
 	/* Reason 1 answers this client's own SetDesktopSize; 2 tells the
 	 * others a client changed it; 0 is any other change. */
-	if (c->want_ext_desktop_size) {
+	if (sc->want_ext_desktop_size) {
 		struct xrfb_client *req = s->resizing_client;
 
-		if (req == c) {
-			sched_desktop_size_reply(c, 0);
+		if (req == sc->conn->client) {
+			sched_desktop_size_reply(sc, 0);
 		} else {
-			c->eds_pending = true;
-			c->eds_reason = req ? 2 : 0;
-			c->eds_status = 0;
+			sc->eds_pending = true;
+			sc->eds_reason = req ? 2 : 0;
+			sc->eds_status = 0;
 		}
 	}
 }
 
-void sched_desktop_size_reply(struct xrfb_client *c, int status)
+void sched_screens_changed(struct sched *sc)
+{
+	const struct xrfb_server *s = sc->conn->server;
+
+	/* Clients that follow layouts hear of it like a resize; one that
+	 * asked for it gets its answer (reason 1) with the new layout. */
+	if (conn_is_normal(sc->conn) && sc->want_ext_desktop_size &&
+	    sc->conn->client != s->resizing_client && !sc->eds_pending) {
+		sc->eds_pending = true;
+		sc->eds_reason = s->resizing_client ? 2 : 0;
+		sc->eds_status = 0;
+	}
+}
+
+unsigned sched_desktop_size_replies(const struct sched *sc)
+{
+	return sc->eds_replies_queued;
+}
+
+void sched_desktop_size_reply(struct sched *sc, int status)
 {
 	/* A client that floods requests without reading loses the
 	 * oldest answers, not the newest. */
-	if (c->n_eds_replies == CLIENT_MAX_EDS_REPLIES) {
-		memmove(c->eds_replies, c->eds_replies + 1,
-			CLIENT_MAX_EDS_REPLIES - 1);
-		c->n_eds_replies--;
+	if (sc->n_eds_replies == SCHED_MAX_EDS_REPLIES) {
+		memmove(sc->eds_replies, sc->eds_replies + 1,
+			SCHED_MAX_EDS_REPLIES - 1);
+		sc->n_eds_replies--;
 	}
-	c->eds_replies[c->n_eds_replies++] = (uint8_t)status;
-	c->eds_replies_queued++;
-	server_kick(c->server);
+	sc->eds_replies[sc->n_eds_replies++] = (uint8_t)status;
+	sc->eds_replies_queued++;
+	server_state_kick(sc->conn->server);
 }
 
 /* Pending moves into @r go as pixels: the client may not have what
  * they would copy. */
-static void moves_to_pixels(struct xrfb_client *c, struct rect r)
+static void moves_to_pixels(struct sched *sc, struct rect r)
 {
 	region_t in;
 
 	pixman_region32_init(&in);
-	pixman_region32_intersect_rect(&in, &c->copy, r.x, r.y, (unsigned)r.w,
-				       (unsigned)r.h);
-	pixman_region32_union(&c->damage, &c->damage, &in);
-	pixman_region32_subtract(&c->copy, &c->copy, &in);
+	pixman_region32_intersect_rect(&in, &sc->copy, r.x, r.y,
+				       (unsigned)r.w, (unsigned)r.h);
+	pixman_region32_union(&sc->damage, &sc->damage, &in);
+	pixman_region32_subtract(&sc->copy, &sc->copy, &in);
 	pixman_region32_fini(&in);
 }
 
 /* The client lost @r: resend it whole, and never through CopyRect. */
-static void full_refresh_area(struct xrfb_client *c, struct rect r)
+static void full_refresh_area(struct sched *sc, struct rect r)
 {
-	pixman_region32_union_rect(&c->damage, &c->damage, r.x, r.y,
+	pixman_region32_union_rect(&sc->damage, &sc->damage, r.x, r.y,
 				   (unsigned)r.w, (unsigned)r.h);
-	pixman_region32_subtract(&c->copy, &c->copy, &c->damage);
+	pixman_region32_subtract(&sc->copy, &sc->copy, &sc->damage);
 }
 
 static void on_full_refresh_due(void *arg, const region_t *area)
 {
-	struct xrfb_client *c = arg;
-	struct xrfb_server *s = c->server;
+	struct sched *sc = arg;
+	struct xrfb_server *s = sc->conn->server;
 	region_t a;
 
-	if (c->state != CLIENT_STATE_NORMAL)
+	if (!conn_is_normal(sc->conn))
 		return;
 	/* Clipped to the framebuffer: it may have shrunk meanwhile. */
 	pixman_region32_init(&a);
 	pixman_region32_intersect_rect(&a, (region_t *)area, 0, 0,
 				       (unsigned)s->fb.width,
 				       (unsigned)s->fb.height);
-	pixman_region32_union(&c->requested, &c->requested, &a);
-	pixman_region32_union(&c->damage, &c->damage, &a);
-	pixman_region32_subtract(&c->copy, &c->copy, &c->damage);
+	pixman_region32_union(&sc->requested, &sc->requested, &a);
+	pixman_region32_union(&sc->damage, &sc->damage, &a);
+	pixman_region32_subtract(&sc->copy, &sc->copy, &sc->damage);
 	pixman_region32_fini(&a);
 	/* The request it came with may have been answered meanwhile. */
-	c->has_request = true;
-	server_kick(s);
+	sc->has_request = true;
+	server_state_kick(s);
 }
 
-void sched_request(struct xrfb_client *c, bool incremental, int x, int y,
+void sched_request(struct sched *sc, bool incremental, int x, int y,
 		   int w, int h)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = sc->conn->server;
 	struct rect r = { x, y, w, h };
 
-	log_trace("client %u: %s request %dx%d+%d+%d", c->id,
+	log_trace("client %u: %s request %dx%d+%d+%d", sc->conn->id,
 		  incremental ? "incremental" : "full", w, h, x, y);
 	/* With continuous updates on, incremental requests mean nothing. */
-	if (incremental && c->flow.cu_enabled)
+	if (incremental && flow_continuous(sc->flow))
 		return;
-	c->has_request = true;
+	sc->has_request = true;
 	/* Requests made before a resize reached the client may lie
 	 * outside: clip them (doc/protocol.md, "Framebuffer updates"). */
 	if (fb_clip(&s->fb, &r)) {
-		pixman_region32_union_rect(&c->requested, &c->requested, r.x,
+		pixman_region32_union_rect(&sc->requested, &sc->requested, r.x,
 					   r.y, (unsigned)r.w, (unsigned)r.h);
 		/* Full refreshes are rate limited (fair.c); meanwhile the
 		 * request is answered as an incremental one, moves into
 		 * the area sent as pixels. */
-		if (!incremental && fair_full_request(&c->fair, &r))
-			full_refresh_area(c, r);
+		if (!incremental && fair_full_request(&sc->fair, &r))
+			full_refresh_area(sc, r);
 		else if (!incremental)
-			moves_to_pixels(c, r);
+			moves_to_pixels(sc, r);
 	}
-	if (!incremental && c->want_ext_desktop_size && !c->eds_pending) {
-		c->eds_pending = true;
-		c->eds_reason = 0;
-		c->eds_status = 0;
+	if (!incremental && sc->want_ext_desktop_size && !sc->eds_pending) {
+		sc->eds_pending = true;
+		sc->eds_reason = 0;
+		sc->eds_status = 0;
 	}
 }
 
-bool sched_wants_update(const struct xrfb_client *c)
+bool sched_wants_update(const struct sched *sc)
 {
-	return c->state == CLIENT_STATE_NORMAL &&
-	       (c->has_request || c->flow.cu_enabled) &&
-	       server_client_has_room(c) && flow_can_send(c);
+	return conn_is_normal(sc->conn) &&
+	       (sc->has_request || flow_continuous(sc->flow)) &&
+	       conn_has_room(sc->conn) && flow_can_send(sc->flow);
+}
+
+/* ---- what the client negotiated ------------------------------------------ */
+
+void sched_set_pixel_format(struct sched *sc, const struct pixfmt *pf)
+{
+	pixconv_init(&sc->pc, pf);
+	if (sc->pc.colour_map) {
+		/* Colour-map clients get BGR233 and its map, before any
+		 * update in the new format (doc/protocol.md, "Colour-map
+		 * clients"). */
+		uint16_t map[256][3];
+		uint8_t *msg = xmalloc(6 + 6 * 256);
+
+		pixconv_colour_map(map);
+		msg[0] = RFB_MSG_SET_COLOUR_MAP_ENTRIES;
+		msg[1] = 0;
+		put_u16(msg + 2, 0);
+		put_u16(msg + 4, 256);
+		for (int i = 0; i < 256; i++) {
+			put_u16(msg + 6 + 6 * i, map[i][0]);
+			put_u16(msg + 8 + 6 * i, map[i][1]);
+			put_u16(msg + 10 + 6 * i, map[i][2]);
+		}
+		stream_send(sc->conn->stream, rcbuf_new(msg, 6 + 6 * 256));
+	}
+}
+
+void sched_encodings_reset(struct sched *sc)
+{
+	/* Each SetEncodings replaces everything before it (§7.5.2). */
+	sc->drew_cursor = sched_draws_cursor(sc);
+	sc->preferred = RFB_ENC_RAW;
+	sc->use_copyrect = false;
+	sc->want_desktop_size = sc->want_ext_desktop_size = false;
+	sc->want_last_rect = sc->want_desktop_name = false;
+	sc->want_cursor = sc->want_xcursor = sc->want_pointer_pos = false;
+	sc->want_qemu_key = sc->want_qemu_led = sc->want_ext_mouse = false;
+	sc->quality = sc->fine_quality = sc->subsampling = sc->compress = -1;
+	sc->enc_flags = 0;
+	sc->has_preferred = false;
+}
+
+/* A pseudo-encoding that only says "I understand this". */
+static bool *wanted_flag(struct sched *sc, int32_t e)
+{
+	switch (e) {
+	case RFB_ENC_COPYRECT: return &sc->use_copyrect;
+	case RFB_ENC_DESKTOP_SIZE: return &sc->want_desktop_size;
+	case RFB_ENC_EXT_DESKTOP_SIZE: return &sc->want_ext_desktop_size;
+	case RFB_ENC_LAST_RECT: return &sc->want_last_rect;
+	case RFB_ENC_DESKTOP_NAME: return &sc->want_desktop_name;
+	case RFB_ENC_CURSOR: return &sc->want_cursor;
+	case RFB_ENC_XCURSOR: return &sc->want_xcursor;
+	case RFB_ENC_POINTER_POS: return &sc->want_pointer_pos;
+	case RFB_ENC_QEMU_EXT_KEY: return &sc->want_qemu_key;
+	case RFB_ENC_QEMU_LED: return &sc->want_qemu_led;
+	case RFB_ENC_EXT_MOUSE_BUTTONS: return &sc->want_ext_mouse;
+	default: return NULL;
+	}
+}
+
+bool sched_encoding(struct sched *sc, int32_t e)
+{
+	bool *flag = wanted_flag(sc, e);
+
+	if (flag)
+		*flag = true;
+	else if (e >= RFB_ENC_QUALITY_0 && e <= RFB_ENC_QUALITY_9)
+		sc->quality = e - RFB_ENC_QUALITY_0;
+	else if (e >= RFB_ENC_COMPRESS_0 && e <= RFB_ENC_COMPRESS_9)
+		sc->compress = e - RFB_ENC_COMPRESS_0;
+	else if (e >= RFB_ENC_FINE_QUALITY_0 && e <= RFB_ENC_FINE_QUALITY_100)
+		sc->fine_quality = e - RFB_ENC_FINE_QUALITY_0;
+	else if (e >= RFB_ENC_SUBSAMP_1X && e <= RFB_ENC_SUBSAMP_16X)
+		sc->subsampling = e - RFB_ENC_SUBSAMP_1X;
+	else if (e == RFB_ENC_TIGHT_NOZLIB)
+		sc->enc_flags |= ENC_F_TIGHT_NOZLIB;
+	else if (!encoder_find(e))
+		return false;
+	else if (!sc->has_preferred &&
+		 !(e == RFB_ENC_TIGHT_PNG && sc->pc.bytes == 1)) {
+		/* The first listed encoding we implement wins. */
+		sc->preferred = e;
+		sc->has_preferred = true;
+	}
+	return true;
+}
+
+void sched_encodings_done(struct sched *sc)
+{
+	const struct xrfb_server *s = sc->conn->server;
+	struct rect box;
+
+	if (sc->want_last_rect)
+		sc->enc_flags |= ENC_F_LASTRECT;
+	/* Confirmations go out once per connection (doc/protocol.md,
+	 * "Confirmations on repeated SetEncodings"). */
+	if (sc->want_qemu_key && !sc->confirmed_qemu_key)
+		sc->confirm_qemu_key = true;
+	if (sc->want_ext_mouse && !sc->confirmed_ext_mouse)
+		sc->confirm_ext_mouse = true;
+	/* A client that starts showing shapes gets the current one; one
+	 * that stops gets the cursor drawn into its pixels. */
+	sc->cursor_serial = 0;
+	sc->led_serial = 0;
+	if (sc->drew_cursor != sched_draws_cursor(sc) &&
+	    cursor_box(&s->cursor, &s->fb, &box))
+		sched_cursor_damage(sc, &box);
+}
+
+const char *sched_encoding_name(const struct sched *sc)
+{
+	return encoder_find(sc->preferred)->name;
+}
+
+bool sched_uses_copyrect(const struct sched *sc)
+{
+	return sc->use_copyrect;
+}
+
+bool sched_qemu_key_confirmed(const struct sched *sc)
+{
+	return sc->confirmed_qemu_key;
+}
+
+bool sched_ext_mouse_confirmed(const struct sched *sc)
+{
+	return sc->confirmed_ext_mouse;
+}
+
+bool sched_wants_ext_desktop_size(const struct sched *sc)
+{
+	return sc->want_ext_desktop_size;
+}
+
+void sched_pointer(struct sched *sc, uint16_t x, uint16_t y)
+{
+	sc->last_x = x;
+	sc->last_y = y;
+}
+
+/* This client's state for encoder @type (created on first use). */
+static struct encoder *sched_encoder(struct sched *sc, int32_t type)
+{
+	const struct encoder_ops *ops;
+	int slot = -1;
+
+	for (int i = 0; encoder_list[i] && i < SCHED_MAX_ENCODERS; i++)
+		if (encoder_list[i]->type == type) {
+			slot = i;
+			break;
+		}
+	if (slot < 0)
+		return NULL;
+	if (!sc->encoders[slot]) {
+		ops = encoder_list[slot];
+		sc->encoders[slot] = ops->new_state(ops);
+	}
+	return sc->encoders[slot];
 }
 
 /* ---- building updates --------------------------------------------------- */
@@ -318,7 +510,7 @@ static void put_update_header(struct buf *b, unsigned nrects)
 	buf_put_u16(b, (uint16_t)nrects);
 }
 
-static int send_update(struct xrfb_client *c, struct buf *body,
+static int send_update(struct sched *sc, struct buf *body,
 		       unsigned nrects)
 {
 	struct buf hdr = BUF_INIT;
@@ -326,21 +518,21 @@ static int send_update(struct xrfb_client *c, struct buf *body,
 	if (buf_reserve(&hdr, RFB_FB_UPDATE_HDR_LEN) < 0)
 		return -ENOMEM;
 	put_update_header(&hdr, nrects);
-	log_trace("client %u: update, %u rects, %zu bytes", c->id, nrects,
-		  hdr.len + body->len);
-	c->updates_sent++;
-	c->bytes_sent += hdr.len + body->len;
-	flow_after_update(c, hdr.len + body->len);
-	stream_send(c->stream, rcbuf_from_buf(&hdr));
-	return stream_send(c->stream, rcbuf_from_buf(body));
+	log_trace("client %u: update, %u rects, %zu bytes", sc->conn->id,
+		  nrects, hdr.len + body->len);
+	sc->updates_sent++;
+	sc->bytes_sent += hdr.len + body->len;
+	flow_after_update(sc->flow, hdr.len + body->len);
+	stream_send(sc->conn->stream, rcbuf_from_buf(&hdr));
+	return stream_send(sc->conn->stream, rcbuf_from_buf(body));
 }
 
 /* ExtendedDesktopSize (doc/protocol.md, "Desktop size") with the server's
  * screens. */
-static int put_ext_desktop_size(struct xrfb_client *c, struct buf *b,
+static int put_ext_desktop_size(struct sched *sc, struct buf *b,
 				int reason, int status)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = sc->conn->server;
 
 	if (enc_put_header(b, reason, status, s->fb.width, s->fb.height,
 			   RFB_ENC_EXT_DESKTOP_SIZE) < 0 ||
@@ -361,14 +553,14 @@ static int put_ext_desktop_size(struct xrfb_client *c, struct buf *b,
 }
 
 /* An update with only a size rectangle, never mixed with pixel data. */
-static int send_size_update(struct xrfb_client *c, int reason, int status)
+static int send_size_update(struct sched *sc, int reason, int status)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = sc->conn->server;
 	struct buf b = BUF_INIT;
 	int n;
 
-	if (c->want_ext_desktop_size)
-		n = put_ext_desktop_size(c, &b, reason, status);
+	if (sc->want_ext_desktop_size)
+		n = put_ext_desktop_size(sc, &b, reason, status);
 	else
 		n = enc_put_header(&b, 0, 0, s->fb.width, s->fb.height,
 				   RFB_ENC_DESKTOP_SIZE) < 0 ? -ENOMEM : 1;
@@ -376,7 +568,7 @@ static int send_size_update(struct xrfb_client *c, int reason, int status)
 		buf_fini(&b);
 		return n;
 	}
-	return send_update(c, &b, 1);
+	return send_update(sc, &b, 1);
 }
 
 struct copy_order {
@@ -402,10 +594,10 @@ static int cmp_copy_dir(const void *a, const void *b, void *arg)
  * pixels of the same update (@over) cover whole: every CopyRect of one
  * update reads what the client had before it, so leaving one out
  * changes no other. */
-static int put_copies(struct xrfb_client *c, region_t *copy,
+static int put_copies(struct sched *sc, region_t *copy,
 		      const region_t *over, struct buf *b)
 {
-	struct copy_order o = { c->copy_dx, c->copy_dy };
+	struct copy_order o = { sc->copy_dx, sc->copy_dy };
 	int n, sent = 0;
 	pixman_box32_t *boxes = pixman_region32_rectangles(copy, &n);
 	pixman_box32_t *sorted;
@@ -431,8 +623,8 @@ static int put_copies(struct xrfb_client *c, region_t *copy,
 			free(sorted);
 			return -ENOMEM;
 		}
-		buf_put_u16(b, (uint16_t)(r.x - c->copy_dx));
-		buf_put_u16(b, (uint16_t)(r.y - c->copy_dy));
+		buf_put_u16(b, (uint16_t)(r.x - sc->copy_dx));
+		buf_put_u16(b, (uint16_t)(r.y - sc->copy_dy));
 	}
 	free(sorted);
 	return sent;
@@ -568,7 +760,7 @@ static int merge_boxes(pixman_box32_t *b, int n, const region_t *allowed)
  * tile or two, each a CopyRect that cut the new lines around it into
  * more rectangles.
  */
-static void small_copies_to_pixels(struct xrfb_client *c, region_t *copy,
+static void small_copies_to_pixels(struct sched *sc, region_t *copy,
 				   region_t *pixels)
 {
 	const pixman_box32_t *b;
@@ -581,7 +773,7 @@ static void small_copies_to_pixels(struct xrfb_client *c, region_t *copy,
 		if (box_area(&b[i]) < SCHED_MIN_COPY)
 			region_add_box(&small, &b[i]);
 	pixman_region32_subtract(copy, copy, &small);
-	pixman_region32_subtract(&c->copy, &c->copy, &small);
+	pixman_region32_subtract(&sc->copy, &sc->copy, &small);
 	pixman_region32_union(pixels, pixels, &small);
 	pixman_region32_fini(&small);
 }
@@ -590,14 +782,14 @@ static void small_copies_to_pixels(struct xrfb_client *c, region_t *copy,
  * The rectangles that send @area as pixels, in a new array (*@boxes, to
  * be freed) with their count; @area grows to what they cover.
  */
-static int pixel_boxes(struct xrfb_client *c, region_t *area,
+static int pixel_boxes(struct sched *sc, region_t *area,
 		       pixman_box32_t **boxes)
 {
 	const pixman_box32_t *b;
 	int n;
 
-	if (compresses(c->preferred))
-		merge_gaps(area, &c->requested);
+	if (compresses(sc->preferred))
+		merge_gaps(area, &sc->requested);
 	if (pixman_region32_n_rects(area) > SCHED_MAX_RECTS) {
 		pixman_box32_t ext = *pixman_region32_extents(area);
 		pixman_region32_reset(area, &ext);
@@ -607,29 +799,29 @@ static int pixel_boxes(struct xrfb_client *c, region_t *area,
 	if (!*boxes)
 		return -ENOMEM;
 	memcpy(*boxes, b, (size_t)n * sizeof(**boxes));
-	if (compresses(c->preferred) && n > 1) {
-		n = merge_boxes(*boxes, n, &c->requested);
+	if (compresses(sc->preferred) && n > 1) {
+		n = merge_boxes(*boxes, n, &sc->requested);
 		for (int i = 0; i < n; i++)
 			region_add_box(area, &(*boxes)[i]);
 	}
 	return n;
 }
 
-static int put_pixels(struct xrfb_client *c, const region_t *area,
+static int put_pixels(struct sched *sc, const region_t *area,
 		      const pixman_box32_t *boxes, int n, struct buf *b)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = sc->conn->server;
 	struct enc_frame f = { s->fb.pixels, s->fb.stride, s->fb.width,
 			       s->fb.height };
 	struct enc_params p = {
-		.pc = &c->pc,
-		.quality = c->quality,
-		.fine_quality = c->fine_quality,
-		.subsampling = c->subsampling,
-		.compress = c->compress,
-		.flags = c->enc_flags,
+		.pc = &sc->pc,
+		.quality = sc->quality,
+		.fine_quality = sc->fine_quality,
+		.subsampling = sc->subsampling,
+		.compress = sc->compress,
+		.flags = sc->enc_flags,
 	};
-	struct encoder *e = client_encoder(c, c->preferred);
+	struct encoder *e = sched_encoder(sc, sc->preferred);
 	struct rect box;
 	bool compose;
 	int total = 0;
@@ -638,7 +830,7 @@ static int put_pixels(struct xrfb_client *c, const region_t *area,
 		return -ENOMEM;
 	/* Clients that show no cursor of their own get it in the pixels:
 	 * encode from a copy of each rectangle with the cursor drawn in. */
-	compose = client_draws_cursor(c) &&
+	compose = sched_draws_cursor(sc) &&
 		  cursor_box(&s->cursor, &s->fb, &box) &&
 		  region_meets(area, &box);
 	if (compose) {
@@ -664,53 +856,52 @@ static int put_pixels(struct xrfb_client *c, const region_t *area,
 }
 
 /* Confirmations and state pseudo-rectangles the client asked for. */
-static int put_pseudo(struct xrfb_client *c, struct buf *b)
+static int put_pseudo(struct sched *sc, struct buf *b)
 {
-	struct xrfb_server *s = c->server;
+	struct xrfb_server *s = sc->conn->server;
 	struct cursor *cur = &s->cursor;
 	int n = 0;
 
-	if (c->confirm_qemu_key) {
+	if (sc->confirm_qemu_key) {
 		if (enc_put_header(b, 0, 0, 0, 0, RFB_ENC_QEMU_EXT_KEY) < 0)
 			return -ENOMEM;
-		c->confirm_qemu_key = false;
-		c->confirmed_qemu_key = true;
+		sc->confirm_qemu_key = false;
+		sc->confirmed_qemu_key = true;
 		n++;
 	}
-	if (c->confirm_ext_mouse) {
+	if (sc->confirm_ext_mouse) {
 		if (enc_put_header(b, 0, 0, 0, 0, RFB_ENC_EXT_MOUSE_BUTTONS) < 0)
 			return -ENOMEM;
 		/* From now on bit 7 of a pointer event marks a 7th byte. */
-		c->confirm_ext_mouse = false;
-		c->confirmed_ext_mouse = true;
-		c->parse.ext_mouse_buttons = true;
+		sc->confirm_ext_mouse = false;
+		sc->confirmed_ext_mouse = true;
 		n++;
 	}
-	if ((c->want_cursor || c->want_xcursor) &&
-	    c->cursor_serial != cur->serial) {
-		if (cursor_put_shape(cur, &c->pc, c->want_cursor, b) < 0)
+	if ((sc->want_cursor || sc->want_xcursor) &&
+	    sc->cursor_serial != cur->serial) {
+		if (cursor_put_shape(cur, &sc->pc, sc->want_cursor, b) < 0)
 			return -ENOMEM;
-		c->cursor_serial = cur->serial;
+		sc->cursor_serial = cur->serial;
 		n++;
 	}
-	if (c->want_pointer_pos && c->pos_serial != cur->pos_serial) {
+	if (sc->want_pointer_pos && sc->pos_serial != cur->pos_serial) {
 		/* Never echo a client's own pointer moves back to it. */
-		if (cur->x != c->last_x || cur->y != c->last_y) {
+		if (cur->x != sc->last_x || cur->y != sc->last_y) {
 			if (cursor_put_pos(cur, b) < 0)
 				return -ENOMEM;
 			n++;
 		}
-		c->pos_serial = cur->pos_serial;
+		sc->pos_serial = cur->pos_serial;
 	}
-	if (c->want_qemu_led && c->led_serial != s->led_serial) {
+	if (sc->want_qemu_led && sc->led_serial != s->led_serial) {
 		if (enc_put_header(b, 0, 0, 0, 0, RFB_ENC_QEMU_LED) < 0 ||
 		    buf_reserve(b, 1) < 0)
 			return -ENOMEM;
 		buf_put_u8(b, (uint8_t)s->led_state);
-		c->led_serial = s->led_serial;
+		sc->led_serial = s->led_serial;
 		n++;
 	}
-	if (c->want_desktop_name && c->name_serial != s->name_serial) {
+	if (sc->want_desktop_name && sc->name_serial != s->name_serial) {
 		const char *name = s->desktop_name ? s->desktop_name : "xrfb";
 		size_t len = strlen(name);
 
@@ -720,7 +911,7 @@ static int put_pseudo(struct xrfb_client *c, struct buf *b)
 				(uint8_t)len }, 4) < 0 ||
 		    buf_append(b, name, len) < 0)
 			return -ENOMEM;
-		c->name_serial = s->name_serial;
+		sc->name_serial = s->name_serial;
 		n++;
 	}
 	return n;
@@ -728,167 +919,233 @@ static int put_pseudo(struct xrfb_client *c, struct buf *b)
 
 static void on_pace_timer(void *arg)
 {
-	struct xrfb_client *c = arg;
+	struct sched *sc = arg;
 
-	c->pace_timer = NULL;
-	server_kick(c->server);
+	sc->pace_timer = NULL;
+	server_state_kick(sc->conn->server);
 }
 
 /* --max-fps: only limits; a change after a quiet spell goes out now. */
-static bool paced(struct xrfb_client *c, uint64_t now)
+static bool paced(struct sched *sc, uint64_t now)
 {
-	unsigned fps = c->server->max_fps;
+	unsigned fps = sc->conn->server->max_fps;
 	uint64_t interval;
 
 	if (!fps)
 		return false;
 	interval = 1000 / fps;
-	if (now - c->last_update_ms >= interval)
+	if (now - sc->last_update_ms >= interval)
 		return false;
-	if (!c->pace_timer)
-		c->pace_timer = xrfb_loop_add_timer(
-			c->server->loop, interval - (now - c->last_update_ms),
-			on_pace_timer, c);
+	if (!sc->pace_timer)
+		sc->pace_timer = xrfb_loop_add_timer(
+			sc->conn->server->loop,
+			interval - (now - sc->last_update_ms), on_pace_timer,
+			sc);
 	return true;
 }
 
-void sched_run(struct xrfb_client *c)
+bool sched_paced(const struct sched *sc, uint64_t now_ms)
 {
-	region_t copy, pixels;
-	struct buf body = BUF_INIT;
-	pixman_box32_t *boxes = NULL;
-	uint64_t now, cpu;
-	int n, nboxes, total = 0;
+	unsigned fps = sc->conn->server->max_fps;
 
-	if (!sched_wants_update(c))
-		return;
-	if (c->resize_pending && !c->want_ext_desktop_size) {
+	return fps && sc->pace_timer &&
+	       now_ms - sc->last_update_ms < 1000 / fps;
+}
+
+/*
+ * Job 1: size changes go out in updates of their own, before pixels.
+ * Returns true if the run ends here (DesktopSize answered the request,
+ * or the client was closed).
+ */
+static bool run_size_updates(struct sched *sc)
+{
+	const struct xrfb_server *s = sc->conn->server;
+	bool resized = sc->resize_pending;
+	unsigned n_replies = sc->n_eds_replies;
+
+	if (sc->resize_pending && !sc->want_ext_desktop_size) {
 		/* DesktopSize answers the request; the client then asks
 		 * for the whole new framebuffer (libvncclient does). */
-		c->resize_pending = false;
-		c->has_request = false;
-		pixman_region32_clear(&c->requested);
-		if (send_size_update(c, 0, 0) < 0)
-			client_close_reason(c, "out of memory");
+		sc->resize_pending = false;
+		sc->has_request = false;
+		pixman_region32_clear(&sc->requested);
+		if (send_size_update(sc, 0, 0) < 0)
+			conn_close(sc->conn, "out of memory");
 		else
-			stream_flush(c->stream);
-		return;
+			stream_flush(sc->conn->stream);
+		return true;
 	}
-	if (c->eds_pending || c->n_eds_replies) {
-		/* Updates of their own, with no pixel data in them; they do
-		 * not answer the request (doc/protocol.md, "Desktop size").
-		 * Answers to SetDesktopSize first, in order, then the current state. */
-		bool resized = c->resize_pending;
-		unsigned i, n_replies = c->n_eds_replies;
-
-		c->n_eds_replies = 0;
-		c->resize_pending = false;
-		for (i = 0; i < n_replies; i++)
-			if (send_size_update(c, 1, c->eds_replies[i]) < 0) {
-				client_close_reason(c, "out of memory");
-				return;
-			}
-		if (c->eds_pending) {
-			c->eds_pending = false;
-			if (send_size_update(c, c->eds_reason,
-					     c->eds_status) < 0) {
-				client_close_reason(c, "out of memory");
-				return;
-			}
+	if (!sc->eds_pending && !n_replies)
+		return false;
+	/* Updates of their own, with no pixel data in them; they do not
+	 * answer the request (doc/protocol.md, "Desktop size"). Answers to
+	 * SetDesktopSize first, in order, then the current state. */
+	sc->n_eds_replies = 0;
+	sc->resize_pending = false;
+	for (unsigned i = 0; i < n_replies; i++)
+		if (send_size_update(sc, 1, sc->eds_replies[i]) < 0) {
+			conn_close(sc->conn, "out of memory");
+			return true;
 		}
-		/* Its request was for the old size, and it will not ask
-		 * again non-incrementally: send all of the new one. */
-		if (resized)
-			pixman_region32_union_rect(&c->requested,
-				&c->requested, 0, 0,
-				(unsigned)c->server->fb.width,
-				(unsigned)c->server->fb.height);
+	if (sc->eds_pending) {
+		sc->eds_pending = false;
+		if (send_size_update(sc, sc->eds_reason, sc->eds_status) < 0) {
+			conn_close(sc->conn, "out of memory");
+			return true;
+		}
 	}
-	now = xrfb_now_ms();
-	if (paced(c, now) || server_cpu_held(c->server, now) ||
-	    fair_held(&c->fair, now, server_cpu_share(c->server)))
-		return;
-	cpu = c->server->max_cpu ? c->server->cpu_clock_us() : 0;
+	/* Its request was for the old size, and it will not ask again
+	 * non-incrementally: send all of the new one. */
+	if (resized)
+		pixman_region32_union_rect(&sc->requested, &sc->requested, 0,
+					   0, (unsigned)s->fb.width,
+					   (unsigned)s->fb.height);
+	return false;
+}
 
-	if (c->flow.cu_enabled && c->flow.cu_area.w)
-		pixman_region32_union_rect(&c->requested, &c->requested,
-					   c->flow.cu_area.x, c->flow.cu_area.y,
-					   (unsigned)c->flow.cu_area.w,
-					   (unsigned)c->flow.cu_area.h);
+/*
+ * Job 2: what this update may cover: the requested area (plus the
+ * continuous-updates area) of pending moves (@copy) and damage (@pixels).
+ * The part of a move outside it would be applied by a later update,
+ * reading sources this one may overwrite at the client: that part goes
+ * back to damage, to be sent as pixels.
+ */
+static void collect_update(struct sched *sc, region_t *copy, region_t *pixels)
+{
+	struct rect cu = flow_cu_area(sc->flow);
+
+	if (cu.w)
+		pixman_region32_union_rect(&sc->requested, &sc->requested,
+					   cu.x, cu.y, (unsigned)cu.w,
+					   (unsigned)cu.h);
+	pixman_region32_intersect(copy, &sc->copy, &sc->requested);
+	pixman_region32_intersect(pixels, &sc->damage, &sc->requested);
+}
+
+static void keep_copies_in_request(struct sched *sc, const region_t *copy)
+{
+	pixman_region32_subtract(&sc->copy, &sc->copy, (region_t *)copy);
+	pixman_region32_union(&sc->damage, &sc->damage, &sc->copy);
+	pixman_region32_copy(&sc->copy, (region_t *)copy);
+}
+
+/*
+ * Job 3: the rectangles of the update into @body: CopyRects of @copy,
+ * then @pixels encoded. Returns their count or -errno.
+ */
+static int put_rects(struct sched *sc, region_t *copy, region_t *pixels,
+		     struct buf *body)
+{
+	pixman_box32_t *boxes = NULL;
+	int n, nboxes, total = 0;
+
+	if (compresses(sc->preferred))
+		small_copies_to_pixels(sc, copy, pixels);
+	nboxes = pixel_boxes(sc, pixels, &boxes);
+	if (nboxes < 0)
+		return nboxes;
+	n = put_copies(sc, copy, pixels, body);
+	if (n >= 0) {
+		total = n;
+		n = put_pixels(sc, pixels, boxes, nboxes, body);
+	}
+	free(boxes);
+	return n < 0 ? n : total + n;
+}
+
+/*
+ * Job 4: end an update of @total rectangles: more than the count can
+ * say ends with LastRect for clients that know it (count 0xFFFF).
+ * Without it this cannot happen with SCHED_MAX_RECTS and sane encoders.
+ * Returns the count to send, or -errno (-E2BIG: the client cannot take
+ * it).
+ */
+static int end_update(struct sched *sc, int total, struct buf *body)
+{
+	if (total < 0xffff || (total == 0xffff && !sc->want_last_rect))
+		return total;
+	if (!sc->want_last_rect)
+		return -E2BIG;
+	if (enc_put_header(body, 0, 0, 0, 0, RFB_ENC_LAST_RECT) < 0)
+		return -ENOMEM;
+	return 0xffff;
+}
+
+/* Job 5: the update went out: what it covered is no longer owed. */
+static void commit_update(struct sched *sc, const region_t *copy,
+			  const region_t *pixels, uint64_t now)
+{
+	pixman_region32_subtract(&sc->copy, &sc->copy, (region_t *)copy);
+	pixman_region32_subtract(&sc->damage, &sc->damage, (region_t *)pixels);
+	pixman_region32_clear(&sc->requested);
+	sc->has_request = false;
+	sc->last_update_ms = now;
+}
+
+/* @cpu: the process's CPU time when the run began (with --max-cpu). */
+static void run_update(struct sched *sc, uint64_t now, uint64_t cpu)
+{
+	struct xrfb_server *s = sc->conn->server;
+	region_t copy, pixels;
+	struct buf body = BUF_INIT;
+	int n, total;
+
 	pixman_region32_init(&copy);
 	pixman_region32_init(&pixels);
-	pixman_region32_intersect(&copy, &c->copy, &c->requested);
-	pixman_region32_intersect(&pixels, &c->damage, &c->requested);
-
-	n = put_pseudo(c, &body);
-	if (n < 0)
+	collect_update(sc, &copy, &pixels);
+	total = put_pseudo(sc, &body);
+	if (total < 0) {
+		n = total;
 		goto err;
-	total += n;
+	}
 	if (!total && !pixman_region32_not_empty(&copy) &&
 	    !pixman_region32_not_empty(&pixels))
 		goto out;
-	/* The part of a move outside this request would be applied by a
-	 * later update, reading sources this one may overwrite at the
-	 * client: send that part as pixels instead. */
-	pixman_region32_subtract(&c->copy, &c->copy, &copy);
-	pixman_region32_union(&c->damage, &c->damage, &c->copy);
-	pixman_region32_copy(&c->copy, &copy);
-
-	if (compresses(c->preferred))
-		small_copies_to_pixels(c, &copy, &pixels);
-	nboxes = pixel_boxes(c, &pixels, &boxes);
-	if (nboxes < 0) {
-		n = nboxes;
-		goto err;
-	}
-	n = put_copies(c, &copy, &pixels, &body);
+	keep_copies_in_request(sc, &copy);
+	n = put_rects(sc, &copy, &pixels, &body);
 	if (n < 0)
 		goto err;
 	total += n;
-	n = put_pixels(c, &pixels, boxes, nboxes, &body);
+	n = end_update(sc, total, &body);
+	if (n == -E2BIG) {
+		conn_close(sc->conn, "update with %d rectangles", total);
+		goto out;
+	}
 	if (n < 0)
 		goto err;
-	total += n;
-	if (total > 0xffff || (total == 0xffff && c->want_last_rect)) {
-		/* More rectangles than the count can say: LastRect ends the
-		 * update for clients that know it (count 0xFFFF). Without
-		 * it this cannot happen with SCHED_MAX_RECTS and sane
-		 * encoders. */
-		if (!c->want_last_rect) {
-			client_close_reason(c, "update with %d rectangles",
-					    total);
-			goto out;
-		}
-		if (enc_put_header(&body, 0, 0, 0, 0, RFB_ENC_LAST_RECT) < 0) {
-			n = -ENOMEM;
-			goto err;
-		}
-		total = 0xffff;
+	commit_update(sc, &copy, &pixels, now);
+	if (send_update(sc, &body, (unsigned)n) < 0)
+		conn_close(sc->conn, "out of memory");
+	if (s->max_cpu) {
+		cpu = s->cpu_clock_us() - cpu;
+		fair_charge(&sc->fair, cpu);
+		s->cpu_clients_us += cpu;
 	}
-	pixman_region32_subtract(&c->copy, &c->copy, &copy);
-	pixman_region32_subtract(&c->damage, &c->damage, &pixels);
-	pixman_region32_clear(&c->requested);
-	c->has_request = false;
-	c->last_update_ms = now;
-	if (send_update(c, &body, (unsigned)total) < 0)
-		client_close_reason(c, "out of memory");
-	if (c->server->max_cpu) {
-		cpu = c->server->cpu_clock_us() - cpu;
-		fair_charge(&c->fair, cpu);
-		c->server->cpu_clients_us += cpu;
-	}
-	server_cpu_charge(c->server);
+	server_state_cpu_charge(sc->conn->server);
 	goto out;
 
 err:
 	/* An encoder failed, possibly mid-stream: the client's decoder
 	 * state is lost, so the connection cannot go on. */
-	client_close_reason(c, "encoding failed: %s", strerror(-n));
+	conn_close(sc->conn, "encoding failed: %s", strerror(-n));
 out:
-	if (c->state == CLIENT_STATE_NORMAL)
-		stream_flush(c->stream);
-	free(boxes);
+	if (conn_is_normal(sc->conn))
+		stream_flush(sc->conn->stream);
 	buf_fini(&body);
 	pixman_region32_fini(&copy);
 	pixman_region32_fini(&pixels);
+}
+
+void sched_run(struct sched *sc)
+{
+	struct xrfb_server *s = sc->conn->server;
+	uint64_t now;
+
+	if (!sched_wants_update(sc) || run_size_updates(sc))
+		return;
+	now = xrfb_now_ms();
+	if (paced(sc, now) || server_state_cpu_held(s, now) ||
+	    fair_held(&sc->fair, now, server_state_cpu_share(s)))
+		return;
+	run_update(sc, now, s->max_cpu ? s->cpu_clock_us() : 0);
 }

@@ -4,15 +4,19 @@
  * bytes of the password, with the bit order of every key byte reversed
  * (RFB treats bit 0 as DES's first bit; doc/protocol.md, "VNC
  * authentication"). DES is nettle's.
+ * Also the security type's exchange: a challenge out, the response in.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <nettle/des.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "sec-vncauth.h"
+#include "server-state.h"
+#include "conn.h"
 
 /* The fixed key vncpasswd files are obfuscated with. */
 static const uint8_t vncpasswd_key[8] = { 23, 82, 107, 6, 35, 78, 88, 7 };
@@ -104,3 +108,44 @@ void vncauth_obfuscate(const char *password, uint8_t out[8])
 	vnc_des_key(&ctx, vncpasswd_key);
 	des_encrypt(&ctx, 8, out, key);
 }
+
+/* ---- the security type ------------------------------------------------- */
+
+static bool vncauth_offered(const struct xrfb_server *s)
+{
+	return s->password != NULL;
+}
+
+static int vncauth_start(struct conn *conn, void **state)
+{
+	uint8_t *challenge = malloc(VNCAUTH_CHALLENGE_LEN);
+
+	if (!challenge)
+		return -ENOMEM;
+	if (vncauth_challenge(challenge) < 0) {
+		free(challenge);
+		conn_close(conn, "no random bytes for the challenge");
+		return -EIO;
+	}
+	*state = challenge;
+	conn_send(conn, challenge, VNCAUTH_CHALLENGE_LEN);
+	return SEC_CONTINUE;
+}
+
+static ssize_t vncauth_on_read(struct conn *conn, void *state,
+			       const uint8_t *d, size_t len,
+			       enum sec_result *result)
+{
+	if (len < VNCAUTH_CHALLENGE_LEN)
+		return 0;
+	*result = vncauth_check(conn->server->password, state, d) ? SEC_OK
+								  : SEC_FAILED;
+	return VNCAUTH_CHALLENGE_LEN;
+}
+
+const struct sec_ops sec_vncauth_ops = {
+	.offered = vncauth_offered,
+	.start = vncauth_start,
+	.on_read = vncauth_on_read,
+	.free_state = free,
+};

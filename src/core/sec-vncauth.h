@@ -7,7 +7,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sec.h"
+
 #define VNCAUTH_CHALLENGE_LEN 16
+
+/* The security type: offered when the server has a password. */
+extern const struct sec_ops sec_vncauth_ops;
 
 /* Fill @challenge with fresh random bytes; -errno on failure. */
 int vncauth_challenge(uint8_t challenge[VNCAUTH_CHALLENGE_LEN]);

@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "client.h"
+#include "clipboard.h"
 #include "fb-scroll.h"
 #include "listener.h"
 #include "log.h"
@@ -53,7 +54,7 @@ static void reap_clients(struct xrfb_server *s)
 	s->have_dead = false;
 	for (; c; c = next) {
 		next = c->next;
-		if (c->state == CLIENT_STATE_CLOSED && !c->linger)
+		if (c->conn.closed && !c->conn.linger)
 			server_release_client(c);
 	}
 }
@@ -67,59 +68,40 @@ static void reap_clients(struct xrfb_server *s)
 static struct xrfb_client *pass_start(struct xrfb_server *s)
 {
 	for (struct xrfb_client *c = s->clients; c; c = c->next)
-		if (c->id == s->pass_resume)
+		if (c->conn.id == s->pass_resume)
 			return c;
 	return s->clients;
 }
 
-static void on_kick(void *arg)
+/* What a kick runs (server_state_kick()): every client's clipboard and
+ * scheduler, then the freeing of closed clients. */
+static void run(struct xrfb_server *s)
 {
-	struct xrfb_server *s = arg;
 	struct xrfb_client *first = pass_start(s), *c = first;
 	uint64_t start = xrfb_now_ms();
 	struct worker_pool *old;
 
-	s->kick = NULL;
 	/* Updates are encoded here only, with this server's threads. */
 	if (!s->pool && s->clients)
 		s->pool = worker_pool_new(s->encoder_threads);
 	old = worker_use(s->pool);
 	while (c) {
-		clipboard_run(c);
-		sched_run(c);
+		clipboard_run(&c->clip);
+		sched_run(&c->sched);
 		c = c->next ? c->next : s->clients;
 		if (c == first)
 			break;
 		/* Encoding runs on this thread: between clients, the keys
 		 * and pointer moves waiting in sockets go first. */
 		if (xrfb_now_ms() - start >= SERVER_PASS_MS) {
-			s->pass_resume = c->id;
-			server_kick(s);
+			s->pass_resume = c->conn.id;
+			server_state_kick(s);
 			break;
 		}
 	}
 	worker_use(old);
 	if (s->have_dead)
 		reap_clients(s);
-}
-
-bool server_client_has_room(const struct xrfb_client *c)
-{
-	size_t mine = stream_queued(c->stream), total = 0;
-
-	if (mine == 0)
-		return true;
-	if (mine >= CLIENT_SEND_BUDGET)
-		return false;
-	for (const struct xrfb_client *o = c->server->clients; o; o = o->next)
-		total += stream_queued(o->stream);
-	return total < SERVER_QUEUE_TOTAL;
-}
-
-void server_kick(struct xrfb_server *s)
-{
-	if (!s->kick)
-		s->kick = xrfb_loop_add_timer(s->loop, 0, on_kick, s);
 }
 
 static uint64_t process_cpu_us(void)
@@ -156,6 +138,7 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	s->move_detection = true;
 	s->shared_policy = XRFB_SHARED_ALLOW;
 	s->cpu_clock_us = process_cpu_us;
+	s->run = run;
 	return s;
 }
 
@@ -167,7 +150,7 @@ void xrfb_server_free(struct xrfb_server *s)
 		s->free_reverses(s);
 	while (s->clients) {
 		struct xrfb_client *c = s->clients;
-		client_close_reason(c, "server shutting down");
+		conn_close(&c->conn, "server shutting down");
 		server_release_client(c);
 	}
 	web_free(s->web);
@@ -446,7 +429,7 @@ int xrfb_server_set_desktop_name(struct xrfb_server *s, const char *name)
 	free(s->desktop_name);
 	s->desktop_name = n;
 	s->name_serial++;
-	server_kick(s);
+	server_state_kick(s);
 	return 0;
 }
 
@@ -477,10 +460,6 @@ int xrfb_server_set_encoder_threads(struct xrfb_server *s, unsigned threads)
 	return 0;
 }
 
-/* CPU time the budget lets accumulate over a quiet spell: the first
- * change after it goes out at once, however much it costs. */
-#define SERVER_CPU_BURST_US (250 * 1000)
-
 void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent)
 {
 	s->max_cpu = percent;
@@ -489,57 +468,6 @@ void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent)
 	s->cpu_mark_us = s->cpu_clock_us();
 	s->cpu_wall_ms = xrfb_now_ms();
 	s->cpu_hold_ms = 0;
-}
-
-static void on_cpu_timer(void *arg)
-{
-	struct xrfb_server *s = arg;
-
-	s->cpu_timer = NULL;
-	server_kick(s);
-}
-
-unsigned server_cpu_share(const struct xrfb_server *s)
-{
-	unsigned n = s->nclients_ready + 1;
-
-	if (!s->max_cpu)
-		return 0;
-	return s->max_cpu / n ? s->max_cpu / n : 1;
-}
-
-void server_cpu_charge(struct xrfb_server *s)
-{
-	uint64_t cpu, now, wait_ms, spent;
-	unsigned share = server_cpu_share(s);
-
-	if (!share)
-		return;
-	cpu = s->cpu_clock_us();
-	now = xrfb_now_ms();
-	/* percent of a millisecond is ten microseconds */
-	s->cpu_credit_us += (int64_t)((now - s->cpu_wall_ms) * share * 10);
-	if (s->cpu_credit_us > SERVER_CPU_BURST_US)
-		s->cpu_credit_us = SERVER_CPU_BURST_US;
-	/* What clients' own shares paid for is not charged twice. */
-	spent = cpu - s->cpu_mark_us;
-	spent = spent > s->cpu_clients_us ? spent - s->cpu_clients_us : 0;
-	s->cpu_credit_us -= (int64_t)spent;
-	s->cpu_clients_us = 0;
-	s->cpu_mark_us = cpu;
-	s->cpu_wall_ms = now;
-	if (s->cpu_credit_us >= 0)
-		return;
-	/* Until the budget has earned back what was overspent. */
-	wait_ms = (uint64_t)(-s->cpu_credit_us) / (share * 10) + 1;
-	s->cpu_hold_ms = now + wait_ms;
-	xrfb_timer_cancel(s->cpu_timer);
-	s->cpu_timer = xrfb_loop_add_timer(s->loop, wait_ms, on_cpu_timer, s);
-}
-
-bool server_cpu_held(const struct xrfb_server *s, uint64_t now_ms)
-{
-	return s->max_cpu && now_ms < s->cpu_hold_ms;
 }
 
 uint16_t xrfb_server_width(const struct xrfb_server *s)
@@ -575,8 +503,8 @@ int xrfb_server_resize(struct xrfb_server *s, uint16_t width, uint16_t height)
 		}
 	log_info("framebuffer resized to %ux%u", width, height);
 	for (struct xrfb_client *c = s->clients; c; c = c->next)
-		sched_resized(c);
-	server_kick(s);
+		sched_resized(&c->sched);
+	server_state_kick(s);
 	return 0;
 }
 
@@ -627,7 +555,7 @@ static void detect_move(struct xrfb_server *s, const struct fb_src *src,
 	/* The verified tiles equal the old pixels at the offset, so
 	 * writing the new pixels below is the same as moving the old. */
 	for (struct xrfb_client *c = s->clients; c; c = c->next)
-		sched_add_copy(c, moved, dx, dy);
+		sched_add_copy(&c->sched, moved, dx, dy);
 }
 
 /* Write @u into @fb. Where a verified move put the same pixels
@@ -711,11 +639,11 @@ int xrfb_server_update_many(struct xrfb_server *s,
 		write_update(&s->fb, &u[i], &moved, &changed);
 	if (pixman_region32_not_empty(&changed)) {
 		for (struct xrfb_client *c = s->clients; c; c = c->next)
-			sched_add_damage(c, &changed);
+			sched_add_damage(&c->sched, &changed);
 	}
 	if (pixman_region32_not_empty(&changed) ||
 	    pixman_region32_not_empty(&moved))
-		server_kick(s);
+		server_state_kick(s);
 	pixman_region32_fini(&moved);
 	pixman_region32_fini(&changed);
 	return 0;
@@ -756,9 +684,9 @@ int xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,
 	pixman_region32_init_rect(&dst_region, dst.x, dst.y, (unsigned)dst.w,
 				  (unsigned)dst.h);
 	for (struct xrfb_client *c = s->clients; c; c = c->next)
-		sched_add_copy(c, &dst_region, dx, dy);
+		sched_add_copy(&c->sched, &dst_region, dx, dy);
 	pixman_region32_fini(&dst_region);
-	server_kick(s);
+	server_state_kick(s);
 	return 0;
 }
 
@@ -774,17 +702,16 @@ bool xrfb_server_wants_update(const struct xrfb_server *s)
 	uint64_t now = xrfb_now_ms();
 
 	/* Capturing costs CPU too: none while the budget is spent. */
-	if (server_cpu_held(s, now))
+	if (server_state_cpu_held(s, now))
 		return false;
 
 	for (const struct xrfb_client *c = s->clients; c; c = c->next) {
-		if (!sched_wants_update(c))
+		if (!sched_wants_update(&c->sched))
 			continue;
 		/* Held back by --max-fps, with the pace timer set to bring
 		 * the loop back when it may go: capturing now would only be
 		 * repeated then. */
-		if (s->max_fps && c->pace_timer &&
-		    now - c->last_update_ms < 1000 / s->max_fps)
+		if (sched_paced(&c->sched, now))
 			continue;
 		return true;
 	}
@@ -801,11 +728,11 @@ static int broadcast(struct xrfb_server *s, struct rcbuf *msg)
 	if (!msg)
 		return -ENOMEM;
 	for (struct xrfb_client *c = s->clients; c; c = c->next) {
-		if (!client_is_normal(c))
+		if (!conn_is_normal(&c->conn))
 			continue;
-		stream_send(c->stream, rcbuf_ref(msg));
-		stream_flush(c->stream);
-		client_check_queue(c);
+		stream_send(c->conn.stream, rcbuf_ref(msg));
+		stream_flush(c->conn.stream);
+		conn_check_queue(&c->conn);
 	}
 	rcbuf_unref(msg);
 	return 0;
@@ -850,16 +777,9 @@ int xrfb_server_set_screens(struct xrfb_server *s,
 		return 0;
 	memcpy(s->screens, screens, n * sizeof(*screens));
 	s->nscreens = n;
-	/* Clients that follow layouts hear of it like a resize; one that
-	 * asked for it gets its answer (reason 1) with the new layout. */
 	for (struct xrfb_client *c = s->clients; c; c = c->next)
-		if (c->state == CLIENT_STATE_NORMAL && c->want_ext_desktop_size &&
-		    c != s->resizing_client && !c->eds_pending) {
-			c->eds_pending = true;
-			c->eds_reason = s->resizing_client ? 2 : 0;
-			c->eds_status = 0;
-		}
-	server_kick(s);
+		sched_screens_changed(&c->sched);
+	server_state_kick(s);
 	return 0;
 }
 
@@ -871,11 +791,11 @@ static void cursor_changed(struct xrfb_server *s, const struct rect *old,
 
 	for (struct xrfb_client *c = s->clients; c; c = c->next) {
 		if (had_old)
-			sched_cursor_damage(c, old);
+			sched_cursor_damage(&c->sched, old);
 		if (has_new)
-			sched_cursor_damage(c, &box);
+			sched_cursor_damage(&c->sched, &box);
 	}
-	server_kick(s);
+	server_state_kick(s);
 }
 
 int xrfb_server_set_cursor(struct xrfb_server *s, const uint32_t *argb,
@@ -912,7 +832,7 @@ void xrfb_server_set_led_state(struct xrfb_server *s, unsigned leds)
 		return;
 	s->led_state = leds;
 	s->led_serial++;
-	server_kick(s);
+	server_state_kick(s);
 }
 
 void xrfb_server_set_clipboard_max(struct xrfb_server *s, uint32_t max)
@@ -931,7 +851,7 @@ void xrfb_server_set_clipboard_limits(struct xrfb_server *s,
 
 struct xrfb_server *xrfb_client_server(const struct xrfb_client *c)
 {
-	return c->server;
+	return c->conn.server;
 }
 
 void xrfb_client_set_data(struct xrfb_client *c, void *data)

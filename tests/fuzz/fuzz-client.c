@@ -70,11 +70,10 @@ static bool settled(struct harness *h)
 	if (h->final)
 		/* Closed for good, except a refusal whose answer is
 		 * deliberately delayed (it is freed with the server). */
-		return c->state == CLIENT_STATE_CLOSED && c->linger &&
-		       c->pace_timer;
-	if (c->state == CLIENT_STATE_CLOSED)
+		return c->conn.closed && c->conn.linger && c->hs.fail_timer;
+	if (c->conn.closed)
 		return true;
-	if (ioctl(stream_fd(c->stream), FIONREAD, &n) < 0)
+	if (ioctl(stream_fd(c->conn.stream), FIONREAD, &n) < 0)
 		die("FIONREAD");
 	return n == 0 && !h->s->kick;
 }
@@ -261,7 +260,7 @@ static void feed(struct harness *h, const uint8_t *d, size_t len)
 			if (errno != EAGAIN)
 				return;	/* the server closed */
 			if (!h->s->clients ||
-			    h->s->clients->state == CLIENT_STATE_CLOSED)
+			    h->s->clients->conn.closed)
 				return;
 			run(h);
 			continue;

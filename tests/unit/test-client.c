@@ -21,6 +21,7 @@
 
 #include "client.h"
 #include "rfb-proto.h"
+#include "sec-vncauth.h"
 #include "server.h"
 #include "tpeer.h"
 #include "unit.h"

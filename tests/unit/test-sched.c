@@ -208,7 +208,7 @@ START_TEST(test_cpu_budget)
 	paint(&e);
 	connect_peer(&e, &p, raw, 1);
 	full_update(&e, &p);
-	ck_assert(!server_cpu_held(e.s, xrfb_now_ms()));
+	ck_assert(!server_state_cpu_held(e.s, xrfb_now_ms()));
 
 	/* 400 ms of CPU against the 250 ms saved up: 150 ms overspent,
 	 * earned back at 50 % in 300 ms of wall time. */
@@ -219,7 +219,7 @@ START_TEST(test_cpu_budget)
 	tpeer_msg_fini(&m);
 	ck_assert_int_eq(e.s->cpu_credit_us, -150000);
 	hold = e.s->cpu_hold_ms;
-	ck_assert(server_cpu_held(e.s, xrfb_now_ms()));
+	ck_assert(server_state_cpu_held(e.s, xrfb_now_ms()));
 	ck_assert(!xrfb_server_wants_update(e.s));
 
 	/* A change now waits for the budget, then goes out. */
@@ -230,7 +230,7 @@ START_TEST(test_cpu_budget)
 	ck_assert_uint_eq(m.nrects, 1);
 	tpeer_msg_fini(&m);
 	assert_model(&p, &e, "after the held update");
-	ck_assert(!server_cpu_held(e.s, xrfb_now_ms()));
+	ck_assert(!server_state_cpu_held(e.s, xrfb_now_ms()));
 
 	/* No limit: however much CPU an update took, the next one may go. */
 	xrfb_server_set_max_cpu(e.s, 0);
@@ -239,7 +239,7 @@ START_TEST(test_cpu_budget)
 	tpeer_request(&p, true, 0, 0, 64, 64);
 	tpeer_next_update(&p, &m);
 	tpeer_msg_fini(&m);
-	ck_assert(!server_cpu_held(e.s, xrfb_now_ms()));
+	ck_assert(!server_state_cpu_held(e.s, xrfb_now_ms()));
 	tpeer_close(&p);
 	env_stop(&e);
 }

@@ -214,7 +214,7 @@ START_TEST(test_stalled_client)
 	{
 		int small = 4096;
 
-		ck_assert_int_eq(setsockopt(stream_fd(slow_c->stream),
+		ck_assert_int_eq(setsockopt(stream_fd(slow_c->conn.stream),
 					    SOL_SOCKET, SO_SNDBUF, &small,
 					    sizeof(small)), 0);
 	}
@@ -231,14 +231,14 @@ START_TEST(test_stalled_client)
 		assert_model(&good, &e, "good viewer beside a stalled one");
 		/* Never more than the budget plus the update that crossed
 		 * it (and a few small messages). */
-		ck_assert_uint_le(stream_queued(slow_c->stream),
-				  CLIENT_SEND_BUDGET + frame + 1024);
+		ck_assert_uint_le(stream_queued(slow_c->conn.stream),
+				  CONN_SEND_BUDGET + frame + 1024);
 	}
 	/* ROUNDS full frames were far more than the budget: the stalled
 	 * viewer was skipped, not queued for. */
-	ck_assert_uint_le(slow_c->bytes_sent,
-			  CLIENT_SEND_BUDGET + frame + (256u << 10));
-	ck_assert_uint_lt(slow_c->bytes_sent, (size_t)ROUNDS * frame / 2);
+	ck_assert_uint_le(slow_c->sched.bytes_sent,
+			  CONN_SEND_BUDGET + frame + (256u << 10));
+	ck_assert_uint_lt(slow_c->sched.bytes_sent, (size_t)ROUNDS * frame / 2);
 	ck_assert_uint_eq(xrfb_server_client_count(e.s), 2);
 
 	/* It reads again: what it gets is a valid stream of updates, and
@@ -247,7 +247,7 @@ START_TEST(test_stalled_client)
 	for (int i = 0; i < ROUNDS + 2; i++) {
 		tpeer_next_update(&slow, &m);
 		tpeer_msg_fini(&m);
-		if (stream_queued(slow_c->stream) == 0 && slow.in_len == 0 &&
+		if (stream_queued(slow_c->conn.stream) == 0 && slow.in_len == 0 &&
 		    tpeer_model_matches(&slow, e.s, &x, &y))
 			break;
 		tpeer_request(&slow, true, 0, 0, W, H);
@@ -329,8 +329,8 @@ START_TEST(test_counts)
 		tpeer_msg_fini(&m);
 	}
 	ck_assert(xrfb_server_wants_update(e.s));
-	ck_assert(sched_wants_update(e.clients[3]));
-	ck_assert(!sched_wants_update(e.clients[4]));
+	ck_assert(sched_wants_update(&e.clients[3]->sched));
+	ck_assert(!sched_wants_update(&e.clients[4]->sched));
 	for (int i = 0; i < N; i++)
 		tpeer_close(&p[i]);
 	ck_assert(test_run_until(e.loop, all_gone, &e));

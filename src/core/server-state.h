@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The server's state as the per-client concerns see it (handshake,
+ * client, sched, flow, clipboard): the desktop they serve, the settings,
+ * the callbacks, and asking for a scheduler run. The server object
+ * behind the public API (server.c) owns it; nothing here knows a
+ * client's insides, so every concern can include it.
+ */
+#ifndef XRFB_SERVER_STATE_H
+#define XRFB_SERVER_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cursor.h"
+#include "fb.h"
+#include "pixfmt.h"
+#include "xrfb.h"
+
+/* CPU time the budget lets accumulate over a quiet spell: the first
+ * change after it goes out at once, however much it costs. */
+#define SERVER_CPU_BURST_US (250 * 1000)
+
+#define SERVER_MAX_LISTENERS 16
+#define SERVER_MAX_SCREENS 255
+
+struct clip_client;
+struct conn;
+struct listener;
+struct rcbuf;
+struct web;
+struct worker_pool;
+
+/* The embedder's event handlers, each with its own argument. */
+struct server_events {
+	xrfb_client_fn client_ready, client_gone;
+	void *client_ready_arg, *client_gone_arg;
+	xrfb_key_fn key;
+	void *key_arg;
+	xrfb_key_code_fn key_code;
+	void *key_code_arg;
+	xrfb_pointer_fn pointer;
+	void *pointer_arg;
+	xrfb_cut_text_fn cut_text;
+	void *cut_text_arg;
+	xrfb_resize_fn resize;
+	void *resize_arg;
+};
+struct xrfb_reverse;
+
+/* The server's clipboard (clipboard.c): the last text set by the desktop
+ * or a client, and the messages that carry it, built once per change and
+ * shared by every client's queue; and every client's clipboard state. */
+struct clip_server {
+	char *text;		/* UTF-8, LF line ends; NULL if none */
+	size_t len;
+	unsigned serial;	/* counts changes; 0: never set */
+	struct rcbuf *provide;	/* extended Provide (NULL: not built yet) */
+	struct rcbuf *classic;	/* classic Latin-1 ServerCutText (idem) */
+	unsigned skip_logged;	/* serial whose skipping was logged */
+	uint32_t viewer_max;	/* longest text taken from a viewer */
+	uint32_t classic_max;	/* longest text sent to a classic viewer */
+	struct clip_client *clients;
+};
+
+struct xrfb_server {
+	struct xrfb_loop *loop;
+	struct listener *listeners[SERVER_MAX_LISTENERS];
+	int nlisteners;
+	uint16_t last_port;
+
+	struct fb fb;
+	struct fb comp;		/* fb + cursor, for clients that draw none */
+	struct pixfmt format;	/* the server's own pixel format */
+	struct cursor cursor;
+	struct xrfb_screen screens[SERVER_MAX_SCREENS];
+	unsigned nscreens;
+	unsigned led_state, led_serial;
+	unsigned name_serial;
+	struct clip_server clip;
+	/* The client whose SetDesktopSize is being carried out. */
+	struct xrfb_client *resizing_client;
+
+	struct xrfb_client *clients;	/* doubly linked */
+	struct conn *conns;		/* the same clients' connections */
+	/* Reverse connections, doubly linked, owned by reverse.c, which
+	 * sets free_reverses to free them with the server (so that the
+	 * server needs no part of reverse.c). */
+	struct xrfb_reverse *reverses;
+	void (*free_reverses)(struct xrfb_server *s);
+	unsigned next_client_id;
+	unsigned nclients_ready;
+
+	char *password;		/* NULL: security None */
+	char *desktop_name;
+	enum xrfb_shared_policy shared_policy;
+	bool view_only;
+	unsigned max_fps;
+	uint32_t cut_text_max;
+
+	/* xrfb_server_set_max_cpu(): a budget of the process's CPU time,
+	 * earned at max_cpu % of wall time and divided into equal shares:
+	 * one per client for the updates built for it alone (fair.c), one
+	 * for the work shared by all (capture, input), held here. */
+	unsigned max_cpu;	/* percent of one core; 0: no limit */
+	int64_t cpu_credit_us;	/* the shared part; negative: updates wait */
+	uint64_t cpu_clients_us;	/* charged to clients since the mark */
+	uint64_t cpu_mark_us;	/* process CPU time at the last charge */
+	uint64_t cpu_wall_ms;	/* wall time then */
+	uint64_t cpu_hold_ms;	/* no update before this time */
+	struct xrfb_timer *cpu_timer;
+	uint64_t (*cpu_clock_us)(void);	/* process CPU time (tests fake it) */
+
+	struct server_events cb;	/* set by xrfb_server_on_*() */
+
+	unsigned encoder_threads;	/* xrfb_server_set_encoder_threads() */
+	struct worker_pool *pool;	/* started by the first update */
+
+	bool move_detection;
+	unsigned move_misses, move_skip;	/* back-off after misses */
+
+	struct web *web;	/* WebSocket and the web client (web.c) */
+
+	struct xrfb_timer *kick;	/* pending scheduler run */
+	unsigned pass_resume;	/* id of the client the next pass starts at */
+	/* What a kick runs (server.c). */
+	void (*run)(struct xrfb_server *s);
+	bool have_dead;		/* some client waits to be freed */
+};
+
+/* Run the update scheduler soon (coalesced; from the loop). */
+void server_state_kick(struct xrfb_server *s);
+/* One share of the --max-cpu budget, in percent of a core (0: no
+ * budget): the budget divided among the clients and the shared work. */
+unsigned server_state_cpu_share(const struct xrfb_server *s);
+/* After an update went out: charge the CPU time spent since the last
+ * charge, less what clients' shares paid for, to the shared part. */
+void server_state_cpu_charge(struct xrfb_server *s);
+/* Whether updates wait for the CPU budget (a timer kicks the scheduler
+ * when they may go). */
+bool server_state_cpu_held(const struct xrfb_server *s, uint64_t now_ms);
+
+#endif
