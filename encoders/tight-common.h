@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internal interface of the Tight family (tight.c, tightpng.c,
- * tight-jpeg.c): the per-connection state both Tight and TightPNG use, and
- * the JPEG and PNG back ends. Not for use outside encoders/tight*.c.
+ * Internal interface of Tight and TightPNG (tight.c): their per-connection
+ * state and constants, for tight.c and its tests. The JPEG and PNG back
+ * ends have their own headers (tight-jpeg.h, tight-png.h) and know
+ * nothing of this one.
  */
 #ifndef XRFB_TIGHT_COMMON_H
 #define XRFB_TIGHT_COMMON_H
@@ -45,12 +46,6 @@ enum tight_stream {
 struct tight_jpeg;
 struct tight_png;
 struct tight_op;
-
-/* How the JPEG back end is to compress (see tight_jpeg_compress()). */
-struct tight_jpeg_params {
-	int quality;		/* 1..100 */
-	int subsamp;		/* TJSAMP_* */
-};
 
 /* Per-connection state of Tight and TightPNG. */
 struct tight_state {
@@ -106,37 +101,5 @@ static inline size_t tight_compact_len_size(size_t len)
 {
 	return len < 128 ? 1 : len < 16384 ? 2 : 3;
 }
-
-/* ---- JPEG (tight-jpeg.c, only with HAVE_JPEG) ---------------------------- */
-
-#ifdef HAVE_JPEG
-struct tight_jpeg *tight_jpeg_new(void);
-void tight_jpeg_free(struct tight_jpeg *j);
-/* Append compact length + JFIF of the w x h block at @src (XRGB8888 rows
- * @stride pixels apart) to @out. -ENOMEM or -EIO. */
-int tight_jpeg_compress(struct tight_jpeg *j,
-			const struct tight_jpeg_params *jp,
-			const uint32_t *src, size_t stride, int w, int h,
-			struct buf *out);
-/* Map QualityLevel / fine quality / subsampling (-1 = not sent) to
- * TurboJPEG settings. */
-void tight_jpeg_params(struct tight_jpeg_params *jp, int quality,
-		       int fine_quality, int subsampling);
-#endif
-
-/* ---- PNG (tightpng.c, only with HAVE_PNG) -------------------------------- */
-
-#ifdef HAVE_PNG
-/* Give @t its PNG writer. -ENOMEM. */
-int tight_png_init(struct tight_state *t);
-void tight_png_free(struct tight_png *pw);
-/* Append compact length + PNG of the w x h block at @src to @out. With
- * @npal > 0, @pal (XRGB8888) and @idx (one index per pixel) describe the
- * block as an indexed image. @level is the zlib level 0..9. */
-int tight_png_compress(struct tight_state *t, const uint32_t *src,
-		       size_t stride, int w, int h, const uint32_t *pal,
-		       int npal, const uint8_t *idx, int level,
-		       struct buf *out);
-#endif
 
 #endif

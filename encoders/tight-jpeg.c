@@ -15,8 +15,9 @@
 
 #include <turbojpeg.h>
 
+#include "buf.h"
 #include "rfb-proto.h"
-#include "tight-common.h"
+#include "tight-jpeg.h"
 
 struct tight_jpeg {
 	tjhandle tj;
@@ -99,20 +100,14 @@ int tight_jpeg_compress(struct tight_jpeg *j,
 	unsigned char *dst;
 	size_t at;
 
-	if (bound == (unsigned long)-1 || buf_reserve(out, 3 + bound) < 0)
+	if (bound == (unsigned long)-1 || buf_reserve(out, bound) < 0)
 		return -ENOMEM;
 	at = out->len;
-	dst = out->data + at + 3;
+	dst = out->data + at;
 	if (tjCompress2(j->tj, (const unsigned char *)src, w,
 			(int)(stride * 4), h, pf, &dst, &size, jp->subsamp,
 			jp->quality, TJFLAG_NOREALLOC) != 0)
 		return -EIO;
-	if (size > 4194303)
-		return -EMSGSIZE;
-	out->len = at;
-	tight_put_compact_len(out, size);
-	if (out->len != at + 3)
-		memmove(out->data + out->len, out->data + at + 3, size);
-	out->len += size;
+	out->len = at + size;
 	return 0;
 }

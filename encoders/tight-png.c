@@ -1,12 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TightPNG (-260; rfbproto.rst §Tight PNG Encoding; doc/protocol.md,
- * "TightPNG"): the Tight machinery of tight.c restricted to fill, JPEG and PNG (0xA);
- * basic compression is never sent (noVNC rejects it). PNG images are
- * written with libpng into memory: indexed when the rectangle has at most
- * 256 colours, else 8-bit RGB read straight from the framebuffer. PNGs
- * always carry the server's true-colour pixels, also for 8-bpp clients,
- * which should never be offered TightPNG. Built only with HAVE_PNG.
+ * The PNG back end of TightPNG (tight.c): images written with libpng into
+ * memory, indexed when the rectangle has at most 256 colours, else 8-bit
+ * RGB read straight from the framebuffer. Built only with HAVE_PNG.
  */
 #include "config.h"
 
@@ -17,8 +13,8 @@
 
 #include <png.h>
 
-#include "rfb-proto.h"
-#include "tight-common.h"
+#include "buf.h"
+#include "tight-png.h"
 
 struct tight_png {
 	png_bytep *rows;	/* row pointers, up to the area limit */
@@ -32,39 +28,18 @@ void tight_png_free(struct tight_png *pw)
 	free(pw);
 }
 
-int tight_png_init(struct tight_state *t)
+struct tight_png *tight_png_new(size_t max_rows)
 {
-	t->pngw = calloc(1, sizeof(*t->pngw));
-	if (!t->pngw)
-		return -ENOMEM;
-	t->pngw->rows = malloc(TIGHT_MAX_AREA * sizeof(png_bytep));
-	return t->pngw->rows ? 0 : -ENOMEM;
-}
+	struct tight_png *pw = calloc(1, sizeof(*pw));
 
-static struct encoder *tightpng_new(const struct encoder_ops *ops)
-{
-	struct tight_state *t = calloc(1, sizeof(*t));
-
-	if (!t)
+	if (!pw)
 		return NULL;
-	if (tight_state_init(t, ops, true) < 0) {
-		free(t);
+	pw->rows = malloc(max_rows * sizeof(png_bytep));
+	if (!pw->rows) {
+		free(pw);
 		return NULL;
 	}
-	if (tight_png_init(t) < 0) {
-		tight_state_fini(t);
-		free(t);
-		return NULL;
-	}
-	return &t->base;
-}
-
-static void tightpng_free(struct encoder *e)
-{
-	struct tight_state *t = (struct tight_state *)e;
-
-	tight_state_fini(t);
-	free(t);
+	return pw;
 }
 
 static void tightpng_write(png_structp png, png_bytep data, size_t len)
@@ -90,17 +65,15 @@ static void tightpng_warning(png_structp png, png_const_charp msg)
 {
 }
 
-int tight_png_compress(struct tight_state *t, const uint32_t *src,
+int tight_png_compress(struct tight_png *pw, const uint32_t *src,
 		       size_t stride, int w, int h, const uint32_t *pal,
 		       int npal, const uint8_t *idx, int level,
 		       struct buf *out)
 {
-	struct tight_png *pw = t->pngw;
 	png_structp png;
 	png_infop info = NULL;
 	png_color colours[256];
 	const uint16_t one = 1;
-	size_t at;
 	int depth;
 
 	png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL,
@@ -112,12 +85,6 @@ int tight_png_compress(struct tight_state *t, const uint32_t *src,
 		png_destroy_write_struct(&png, NULL);
 		return -ENOMEM;
 	}
-	if (buf_reserve(out, 3) < 0) {
-		png_destroy_write_struct(&png, &info);
-		return -ENOMEM;
-	}
-	at = out->len;
-	out->len += 3;
 	pw->out = out;
 	pw->err = -EIO;
 	if (setjmp(png_jmpbuf(png))) {
@@ -166,25 +133,5 @@ int tight_png_compress(struct tight_state *t, const uint32_t *src,
 	png_write_image(png, pw->rows);
 	png_write_end(png, NULL);
 	png_destroy_write_struct(&png, &info);
-
-	{
-		size_t len = out->len - at - 3, n = tight_compact_len_size(len);
-
-		if (len > 4194303)
-			return -EMSGSIZE;
-		out->len = at;
-		tight_put_compact_len(out, len);
-		if (n < 3)
-			memmove(out->data + at + n, out->data + at + 3, len);
-		out->len = at + n + len;
-	}
 	return 0;
 }
-
-const struct encoder_ops encoder_tightpng = {
-	.type = RFB_ENC_TIGHT_PNG,
-	.name = "tightpng",
-	.new_state = tightpng_new,
-	.free_state = tightpng_free,
-	.encode = tight_encode,
-};

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Tight encoding (rfbproto.rst §Tight Encoding; doc/protocol.md, "Tight"), and
- * the machinery TightPNG (tightpng.c) shares: the search for large solid areas
+ * Tight encoding (rfbproto.rst §Tight Encoding; doc/protocol.md, "Tight"),
+ * and TightPNG (-260; rfbproto.rst §Tight PNG Encoding; doc/protocol.md,
+ * "TightPNG"), the same machinery restricted to fill, JPEG and PNG (0xA):
+ * basic compression is never sent (noVNC rejects it), and PNGs always
+ * carry the server's true-colour pixels, also for 8-bpp clients, which
+ * should never be offered TightPNG. The machinery: the search for large solid areas
  * (sent as fill rectangles, as TurboVNC and TigerVNC do), the split into
  * rectangles of at most 2048 pixels wide and 65536 pixels in area, palette
  * analysis, the mono / indexed / full-colour (copy or gradient filter)
- * subencodings over the four persistent zlib streams, and JPEG through
- * tight-jpeg.c. Every rectangle that would come out bigger than Raw is sent
+ * subencodings over the four persistent zlib streams, JPEG through
+ * tight-jpeg.c and PNG through tight-png.c (which call nothing of this
+ * file). Every rectangle that would come out bigger than Raw is sent
  * as Raw instead. This file owns the zlib streams of a connection; it knows
  * nothing of sockets or clients.
  */
@@ -24,6 +29,8 @@
 
 #include "rfb-proto.h"
 #include "tight-common.h"
+#include "tight-jpeg.h"
+#include "tight-png.h"
 #include "worker.h"
 
 /* Per compression level (CompressLevel 0..9): zlib levels of the streams,
@@ -199,6 +206,33 @@ static void tight_free(struct encoder *e)
 	tight_state_fini(t);
 	free(t);
 }
+
+#ifdef HAVE_PNG
+/* Give @t its PNG writer. -ENOMEM. */
+static int tight_png_init(struct tight_state *t)
+{
+	t->pngw = tight_png_new(TIGHT_MAX_AREA);
+	return t->pngw ? 0 : -ENOMEM;
+}
+
+static struct encoder *tightpng_new(const struct encoder_ops *ops)
+{
+	struct tight_state *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (tight_state_init(t, ops, true) < 0) {
+		free(t);
+		return NULL;
+	}
+	if (tight_png_init(t) < 0) {
+		tight_state_fini(t);
+		free(t);
+		return NULL;
+	}
+	return &t->base;
+}
+#endif
 
 /* ---- small helpers ------------------------------------------------------- */
 
@@ -810,14 +844,45 @@ static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
 	return tight_compress(c, sid, level, nozlib, t->data, len);
 }
 
+#if defined(HAVE_JPEG) || defined(HAVE_PNG)
+/* Room for the compact length of an image a back end appends after it;
+ * returns where it starts. */
+static int tight_image_begin(struct buf *out, size_t *at)
+{
+	if (buf_reserve(out, 3) < 0)
+		return -ENOMEM;
+	*at = out->len;
+	out->len += 3;
+	return 0;
+}
+
+/* The back end returned @err; on success write the image's length. */
+static int tight_image_end(struct buf *out, size_t at, int err)
+{
+	size_t len = out->len - at - 3;
+
+	if (err < 0)
+		return err;
+	if (len > 4194303)
+		return -EMSGSIZE;
+	tight_fix_compact_len(out, at, len);
+	return 0;
+}
+#endif
+
 #ifdef HAVE_JPEG
 static int tight_put_jpeg(struct tight_ctx *c, const uint32_t *src, int w,
 			  int h)
 {
-	if (tight_put_ctl(c, TIGHT_CTL_JPEG) < 0)
+	size_t at;
+
+	if (tight_put_ctl(c, TIGHT_CTL_JPEG) < 0 ||
+	    tight_image_begin(c->out, &at) < 0)
 		return -ENOMEM;
-	return tight_jpeg_compress(c->t->jpeg, &c->jp, src, c->f->stride, w,
-				   h, c->out);
+	return tight_image_end(c->out, at,
+			       tight_jpeg_compress(c->t->jpeg, &c->jp, src,
+						   c->f->stride, w, h,
+						   c->out));
 }
 #endif
 
@@ -830,7 +895,7 @@ static int tight_put_png(struct tight_ctx *c, const uint32_t *src, int w,
 {
 	struct tight_state *t = c->t;
 	const uint32_t *img = src, *pal = t->pal;
-	size_t stride = c->f->stride;
+	size_t stride = c->f->stride, at;
 	uint32_t xpal[256];
 
 	if (ncolours == 0 && !c->is888) {
@@ -844,10 +909,13 @@ static int tight_put_png(struct tight_ctx *c, const uint32_t *src, int w,
 		tight_expand_values(c, xpal, (size_t)ncolours);
 		pal = xpal;
 	}
-	if (tight_put_ctl(c, TIGHT_CTL_PNG) < 0)
+	if (tight_put_ctl(c, TIGHT_CTL_PNG) < 0 ||
+	    tight_image_begin(c->out, &at) < 0)
 		return -ENOMEM;
-	return tight_png_compress(t, img, stride, w, h, pal, ncolours, t->idx,
-				  c->cl, c->out);
+	return tight_image_end(c->out, at,
+			       tight_png_compress(t->pngw, img, stride, w, h,
+						  pal, ncolours, t->idx,
+						  c->cl, c->out));
 }
 #endif
 
@@ -1517,3 +1585,13 @@ const struct encoder_ops encoder_tight = {
 	.free_state = tight_free,
 	.encode = tight_encode,
 };
+
+#ifdef HAVE_PNG
+const struct encoder_ops encoder_tightpng = {
+	.type = RFB_ENC_TIGHT_PNG,
+	.name = "tightpng",
+	.new_state = tightpng_new,
+	.free_state = tight_free,
+	.encode = tight_encode,
+};
+#endif
