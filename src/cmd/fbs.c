@@ -226,9 +226,9 @@ void fbs_writer_resize(struct fbs_writer *w, uint16_t width,
 	rect_header(w, 0, 0, width, height, FBS_ENC_DESKTOP_SIZE);
 }
 
-int fbs_writer_end(struct fbs_writer *w)
+int fbs_writer_end(struct fbs_writer *w, bool always)
 {
-	if (!w->nrects)
+	if (!w->nrects && !always)
 		return 0;
 	put_u16(w->msg.data + w->nrects_at, w->nrects);
 	return write_block(w, &w->msg);

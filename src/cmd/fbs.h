@@ -43,8 +43,9 @@ int fbs_writer_rect(struct fbs_writer *w, const uint32_t *pixels,
 void fbs_writer_resize(struct fbs_writer *w, uint16_t width,
 		       uint16_t height);
 /* Write the update as one block stamped with the time since the start;
- * it is on disk (as far as write(2) goes) when this returns. */
-int fbs_writer_end(struct fbs_writer *w);
+ * it is on disk (as far as write(2) goes) when this returns. An update
+ * without rectangles is written only if @always (to mark the end). */
+int fbs_writer_end(struct fbs_writer *w, bool always);
 void fbs_writer_close(struct fbs_writer *w);
 
 /* ---- reading ---------------------------------------------------------------- */

@@ -5,7 +5,8 @@
  * it was recorded (times --speed), from its start when the first viewer
  * arrives; at the end the last frame stays (or, with --loop, it starts
  * over). `xrfb export FILE --png-at SECONDS OUT.png` writes the frame
- * shown at that time of the recording as a PNG.
+ * shown at that time of the recording as a PNG, `--webm OUT.webm` the
+ * recording as video (webm.c), a frame every 1000/--fps ms.
  *
  * Exit status: 0, 1 for an unreadable recording or a failure to listen,
  * 2 for a bad command line, 128+N when stopped by signal N.
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "play.h"
 #include "screenshot.h"
+#include "webm.h"
 #include "xrfb.h"
 
 #define PLAY_MAX_LISTEN 16
@@ -307,13 +309,102 @@ out:
 	return status;
 }
 
+/* Every 1000/@fps ms of the recording, the frame shown then, and the
+ * last frame at the time of the last block (the end), into a WebM file
+ * of the recording's first size. */
+static int export_webm(struct fbs_reader *reader, struct fbs_decoder *dec,
+		       const char *path, const char *out, unsigned fps)
+{
+	struct buf block = BUF_INIT;
+	struct webm *m = NULL;
+	uint64_t step = 1000 / fps, t = 0;
+	uint32_t ms = 0, last_ms = 0, *frame = NULL;
+	unsigned w = 0, h = 0, frames = 0, y;
+	bool more;
+	int r = 0, err;
+
+	more = fbs_reader_next(reader, &block, &ms) > 0;
+	for (;;) {
+		/* Everything shown by time t... */
+		while (more && ms <= t) {
+			if (fbs_decoder_feed(dec, block.data, block.len) < 0) {
+				fprintf(stderr, "xrfb: %s: %s\n", path,
+					dec->error);
+				r = -EPROTO;
+				goto out;
+			}
+			last_ms = ms;
+			more = fbs_reader_next(reader, &block, &ms) > 0;
+		}
+		/* The last frame at the recording's end, which is the end. */
+		if (!more && dec->fb)
+			t = last_ms;
+		if (!dec->fb) {
+			if (!more) {
+				fprintf(stderr, "xrfb: %s: no screen in the "
+					"recording\n", path);
+				r = -EPROTO;
+				goto out;
+			}
+			t += step;
+			continue;
+		}
+		if (!m) {
+			w = dec->width;
+			h = dec->height;
+			frame = xcalloc((size_t)w * h, 4);
+			m = webm_open(out, w, h, &err);
+			if (!m) {
+				fprintf(stderr, "xrfb: cannot write %s: %s\n",
+					out, err == -ENOTSUP
+						? "built without libvpx"
+						: strerror(-err));
+				r = err;
+				goto out;
+			}
+		}
+		/* ...in the first size: later sizes are cropped or padded. */
+		memset(frame, 0, (size_t)w * h * 4);
+		for (y = 0; y < h && y < dec->height; y++)
+			memcpy(frame + (size_t)y * w,
+			       dec->fb + (size_t)y * dec->width,
+			       (size_t)(w < dec->width ? w : dec->width) * 4);
+		r = webm_frame(m, frame, (size_t)w * 4, t, more ? step : 1);
+		if (r < 0) {
+			fprintf(stderr, "xrfb: cannot encode %s: %s\n", out,
+				strerror(-r));
+			goto out;
+		}
+		frames++;
+		if (!more)
+			break;
+		t += step;
+	}
+out:
+	if (m) {
+		err = webm_close(m, t);
+		if (!r && err < 0) {
+			fprintf(stderr, "xrfb: cannot write %s: %s\n", out,
+				strerror(-err));
+			r = err;
+		}
+	}
+	if (!r)
+		printf("xrfb: %s: %u frames, %llu ms\n", out, frames,
+		       (unsigned long long)t);
+	free(frame);
+	buf_fini(&block);
+	return r;
+}
+
 int export_main(int argc, char **argv)
 {
 	struct fbs_reader reader = { 0 };
 	struct fbs_decoder dec;
 	struct buf block = BUF_INIT;
-	const char *path = NULL, *out = NULL;
+	const char *path = NULL, *out = NULL, *webm = NULL;
 	double at = -1;
+	long fps = 10;
 	uint32_t ms;
 	char *end;
 	int i, r, status = 1;
@@ -324,11 +415,21 @@ int export_main(int argc, char **argv)
 			if (*end || !(at >= 0))
 				return usage_error("export", "--png-at SECONDS");
 			out = argv[++i];
+		} else if (!strcmp(argv[i], "--webm") && i + 1 < argc) {
+			webm = argv[++i];
+		} else if (!strcmp(argv[i], "--fps") && i + 1 < argc) {
+			fps = strtol(argv[++i], &end, 10);
+			if (*end || fps < 1 || fps > 60)
+				return usage_error("export", "--fps: 1 to 60");
 		} else if (!strcmp(argv[i], "--help")) {
 			printf("Usage: xrfb export FILE.fbs --png-at SECONDS "
 			       "OUT.png\n"
+			       "       xrfb export FILE.fbs --webm OUT.webm "
+			       "[--fps N]\n"
 			       "Write the frame shown SECONDS into the "
-			       "recording as a PNG.\n");
+			       "recording as a PNG, or the\n"
+			       "recording as VP8 video in WebM (N frames a "
+			       "second, default 10).\n");
 			return 0;
 		} else if (argv[i][0] == '-' || path) {
 			return usage_error("export", "bad argument");
@@ -336,8 +437,9 @@ int export_main(int argc, char **argv)
 			path = argv[i];
 		}
 	}
-	if (!path || !out)
-		return usage_error("export", "FILE.fbs --png-at SECONDS OUT.png");
+	if (!path || !out == !webm)
+		return usage_error("export", "FILE.fbs --png-at SECONDS OUT.png "
+					     "| --webm OUT.webm");
 	r = fbs_reader_open(&reader, path);
 	if (r < 0) {
 		fprintf(stderr, "xrfb: %s: %s\n", path,
@@ -346,6 +448,11 @@ int export_main(int argc, char **argv)
 		return 1;
 	}
 	fbs_decoder_init(&dec);
+	if (webm) {
+		status = export_webm(&reader, &dec, path, webm,
+				     (unsigned)fps) < 0;
+		goto out;
+	}
 	while ((r = fbs_reader_next(&reader, &block, &ms)) > 0 &&
 	       ms <= at * 1000) {
 		if (fbs_decoder_feed(&dec, block.data, block.len) < 0) {

@@ -59,8 +59,9 @@ static void remember(struct record *r, const uint32_t *cur, size_t stride,
 		       (size_t)w * 4);
 }
 
-/* Write what changed since the last block (everything after a resize). */
-static int record_changes(struct record *r)
+/* Write what changed since the last block (everything after a resize);
+ * with @last, a block even if nothing changed. */
+static int record_changes(struct record *r, bool last)
 {
 	struct xrfb_server *s = r->app->server;
 	uint16_t width = xrfb_server_width(s), height = xrfb_server_height(s);
@@ -80,7 +81,7 @@ static int record_changes(struct record *r)
 		if (err)
 			return err;
 		remember(r, cur, stride, 0, 0, width, height);
-		return fbs_writer_end(&r->w);
+		return fbs_writer_end(&r->w, last);
 	}
 	for (y = 0; y < height; y += RECORD_TILE) {
 		th = height - y < RECORD_TILE ? height - y : RECORD_TILE;
@@ -115,17 +116,17 @@ static int record_changes(struct record *r)
 			x = run;
 		}
 	}
-	return fbs_writer_end(&r->w);
+	return fbs_writer_end(&r->w, last);
 }
 
-static void capture_and_record(struct record *r)
+static void capture_and_record(struct record *r, bool last)
 {
 	int err;
 
 	if (r->failed)
 		return;
 	app_capture_now(r->app);
-	err = record_changes(r);
+	err = record_changes(r, last);
 	if (err) {
 		log_error("recording into %s failed: %s; recording stopped",
 			  r->path, strerror(-err));
@@ -138,7 +139,7 @@ static void on_timer(void *arg)
 	struct record *r = arg;
 
 	r->timer = NULL;
-	capture_and_record(r);
+	capture_and_record(r, false);
 	if (!r->failed)
 		r->timer = xrfb_loop_add_timer(r->app->loop, RECORD_INTERVAL_MS,
 					       on_timer, r);
@@ -160,7 +161,7 @@ struct record *record_start(struct app *app, const char *path)
 		free(r);
 		return NULL;
 	}
-	capture_and_record(r);
+	capture_and_record(r, false);
 	r->timer = xrfb_loop_add_timer(app->loop, RECORD_INTERVAL_MS, on_timer,
 				       r);
 	log_info("recording into %s", path);
@@ -173,7 +174,8 @@ void record_stop(struct record *r)
 		return;
 	if (r->timer)
 		xrfb_timer_cancel(r->timer);
-	capture_and_record(r);
+	/* The last block marks the end, changes or not. */
+	capture_and_record(r, true);
 	fbs_writer_close(&r->w);
 	log_info("recording %s ended", r->path);
 	free(r->prev);

@@ -3,7 +3,9 @@
 # session; `xrfb export --png-at` gives its frames (each one of the
 # session's screens, in order, the last one exactly the desktop's last
 # frame against xwd); `xrfb play` serves it to libvncclient, which ends on
-# that frame. A recording cut short by SIGKILL plays up to its last block.
+# that frame; `export --webm` gives VP8 video that ffprobe and ffmpeg read
+# back with the right size and duration. A recording cut short by SIGKILL
+# plays up to its last block.
 # --record-on-failure keeps only failed runs; `ctl record start/stop`
 # record on demand, with events.
 . "$(dirname "$0")/../lib.sh"
@@ -70,6 +72,54 @@ done
 
 t_step "xrfb play to libvncclient"
 play_until "$T_DIR/a.fbs" "$T_DIR/p3.xwd"
+
+t_step "export --webm: VP8 video of the right size and duration"
+if "$XRFB" export "$T_DIR/a.fbs" --webm "$T_DIR/a.webm" \
+	>"$T_DIR/webm.out" 2>&1; then
+	t_require ffprobe ffmpeg
+	cat "$T_DIR/webm.out"
+	# the recording's length: the time of its last block
+	rec_ms=$(python3 - "$T_DIR/a.fbs" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "rb")
+f.read(12)
+last = 0
+while True:
+    h = f.read(4)
+    if len(h) < 4:
+        break
+    n = struct.unpack(">I", h)[0]
+    f.read((n + 3) & ~3)
+    t = f.read(4)
+    if len(t) < 4:
+        break
+    last = struct.unpack(">I", t)[0]
+print(last)
+PY
+)
+	ffprobe -v error -show_entries stream=codec_name,width,height \
+		-show_entries format=duration -of default=nw=1 "$T_DIR/a.webm" \
+		>"$T_DIR/probe.out" || t_fail "ffprobe cannot read the WebM file"
+	t_log "ffprobe: $(tr '\n' ' ' <"$T_DIR/probe.out")"
+	grep -qx codec_name=vp8 "$T_DIR/probe.out" || t_fail "not VP8"
+	grep -qx width=320 "$T_DIR/probe.out" || t_fail "wrong width"
+	grep -qx height=240 "$T_DIR/probe.out" || t_fail "wrong height"
+	dur=$(sed -n 's/^duration=//p' "$T_DIR/probe.out")
+	# frames every 100 ms and one at the end: as long as the recording
+	python3 -c "import sys; d = float(sys.argv[1]) * 1000; r = int(sys.argv[2]); sys.exit(0 if abs(d - r) <= 1 else 1)" \
+		"$dur" "$rec_ms" ||
+		t_fail "the video lasts ${dur}s, the recording ${rec_ms}ms"
+	ffmpeg -v error -y -i "$T_DIR/a.webm" -update 1 -c:v ppm -f image2 \
+		"$T_DIR/webm-last.ppm" || t_fail "ffmpeg cannot decode it"
+	# lossy, and the pattern has noise no codec keeps: the same picture
+	t_same "the video's last frame" "$T_DIR/webm-last.ppm" \
+		"$T_DIR/p3.xwd" --min-psnr 15
+elif grep -q "built without libvpx" "$T_DIR/webm.out"; then
+	[ -z "${CI:-}" ] || t_fail "CI builds must have libvpx (WebM export)"
+	t_log "WebM export not built (no libvpx): not tested"
+else
+	t_fail "export --webm failed: $(cat "$T_DIR/webm.out")"
+fi
 
 t_step "a recording cut short by SIGKILL"
 cat >"$T_DIR/killed.sh" <<CMD
