@@ -257,6 +257,33 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 	}
 }
 
+/* Skip what is left of a message over the limit (at most @len bytes
+ * now). */
+static ssize_t skip_input(struct xrfb_client *c, size_t len)
+{
+	size_t n = len < c->skip_left ? len : (size_t)c->skip_left;
+
+	c->skip_left -= n;
+	return (ssize_t)n;
+}
+
+/* Cut text longer than a client may set is skipped as it arrives, never
+ * buffered whole, and the client stays (as TigerVNC does). Its length
+ * was checked by the parser: a header is there. */
+static ssize_t skip_cut_text(struct xrfb_client *c, const uint8_t *d,
+			     size_t len)
+{
+	int32_t n = (int32_t)get_u32(d + 4);
+	uint64_t body = c->parse.ext_clipboard && n < 0 ? -(int64_t)n
+						       : (uint32_t)n;
+
+	log_warn("client %u: cut text of %llu bytes over the %u-byte limit, "
+		 "skipped", c->conn.id, (unsigned long long)body,
+		 clipboard_viewer_max(c->conn.server));
+	c->skip_left = RFB_CUT_TEXT_HDR_LEN + body;
+	return skip_input(c, len);
+}
+
 static ssize_t on_normal(struct xrfb_client *c, const uint8_t *d, size_t len)
 {
 	struct rfb_msg m;
@@ -264,10 +291,12 @@ static ssize_t on_normal(struct xrfb_client *c, const uint8_t *d, size_t len)
 	ssize_t n;
 
 	/* What the concerns allow the parser, as of this message. */
-	c->parse.cut_text_max = c->conn.server->cut_text_max;
+	c->parse.cut_text_max = clipboard_viewer_max(c->conn.server);
 	c->parse.ext_clipboard = clipboard_is_extended(&c->clip);
 	c->parse.ext_mouse_buttons = sched_ext_mouse_confirmed(&c->sched);
 	n = rfb_parse_client_msg(d, len, &c->parse, &m, &why);
+	if (n == -EMSGSIZE && d[0] == RFB_MSG_CLIENT_CUT_TEXT)
+		return skip_cut_text(c, d, len);
 	if (n < 0) {
 		conn_close(&c->conn, "message type %u: %s", d[0], why);
 		return n;
@@ -298,7 +327,8 @@ static void parse_input(struct xrfb_client *c)
 		ssize_t n;
 
 		if (c->conn.ready) {
-			n = on_normal(c, d, len);
+			n = c->skip_left ? skip_input(c, len)
+					 : on_normal(c, d, len);
 		} else {
 			n = handshake_on_read(&c->hs, d, len);
 			if (n > 0 && handshake_done(&c->hs))

@@ -40,6 +40,8 @@ struct xrfb_client {
 	uint32_t pointer_buttons;
 	/* Input left unparsed by a pass that reached its message limit. */
 	struct xrfb_timer *more_timer;
+	/* Bytes of a cut text over the limit still to be skipped. */
+	uint64_t skip_left;
 	/* Told when the struct is freed: reverse connections and adopted
 	 * sockets (see server_release_client()). */
 	void (*release_fn)(void *arg, struct xrfb_client *c);

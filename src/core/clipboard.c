@@ -333,7 +333,7 @@ int clipboard_set(struct xrfb_server *s, struct clip_client *from,
 }
 
 /* The longest text a client may set: its own limit within the store's. */
-static uint32_t viewer_max(const struct xrfb_server *s)
+uint32_t clipboard_viewer_max(const struct xrfb_server *s)
 {
 	return s->clip.viewer_max < s->cut_text_max ? s->clip.viewer_max
 						    : s->cut_text_max;
@@ -350,10 +350,10 @@ static void text_from_client(struct clip_client *cc, const char *text,
 		  len, log_escape(esc, sizeof(esc), text, len < 32 ? len : 32));
 	if (s->view_only)
 		return;
-	if (len > viewer_max(s)) {
+	if (len > clipboard_viewer_max(s)) {
 		log_warn("client %u: clipboard text of %zu bytes over the "
 			 "%u-byte limit, ignored", cc->conn->id, len,
-			 viewer_max(s));
+			 clipboard_viewer_max(s));
 		return;
 	}
 	if (clipboard_set(s, cc, text, len) < 0)
@@ -433,10 +433,10 @@ static void on_provide(struct clip_client *cc, uint32_t flags,
 		return;
 	/* Only text is asked for, and it is the lowest format bit, so it
 	 * comes first; the rest is never inflated. */
-	err = inflate_text(data, len, viewer_max(s), &plain);
+	err = inflate_text(data, len, clipboard_viewer_max(s), &plain);
 	if (err == -EMSGSIZE) {
 		log_warn("client %u: clipboard text over the %u-byte limit, "
-			 "ignored", cc->conn->id, viewer_max(s));
+			 "ignored", cc->conn->id, clipboard_viewer_max(s));
 		goto out;
 	}
 	if (err < 0) {

@@ -62,4 +62,7 @@ int clipboard_set(struct xrfb_server *s, struct clip_client *from,
 void clipboard_run(struct clip_client *cc);
 void clipboard_server_fini(struct clip_server *cs);
 
+/* The longest clipboard text (and message) taken from a client. */
+uint32_t clipboard_viewer_max(const struct xrfb_server *s);
+
 #endif

@@ -33,7 +33,7 @@ head -c $((300 * 1024)) /dev/zero | tr '\0' 'c' >"$T_DIR/c.txt"
 t_cmd_ok C cut "$T_DIR/c.txt"
 t_cmd_ok C sync
 t_wait_for "$T_TIMEOUT" "the refusal to be logged" \
-	grep -q 'clipboard text of 307200 bytes over the 262144-byte limit' \
+	grep -q 'of 307200 bytes over the 262144-byte limit' \
 	"$XRFB_ERR"
 t_cmd_ok C sync
 [ "$(xclip -display "$DPY" -selection clipboard -o)" = "small text" ] ||

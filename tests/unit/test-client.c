@@ -739,6 +739,82 @@ START_TEST(test_input)
 }
 END_TEST
 
+/* Pointer motion with the same buttons collapses to the latest position
+ * before it is injected; a button change injects what came before it. */
+START_TEST(test_pointer_coalesced)
+{
+	enum { NMOTION = 2000 };
+	uint8_t *msgs = malloc(6 * (NMOTION + 2)), *m;
+	struct env e;
+	struct tpeer p;
+
+	ck_assert_ptr_nonnull(msgs);
+	env_start(&e, 100, 50, NULL);
+	tpeer_open_tcp(&p, e.loop, e.port, 0);
+	tpeer_handshake(&p, 8, NULL, true);
+	for (int i = 0; i < NMOTION + 2; i++) {
+		m = msgs + 6 * i;
+		m[0] = 5;
+		m[1] = i == NMOTION ? 1 : 0;	/* a press, then a release */
+		put_u16(m + 2, (uint16_t)(i % 90));
+		put_u16(m + 4, (uint16_t)(i % 40));
+	}
+	tpeer_send(&p, msgs, 6 * (NMOTION + 2));
+	sync_with_update(&e, &p);
+	/* one motion per pass at most (CLIENT_MSGS_PER_PASS), then the
+	 * press and the release where they were sent */
+	ck_assert_int_ge(e.ev.nptr, 3);
+	ck_assert_int_le(e.ev.nptr, NMOTION / CLIENT_MSGS_PER_PASS + 3);
+	ck_assert_uint_eq(e.ev.ptr[e.ev.nptr - 3].x, (NMOTION - 1) % 90);
+	ck_assert_uint_eq(e.ev.ptr[e.ev.nptr - 3].buttons, 0);
+	ck_assert_uint_eq(e.ev.ptr[e.ev.nptr - 2].x, NMOTION % 90);
+	ck_assert_uint_eq(e.ev.ptr[e.ev.nptr - 2].buttons, 1);
+	ck_assert_uint_eq(e.ev.ptr[e.ev.nptr - 1].x, (NMOTION + 1) % 90);
+	ck_assert_uint_eq(e.ev.ptr[e.ev.nptr - 1].buttons, 0);
+	tpeer_close(&p);
+	env_stop(&e);
+	free(msgs);
+}
+END_TEST
+
+/* Cut text longer than a client may set is skipped, split or not, and
+ * the client goes on. */
+START_TEST(test_cut_text_over_limit)
+{
+	enum { BIG = 5000 };
+	uint8_t *msg = calloc(1, 8 + BIG);
+	static const uint8_t small[] = { 6, 0, 0, 0, 0, 0, 0, 2, 'o', 'k' };
+	struct env e;
+	struct tpeer p;
+
+	ck_assert_ptr_nonnull(msg);
+	msg[0] = 6;
+	put_u32(msg + 4, BIG);
+	memset(msg + 8, 'x', BIG);
+	env_start(&e, 100, 50, NULL);
+	xrfb_server_set_clipboard_limits(e.s, 1000, 1000);
+	tpeer_open_tcp(&p, e.loop, e.port, 0);
+	tpeer_handshake(&p, 8, NULL, true);
+	tpeer_send(&p, msg, 8 + BIG);
+	tpeer_send(&p, small, sizeof(small));
+	sync_with_update(&e, &p);
+	ck_assert_int_eq(e.ev.ncut, 1);
+	ck_assert_mem_eq(e.ev.cut, "ok", 2);
+	/* the same in pieces across reads */
+	for (size_t at = 0; at < 8 + BIG; at += 777) {
+		tpeer_send(&p, msg + at, 8 + BIG - at < 777 ? 8 + BIG - at : 777);
+		tpeer_flush(&p);
+	}
+	tpeer_send(&p, small, sizeof(small));
+	sync_with_update(&e, &p);
+	ck_assert_int_eq(e.ev.ncut, 2);
+	ck_assert_int_eq(e.ev.gone, 0);
+	tpeer_close(&p);
+	env_stop(&e);
+	free(msg);
+}
+END_TEST
+
 static bool two_gone(void *arg)
 {
 	struct events *ev = arg;
@@ -1353,6 +1429,8 @@ static Suite *client_suite(void)
 	tc = unit_tcase(s, "session");
 	tcase_add_loop_test(tc, test_shared_policy, 0, 3);
 	tcase_add_test(tc, test_input);
+	tcase_add_test(tc, test_pointer_coalesced);
+	tcase_add_test(tc, test_cut_text_over_limit);
 	tcase_add_test(tc, test_client_close);
 	tcase_add_test(tc, test_colour_map_client);
 	tcase_add_test(tc, test_pixel_format_565be);
