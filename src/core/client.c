@@ -159,14 +159,16 @@ static void pointer_flush(struct xrfb_client *c)
 	if (!c->pointer_pending)
 		return;
 	c->pointer_pending = false;
+	c->pointer_injected = c->pointer_buttons;
 	if (conn_is_normal(&c->conn))
 		s->cb.pointer(s->cb.pointer_arg, c, c->pointer_x, c->pointer_y,
 			      c->pointer_buttons);
 }
 
-/* A PointerEvent: motion with the buttons as they were replaces the
- * motion held back; anything else injects that first. The last one is
- * injected when the input at hand is handled (pointer_flush()). */
+/* A PointerEvent: pure motion (the buttons as they were) replaces the
+ * motion held back; an event that presses or releases a button is
+ * never merged with another, so it happens where it was sent. The last
+ * one is injected when the input at hand is handled (pointer_flush()). */
 static void pointer_event(struct xrfb_client *c, uint16_t x, uint16_t y,
 			  uint32_t buttons)
 {
@@ -178,7 +180,8 @@ static void pointer_event(struct xrfb_client *c, uint16_t x, uint16_t y,
 		x = (uint16_t)(s->fb.width - 1);
 	if (y >= s->fb.height)
 		y = (uint16_t)(s->fb.height - 1);
-	if (c->pointer_pending && c->pointer_buttons != buttons)
+	if (c->pointer_pending && (c->pointer_buttons != buttons ||
+				   c->pointer_buttons != c->pointer_injected))
 		pointer_flush(c);
 	sched_pointer(&c->sched, x, y);
 	c->pointer_pending = true;

@@ -38,6 +38,7 @@ struct xrfb_client {
 	bool pointer_pending;
 	uint16_t pointer_x, pointer_y;
 	uint32_t pointer_buttons;
+	uint32_t pointer_injected;	/* the buttons last injected */
 	/* Input left unparsed by a pass that reached its message limit. */
 	struct xrfb_timer *more_timer;
 	/* Bytes of a cut text over the limit still to be skipped. */

@@ -771,6 +771,23 @@ START_TEST(test_pointer_coalesced)
 	ck_assert_uint_eq(e.ev.ptr[e.ev.nptr - 2].buttons, 1);
 	ck_assert_uint_eq(e.ev.ptr[e.ev.nptr - 1].x, (NMOTION + 1) % 90);
 	ck_assert_uint_eq(e.ev.ptr[e.ev.nptr - 1].buttons, 0);
+
+	/* Clicks in a row: each press and release where it was sent. */
+	e.ev.nptr = 0;
+	for (int i = 0; i < 6; i++) {
+		m = msgs + 6 * i;
+		m[0] = 5;
+		m[1] = i % 2;
+		put_u16(m + 2, (uint16_t)(10 + i / 2));
+		put_u16(m + 4, 7);
+	}
+	tpeer_send(&p, msgs, 6 * 6);
+	sync_with_update(&e, &p);
+	ck_assert_int_eq(e.ev.nptr, 6);
+	for (int i = 0; i < 6; i++) {
+		ck_assert_uint_eq(e.ev.ptr[i].x, 10 + i / 2);
+		ck_assert_uint_eq(e.ev.ptr[i].buttons, (unsigned)(i % 2));
+	}
 	tpeer_close(&p);
 	env_stop(&e);
 	free(msgs);
