@@ -525,8 +525,10 @@ static bool is_recent_browser(struct web *s, const char *peer)
 /* How a request that this file answers starts. */
 static const char *const http_starts[] = { "GET ", "HEAD " };
 
-/* The first bytes decide: a GET or HEAD is HTTP, anything else RFB. */
-static void detect(struct web_conn *w)
+/* The first bytes decide: a GET or HEAD is HTTP, anything else RFB.
+ * Returns true if the connection is HTTP; false if it is undecided or
+ * was handed over as RFB (then @w is gone). */
+static bool detect(struct web_conn *w)
 {
 	struct buf *in = stream_input(w->stream);
 	bool maybe = false;
@@ -542,11 +544,12 @@ static void detect(struct web_conn *w)
 			w->http = true;
 			note_browser(w->web, w->peer);
 			restart_timer(w, WEB_REQUEST_TIMEOUT_MS);
-			return;
+			return true;
 		}
 	}
 	if (!maybe)
 		become_client(w);
+	return false;
 }
 
 static void on_read(void *arg, struct stream *st)
@@ -555,12 +558,8 @@ static void on_read(void *arg, struct stream *st)
 
 	if (w->closing)
 		return;
-	if (!w->http) {
-		detect(w);
-		/* now a client, or still undecided */
-		if (!w->http)
-			return;
-	}
+	if (!w->http && !detect(w))
+		return;
 	if (!w->parser) {
 		w->parser = malloc(sizeof(*w->parser));
 		if (!w->parser) {
