@@ -19,6 +19,8 @@
  * libvncclient starts and replaced in its input buffer, and colour-map
  * messages are taken out of the stream at message boundaries.
  */
+#include "config.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -37,7 +39,9 @@
 
 #include <linux/tcp.h>
 
+#ifdef HAVE_X11
 #include <X11/Xlib.h>
+#endif
 #include <rfb/rfbclient.h>
 
 #include "image.h"
@@ -755,20 +759,30 @@ static int send_text(struct grab *g, const char *text)
 	return r < 0 ? -EINVAL : 0;
 }
 
+/* A keysym by number (0x61) or, with Xlib, by name (a, Return). */
 static int parse_keysym(const char *name, uint32_t *ks)
 {
-	KeySym k;
 	char *end;
 
 	if (!strncmp(name, "0x", 2)) {
 		*ks = (uint32_t)strtoul(name, &end, 16);
 		return *end ? -EINVAL : 0;
 	}
-	k = XStringToKeysym(name);
+#ifdef HAVE_X11
+	KeySym k = XStringToKeysym(name);
+
 	if (k == NoSymbol)
 		return -EINVAL;
 	*ks = (uint32_t)k;
 	return 0;
+#else
+	/* without Xlib: a single printable Latin-1 character is its keysym */
+	if (name[0] && !name[1] && (unsigned char)name[0] >= 0x20) {
+		*ks = (unsigned char)name[0];
+		return 0;
+	}
+	return -EINVAL;
+#endif
 }
 
 /* "Control_L+Shift_L+a": press in order, release in reverse. */
