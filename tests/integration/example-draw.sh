@@ -6,6 +6,7 @@
 # one tests/tools/example-images.py computes for that frame, pointer and
 # key. TigerVNC's vncviewer then shows the same picture pixel for pixel.
 # SIGTERM ends the example with status 0.
+T_LIBRARY_ONLY=1
 . "$(dirname "$0")/../lib.sh"
 
 DRAW=$XRFB_TOP_BUILDDIR/examples/draw

@@ -6,6 +6,7 @@
 # size and the example gets SIGHUP, the viewer follows the resize and
 # decodes the new picture exactly, and so does TigerVNC's vncviewer. A
 # file that is not a PNG leaves the old picture. SIGTERM ends it with 0.
+T_LIBRARY_ONLY=1
 . "$(dirname "$0")/../lib.sh"
 
 PNGSRV=$XRFB_TOP_BUILDDIR/examples/png-server

@@ -5,6 +5,7 @@
 # complete: examples/draw.c builds from the flags it gives, and its
 # private requirements name every library libxrfb.so links (what a
 # static link needs).
+T_LIBRARY_ONLY=1
 . "$(dirname "$0")/../lib.sh"
 
 B=$XRFB_TOP_BUILDDIR
