@@ -90,6 +90,35 @@ skip=$(count SKIP)
 passed=$(( ${pass:-0} + ${xfail:-0} ))
 failed=$(( ${fail:-0} + ${xpass:-0} + ${error:-0} ))
 skipped=${skip:-0}
+
+# --- the hostile-viewer tests again, in a sanitizer build -------------------
+# (with the whole suite only; not for a build in the source tree, which
+# cannot have another beside it, nor one built with sanitizers already)
+case "$build ${XRFB_CONFIGURE:-}" in
+"$top "* | *--enable-asan*) ;;
+*)
+	if [ -z "${TESTS:-}" ]; then
+		rm -f asan/test-suite.log
+		make -j"$jobs" check-hostile-asan
+		asan_status=$?
+		if [ -f asan/test-suite.log ]; then
+			cd asan || build_failed "cannot enter $build/asan"
+			for k in PASS XFAIL FAIL XPASS ERROR SKIP; do
+				v=$(count $k)
+				eval "asan_$k=${v:-0}"
+			done
+			cd .. || build_failed "cannot enter $build"
+			passed=$((passed + asan_PASS + asan_XFAIL))
+			failed=$((failed + asan_FAIL + asan_XPASS + asan_ERROR))
+			skipped=$((skipped + asan_SKIP))
+		fi
+		if [ "$asan_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+			echo "test.sh: make check-hostile-asan failed" >&2
+			failed=1
+		fi
+	fi
+	;;
+esac
 if [ "$failed" -eq 0 ] && [ "$check_status" -ne 0 ]; then
 	# make check failed outside the tests (e.g. a test program did not
 	# build): count it, never report a clean run
@@ -99,7 +128,8 @@ fi
 
 if [ "$failed" -gt 0 ] || [ "$skipped" -gt 0 ]; then
 	echo "test results ($build/test-suite.log):"
-	grep -E '^(FAIL|ERROR|XPASS|SKIP): ' test-suite.log | sort -u
+	grep -hE '^(FAIL|ERROR|XPASS|SKIP): ' test-suite.log \
+		asan/test-suite.log 2>/dev/null | sort -u
 fi
 summary "$passed" "$failed" "$skipped"
 [ "$failed" -eq 0 ]
