@@ -3,7 +3,7 @@
 # session; `xrfb export --png-at` gives its frames (each one of the
 # session's screens, in order, the last one exactly the desktop's last
 # frame against xwd); `xrfb play` serves it to libvncclient, which ends on
-# that frame; `export --webm` gives VP8 video that ffprobe and ffmpeg read
+# that frame, and with --loop it starts over; `export --webm` gives VP8 video that ffprobe and ffmpeg read
 # back with the right size and duration. A recording cut short by SIGKILL
 # plays up to its last block.
 # --record-on-failure keeps only failed runs; `ctl record start/stop`
@@ -120,6 +120,20 @@ elif grep -q "built without libvpx" "$T_DIR/webm.out"; then
 else
 	t_fail "export --webm failed: $(cat "$T_DIR/webm.out")"
 fi
+
+t_step "xrfb play --loop starts over at the end"
+t_spawn loop "$XRFB" play --loop --speed 2 --port 0 "$T_DIR/a.fbs"
+loop_pid=$T_LAST_PID
+t_wait_for "$T_TIMEOUT" "xrfb play to listen" grep -q '127\.0\.0\.1:' \
+	"$T_DIR/loop.log"
+lport=$(sed -n 's/^xrfb: serving .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	"$T_DIR/loop.log")
+t_grab_start L --format 32 --encodings "raw copyrect" "127.0.0.1:$lport"
+t_cmd_ok L match "$T_DIR/p3.xwd"
+t_cmd_ok L match "$T_DIR/p1.xwd"
+t_cmd_ok L match "$T_DIR/p3.xwd"
+t_grab_stop L
+t_stop "$loop_pid" || true
 
 t_step "a recording cut short by SIGKILL"
 cat >"$T_DIR/killed.sh" <<CMD

@@ -2,7 +2,8 @@
 # xrfb run leaves nothing behind. CMD is a shell with a child of its own.
 # A SIGTERM to xrfb goes on to CMD's process group and xrfb exits with
 # CMD's status; a SIGKILL of xrfb is cleaned up by its guard process; an
-# X server killed during the run gives the documented status 123. Every
+# X server killed during the run gives the documented status 123 (and an
+# x-lost event). Every
 # time: no Xvfb, no CMD, no grandchild (checked in /proc), no private
 # directory, no X socket or lock file, no control or RFB socket.
 . "$(dirname "$0")/../lib.sh"
@@ -88,9 +89,14 @@ check_gone SIGKILL
 
 t_step "the X server killed during the run: status 123"
 start_run xlost
+t_spawn xlost-events "$XRFB" ctl --control "$(t_json "$REC" control)" events
+t_wait_for "$T_TIMEOUT" "ctl events" grep -q subscribed \
+	"$T_DIR/xlost-events.log"
 kill -KILL "$(t_json "$REC" xvfb_pid)"
 t_wait_exit "$RUN_PID" "$T_TIMEOUT" || t_fail "xrfb did not end without X"
 [ "$T_EXIT" -eq 123 ] || t_fail "X killed: status $T_EXIT, not 123"
+grep -q '"event":"x-lost"' "$T_DIR/xlost-events.log" ||
+	t_fail "no x-lost event: $(cat "$T_DIR/xlost-events.log")"
 check_gone "X killed"
 
 t_step "an X server that cannot start: status 122"
