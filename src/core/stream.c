@@ -278,6 +278,23 @@ static int ws_unframe(struct stream *s)
 	return 0;
 }
 
+/* A stream freed while its peer is still there: tell a WebSocket peer
+ * the connection ends (a browser shows a clean close, not 1006), if one
+ * write can, and nothing half-sent is in the way. */
+static void ws_goodbye(struct stream *s)
+{
+	uint8_t f[WS_HEADER_MAX + 2];
+	size_t n;
+
+	if (!s->ws || s->ws_close_sent || s->failed || s->qlen)
+		return;
+	n = ws_frame_header(f, WS_OP_CLOSE, 2, NULL);
+	n += ws_close_payload(f + n, WS_CLOSE_NORMAL, NULL);
+	if (write(s->fd, f, n) < 0)
+		log_debug("stream %d: no Close frame: %s", s->fd,
+			  strerror(errno));
+}
+
 int stream_set_websocket(struct stream *s, enum ws_subproto proto)
 {
 	if (s->ws)
@@ -369,6 +386,7 @@ void stream_free(struct stream *s)
 		return;
 	xrfb_timer_cancel(s->err_timer);
 	xrfb_watch_free(s->watch);
+	ws_goodbye(s);
 	close(s->fd);
 	while (s->qlen) {
 		rcbuf_unref(s->q[s->qhead].buf);

@@ -5,7 +5,7 @@
  * listener upgrades, carries RFB in frames (answering a Ping, and a
  * Close with its code) and serves files from the web root, refusing a
  * path out of it; a server freed with connections still in the web
- * stage frees them.
+ * stage frees them, and tells its WebSocket clients with a Close.
  */
 #include "config.h"
 
@@ -165,6 +165,24 @@ START_TEST(test_websocket_rfb)
 }
 END_TEST
 
+/* A WebSocket client of a server that goes away is told so. */
+START_TEST(test_server_goes)
+{
+	struct env e;
+	struct tpeer p;
+
+	env_start(&e, 60000);
+	tpeer_open_tcp(&p, e.loop, e.ws_port, 0);
+	upgrade(&p, e.ws_port, "");
+	tpeer_expect(&p, "\x82\x0c" "RFB 003.008\n", 14);
+	xrfb_server_free(e.s);
+	tpeer_expect(&p, "\x88\x02\x03\xe8", 4);
+	tpeer_expect_eof(&p);
+	tpeer_close(&p);
+	xrfb_loop_free(e.loop);
+}
+END_TEST
+
 /* Without a password, a page from elsewhere may not open a WebSocket. */
 START_TEST(test_foreign_origin)
 {
@@ -254,6 +272,7 @@ static Suite *web_suite(void)
 	tcase_add_test(tc, test_rfb_speaks_first);
 	tcase_add_test(tc, test_rfb_waits);
 	tcase_add_test(tc, test_websocket_rfb);
+	tcase_add_test(tc, test_server_goes);
 	tcase_add_test(tc, test_foreign_origin);
 	tcase_add_test(tc, test_files);
 	tcase_add_test(tc, test_free_pending);
