@@ -34,10 +34,13 @@
 /* Viewers refuse larger cursors (TigerVNC); larger ones are cropped
  * around their hotspot. */
 #define X11_CURSOR_MAX 256
-/* An image X could not give (it happens while the cursor is being
- * replaced) is asked for again after this long, a few times. */
+/* While X gives no image, it is asked for again after this long,
+ * doubling up to the maximum, for as long as viewers are connected. */
 #define X11_CURSOR_RETRY_MS 20
-#define X11_CURSOR_RETRIES 25
+#define X11_CURSOR_RETRY_MAX_MS 500
+/* At most this many short-lived connections look for a refused image
+ * (see get_image_elsewhere()). */
+#define X11_CURSOR_SLOT_TRIES 16
 
 struct x11_cursor {
 	unsigned poll_ms;	/* current pointer poll interval */
@@ -55,7 +58,8 @@ struct x11_cursor {
 	int x, y;		/* last position given to the server */
 	struct xrfb_timer *poll;
 	struct xrfb_timer *retry;
-	unsigned retries;
+	unsigned retry_ms;	/* the next retry's delay; 0: an image */
+	bool stale;		/* changed since the last fetch */
 };
 
 static uint8_t unpremultiply(unsigned c, unsigned a)
@@ -149,30 +153,101 @@ static void forget_image(struct x11_cursor *xc)
 	xc->argb = NULL;
 }
 
-static void fetch_image(struct x11_cursor *xc)
+/* Ask @dpy (ours or another connection) for the cursor image; *err is
+ * the X error it caused, or 0. */
+static XFixesCursorImage *get_image(struct x11_cursor *xc, Display *dpy,
+				    int *err)
 {
 	XFixesCursorImage *img;
-	uint32_t *argb;
-	int w, h, x0, y0, hx, hy, row, col;
 
-	img = XFixesGetCursorImage(xc->dpy);
+	x11_display_trap(xc->d);
+	img = XFixesGetCursorImage(dpy);
+	if (dpy != xc->dpy)
+		XSync(dpy, False);
+	*err = x11_display_untrap(xc->d);
+	return img;
+}
+
+/* Whether a request that got no reply was refused with BadAccess: Xlib
+ * never passes BadAccess (nor BadAlloc) on a request with a reply to the
+ * error handler, it just returns failure, so "no error" means that. */
+static bool is_refused(int err)
+{
+	return err == 0 || err == BadAccess;
+}
+
+/*
+ * Why X refuses the image: XFixesGetCursorImage is checked like any
+ * access to the current cursor as a resource, and the SECURITY
+ * extension (in Xvfb and Xorg) answers BadAccess to every client when
+ * the client whose XID the cursor has is gone, unless the one asking
+ * has taken over that client's slot. A root cursor is mostly set by a
+ * program that then exits (xsetroot -cursor_name, a session's setup
+ * script), so from then on nobody gets its image, animated frames
+ * included; a short-lived client such as xdesk or xprop often does,
+ * by luck of the slot. New connections take the lowest free slots: a
+ * few opened at once reach the departed client's slot when few slots
+ * below it are free. Only done when the image was refused.
+ */
+static XFixesCursorImage *get_image_elsewhere(struct x11_cursor *xc)
+{
+	Display *extra[X11_CURSOR_SLOT_TRIES];
+	XFixesCursorImage *img = NULL;
+	int n, i, err = BadAccess;
+
+	for (n = 0; n < X11_CURSOR_SLOT_TRIES && !img && is_refused(err);
+	     n++) {
+		extra[n] = XOpenDisplay(DisplayString(xc->dpy));
+		if (!extra[n])
+			break;
+		img = get_image(xc, extra[n], &err);
+	}
+	for (i = 0; i < n; i++)
+		XCloseDisplay(extra[i]);
+	log_debug("%s: %s after %d connection(s)", __func__,
+		  img ? "an image" : "no image", n);
+	return img;
+}
+
+static void fetch_image(struct x11_cursor *xc)
+{
+	static const uint32_t clear = 0;
+	XFixesCursorImage *img;
+	uint32_t *argb;
+	int w, h, x0, y0, hx, hy, row, col, xerr;
+
+	xc->stale = false;
+	img = get_image(xc, xc->dpy, &xerr);
+	if (!img && is_refused(xerr))
+		img = get_image_elsewhere(xc);
 	if (!img) {
-		/* Xvfb has no image for an invisible cursor, and sometimes
-		 * none for a moment after a client set one and went away.
-		 * Never keep the old image (viewers without cursor shapes
-		 * would see it drawn in for good): hide it, and ask again
-		 * a few times in case a visible one comes back. */
-		log_debug("%s: no cursor image (%u)", __func__, xc->retries);
+		/* Still none (or X has none: Xvfb before any cursor was
+		 * shown). Never keep the old image (viewers without cursor
+		 * shapes would see it drawn in for good): hide it, and ask
+		 * again, less and less often but for as long as viewers
+		 * are connected, so the next image there is reaches them.
+		 * Hidden as one clear pixel, not as no cursor: viewers
+		 * take a 0x0 shape as "no change" (libvncclient does). */
+		log_debug("%s: no cursor image (X error %d)", __func__, xerr);
 		if (xc->have_image &&
-		    xrfb_server_set_cursor(xc->server, NULL, 0, 0, 0, 0) == 0)
+		    xrfb_server_set_cursor(xc->server, &clear, 1, 1, 0, 0) == 0)
 			forget_image(xc);
-		if (!xc->retry && xc->retries++ < X11_CURSOR_RETRIES)
-			xc->retry = xrfb_loop_add_timer(xc->loop,
-							X11_CURSOR_RETRY_MS,
+		if (!xc->retry_ms)
+			xc->retry_ms = X11_CURSOR_RETRY_MS;
+		if (!xc->retry && xc->active) {
+			xc->retry = xrfb_loop_add_timer(xc->loop, xc->retry_ms,
 							on_retry, xc);
+			xc->retry_ms = xc->retry_ms * 2 < X11_CURSOR_RETRY_MAX_MS
+					       ? xc->retry_ms * 2
+					       : X11_CURSOR_RETRY_MAX_MS;
+		}
 		return;
 	}
-	xc->retries = 0;
+	xc->retry_ms = 0;
+	if (xc->retry) {
+		xrfb_timer_cancel(xc->retry);
+		xc->retry = NULL;
+	}
 	if (set_position(xc, img->x, img->y))
 		follow_closely(xc);
 	if (xc->have_image && img->cursor_serial == xc->serial)
@@ -221,6 +296,14 @@ static bool on_event(void *arg, XEvent *ev)
 	if (ev->type != xc->event_base + XFixesCursorNotify)
 		return false;
 	ce = (XFixesCursorNotifyEvent *)ev;
+	if (!xc->active || xc->retry) {
+		/* Nobody needs it now (it is fetched when a viewer comes
+		 * or a screenshot wants it), or a retry is due soon: the
+		 * frames of an animation X refuses would otherwise cost
+		 * round trips and connections each. */
+		xc->stale = true;
+		return true;
+	}
 	if (!xc->have_image || ce->cursor_serial != xc->serial)
 		fetch_image(xc);
 	return true;
@@ -265,6 +348,15 @@ void x11_cursor_set_active(struct x11_cursor *xc, bool active)
 	} else if (!active && xc->poll) {
 		xrfb_timer_cancel(xc->poll);
 		xc->poll = NULL;
+	}
+	if (!active && xc->retry) {
+		/* An idle server makes no requests. */
+		xrfb_timer_cancel(xc->retry);
+		xc->retry = NULL;
+	} else if (active && (xc->retry_ms || xc->stale) && !xc->retry) {
+		/* Still no image, or changed meanwhile: look now. */
+		xc->retry_ms = X11_CURSOR_RETRY_MS;
+		xc->retry = xrfb_loop_add_timer(xc->loop, 0, on_retry, xc);
 	}
 }
 
@@ -356,6 +448,8 @@ int x11_cursor_draw(struct x11_cursor *xc, uint32_t *pixels, size_t stride,
 			   &px, &py, &wx, &wy, &mask))
 		return -ENOENT;
 	x11_display_drain(xc->d);
+	if (xc->stale)
+		fetch_image(xc);
 	if (!xc->have_image || !xc->argb)
 		return -ENOENT;
 	x0 = px - xc->hx;

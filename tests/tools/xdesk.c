@@ -217,16 +217,33 @@ static int cmd_cursor(Display *dpy)
 	return 0;
 }
 
+/* At most this many connections ask for a refused cursor image. */
+#define XDESK_SIG_TRIES 16
+
+/* The image XFixes reports. The SECURITY extension refuses it (Xlib
+ * returns NULL, BadAccess is not reported) when the client that created
+ * the current cursor is gone, except to a client in that client's slot;
+ * new connections take the lowest free slots, so a few more are tried,
+ * as xrfb does (src/x11/x11-cursor.c). */
 static int cmd_cursor_sig(Display *dpy)
 {
-	int ev, err;
+	Display *extra[XDESK_SIG_TRIES];
 	XFixesCursorImage *img;
+	int ev, err, n = 0, i;
 
 	if (!XFixesQueryExtension(dpy, &ev, &err)) {
 		fprintf(stderr, "xdesk: no XFixes\n");
 		return 1;
 	}
 	img = XFixesGetCursorImage(dpy);
+	while (!img && n < XDESK_SIG_TRIES) {
+		extra[n] = XOpenDisplay(DisplayString(dpy));
+		if (!extra[n])
+			break;
+		img = XFixesGetCursorImage(extra[n++]);
+	}
+	for (i = 0; i < n; i++)
+		XCloseDisplay(extra[i]);
 	if (!img)
 		return 1;
 	print_sig("cursor", img->width, img->height, img->xhot, img->yhot,
