@@ -91,15 +91,16 @@ static int write_all(int fd, const struct iovec *iov, int n)
 	return 0;
 }
 
-/* One block: length, data, padding, time. */
-static int write_block(struct fbs_writer *w, const struct buf *data)
+/* One block: length, data, padding, time @ms. */
+static int write_block(struct fbs_writer *w, const struct buf *data,
+		       uint32_t ms_since_start)
 {
 	static const uint8_t zeros[4];
 	uint8_t len[4], ms[4];
 	struct iovec iov[4];
 
 	put_u32(len, (uint32_t)data->len);
-	put_u32(ms, (uint32_t)(xrfb_now_ms() - w->start_ms));
+	put_u32(ms, ms_since_start);
 	iov[0].iov_base = len;
 	iov[0].iov_len = 4;
 	iov[1].iov_base = data->data;
@@ -149,7 +150,7 @@ int fbs_writer_open(struct fbs_writer *w, const char *path, uint16_t width,
 	put_be32(&b, (uint32_t)n);
 	put(&b, name, n);
 	if (!r)
-		r = write_block(w, &b);
+		r = write_block(w, &b, 0);
 	buf_fini(&b);
 	if (r) {
 		fbs_writer_close(w);
@@ -226,12 +227,18 @@ void fbs_writer_resize(struct fbs_writer *w, uint16_t width,
 	rect_header(w, 0, 0, width, height, FBS_ENC_DESKTOP_SIZE);
 }
 
-int fbs_writer_end(struct fbs_writer *w, bool always)
+int fbs_writer_end_at(struct fbs_writer *w, bool always, uint32_t ms)
 {
 	if (!w->nrects && !always)
 		return 0;
 	put_u16(w->msg.data + w->nrects_at, w->nrects);
-	return write_block(w, &w->msg);
+	return write_block(w, &w->msg, ms);
+}
+
+int fbs_writer_end(struct fbs_writer *w, bool always)
+{
+	return fbs_writer_end_at(w, always,
+				 (uint32_t)(xrfb_now_ms() - w->start_ms));
 }
 
 void fbs_writer_close(struct fbs_writer *w)

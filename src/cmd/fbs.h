@@ -46,6 +46,8 @@ void fbs_writer_resize(struct fbs_writer *w, uint16_t width,
  * it is on disk (as far as write(2) goes) when this returns. An update
  * without rectangles is written only if @always (to mark the end). */
 int fbs_writer_end(struct fbs_writer *w, bool always);
+/* The same, stamped @ms (a recording made from another). */
+int fbs_writer_end_at(struct fbs_writer *w, bool always, uint32_t ms);
 void fbs_writer_close(struct fbs_writer *w);
 
 /* ---- reading ---------------------------------------------------------------- */

@@ -961,5 +961,9 @@ int main(int argc, char **argv)
 	if (app.opt.record_on_failure && status == 0 &&
 	    unlink(app.opt.record) == 0)
 		log_info("the command succeeded: %s removed", app.opt.record);
+	else if (app.opt.record_last_s && app.opt.record &&
+		 (r = record_trim(app.opt.record, app.opt.record_last_s)) < 0)
+		log_error("cannot cut %s to its last %u s: %s", app.opt.record,
+			  app.opt.record_last_s, strerror(-r));
 	return status;
 }

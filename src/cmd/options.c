@@ -73,6 +73,7 @@ enum {
 	OPT_INETD,
 	OPT_RECORD,
 	OPT_RECORD_ON_FAILURE,
+	OPT_RECORD_LAST,
 };
 
 static const struct option long_options[] = {
@@ -116,6 +117,7 @@ static const struct option long_options[] = {
 	{ "inetd", no_argument, NULL, OPT_INETD },
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "record-on-failure", no_argument, NULL, OPT_RECORD_ON_FAILURE },
+	{ "record-last", required_argument, NULL, OPT_RECORD_LAST },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -132,6 +134,8 @@ static const char usage_run[] =
 	"PNG\n"
 	"  --record FILE.fbs     record the screen (play it with xrfb play)\n"
 	"  --record-on-failure   keep the recording only if CMD fails\n"
+	"  --record-last N       keep only its last N seconds (and the screen "
+	"then)\n"
 	"  --control[=PATH]      the control socket (always on; default\n"
 	"                        $XDG_RUNTIME_DIR/xrfb/N.sock for display :N)\n"
 	"  --ready-fd N, --ready-file PATH\n"
@@ -586,6 +590,8 @@ static int validate(struct options *o)
 			   "--display, --create or --session");
 	if (o->run && !o->run_argv)
 		return bad("run needs a command: xrfb run [OPTION]... -- CMD");
+	if (o->record_last_s && !o->record)
+		return bad("--record-last needs --record");
 	if (o->record_on_failure && !(o->run && o->record))
 		return bad("--record-on-failure needs run and --record");
 	if (o->screenshot_on_failure && !o->run)
@@ -810,6 +816,12 @@ static int parse_one(struct options *o, int c, const char *arg,
 		return 0;
 	case OPT_RECORD_ON_FAILURE:
 		o->record_on_failure = true;
+		return 0;
+	case OPT_RECORD_LAST:
+		if (parse_uint(arg, 86400, &v) < 0 || v == 0)
+			return bad("--record-last: bad value '%s' (1 to 86400 "
+				   "seconds)", arg);
+		o->record_last_s = (unsigned)v;
 		return 0;
 	case OPT_SCREENSHOT_ON_FAILURE:
 		if (!*arg)

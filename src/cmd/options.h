@@ -82,6 +82,7 @@ struct options {
 	const char *screenshot_on_failure;	/* a directory, or NULL */
 	const char *record;		/* --record FILE, or NULL */
 	bool record_on_failure;
+	unsigned record_last_s;		/* 0: keep all of it */
 	/* the ready record and the control socket */
 	int ready_fd;			/* -1: none */
 	const char *ready_file;

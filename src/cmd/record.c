@@ -187,3 +187,123 @@ const char *record_path(const struct record *r)
 {
 	return r ? r->path : NULL;
 }
+
+/* Write the frame @d shows, whole, as a block at @ms. */
+static int write_whole(struct fbs_writer *w, const struct fbs_decoder *d,
+		       uint32_t ms)
+{
+	int err;
+
+	fbs_writer_begin(w);
+	fbs_writer_resize(w, d->width, d->height);
+	err = fbs_writer_rect(w, d->fb, (size_t)d->width * 4, 0, 0, d->width,
+			      d->height);
+	return err ? err : fbs_writer_end_at(w, true, ms);
+}
+
+/* Write what changed in @d since its damage was last taken, at @ms. */
+static int write_damage(struct fbs_writer *w, struct fbs_decoder *d,
+			uint32_t ms, bool always)
+{
+	int err = 0;
+
+	if (d->resized)
+		return write_whole(w, d, ms);
+	fbs_writer_begin(w);
+	if (d->dx0 < d->dx1)
+		err = fbs_writer_rect(w, d->fb + (size_t)d->dy0 * d->width +
+					      d->dx0,
+				      (size_t)d->width * 4, (uint16_t)d->dx0,
+				      (uint16_t)d->dy0,
+				      (uint16_t)(d->dx1 - d->dx0),
+				      (uint16_t)(d->dy1 - d->dy0));
+	return err ? err : fbs_writer_end_at(w, always, ms);
+}
+
+static void take_damage(struct fbs_decoder *d)
+{
+	d->resized = false;
+	d->dx0 = d->dx1 = 0;
+}
+
+/* The time of the last block of @path; 0 or -errno. */
+static int last_time(const char *path, uint32_t *last)
+{
+	struct fbs_reader rd;
+	struct buf b = BUF_INIT;
+	uint32_t ms;
+	int r;
+
+	r = fbs_reader_open(&rd, path);
+	if (r < 0)
+		return r;
+	*last = 0;
+	while ((r = fbs_reader_next(&rd, &b, &ms)) > 0)
+		*last = ms;
+	fbs_reader_close(&rd);
+	buf_fini(&b);
+	return r;
+}
+
+int record_trim(const char *path, unsigned seconds)
+{
+	struct fbs_writer w = { .fd = -1 };
+	struct fbs_reader rd;
+	struct fbs_decoder d;
+	struct buf b = BUF_INIT;
+	uint32_t last, cut, ms;
+	size_t n = strlen(path) + 16;
+	char *tmp;
+	int r;
+
+	r = last_time(path, &last);
+	if (r < 0)
+		return r;
+	if (last <= seconds * 1000u)
+		return 0;	/* nothing to cut */
+	cut = last - seconds * 1000u;
+	r = fbs_reader_open(&rd, path);
+	if (r < 0)
+		return r;
+	tmp = xmalloc(n);
+	snprintf(tmp, n, "%s.trim", path);
+	fbs_decoder_init(&d);
+	while ((r = fbs_reader_next(&rd, &b, &ms)) > 0) {
+		/* The screen as it was at the cut, whole, is the start. */
+		if (ms >= cut && w.fd < 0) {
+			if (!d.fb) {
+				r = -EPROTO;
+				break;
+			}
+			r = fbs_writer_open(&w, tmp, d.width, d.height,
+					    "xrfb");
+			if (!r)
+				r = write_whole(&w, &d, 0);
+			if (r)
+				break;
+			take_damage(&d);
+		}
+		if (fbs_decoder_feed(&d, b.data, b.len) < 0) {
+			r = -EPROTO;
+			break;
+		}
+		if (ms >= cut) {
+			/* the last block marks the end, as recorded */
+			r = write_damage(&w, &d, ms - cut, ms == last);
+			if (r)
+				break;
+		}
+		take_damage(&d);
+	}
+	if (w.fd >= 0)
+		fbs_writer_close(&w);
+	if (!r && rename(tmp, path) < 0)
+		r = -errno;
+	if (r)
+		unlink(tmp);
+	fbs_decoder_fini(&d);
+	fbs_reader_close(&rd);
+	buf_fini(&b);
+	free(tmp);
+	return r;
+}

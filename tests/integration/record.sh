@@ -6,7 +6,8 @@
 # that frame, and with --loop it starts over; `export --webm` gives VP8 video that ffprobe and ffmpeg read
 # back with the right size and duration. A recording cut short by SIGKILL
 # plays up to its last block.
-# --record-on-failure keeps only failed runs; `ctl record start/stop`
+# --record-on-failure keeps only failed runs, --record-last N the last N
+# seconds (starting with the screen as it was); `ctl record start/stop`
 # record on demand, with events.
 . "$(dirname "$0")/../lib.sh"
 
@@ -16,6 +17,27 @@ t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" xwd xsetroot python3 pngtopnm
 export_at() {
 	"$XRFB" export "$1" --png-at "$2" "$3.png" &&
 		pngtopnm "$3.png" >"$3"
+}
+
+# The time of the last block of recording @1, in ms.
+last_ms() {
+	python3 - "$1" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "rb")
+f.read(12)
+last = 0
+while True:
+    h = f.read(4)
+    if len(h) < 4:
+        break
+    n = struct.unpack(">I", h)[0]
+    f.read((n + 3) & ~3)
+    t = f.read(4)
+    if len(t) < 4:
+        break
+    last = struct.unpack(">I", t)[0]
+print(last)
+PY
 }
 
 # Play @1 to libvncclient until it shows @2 (an xwd file).
@@ -79,24 +101,7 @@ if "$XRFB" export "$T_DIR/a.fbs" --webm "$T_DIR/a.webm" \
 	t_require ffprobe ffmpeg
 	cat "$T_DIR/webm.out"
 	# the recording's length: the time of its last block
-	rec_ms=$(python3 - "$T_DIR/a.fbs" <<'PY'
-import struct, sys
-f = open(sys.argv[1], "rb")
-f.read(12)
-last = 0
-while True:
-    h = f.read(4)
-    if len(h) < 4:
-        break
-    n = struct.unpack(">I", h)[0]
-    f.read((n + 3) & ~3)
-    t = f.read(4)
-    if len(t) < 4:
-        break
-    last = struct.unpack(">I", t)[0]
-print(last)
-PY
-)
+	rec_ms=$(last_ms "$T_DIR/a.fbs")
 	ffprobe -v error -show_entries stream=codec_name,width,height \
 		-show_entries format=duration -of default=nw=1 "$T_DIR/a.webm" \
 		>"$T_DIR/probe.out" || t_fail "ffprobe cannot read the WebM file"
@@ -170,6 +175,24 @@ t_wait_exit "$T_LAST_PID" "$T_TIMEOUT" || t_fail "run hangs"
 export_at "$T_DIR/bad.fbs" 1000 "$T_DIR/bad.ppm" ||
 	t_fail "the failed run's recording is not there"
 t_same "the failed run's last frame" "$T_DIR/bad.ppm" "$T_DIR/p3.xwd"
+
+t_step "--record-last keeps the last second and the screen then"
+t_spawn last "$XRFB" run --size 320x240x24 --record "$T_DIR/last.fbs" \
+	--record-last 1 -- sh "$T_DIR/session.sh"
+t_wait_exit "$T_LAST_PID" "$T_TIMEOUT" || t_fail "run hangs"
+[ "$T_EXIT" -eq 0 ] || t_fail "the run: status $T_EXIT"
+[ "$(last_ms "$T_DIR/a.fbs")" -gt 1000 ] ||
+	t_fail "the session is too short to be cut"
+lms=$(last_ms "$T_DIR/last.fbs")
+[ "$lms" -le 1000 ] && [ "$lms" -ge 900 ] ||
+	t_fail "the cut recording lasts ${lms} ms, not 1 s"
+export_at "$T_DIR/last.fbs" 1000 "$T_DIR/last-end.ppm" || t_fail "export"
+t_same "the cut recording's last frame" "$T_DIR/last-end.ppm" "$T_DIR/p3.xwd"
+export_at "$T_DIR/last.fbs" 0 "$T_DIR/last-start.ppm" || t_fail "export"
+"$IMGCMP" --quiet "$T_DIR/last-start.ppm" "$T_DIR/p1.xwd" >/dev/null 2>&1 ||
+	"$IMGCMP" --quiet "$T_DIR/last-start.ppm" "$T_DIR/p2.xwd" >/dev/null 2>&1 ||
+	t_fail "the cut recording does not start with the screen at the cut"
+play_until "$T_DIR/last.fbs" "$T_DIR/p3.xwd"
 
 t_step "ctl record start and stop, with events"
 t_spawn ctlrun "$XRFB" run --size 320x240x24 \
