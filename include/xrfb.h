@@ -346,28 +346,25 @@ enum xrfb_reverse_event {
 typedef void (*xrfb_reverse_fn)(void *arg, struct xrfb_reverse *r,
 				enum xrfb_reverse_event ev, int err);
 
-struct xrfb_reverse_config {
-	const char *host;	/* a name or an address literal */
-	uint16_t port;		/* 0: 5500, where viewers listen */
-	/* UltraVNC repeater, mode II: the ID sent first, as "ID:<id>" in a
-	 * 250-byte block (printable ASCII, at most 246 bytes); NULL for a
-	 * direct connection to a listening viewer. */
-	const char *repeater_id;
-	/* 0: a single attempt. Otherwise retry after a failure and connect
-	 * again when the connection ends: after 1 s, doubling after each
-	 * failure up to this many milliseconds. */
-	unsigned retry_max_ms;
-	xrfb_reverse_fn fn;	/* may be NULL */
-	void *arg;
-};
-
-/* Connect out to a listening viewer or a repeater. Nothing blocks: the
- * name is resolved and the connection made on the loop, and the outcome
- * goes to cfg->fn. The connection is served like any other client, with
- * the server's security type. NULL with errno EINVAL (bad host or
+/* Connect out to a viewer listening on @host (a name or an address
+ * literal), @port (0: 5500), or through an UltraVNC repeater (mode II)
+ * there: @repeater_id (printable ASCII, at most 246 bytes) is sent first
+ * as "ID:<id>" in a 250-byte block; NULL for a direct connection. Nothing
+ * blocks: the name is resolved and the connection made on the loop, from
+ * its next iteration on, so settings made right after this call apply to
+ * the first attempt. The connection is served like any other client,
+ * with the server's security type. NULL with errno EINVAL (bad host or
  * repeater ID) or ENOMEM. */
 struct xrfb_reverse *xrfb_server_reverse(struct xrfb_server *s,
-					 const struct xrfb_reverse_config *cfg);
+					 const char *host, uint16_t port,
+					 const char *repeater_id);
+/* Retry after a failure and connect again when the connection ends:
+ * after 1 s, doubling after each failure up to @max_ms (0, the default:
+ * a single attempt). */
+void xrfb_reverse_set_retry(struct xrfb_reverse *r, unsigned max_ms);
+/* What becomes of each attempt goes to @fn (NULL: nothing). */
+void xrfb_reverse_on_event(struct xrfb_reverse *r, xrfb_reverse_fn fn,
+			   void *arg);
 /* Stop connecting and retrying; a connection that stands stays up as an
  * ordinary client. (The server frees what is left when it is freed.) */
 void xrfb_reverse_free(struct xrfb_reverse *r);
@@ -378,8 +375,6 @@ struct xrfb_client *xrfb_reverse_client(const struct xrfb_reverse *r);
  * -EINVAL or -ENOMEM. */
 int xrfb_server_connect(struct xrfb_server *s, const char *host,
 			uint16_t port);
-
-/* ---- clients ------------------------------------------------------------------ */
 
 /* ---- WebSocket and the web client (doc/protocol.md, "WebSocket") ------- */
 
@@ -400,6 +395,8 @@ int xrfb_server_set_web_root(struct xrfb_server *s, const char *dir);
  * itself and these origins may open a WebSocket; with one, any may. */
 int xrfb_server_add_websocket_origin(struct xrfb_server *s,
 				     const char *origin);
+
+/* ---- clients ------------------------------------------------------------------ */
 
 /* A short id for log lines and callbacks. */
 unsigned xrfb_client_id(const struct xrfb_client *c);

@@ -530,22 +530,20 @@ static int connect_out(struct app *app)
 
 	for (unsigned i = 0; i < o->n_connect; i++) {
 		const struct options_connect *oc = &o->connect[i];
-		struct xrfb_reverse_config cfg = {
-			.host = oc->host,
-			.port = oc->port,
-			.repeater_id = oc->repeater_id,
-		};
+		struct xrfb_reverse *r = xrfb_server_reverse(
+			app->server, oc->host, oc->port, oc->repeater_id);
 
-		/* A repeater keeps the desktop reachable: always again. */
-		if (o->connect_retry)
-			cfg.retry_max_ms = o->connect_retry * 1000;
-		else if (oc->repeater_id)
-			cfg.retry_max_ms = OPTIONS_DEFAULT_REPEATER_RETRY * 1000;
-		if (!xrfb_server_reverse(app->server, &cfg)) {
+		if (!r) {
 			fprintf(stderr, "xrfb: cannot connect to %s: %s\n",
 				oc->host, strerror(errno));
 			return -errno;
 		}
+		/* A repeater keeps the desktop reachable: always again. */
+		if (o->connect_retry)
+			xrfb_reverse_set_retry(r, o->connect_retry * 1000);
+		else if (oc->repeater_id)
+			xrfb_reverse_set_retry(
+				r, OPTIONS_DEFAULT_REPEATER_RETRY * 1000);
 	}
 	return 0;
 }

@@ -198,38 +198,33 @@ static void start_attempt(struct xrfb_reverse *r)
 }
 
 struct xrfb_reverse *xrfb_server_reverse(struct xrfb_server *s,
-					 const struct xrfb_reverse_config *cfg)
+					 const char *host, uint16_t port,
+					 const char *repeater_id)
 {
 	struct xrfb_reverse *r;
 
-	if (!cfg->host || !*cfg->host) {
+	if (!host || !*host) {
 		errno = EINVAL;
 		return NULL;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		goto err_nomem;
-	if (cfg->repeater_id &&
-	    reverse_repeater_block(cfg->repeater_id, r->block) < 0) {
+	if (repeater_id && reverse_repeater_block(repeater_id, r->block) < 0) {
 		free(r);
 		errno = EINVAL;
 		return NULL;
 	}
 	r->server = s;
-	r->host = strdup(cfg->host);
-	r->repeater_id = cfg->repeater_id ? strdup(cfg->repeater_id) : NULL;
-	if (!r->host || (cfg->repeater_id && !r->repeater_id))
+	r->host = strdup(host);
+	r->repeater_id = repeater_id ? strdup(repeater_id) : NULL;
+	if (!r->host || (repeater_id && !r->repeater_id))
 		goto err_free;
-	r->port = cfg->port ? cfg->port : REVERSE_DEFAULT_PORT;
+	r->port = port ? port : REVERSE_DEFAULT_PORT;
 	snprintf(r->name, sizeof(r->name),
 		 strchr(r->host, ':') ? "[%s]:%u" : "%s:%u", r->host,
 		 (unsigned)r->port);
-	r->retry_max_ms = cfg->retry_max_ms;
-	if (r->retry_max_ms && r->retry_max_ms < REVERSE_RETRY_MIN_MS)
-		r->retry_max_ms = REVERSE_RETRY_MIN_MS;
 	r->delay_ms = REVERSE_RETRY_MIN_MS;
-	r->fn = cfg->fn;
-	r->arg = cfg->arg;
 	/* The first attempt starts from the loop too. */
 	r->timer = xrfb_loop_add_timer(s->loop, 0, on_retry_timer, r);
 	if (!r->timer)
@@ -248,6 +243,19 @@ err_free:
 err_nomem:
 	errno = ENOMEM;
 	return NULL;
+}
+
+void xrfb_reverse_set_retry(struct xrfb_reverse *r, unsigned max_ms)
+{
+	r->retry_max_ms = max_ms && max_ms < REVERSE_RETRY_MIN_MS
+				  ? REVERSE_RETRY_MIN_MS : max_ms;
+}
+
+void xrfb_reverse_on_event(struct xrfb_reverse *r, xrfb_reverse_fn fn,
+			   void *arg)
+{
+	r->fn = fn;
+	r->arg = arg;
 }
 
 void xrfb_reverse_free(struct xrfb_reverse *r)
@@ -283,8 +291,7 @@ struct xrfb_client *xrfb_reverse_client(const struct xrfb_reverse *r)
 int xrfb_server_connect(struct xrfb_server *s, const char *host,
 			uint16_t port)
 {
-	struct xrfb_reverse_config cfg = { .host = host, .port = port };
-	struct xrfb_reverse *r = xrfb_server_reverse(s, &cfg);
+	struct xrfb_reverse *r = xrfb_server_reverse(s, host, port, NULL);
 
 	if (!r)
 		return -errno;

@@ -146,14 +146,11 @@ START_TEST(test_reverse_direct)
 	struct env e;
 	struct tpeer p;
 	struct xrfb_reverse *r;
-	struct xrfb_reverse_config cfg = { .host = "127.0.0.1" };
 
 	env_init(&e);
-	cfg.port = viewer_listen(&e, 0);
-	cfg.fn = on_reverse;
-	cfg.arg = &e;
-	r = xrfb_server_reverse(e.s, &cfg);
+	r = xrfb_server_reverse(e.s, "127.0.0.1", viewer_listen(&e, 0), NULL);
 	ck_assert_ptr_nonnull(r);
+	xrfb_reverse_on_event(r, on_reverse, &e);
 	/* Nothing happens before the loop runs. */
 	ck_assert_int_eq(e.events[XRFB_REVERSE_CONNECTED], 0);
 	accept_and_handshake(&e, &p);
@@ -174,13 +171,12 @@ START_TEST(test_reverse_name)
 {
 	struct env e;
 	struct tpeer p;
-	struct xrfb_reverse_config cfg = { .host = "localhost" };
+	struct xrfb_reverse *r;
 
 	env_init(&e);
-	cfg.port = viewer_listen(&e, 0);
-	cfg.fn = on_reverse;
-	cfg.arg = &e;
-	ck_assert_ptr_nonnull(xrfb_server_reverse(e.s, &cfg));
+	r = xrfb_server_reverse(e.s, "localhost", viewer_listen(&e, 0), NULL);
+	ck_assert_ptr_nonnull(r);
+	xrfb_reverse_on_event(r, on_reverse, &e);
 	/* localhost may come first as ::1, where nobody listens: the next
 	 * address is tried. */
 	accept_and_handshake(&e, &p);
@@ -194,20 +190,21 @@ END_TEST
 START_TEST(test_reverse_refused)
 {
 	struct env e;
-	struct xrfb_reverse_config cfg = { .host = "127.0.0.1" };
+	struct xrfb_reverse *r;
+	uint16_t port;
 
 	env_init(&e);
-	cfg.port = closed_port();
-	cfg.fn = on_reverse;
-	cfg.arg = &e;
-	ck_assert_ptr_nonnull(xrfb_server_reverse(e.s, &cfg));
+	port = closed_port();
+	r = xrfb_server_reverse(e.s, "127.0.0.1", port, NULL);
+	ck_assert_ptr_nonnull(r);
+	xrfb_reverse_on_event(r, on_reverse, &e);
 	ck_assert(test_run_until(e.loop, has_event,
 				 &e.events[XRFB_REVERSE_FAILED]));
 	ck_assert_int_eq(e.last_err, -ECONNREFUSED);
 	ck_assert_int_eq(e.events[XRFB_REVERSE_CONNECTED], 0);
 	/* The one-call form: started, then only logged. */
-	ck_assert_int_eq(xrfb_server_connect(e.s, "127.0.0.1", cfg.port), 0);
-	ck_assert_int_eq(xrfb_server_connect(e.s, "", cfg.port), -EINVAL);
+	ck_assert_int_eq(xrfb_server_connect(e.s, "127.0.0.1", port), 0);
+	ck_assert_int_eq(xrfb_server_connect(e.s, "", port), -EINVAL);
 	env_fini(&e);
 }
 END_TEST
@@ -218,17 +215,18 @@ START_TEST(test_reverse_retry)
 {
 	struct env e;
 	struct tpeer p;
-	struct xrfb_reverse_config cfg = { .host = "127.0.0.1" };
+	struct xrfb_reverse *r;
+	uint16_t port;
 
 	env_init(&e);
-	cfg.port = closed_port();
-	cfg.fn = on_reverse;
-	cfg.arg = &e;
-	cfg.retry_max_ms = 1000;
-	ck_assert_ptr_nonnull(xrfb_server_reverse(e.s, &cfg));
+	port = closed_port();
+	r = xrfb_server_reverse(e.s, "127.0.0.1", port, NULL);
+	ck_assert_ptr_nonnull(r);
+	xrfb_reverse_on_event(r, on_reverse, &e);
+	xrfb_reverse_set_retry(r, 1000);
 	ck_assert(test_run_until(e.loop, has_two_failures, &e));
 	ck_assert_int_eq(e.last_err, -ECONNREFUSED);
-	viewer_listen(&e, cfg.port);
+	viewer_listen(&e, port);
 	accept_and_handshake(&e, &p);
 	ck_assert_int_eq(e.events[XRFB_REVERSE_CONNECTED], 1);
 	tpeer_close(&p);
@@ -246,12 +244,11 @@ START_TEST(test_repeater_block)
 	struct env e;
 	struct tpeer p;
 	uint8_t block[250] = "ID:1234";
-	struct xrfb_reverse_config cfg = { .host = "127.0.0.1",
-					   .repeater_id = "1234" };
 
 	env_init(&e);
-	cfg.port = viewer_listen(&e, 0);
-	ck_assert_ptr_nonnull(xrfb_server_reverse(e.s, &cfg));
+	ck_assert_ptr_nonnull(xrfb_server_reverse(e.s, "127.0.0.1",
+						  viewer_listen(&e, 0),
+						  "1234"));
 	ck_assert(test_run_until(e.loop, has_accepted, &e));
 	tpeer_open_fd(&p, e.loop, e.accepted);
 	/* Exactly 250 bytes, NUL-padded, then the RFB greeting. */
@@ -266,23 +263,18 @@ START_TEST(test_repeater_bad_id)
 {
 	struct env e;
 	char id[260];
-	struct xrfb_reverse_config cfg = { .host = "127.0.0.1", .port = 1 };
 
 	env_init(&e);
 	memset(id, '7', sizeof(id));
 	id[247] = '\0';
-	cfg.repeater_id = id;
-	ck_assert_ptr_null(xrfb_server_reverse(e.s, &cfg));
+	ck_assert_ptr_null(xrfb_server_reverse(e.s, "127.0.0.1", 1, id));
 	ck_assert_int_eq(errno, EINVAL);
 	id[246] = '\0';
-	ck_assert_ptr_nonnull(xrfb_server_reverse(e.s, &cfg));
-	cfg.repeater_id = "";
-	ck_assert_ptr_null(xrfb_server_reverse(e.s, &cfg));
-	cfg.repeater_id = "12 34";
-	ck_assert_ptr_null(xrfb_server_reverse(e.s, &cfg));
-	cfg.repeater_id = NULL;
-	cfg.host = "";
-	ck_assert_ptr_null(xrfb_server_reverse(e.s, &cfg));
+	ck_assert_ptr_nonnull(xrfb_server_reverse(e.s, "127.0.0.1", 1, id));
+	ck_assert_ptr_null(xrfb_server_reverse(e.s, "127.0.0.1", 1, ""));
+	ck_assert_ptr_null(xrfb_server_reverse(e.s, "127.0.0.1", 1, "12 34"));
+	ck_assert_ptr_null(xrfb_server_reverse(e.s, "", 1, NULL));
+	ck_assert_ptr_null(xrfb_server_reverse(e.s, NULL, 1, NULL));
 	env_fini(&e);
 }
 END_TEST
