@@ -4,7 +4,8 @@
  * serves a recording (fbs.c) to VNC viewers through libxrfb, at the pace
  * it was recorded (times --speed), from its start when the first viewer
  * arrives; at the end the last frame stays (or, with --loop, it starts
- * over). `xrfb export FILE --png-at SECONDS OUT.png` writes the frame
+ * over). Browsers connect to the same port (WebSocket, and the web
+ * client from Debian's noVNC when it is installed). `xrfb export FILE --png-at SECONDS OUT.png` writes the frame
  * shown at that time of the recording as a PNG, `--webm OUT.webm` the
  * recording as video (webm.c), a frame every 1000/--fps ms.
  *
@@ -19,10 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "fbs.h"
 #include "log.h"
+#include "options.h"
 #include "play.h"
 #include "screenshot.h"
 #include "webm.h"
@@ -44,6 +47,7 @@ struct play {
 	uint32_t block_ms;
 	bool have_block;
 	struct xrfb_timer *timer;
+	bool web;		/* the web client is served */
 };
 
 static int usage_error(const char *cmd, const char *what)
@@ -204,6 +208,13 @@ static int listen_all(struct play *p, const char **addrs, unsigned n,
 		printf(strchr(addrs[i], ':') ? "xrfb: serving %s on [%s]:%u\n"
 					     : "xrfb: serving %s on %s:%u\n",
 		       p->path, addrs[i], (unsigned)port);
+		if (p->web)
+			printf(strchr(addrs[i], ':')
+				       ? "xrfb: web client at "
+					 "http://[%s]:%u/vnc.html\n"
+				       : "xrfb: web client at "
+					 "http://%s:%u/vnc.html\n",
+			       addrs[i], (unsigned)port);
 		bound++;
 	}
 	fflush(stdout);
@@ -268,7 +279,9 @@ int play_main(int argc, char **argv)
 			       "when the first viewer connects; --loop starts "
 			       "over at the end.\n"
 			       "Listens on 127.0.0.1 and ::1, port 5900 by "
-			       "default (0: any free port).\n");
+			       "default (0: any free port),\n"
+			       "for browsers too (WebSocket, and noVNC from "
+			       OPTIONS_DEFAULT_WEB " when installed).\n");
 			return 0;
 		default:
 			return usage_error("play", "unknown option");
@@ -292,6 +305,12 @@ int play_main(int argc, char **argv)
 	xrfb_server_on_client_ready(p.server, on_client_ready, &p);
 	xrfb_server_set_view_only(p.server, true);
 	xrfb_server_set_desktop_name(p.server, p.path);
+	/* Browsers too, on the same port, as the server does by default. */
+	xrfb_server_set_websocket_detect(p.server,
+					 OPTIONS_DEFAULT_WEBSOCKET_DETECT);
+	if (access(OPTIONS_DEFAULT_WEB "/vnc.html", R_OK) == 0 &&
+	    xrfb_server_set_web_root(p.server, OPTIONS_DEFAULT_WEB) == 0)
+		p.web = true;
 	push(&p);
 	if (listen_all(&p, addrs, n_addrs, (uint16_t)port) < 0)
 		goto out;

@@ -140,6 +140,23 @@ t_cmd_ok L match "$T_DIR/p3.xwd"
 t_grab_stop L
 t_stop "$loop_pid" || true
 
+t_step "xrfb play to a browser's WebSocket, and its web page"
+if [ -r /usr/share/novnc/vnc.html ]; then
+	t_spawn web "$XRFB" play --port 0 "$T_DIR/a.fbs"
+	web_pid=$T_LAST_PID
+	t_wait_for "$T_TIMEOUT" "xrfb play to listen" grep -q 'web client at' \
+		"$T_DIR/web.log"
+	wport=$(sed -n 's/^xrfb: serving .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+		"$T_DIR/web.log")
+	t_run "the page and RFB over a WebSocket" python3 \
+		"$XRFB_TOP_SRCDIR/tests/tools/ws-probe.py" --port "$wport" \
+		--web /usr/share/novnc --size 320x240 http-file ws-rfb
+	t_stop "$web_pid" || true
+else
+	[ -z "${CI:-}" ] || t_fail "CI needs noVNC (package novnc)"
+	t_log "no noVNC installed: the web client is not tested"
+fi
+
 t_step "a recording cut short by SIGKILL"
 cat >"$T_DIR/killed.sh" <<CMD
 #!/bin/sh
