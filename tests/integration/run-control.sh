@@ -9,7 +9,8 @@
 # --screenshot-on-failure when CMD fails; `ctl connect` reaches a
 # listening TigerVNC viewer, which shows the desktop. Malformed and
 # overlong requests cost only their own connection. `ctl stop` ends a
-# plain `xrfb --create --control`.
+# plain `xrfb --create --control`, and `--display --control` serves
+# screenshots of a display xrfb did not start.
 . "$(dirname "$0")/../lib.sh"
 
 t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" "$T_TOOLS/rfb-ext" xwd xsetroot \
@@ -193,5 +194,15 @@ t_start_xrfb --create=320x240x24 --session "exec sleep 600" \
 t_run "ctl stop" "$XRFB" ctl --control "$T_DIR/create.sock" stop
 t_wait_exit "$XRFB_PID" "$T_TIMEOUT" || t_fail "ctl stop did not stop xrfb"
 [ "$T_EXIT" -eq 0 ] || t_fail "ctl stop: status $T_EXIT"
+
+t_step "--display --control: a screenshot of a display xrfb did not start"
+t_start_xvfb SDPY 320x240x24
+t_paint "$SDPY" 9
+t_xwd_stable "$SDPY" "$T_DIR/ref9.xwd"
+t_start_xrfb --display "$SDPY" --control="$T_DIR/display.sock"
+t_run "ctl screenshot of --display" "$XRFB" ctl --control \
+	"$T_DIR/display.sock" screenshot "$T_DIR/display.png"
+pngtopnm "$T_DIR/display.png" >"$T_DIR/display.ppm" || t_fail "not a PNG"
+t_same "the screenshot of --display" "$T_DIR/display.ppm" "$T_DIR/ref9.xwd"
 
 t_pass
