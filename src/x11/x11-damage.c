@@ -397,6 +397,17 @@ static void capture(struct x11_damage *dm)
 	if (!pixman_region32_not_empty(&dm->pending) ||
 	    x11_display_is_lost(dm->d))
 		return;
+	/* The screen is read as it is now, so the damage must cover every
+	 * change made until now, not only the events read so far: a window
+	 * dragged in many steps damages the place it left and the place it
+	 * went in separate events, and with only part of them the move is
+	 * not found (its destination is not in the damage), while the next
+	 * capture finds its source already overwritten. After a round trip
+	 * every earlier change has its event in the queue. */
+	XSync(dm->dpy, False);
+	x11_display_drain(dm->d);
+	if (x11_display_is_lost(dm->d))
+		return;
 	pixman_region32_init(&r);
 	pixman_region32_copy(&r, &dm->pending);
 	pixman_region32_clear(&dm->pending);
