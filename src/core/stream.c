@@ -12,6 +12,10 @@
  * Closes are answered here, and each payload sent goes out as one frame
  * whose header is queued in front of it (doc/protocol.md, "WebSocket").
  * The owner sees the same byte stream either way.
+ *
+ * A layer (TLS, see tls.c) may be put over the socket mid-stream instead:
+ * from then on reads and writes go through its recv/send, and input it
+ * has buffered is drained here, since epoll cannot see it.
  */
 #include "config.h"
 
@@ -29,6 +33,17 @@
 
 #define STREAM_READ_CHUNK 65536
 #define STREAM_IOV_MAX 64
+/* Bytes handed to a layer's send at once (a TLS record's worth). */
+#define STREAM_LAYER_CHUNK 16384
+/* Input read through a layer in one go before the loop gets a turn. */
+#define STREAM_LAYER_READ_MAX (256u << 10)
+
+enum stream_layer_state {
+	STREAM_LAYER_NONE,
+	STREAM_LAYER_WAIT_FLUSH,	/* clear bytes still queued */
+	STREAM_LAYER_HANDSHAKE,
+	STREAM_LAYER_UP,
+};
 
 struct qent {
 	struct rcbuf *buf;
@@ -61,7 +76,15 @@ struct stream {
 	bool failed;		/* error reported or pending */
 	int error;
 	struct xrfb_timer *err_timer;
+
+	enum stream_layer_state layer_state;
+	const struct stream_layer_ops *layer;
+	void *layer_ctx;
+	stream_layer_ready_fn on_layer_ready;
+	struct xrfb_timer *drain_timer;	/* layer input epoll cannot see */
 };
+
+static void layer_read(struct stream *s);
 
 static void update_events(struct stream *s)
 {
@@ -69,6 +92,9 @@ static void update_events(struct stream *s)
 
 	if (s->failed)
 		ev = 0;
+	else if (s->layer_state == STREAM_LAYER_HANDSHAKE)
+		ev = s->layer->wants_write(s->layer_ctx) ? XRFB_EV_OUT
+							 : XRFB_EV_IN;
 	else {
 		if (!s->read_paused && !s->closing)
 			ev |= XRFB_EV_IN;
@@ -97,8 +123,46 @@ static void fail(struct stream *s, int err)
 	s->err_timer = xrfb_loop_add_timer(s->loop, 0, on_error_timer, s);
 }
 
+/* Drop the queue head if it has been written completely. */
+static void pop_done(struct stream *s)
+{
+	while (s->qlen && s->q[s->qhead].buf->len == s->q[s->qhead].off) {
+		rcbuf_unref(s->q[s->qhead].buf);
+		s->qhead = (s->qhead + 1) % s->qcap;
+		s->qlen--;
+	}
+}
+
+/* Through the layer, one chunk at a time: after -EAGAIN the next call
+ * offers the same bytes again, as TLS requires. */
+static int layer_flush(struct stream *s)
+{
+	pop_done(s);
+	while (s->qlen) {
+		struct qent *e = &s->q[s->qhead];
+		size_t left = e->buf->len - e->off;
+		ssize_t w;
+
+		if (left > STREAM_LAYER_CHUNK)
+			left = STREAM_LAYER_CHUNK;
+		w = s->layer->send(s->layer_ctx, e->buf->data + e->off, left);
+		if (w == -EAGAIN)
+			return 0;
+		if (w < 0)
+			return (int)w;
+		e->off += (size_t)w;
+		s->queued -= (size_t)w;
+		pop_done(s);
+	}
+	return 0;
+}
+
 static int do_flush(struct stream *s)
 {
+	if (s->layer_state == STREAM_LAYER_UP)
+		return layer_flush(s);
+	if (s->layer_state == STREAM_LAYER_HANDSHAKE)
+		return 0;
 	while (s->qlen) {
 		struct iovec iov[STREAM_IOV_MAX];
 		int n = 0;
@@ -132,13 +196,29 @@ static int do_flush(struct stream *s)
 			s->qlen--;
 		}
 		/* Drop empty payloads at the head, writev skips them. */
-		while (s->qlen && s->q[s->qhead].buf->len == s->q[s->qhead].off) {
-			rcbuf_unref(s->q[s->qhead].buf);
-			s->qhead = (s->qhead + 1) % s->qcap;
-			s->qlen--;
-		}
+		pop_done(s);
 	}
 	return 0;
+}
+
+static void layer_step_handshake(struct stream *s)
+{
+	int r = s->layer->handshake(s->layer_ctx);
+
+	if (r == -EAGAIN) {
+		update_events(s);
+		return;
+	}
+	if (r < 0) {
+		fail(s, r);
+		return;
+	}
+	s->layer_state = STREAM_LAYER_UP;
+	update_events(s);
+	s->on_layer_ready(s->arg, s);
+	/* Input that came with the last handshake flight. */
+	if (!s->failed && s->layer->pending(s->layer_ctx))
+		layer_read(s);
 }
 
 void stream_flush(struct stream *s)
@@ -154,9 +234,16 @@ void stream_flush(struct stream *s)
 		fail(s, err);
 		return;
 	}
+	if (!s->qlen && s->layer_state == STREAM_LAYER_WAIT_FLUSH) {
+		s->layer_state = STREAM_LAYER_HANDSHAKE;
+		layer_step_handshake(s);
+		return;
+	}
 	update_events(s);
 	if (!s->qlen) {
 		if (s->closing) {
+			if (s->layer_state == STREAM_LAYER_UP)
+				s->layer->bye(s->layer_ctx);
 			shutdown(s->fd, SHUT_WR);
 			fail(s, 0);
 			return;
@@ -325,15 +412,68 @@ void stream_replay_input(struct stream *s)
 		s->on_read(s->arg, s);
 }
 
+static void on_drain_timer(void *arg)
+{
+	struct stream *s = arg;
+
+	s->drain_timer = NULL;
+	if (!s->failed && !s->read_paused && !s->closing)
+		layer_read(s);
+}
+
+/* Read through the layer until it has nothing more, or a bounded amount:
+ * then the loop gets a turn and a timer carries on, since epoll will not
+ * report bytes the layer already holds. */
+static void layer_read(struct stream *s)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	for (;;) {
+		if (buf_reserve(&s->in, STREAM_LAYER_CHUNK) < 0) {
+			fail(s, -ENOMEM);
+			return;
+		}
+		n = s->layer->recv(s->layer_ctx, s->in.data + s->in.len,
+				   STREAM_LAYER_CHUNK);
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0) {
+			fail(s, (int)n);
+			return;
+		}
+		s->in.len += (size_t)n;
+		got += (size_t)n;
+		if (got >= STREAM_LAYER_READ_MAX)
+			break;
+	}
+	if (got)
+		s->on_read(s->arg, s);
+	if (!s->failed && !s->drain_timer && s->layer->pending(s->layer_ctx))
+		s->drain_timer = xrfb_loop_add_timer(s->loop, 0,
+						     on_drain_timer, s);
+}
+
 static void on_io(void *arg, int fd, uint32_t events)
 {
 	struct stream *s = arg;
 
+	if (s->layer_state == STREAM_LAYER_HANDSHAKE) {
+		layer_step_handshake(s);
+		return;
+	}
 	if (events & XRFB_EV_OUT)
 		stream_flush(s);
 	if (s->failed)
 		return;
-	if (events & (XRFB_EV_IN | XRFB_EV_HUP | XRFB_EV_ERR)) {
+	if (!(events & (XRFB_EV_IN | XRFB_EV_HUP | XRFB_EV_ERR)))
+		return;
+	if (s->layer_state == STREAM_LAYER_UP) {
+		if (!s->read_paused && !s->closing)
+			layer_read(s);
+		return;
+	}
+	{
 		ssize_t n;
 
 		struct buf *dst = s->ws ? &s->raw : &s->in;
@@ -385,8 +525,11 @@ void stream_free(struct stream *s)
 	if (!s)
 		return;
 	xrfb_timer_cancel(s->err_timer);
+	xrfb_timer_cancel(s->drain_timer);
 	xrfb_watch_free(s->watch);
 	ws_goodbye(s);
+	if (s->layer)
+		s->layer->free(s->layer_ctx);
 	close(s->fd);
 	while (s->qlen) {
 		rcbuf_unref(s->q[s->qhead].buf);
@@ -467,8 +610,34 @@ void stream_pause_read(struct stream *s, bool pause)
 	if (s->read_paused == pause)
 		return;
 	s->read_paused = pause;
-	if (!s->failed)
-		update_events(s);
+	if (s->failed)
+		return;
+	update_events(s);
+	if (!pause && s->layer_state == STREAM_LAYER_UP && !s->drain_timer &&
+	    s->layer->pending(s->layer_ctx))
+		s->drain_timer = xrfb_loop_add_timer(s->loop, 0,
+						     on_drain_timer, s);
+}
+
+int stream_start_layer(struct stream *s, const struct stream_layer_ops *ops,
+		       void *ctx, stream_layer_ready_fn on_ready)
+{
+	/* Not under WebSocket framing: that would need TLS inside frames. */
+	if (s->layer || s->ws || s->failed || s->closing || s->in.len) {
+		ops->free(ctx);
+		return s->in.len ? -EPROTO : -EINVAL;
+	}
+	s->layer = ops;
+	s->layer_ctx = ctx;
+	s->on_layer_ready = on_ready;
+	s->layer_state = STREAM_LAYER_WAIT_FLUSH;
+	stream_flush(s);
+	return 0;
+}
+
+bool stream_has_layer(const struct stream *s)
+{
+	return s->layer != NULL;
 }
 
 void stream_close_after_flush(struct stream *s)

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "websocket.h"
@@ -51,6 +52,39 @@ size_t stream_queued(const struct stream *s);
 void stream_pause_read(struct stream *s, bool pause);
 /* Flush what is queued, then close: on_error(0) follows once drained. */
 void stream_close_after_flush(struct stream *s);
+
+/* A transport layered over the socket (TLS). Each call works on the
+ * socket itself, never blocks, and maps "try again" to -EAGAIN. */
+struct stream_layer_ops {
+	/* 0 once the layer's handshake is done, -EAGAIN, or -errno. */
+	int (*handshake)(void *ctx);
+	/* Bytes read (> 0), 0 at an orderly end, -EAGAIN or -errno. */
+	ssize_t (*recv)(void *ctx, void *buf, size_t len);
+	/* Bytes written (> 0), -EAGAIN or -errno. After -EAGAIN the same
+	 * bytes are offered again. */
+	ssize_t (*send)(void *ctx, const void *buf, size_t len);
+	/* Input the layer has read from the socket but not yet returned:
+	 * epoll will not report it, so the stream drains it itself. */
+	size_t (*pending)(void *ctx);
+	/* After -EAGAIN: whether the layer waits to write (else to read). */
+	bool (*wants_write)(void *ctx);
+	/* Tell the peer the stream ends (best effort, never blocks). */
+	void (*bye)(void *ctx);
+	void (*free)(void *ctx);
+};
+
+/* The layer's handshake completed. */
+typedef void (*stream_layer_ready_fn)(void *arg, struct stream *s);
+
+/* Put a layer over the socket once what is queued has gone out as it is,
+ * and run its handshake; @on_ready follows, or on_error. The stream owns
+ * @ctx from here, also on failure. Send nothing until @on_ready, and the
+ * input buffer must be empty: bytes that came in the clear before the
+ * layer are never mixed with what comes through it. */
+int stream_start_layer(struct stream *s, const struct stream_layer_ops *ops,
+		       void *ctx, stream_layer_ready_fn on_ready);
+/* Whether a layer (TLS) carries the stream. */
+bool stream_has_layer(const struct stream *s);
 
 /* Unparsed input. */
 struct buf *stream_input(struct stream *s);
