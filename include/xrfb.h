@@ -217,6 +217,51 @@ void xrfb_server_on_resize_request(struct xrfb_server *s, xrfb_resize_fn fn,
 
 /* Require VNC Authentication with this password (NULL: security None). */
 int xrfb_server_set_password(struct xrfb_server *s, const char *password);
+/* Security types go by their RFB numbers: 1 None, 2 VncAuth, and the
+ * VeNCrypt subtypes 256 Plain, 257 TLSNone, 258 TLSVnc, 259 TLSPlain,
+ * 260 X509None, 261 X509Vnc, 262 X509Plain. */
+enum xrfb_security_type {
+	XRFB_SEC_NONE = 1,
+	XRFB_SEC_VNC_AUTH = 2,
+	XRFB_SEC_PLAIN = 256,
+	XRFB_SEC_TLS_NONE = 257,
+	XRFB_SEC_TLS_VNC = 258,
+	XRFB_SEC_TLS_PLAIN = 259,
+	XRFB_SEC_X509_NONE = 260,
+	XRFB_SEC_X509_VNC = 261,
+	XRFB_SEC_X509_PLAIN = 262,
+};
+/* Offer these types, most preferred first (@n = 0: VncAuth with a
+ * password, else None). -ENOTSUP for a type this build lacks (TLS
+ * without GnuTLS), -EINVAL for an unknown one or too many. */
+int xrfb_server_set_security(struct xrfb_server *s, const uint32_t *types,
+			     unsigned n);
+/* A type's number from its TigerVNC name ("X509Vnc"), or 0. */
+uint32_t xrfb_security_type(const char *name);
+/* A type's TigerVNC name, or NULL. */
+const char *xrfb_security_name(uint32_t type);
+/* Whether the session is encrypted after this type. */
+bool xrfb_security_encrypts(uint32_t type);
+/* Check a user name and password for the Plain subtypes: true lets the
+ * client in, *view_only = true makes it a viewer only. */
+typedef bool (*xrfb_plain_check_fn)(void *arg, const char *user,
+				    const char *password, bool *view_only);
+void xrfb_server_set_plain_check(struct xrfb_server *s,
+				 xrfb_plain_check_fn fn, void *arg);
+/* A second VNC password whose clients may only watch (NULL: none). */
+int xrfb_server_set_view_password(struct xrfb_server *s,
+				  const char *password);
+/* The GnuTLS priority string of TLS sessions (NULL: the system's);
+ * anonymous sessions add the anonymous key exchanges. -EINVAL if bad. */
+int xrfb_server_set_tls_priority(struct xrfb_server *s, const char *priority);
+/* The certificate chain and key (PEM files) of the X509 subtypes;
+ * @fingerprint (at least 96 bytes) gets the certificate's SHA-256. */
+int xrfb_server_set_tls_cert(struct xrfb_server *s, const char *cert,
+			     const char *key, char *fingerprint, size_t len);
+/* Write a self-signed certificate and key (mode 0600) unless both exist:
+ * 1 if made, 0 if they existed, -errno on failure. */
+int xrfb_tls_make_cert(const char *cert, const char *key);
+
 /* How ClientInit's shared flag is treated. */
 int xrfb_server_set_shared_policy(struct xrfb_server *s,
 				  enum xrfb_shared_policy policy);

@@ -174,7 +174,7 @@ static void pointer_event(struct xrfb_client *c, uint16_t x, uint16_t y,
 {
 	struct xrfb_server *s = c->conn.server;
 
-	if (s->view_only || !s->cb.pointer)
+	if (s->view_only || c->conn.view_only || !s->cb.pointer)
 		return;
 	if (x >= s->fb.width)
 		x = (uint16_t)(s->fb.width - 1);
@@ -211,7 +211,7 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 			      m->update_request.w, m->update_request.h);
 		break;
 	case RFB_MSG_KEY_EVENT:
-		if (!s->view_only && s->cb.key)
+		if (!s->view_only && !c->conn.view_only && s->cb.key)
 			s->cb.key(s->cb.key_arg, c, m->key.down, m->key.keysym);
 		break;
 	case RFB_MSG_POINTER_EVENT:
@@ -234,7 +234,7 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 					       "confirmed");
 			break;
 		}
-		if (s->view_only)
+		if (s->view_only || c->conn.view_only)
 			break;
 		if (s->cb.key_code)
 			s->cb.key_code(s->cb.key_code_arg, c, m->qemu_key.down,
@@ -344,6 +344,7 @@ static void parse_input(struct xrfb_client *c)
 			break;
 	}
 	buf_consume(in, off);
+	handshake_after_read(&c->hs);
 	pointer_flush(c);
 	if (c->conn.closed)
 		return;

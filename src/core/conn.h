@@ -25,6 +25,12 @@ struct conn {
 	bool ready;		/* handshake done, the embedder told */
 	bool closed;
 	bool linger;		/* closed, but flushing a last reply */
+	bool view_only;		/* authenticated as a viewer only */
+	/* The handshake's ear for a security result that comes later than
+	 * the bytes that caused it, after a TLS handshake (an enum
+	 * sec_result). */
+	void (*sec_done)(void *arg, int result);
+	void *sec_done_arg;
 };
 
 /* Bytes queued beyond which a client gets no new update until it drains. */

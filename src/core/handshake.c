@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The RFB 3.3/3.7/3.8 handshake (RFC 6143 §7.1-7.3): ProtocolVersion,
- * the security types of sec_types[] (the server offers those whose
- * offered() says yes), SecurityResult, ClientInit and ServerInit. A
+ * the security types of sec_types[] (the server offers those of its
+ * list, in its order, whose offered() says yes), SecurityResult,
+ * ClientInit and ServerInit. A
  * refusal is answered in the form the version allows, then the
  * connection closes; a failed authentication is answered late, to slow
  * guessing. Knows nothing of messages after the handshake.
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "rfb-parse.h"
 #include "rfb-proto.h"
+#include "sec-vencrypt.h"
 #include "sec-vncauth.h"
 #include "sec.h"
 #include "server-state.h"
@@ -31,7 +33,7 @@ static const char rfb_version_msg[] = "RFB 003.008\n";
 
 static bool none_offered(const struct xrfb_server *s)
 {
-	return s->password == NULL;
+	return true;	/* when the server's list has it */
 }
 
 static int none_start(struct conn *conn, void **state)
@@ -44,17 +46,22 @@ static const struct sec_ops sec_none_ops = {
 	.start = none_start,
 };
 
-/* The security types, in the order they are offered. */
+/* The security types; the server's list (security.c) orders them. */
 static const struct sec_type sec_types[] = {
 	{ RFB_SEC_NONE, "None", &sec_none_ops },
 	{ RFB_SEC_VNC_AUTH, "VncAuth", &sec_vncauth_ops },
+	{ RFB_SEC_VENCRYPT, "VeNCrypt", &sec_vencrypt_ops },
 };
 #define N_SEC_TYPES (sizeof(sec_types) / sizeof(sec_types[0]))
+
+static void on_sec_done(void *arg, int result);
 
 void handshake_init(struct handshake *hs, struct conn *conn)
 {
 	memset(hs, 0, sizeof(*hs));
 	hs->conn = conn;
+	conn->sec_done = on_sec_done;
+	conn->sec_done_arg = hs;
 	hs->state = HANDSHAKE_VERSION;
 	conn_send(conn, rfb_version_msg, RFB_VERSION_LEN);
 }
@@ -99,16 +106,16 @@ static void fail_handshake(struct handshake *hs, const char *reason)
 	stream_close_after_flush(conn->stream);
 }
 
-static bool is_offered(const struct handshake *hs, const struct sec_type *t)
-{
-	return t->ops->offered(hs->conn->server);
-}
-
+/* The type @id if the server offers it. */
 static const struct sec_type *offered_type(const struct handshake *hs,
 					   uint8_t id)
 {
+	const struct xrfb_server *s = hs->conn->server;
+
+	if (!memchr(s->sec_top, id, s->n_sec_top))
+		return NULL;
 	for (size_t i = 0; i < N_SEC_TYPES; i++)
-		if (sec_types[i].id == id && is_offered(hs, &sec_types[i]))
+		if (sec_types[i].id == id && sec_types[i].ops->offered(s))
 			return &sec_types[i];
 	return NULL;
 }
@@ -163,6 +170,24 @@ static ssize_t sec_finish(struct handshake *hs, enum sec_result result,
 	}
 }
 
+/* A result that came after a TLS handshake rather than with bytes. */
+static void on_sec_done(void *arg, int result)
+{
+	struct handshake *hs = arg;
+
+	if (hs->state == HANDSHAKE_SECURITY && !hs->conn->closed) {
+		sec_finish(hs, (enum sec_result)result, 0);
+		conn_flush(hs->conn);
+	}
+}
+
+void handshake_after_read(struct handshake *hs)
+{
+	if (hs->state == HANDSHAKE_SECURITY && hs->sec->ops->after_read &&
+	    !hs->conn->closed)
+		hs->sec->ops->after_read(hs->conn, hs->sec_state);
+}
+
 static ssize_t start_sec(struct handshake *hs, const struct sec_type *t,
 			 ssize_t consumed)
 {
@@ -181,7 +206,8 @@ static ssize_t start_sec(struct handshake *hs, const struct sec_type *t,
 static ssize_t on_version(struct handshake *hs, const uint8_t *d, size_t len)
 {
 	struct conn *conn = hs->conn;
-	uint8_t types[1 + N_SEC_TYPES];
+	const struct xrfb_server *s = conn->server;
+	uint8_t types[1 + SEC_MAX_TYPES];
 	size_t ntypes = 0;
 	char esc[64];
 	int minor;
@@ -200,18 +226,27 @@ static ssize_t on_version(struct handshake *hs, const uint8_t *d, size_t len)
 	}
 	hs->minor = minor;
 	log_debug("client %u: RFB 3.%d", conn->id, minor);
-	for (size_t i = 0; i < N_SEC_TYPES; i++)
-		if (is_offered(hs, &sec_types[i]))
-			types[1 + ntypes++] = sec_types[i].id;
+	for (size_t i = 0; i < s->n_sec_top; i++)
+		if (offered_type(hs, s->sec_top[i]))
+			types[1 + ntypes++] = s->sec_top[i];
 	if (!ntypes) {
 		fail_handshake(hs, "no security type is configured");
 		return -EPROTO;
 	}
 	if (minor == 3) {
-		/* RFC 6143 §7.1.2: in 3.3 the server picks the type. */
-		send_u32(hs, types[1]);
-		return start_sec(hs, offered_type(hs, types[1]),
-				 RFB_VERSION_LEN);
+		/* RFC 6143 §7.1.2: in 3.3 the server picks the type, None or
+		 * VNC authentication only. */
+		for (size_t i = 1; i <= ntypes; i++) {
+			if (types[i] != RFB_SEC_NONE &&
+			    types[i] != RFB_SEC_VNC_AUTH)
+				continue;
+			send_u32(hs, types[i]);
+			return start_sec(hs, offered_type(hs, types[i]),
+					 RFB_VERSION_LEN);
+		}
+		fail_handshake(hs, "No supported security type for 3.3 "
+				   "client");
+		return -EPROTO;
 	}
 	types[0] = (uint8_t)ntypes;
 	conn_send(conn, types, 1 + ntypes);

@@ -42,6 +42,8 @@ void handshake_fini(struct handshake *hs);
  * (> 0), 0 to wait for more, or -errno (the client is closed or being
  * refused). */
 ssize_t handshake_on_read(struct handshake *hs, const uint8_t *d, size_t len);
+/* The bytes handshake_on_read() consumed are gone from the input. */
+void handshake_after_read(struct handshake *hs);
 /* True once ServerInit went out: then hs->shared tells if the client
  * asked to share the desktop. */
 bool handshake_done(const struct handshake *hs);

@@ -17,6 +17,21 @@ enum rfb_security {
 	RFB_SEC_VENCRYPT = 19,
 };
 
+/* VeNCrypt subtypes (rfbproto.rst, "VeNCrypt"); 1..255 are the plain
+ * security types, allowed in the subtype list too. */
+enum rfb_vencrypt {
+	RFB_VENCRYPT_PLAIN = 256,
+	RFB_VENCRYPT_TLS_NONE = 257,
+	RFB_VENCRYPT_TLS_VNC = 258,
+	RFB_VENCRYPT_TLS_PLAIN = 259,
+	RFB_VENCRYPT_X509_NONE = 260,
+	RFB_VENCRYPT_X509_VNC = 261,
+	RFB_VENCRYPT_X509_PLAIN = 262,
+};
+
+/* Longest user name and password the Plain subtype accepts. */
+#define RFB_PLAIN_MAX_FIELD 1024
+
 enum rfb_security_result {
 	RFB_SEC_RESULT_OK = 0,
 	RFB_SEC_RESULT_FAILED = 1,

@@ -17,6 +17,9 @@
 struct conn;
 struct xrfb_server;
 
+/* Security types a server may list (plain types and VeNCrypt subtypes). */
+#define SEC_MAX_TYPES 16
+
 enum sec_result {
 	SEC_CONTINUE,		/* the exchange goes on */
 	SEC_OK,			/* authenticated */
@@ -35,6 +38,10 @@ struct sec_ops {
 	ssize_t (*on_read)(struct conn *conn, void *state, const uint8_t *d,
 			   size_t len, enum sec_result *result);
 	void (*free_state)(void *state);
+	/* Optional: the bytes on_read consumed are gone from the input, so
+	 * the type may put a layer (TLS) on the stream. A result that comes
+	 * later goes to conn->sec_done. */
+	void (*after_read)(struct conn *conn, void *state);
 };
 
 struct sec_type {

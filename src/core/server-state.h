@@ -15,6 +15,7 @@
 #include "cursor.h"
 #include "fb.h"
 #include "pixfmt.h"
+#include "sec.h"
 #include "xrfb.h"
 
 /* CPU time the budget lets accumulate over a quiet spell: the first
@@ -28,6 +29,7 @@ struct clip_client;
 struct conn;
 struct listener;
 struct rcbuf;
+struct tls_ctx;
 struct web;
 struct worker_pool;
 
@@ -92,6 +94,20 @@ struct xrfb_server {
 	unsigned nclients_ready;
 
 	char *password;		/* NULL: security None */
+	char *password_view;	/* a second password: view only */
+	/* Security types in order of preference (xrfb_server_set_security;
+	 * empty: VncAuth with a password, else None), and what follows from
+	 * them (security.c): the list of types offered, and VeNCrypt's
+	 * subtypes. */
+	uint32_t sec_types[SEC_MAX_TYPES];
+	unsigned n_sec_types;
+	uint8_t sec_top[SEC_MAX_TYPES];
+	unsigned n_sec_top;
+	uint32_t sec_sub[SEC_MAX_TYPES];
+	unsigned n_sec_sub;
+	struct tls_ctx *tls;	/* NULL until a TLS type is used */
+	xrfb_plain_check_fn plain_check;
+	void *plain_check_arg;
 	char *desktop_name;
 	enum xrfb_shared_policy shared_policy;
 	bool view_only;
@@ -127,6 +143,10 @@ struct xrfb_server {
 	void (*run)(struct xrfb_server *s);
 	bool have_dead;		/* some client waits to be freed */
 };
+
+/* security.c: recompute the offered types from the settings; free. */
+void security_update(struct xrfb_server *s);
+void security_fini(struct xrfb_server *s);
 
 /* Run the update scheduler soon (coalesced; from the loop). */
 void server_state_kick(struct xrfb_server *s);

@@ -139,6 +139,7 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	s->shared_policy = XRFB_SHARED_ALLOW;
 	s->cpu_clock_us = process_cpu_us;
 	s->run = run;
+	security_update(s);
 	return s;
 }
 
@@ -163,6 +164,7 @@ void xrfb_server_free(struct xrfb_server *s)
 	cursor_fini(&s->cursor);
 	clipboard_server_fini(&s->clip);
 	worker_pool_free(s->pool);
+	security_fini(s);
 	free(s->password);
 	free(s->desktop_name);
 	free(s);
@@ -404,6 +406,7 @@ int xrfb_server_set_password(struct xrfb_server *s, const char *password)
 	}
 	free(s->password);
 	s->password = p;
+	security_update(s);
 	return 0;
 }
 

@@ -81,6 +81,7 @@ struct stream {
 	const struct stream_layer_ops *layer;
 	void *layer_ctx;
 	stream_layer_ready_fn on_layer_ready;
+	void *layer_ready_arg;
 	struct xrfb_timer *drain_timer;	/* layer input epoll cannot see */
 };
 
@@ -215,7 +216,7 @@ static void layer_step_handshake(struct stream *s)
 	}
 	s->layer_state = STREAM_LAYER_UP;
 	update_events(s);
-	s->on_layer_ready(s->arg, s);
+	s->on_layer_ready(s->layer_ready_arg);
 	/* Input that came with the last handshake flight. */
 	if (!s->failed && s->layer->pending(s->layer_ctx))
 		layer_read(s);
@@ -620,7 +621,8 @@ void stream_pause_read(struct stream *s, bool pause)
 }
 
 int stream_start_layer(struct stream *s, const struct stream_layer_ops *ops,
-		       void *ctx, stream_layer_ready_fn on_ready)
+		       void *ctx, stream_layer_ready_fn on_ready,
+		       void *ready_arg)
 {
 	/* Not under WebSocket framing: that would need TLS inside frames. */
 	if (s->layer || s->ws || s->failed || s->closing || s->in.len) {
@@ -630,6 +632,7 @@ int stream_start_layer(struct stream *s, const struct stream_layer_ops *ops,
 	s->layer = ops;
 	s->layer_ctx = ctx;
 	s->on_layer_ready = on_ready;
+	s->layer_ready_arg = ready_arg;
 	s->layer_state = STREAM_LAYER_WAIT_FLUSH;
 	stream_flush(s);
 	return 0;

@@ -74,15 +74,17 @@ struct stream_layer_ops {
 };
 
 /* The layer's handshake completed. */
-typedef void (*stream_layer_ready_fn)(void *arg, struct stream *s);
+typedef void (*stream_layer_ready_fn)(void *arg);
 
 /* Put a layer over the socket once what is queued has gone out as it is,
  * and run its handshake; @on_ready follows, or on_error. The stream owns
  * @ctx from here, also on failure. Send nothing until @on_ready, and the
  * input buffer must be empty: bytes that came in the clear before the
- * layer are never mixed with what comes through it. */
+ * layer are never mixed with what comes through it. @on_ready gets
+ * @ready_arg. */
 int stream_start_layer(struct stream *s, const struct stream_layer_ops *ops,
-		       void *ctx, stream_layer_ready_fn on_ready);
+		       void *ctx, stream_layer_ready_fn on_ready,
+		       void *ready_arg);
 /* Whether a layer (TLS) carries the stream. */
 bool stream_has_layer(const struct stream *s);
 

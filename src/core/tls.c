@@ -280,7 +280,7 @@ static const struct stream_layer_ops tls_layer_ops = {
 };
 
 int tls_start(struct tls_ctx *t, struct stream *s, bool x509,
-	      const char *who, stream_layer_ready_fn on_ready)
+	      const char *who, stream_layer_ready_fn on_ready, void *arg)
 {
 	struct tls_session *ts;
 	int r;
@@ -308,7 +308,7 @@ int tls_start(struct tls_ctx *t, struct stream *s, bool x509,
 		goto err;
 	}
 	gnutls_transport_set_int(ts->session, stream_fd(s));
-	return stream_start_layer(s, &tls_layer_ops, ts, on_ready);
+	return stream_start_layer(s, &tls_layer_ops, ts, on_ready, arg);
 
 err:
 	log_warn("%s: TLS: %s", who, gnutls_strerror(r));

@@ -31,7 +31,7 @@ bool tls_ctx_has_cert(const struct tls_ctx *t);
 /* Run a server TLS session over @s (see stream_start_layer); @who names
  * the peer in log lines. */
 int tls_start(struct tls_ctx *t, struct stream *s, bool x509,
-	      const char *who, stream_layer_ready_fn on_ready);
+	      const char *who, stream_layer_ready_fn on_ready, void *arg);
 
 /* Write a new self-signed certificate and key (PEM, mode 0600) unless
  * both files exist already. 1 if made, 0 if they existed, or -errno. */
