@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "options.h"
+#include "sec-setup.h"
 #include "xrfb.h"
 
 struct app {
@@ -25,6 +26,7 @@ struct app {
 	struct x11_mapwait *wm_wait;
 	struct x11_display *display;
 	struct xrfb_server *server;
+	struct sec_setup sec;
 	struct x11_capture *capture;
 	struct x11_damage *damage;
 	struct x11_input *input;

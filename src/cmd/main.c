@@ -35,6 +35,7 @@
 #include "record.h"
 #include "run.h"
 #include "service.h"
+#include "sec-setup.h"
 #include "session.h"
 #include "x11-capture.h"
 #include "x11-clipboard.h"
@@ -265,13 +266,20 @@ static void on_stop_signal(void *arg, int signo)
 
 static void print_security(const struct app *app)
 {
+	sec_setup_announce(&app->sec);
 	if (app->password)
 		fprintf(stderr, "xrfb: clients must give the password from "
 			"%s\n", app->opt.password_file);
-	else if (app->opt.no_auth)
+	if (!options_open_to_all(&app->opt))
+		return;
+	if (app->opt.no_auth)
 		fprintf(stderr, "xrfb: --no-auth: no password; anyone who "
 			"can reach the port can %s the display\n",
 			app->opt.view_only ? "see" : "control");
+	else if (app->opt.n_security)
+		fprintf(stderr, "xrfb: a type without a credential (None, "
+			"TLSNone, X509None) is on: listening on loopback only "
+			"(--no-auth for other hosts)\n");
 	else
 		fprintf(stderr, "xrfb: no password set: listening on "
 			"loopback only (use --password-file, or --no-auth "
@@ -399,7 +407,8 @@ static int listen_all(struct app *app)
 	}
 	if (!app->opt.listen_explicit) {
 		/* run serves this machine only unless told otherwise. */
-		addrs = (app->password || app->opt.no_auth) && !app->opt.run
+		addrs = (!options_open_to_all(&app->opt) || app->opt.no_auth) &&
+				!app->opt.run
 				? any
 				: loopback;
 		n = 2;
@@ -592,6 +601,8 @@ static int setup_server(struct app *app)
 		fprintf(stderr, "xrfb: cannot set the password\n");
 		return -EINVAL;
 	}
+	if (sec_setup(&app->sec, app->server, o, app->password != NULL) < 0)
+		return -EINVAL;
 	xrfb_server_set_shared_policy(app->server, o->shared_policy);
 	xrfb_server_set_view_only(app->server, o->view_only);
 	xrfb_server_set_max_fps(app->server, o->max_fps);

@@ -74,6 +74,11 @@ enum {
 	OPT_RECORD,
 	OPT_RECORD_ON_FAILURE,
 	OPT_RECORD_LAST,
+	OPT_SECURITY,
+	OPT_REQUIRE_ENCRYPTION,
+	OPT_TLS_CERT,
+	OPT_TLS_KEY,
+	OPT_TLS_PRIORITY,
 };
 
 static const struct option long_options[] = {
@@ -118,6 +123,11 @@ static const struct option long_options[] = {
 	{ "record", required_argument, NULL, OPT_RECORD },
 	{ "record-on-failure", no_argument, NULL, OPT_RECORD_ON_FAILURE },
 	{ "record-last", required_argument, NULL, OPT_RECORD_LAST },
+	{ "security", required_argument, NULL, OPT_SECURITY },
+	{ "require-encryption", no_argument, NULL, OPT_REQUIRE_ENCRYPTION },
+	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
+	{ "tls-priority", required_argument, NULL, OPT_TLS_PRIORITY },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -212,6 +222,24 @@ void options_usage(FILE *f, bool run)
 	      "file)\n"
 	      "  --no-auth             allow non-loopback connections "
 	      "without a password\n"
+	      "  --security LIST       security types offered, most "
+	      "preferred first:\n"
+	      "                        X509Plain, TLSPlain, X509Vnc, TLSVnc, "
+	      "X509None,\n"
+	      "                        TLSNone, Plain, VncAuth, None "
+	      "(default with a\n"
+	      "                        password: X509Vnc,TLSVnc,VncAuth)\n"
+	      "  --require-encryption  offer only types that encrypt the "
+	      "session (TLS*, X509*)\n"
+	      "  --tls-cert FILE       certificate (PEM) of the X509 types; "
+	      "default: a\n"
+	      "                        self-signed one made on first use in "
+	      "the state\n"
+	      "                        directory ($XDG_STATE_HOME/xrfb or "
+	      "/var/lib/xrfb)\n"
+	      "  --tls-key FILE        its private key (PEM)\n"
+	      "  --tls-priority STR    GnuTLS priority string (default: the "
+	      "system's)\n"
 	      "  --shared-policy P     always, never or allow (default): "
 	      "how a client's\n"
 	      "                        shared flag is treated\n"
@@ -580,6 +608,18 @@ static bool is_unix_listen(const char *addr)
 	return strncmp(addr, "unix:", 5) == 0;
 }
 
+bool options_open_to_all(const struct options *o)
+{
+	if (!o->n_security)
+		return !o->password_file;
+	for (unsigned i = 0; i < o->n_security; i++)
+		if (o->security[i] == XRFB_SEC_NONE ||
+		    o->security[i] == XRFB_SEC_TLS_NONE ||
+		    o->security[i] == XRFB_SEC_X509_NONE)
+			return true;
+	return false;
+}
+
 static int validate(struct options *o)
 {
 	unsigned i;
@@ -600,7 +640,7 @@ static int validate(struct options *o)
 		return bad("--display and --create exclude each other");
 	if (o->session && !o->create)
 		return bad("--session needs --create");
-	if (o->no_auth && o->password_file)
+	if (o->no_auth && o->password_file && !o->n_security)
 		return bad("--no-auth and --password-file exclude each other");
 	r = validate_ways_in(o);
 	if (r < 0 || o->password_file || o->no_auth)
@@ -608,6 +648,23 @@ static int validate(struct options *o)
 	/* No password: loopback only, unless --no-auth says otherwise.
 	 * Unix sockets have permissions, and connecting out goes only to
 	 * the peer the operator named. */
+	if (!o->tls_cert != !o->tls_key)
+		return bad("--tls-cert and --tls-key go together");
+	for (i = 0; i < o->n_security; i++) {
+		uint32_t t = o->security[i];
+
+		if ((t == XRFB_SEC_VNC_AUTH || t == XRFB_SEC_TLS_VNC ||
+		     t == XRFB_SEC_X509_VNC) && !o->password_file)
+			return bad("--security %s needs --password-file",
+				   xrfb_security_name(t));
+		if ((t == XRFB_SEC_PLAIN || t == XRFB_SEC_TLS_PLAIN ||
+		     t == XRFB_SEC_X509_PLAIN) && !o->pam_service)
+			return bad("--security %s needs --pam-service",
+				   xrfb_security_name(t));
+	}
+	if (!options_open_to_all(o) || o->no_auth)
+		return 0;
+	/* No password: loopback only, unless --no-auth says otherwise. */
 	for (i = 0; i < o->n_listen; i++)
 		if (!is_unix_listen(o->listen[i]) &&
 		    !host_is_loopback(o->listen[i]))
@@ -632,6 +689,42 @@ static bool takes_no_value(const char *opt)
 		    !strncmp(lo->name, opt + 2, n - 2))
 			return true;
 	return false;
+}
+
+/* "X509Vnc,TLSVnc,VncAuth": TigerVNC's names, case-insensitive. */
+static int parse_security(struct options *o, const char *arg)
+{
+	char name[32];
+	const char *p = arg;
+
+	o->n_security = 0;
+	while (*p) {
+		size_t n = strcspn(p, ",");
+		uint32_t t;
+
+		if (n == 0 || n >= sizeof(name))
+			return bad("--security: bad list '%s'", arg);
+		memcpy(name, p, n);
+		name[n] = '\0';
+		t = xrfb_security_type(name);
+		if (!t)
+			return bad("--security: unknown type '%s' (X509Plain, "
+				   "TLSPlain, X509Vnc, TLSVnc, X509None, "
+				   "TLSNone, Plain, VncAuth, None)",
+				   name);
+		for (unsigned i = 0; i < o->n_security; i++)
+			if (o->security[i] == t)
+				return bad("--security: '%s' twice", name);
+		if (o->n_security == OPTIONS_MAX_SECURITY)
+			return bad("--security: too many types");
+		o->security[o->n_security++] = t;
+		p += n;
+		if (*p == ',' && *++p == '\0')
+			return bad("--security: bad list '%s'", arg);
+	}
+	if (!o->n_security)
+		return bad("--security needs at least one type");
+	return 0;
 }
 
 static int parse_one(struct options *o, int c, const char *arg,
@@ -864,6 +957,20 @@ static int parse_one(struct options *o, int c, const char *arg,
 		return 0;
 	case OPT_INETD:
 		o->inetd = true;
+		return 0;
+	case OPT_SECURITY:
+		return parse_security(o, arg);
+	case OPT_REQUIRE_ENCRYPTION:
+		o->require_encryption = true;
+		return 0;
+	case OPT_TLS_CERT:
+		o->tls_cert = arg;
+		return 0;
+	case OPT_TLS_KEY:
+		o->tls_key = arg;
+		return 0;
+	case OPT_TLS_PRIORITY:
+		o->tls_priority = arg;
 		return 0;
 	case 'h':
 		options_usage(stdout, o->run);

@@ -18,6 +18,7 @@
 #define OPTIONS_DEFAULT_UNIX_MODE 0600
 /* The longest wait between repeater connections without --connect-retry. */
 #define OPTIONS_DEFAULT_REPEATER_RETRY 60
+#define OPTIONS_MAX_SECURITY 15
 #define OPTIONS_DEFAULT_PORT 5900
 #define OPTIONS_DEFAULT_MAX_FPS 60
 #define OPTIONS_MAX_ORIGINS 16
@@ -88,6 +89,12 @@ struct options {
 	const char *ready_file;
 	bool control;			/* serve the control socket */
 	const char *control_path;	/* NULL: the default path */
+	uint32_t security[OPTIONS_MAX_SECURITY];	/* --security */
+	unsigned n_security;		/* 0: the defaults */
+	bool require_encryption;
+	const char *tls_cert, *tls_key;
+	const char *tls_priority;
+	const char *pam_service;	/* NULL: no Plain types */
 };
 
 /* Parse the command line into @o: `xrfb [OPTION]...` or `xrfb run
@@ -95,6 +102,9 @@ struct options {
  * (--help, --version printed), or -EINVAL after printing one line about
  * what is wrong (exit status 2). */
 int options_parse(struct options *o, int argc, char **argv);
+/* Whether anyone who reaches the port gets in without a credential
+ * (then the server listens on loopback only, unless --no-auth). */
+bool options_open_to_all(const struct options *o);
 /* Print the usage text (of `xrfb run` with @run). */
 void options_usage(FILE *f, bool run);
 /* True for an IPv4 or IPv6 loopback address (v4-mapped included). */

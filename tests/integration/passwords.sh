@@ -64,7 +64,7 @@ password_checks() {
 }
 
 t_step "text password file"
-t_start_xrfb --display "$DPY" --listen 127.0.0.1 \
+t_start_xrfb --display "$DPY" --listen 127.0.0.1 --security VncAuth \
 	--password-file "$T_DIR/passwd.txt"
 t_grab_start watcher --password secret12 --encodings "raw copyrect" \
 	"$XRFB_ADDR"
@@ -80,7 +80,7 @@ t_xrfb_alive
 t_stop "$XRFB_PID" || true
 
 t_step "vncpasswd file"
-t_start_xrfb --display "$DPY" --listen 127.0.0.1 \
+t_start_xrfb --display "$DPY" --listen 127.0.0.1 --security VncAuth \
 	--password-file "$T_DIR/passwd.vnc"
 password_checks longpass longpasx
 
@@ -109,7 +109,7 @@ t_xrfb_alive
 t_stop "$XRFB_PID" || true
 
 t_step "only the first 8 characters count"
-t_start_xrfb --display "$DPY" --listen 127.0.0.1 \
+t_start_xrfb --display "$DPY" --listen 127.0.0.1 --security VncAuth \
 	--password-file "$T_DIR/passwd.long"
 t_run "the first 8 characters" t_grab --password abcdefgh \
 	--compare "$T_DIR/ref.xwd" "$XRFB_ADDR"

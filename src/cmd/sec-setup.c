@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Security set-up of the program. Defaults: with a password, the
+ * encrypted VeNCrypt types first (X509Vnc, TLSVnc) and VNC authentication
+ * last for viewers without VeNCrypt; with PAM accounts, X509Plain and
+ * TLSPlain before those; without either, None (on loopback only, see
+ * options.c). --require-encryption drops every type that leaves the
+ * session in the clear. The X509 types use --tls-cert/--tls-key, or a
+ * self-signed certificate made once in the state directory
+ * ($XDG_STATE_HOME/xrfb, ~/.local/state/xrfb, or /var/lib/xrfb for root),
+ * whose SHA-256 fingerprint is printed so a user can check it in the
+ * viewer.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sec-setup.h"
+
+/* mkdir -p with mode 0700 for what is made. */
+static int make_dirs(const char *path)
+{
+	char tmp[4096];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int state_dir(char *out, size_t size)
+{
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	int n;
+
+	if (xdg && *xdg == '/')
+		n = snprintf(out, size, "%s/xrfb", xdg);
+	else if (getuid() != 0 && home && *home == '/')
+		n = snprintf(out, size, "%s/.local/state/xrfb", home);
+	else
+		n = snprintf(out, size, "/var/lib/xrfb");
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	return make_dirs(out);
+}
+
+/* The certificate of the X509 types: given, or made in the state dir. */
+static int setup_cert(struct sec_setup *ss, struct xrfb_server *s,
+		      const struct options *o)
+{
+	char dir[4000], cert[4096], key[4096];
+	const char *c = o->tls_cert, *k = o->tls_key;
+	int r;
+
+	if (!c) {
+		r = state_dir(dir, sizeof(dir));
+		if (r < 0) {
+			fprintf(stderr, "xrfb: cannot make the state directory "
+				"%s: %s\n", dir, strerror(-r));
+			return r;
+		}
+		snprintf(cert, sizeof(cert), "%s/tls-cert.pem", dir);
+		snprintf(key, sizeof(key), "%s/tls-key.pem", dir);
+		r = xrfb_tls_make_cert(cert, key);
+		if (r < 0) {
+			fprintf(stderr, "xrfb: cannot make a TLS certificate "
+				"in %s: %s\n", dir, strerror(-r));
+			return r;
+		}
+		ss->made_cert = r > 0;
+		c = cert;
+		k = key;
+	}
+	r = xrfb_server_set_tls_cert(s, c, k, ss->fingerprint,
+				     sizeof(ss->fingerprint));
+	if (r < 0) {
+		fprintf(stderr, "xrfb: cannot use the TLS certificate %s and "
+			"key %s\n", c, k);
+		return r;
+	}
+	snprintf(ss->cert, sizeof(ss->cert), "%s", c);
+	return 0;
+}
+
+static bool is_x509(uint32_t t)
+{
+	return t == XRFB_SEC_X509_NONE || t == XRFB_SEC_X509_VNC ||
+	       t == XRFB_SEC_X509_PLAIN;
+}
+
+/* The list: explicit, or the defaults. */
+static unsigned choose(const struct options *o, bool have_password,
+		       uint32_t *types)
+{
+	unsigned n = 0;
+
+	if (o->n_security) {
+		memcpy(types, o->security, o->n_security * sizeof(*types));
+		return o->n_security;
+	}
+#if HAVE_GNUTLS
+	if (o->pam_service) {
+		types[n++] = XRFB_SEC_X509_PLAIN;
+		types[n++] = XRFB_SEC_TLS_PLAIN;
+	}
+	if (have_password) {
+		types[n++] = XRFB_SEC_X509_VNC;
+		types[n++] = XRFB_SEC_TLS_VNC;
+	}
+#endif
+	if (have_password)
+		types[n++] = XRFB_SEC_VNC_AUTH;
+	if (!n)
+		types[n++] = o->pam_service ? XRFB_SEC_PLAIN : XRFB_SEC_NONE;
+	return n;
+}
+
+static void print_types(const char *what, const uint32_t *types, unsigned n,
+			bool clear)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (clear == xrfb_security_encrypts(types[i]))
+			continue;
+		fprintf(stderr, "%s%s", any ? ", " : what,
+			xrfb_security_name(types[i]));
+		any = true;
+	}
+	if (any)
+		fputc('\n', stderr);
+}
+
+int sec_setup(struct sec_setup *ss, struct xrfb_server *s,
+	      const struct options *o, bool have_password)
+{
+	uint32_t *types = ss->types;
+	unsigned n = choose(o, have_password, types), m = 0;
+	bool x509 = false;
+	int r;
+
+	for (unsigned i = 0; i < n; i++) {
+		if (o->require_encryption &&
+		    !xrfb_security_encrypts(types[i]))
+			continue;
+		types[m++] = types[i];
+		x509 = x509 || is_x509(types[i]);
+	}
+	n = m;
+	if (!n) {
+		fprintf(stderr, "xrfb: --require-encryption leaves no "
+			"security type\n");
+		return -EINVAL;
+	}
+	if (o->tls_priority &&
+	    xrfb_server_set_tls_priority(s, o->tls_priority) < 0) {
+		fprintf(stderr, "xrfb: bad --tls-priority '%s'\n",
+			o->tls_priority);
+		return -EINVAL;
+	}
+	if (x509 || o->tls_cert) {
+		r = setup_cert(ss, s, o);
+		if (r < 0)
+			return r;
+	}
+	r = xrfb_server_set_security(s, types, n);
+	if (r < 0) {
+		fprintf(stderr, "xrfb: cannot offer these security types: "
+			"%s\n", r == -ENOTSUP ? "built without GnuTLS"
+					      : strerror(-r));
+		return r;
+	}
+	ss->n = n;
+	return 0;
+}
+
+void sec_setup_announce(const struct sec_setup *ss)
+{
+	print_types("xrfb: security types (encrypted): ", ss->types, ss->n,
+		    false);
+	print_types("xrfb: security types in the clear: ", ss->types, ss->n,
+		    true);
+	if (ss->made_cert)
+		fprintf(stderr, "xrfb: made a self-signed TLS certificate\n");
+	if (ss->fingerprint[0]) {
+		fprintf(stderr, "xrfb: TLS certificate %s\n", ss->cert);
+		fprintf(stderr, "xrfb: its SHA-256 fingerprint: %s\n",
+			ss->fingerprint);
+	}
+}
