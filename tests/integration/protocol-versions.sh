@@ -83,7 +83,7 @@ done
 out=$(t_run "libvncclient 3.3 info" t_grab --version 3.3 --info \
 	--compare "$T_DIR/ref.xwd" "$XRFB_ADDR")
 echo "$out"
-grep -q '^connected version 3.3 security 1 size 640x480 name "xrfb test desk"' \
+grep -q '^connected version 3.3 security 1 subtype 0 size 640x480 name "xrfb test desk"' \
 	<<<"$out" || t_fail "libvncclient did not negotiate 3.3 with None"
 
 t_xrfb_alive

@@ -106,6 +106,8 @@ struct grab_opts {
 	const char *version;
 	const char *encodings;
 	const char *security;
+	const char *x509_ca;	/* CA file for the X509 VeNCrypt subtypes */
+	const char *user;	/* user name for the Plain subtypes */
 	rfbPixelFormat pf;
 	bool have_pf;
 	bool shared;
@@ -198,6 +200,32 @@ static char *on_get_password(rfbClient *cl)
 	struct grab *g = the_grab;
 
 	return strdup(g->o->password ? g->o->password : "");
+}
+
+/* VeNCrypt: a CA for the X509 subtypes, a user for the Plain ones. */
+static rfbCredential *on_get_credential(rfbClient *cl, int type)
+{
+	struct grab *g = the_grab;
+	rfbCredential *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	if (type == rfbCredentialTypeX509) {
+		if (!g->o->x509_ca) {
+			free(c);
+			return NULL;
+		}
+		c->x509Credential.x509CACertFile = strdup(g->o->x509_ca);
+	} else if (type == rfbCredentialTypeUser) {
+		c->userCredential.username =
+			strdup(g->o->user ? g->o->user : "");
+		c->userCredential.password =
+			strdup(g->o->password ? g->o->password : "");
+	} else {
+		free(c);
+		return NULL;
+	}
+	return c;
 }
 
 static void on_rect(rfbClient *cl, int x, int y, int w, int h)
@@ -417,6 +445,8 @@ static void set_security(struct grab *g)
 		types[n++] = rfbNoAuth;
 	if (strstr(s, "vnc"))
 		types[n++] = rfbVncAuth;
+	if (strstr(s, "vencrypt"))
+		types[n++] = rfbVeNCrypt;
 	types[n] = 0;
 	SetClientAuthSchemes(g->cl, types, n);
 }
@@ -440,6 +470,7 @@ static int grab_connect(struct grab *g)
 	cl->appData.qualityLevel = o->quality >= 0 ? o->quality : 9;
 	cl->appData.compressLevel = o->compress;
 	cl->GetPassword = on_get_password;
+	cl->GetCredential = on_get_credential;
 	cl->GotFrameBufferUpdate = on_rect;
 	cl->GotCopyRect = on_copyrect;
 	cl->FinishedFrameBufferUpdate = on_finished;
@@ -490,9 +521,10 @@ static int grab_connect(struct grab *g)
 	if (o->info) {
 		rfbPixelFormat *s = &cl->si.format;
 
-		out("connected version %d.%d security %u size %dx%d "
-		    "name \"%s\"\n",
-		    cl->major, cl->minor, cl->authScheme, cl->width,
+		out("connected version %d.%d security %u subtype %u "
+		    "size %dx%d name \"%s\"\n",
+		    cl->major, cl->minor, cl->authScheme, cl->subAuthScheme,
+		    cl->width,
 		    cl->height, cl->desktopName ? cl->desktopName : "");
 		out("server-format bpp %d depth %d be %d tc %d "
 		    "max %d,%d,%d shift %d,%d,%d\n",
@@ -1260,7 +1292,8 @@ static void usage(FILE *f)
 "  --repeater-id N                       HOST:PORT is an UltraVNC repeater:\n"
 "                                        reach the server with ID N there\n"
 "  --password P | --password-file FILE   VNC authentication password\n"
-"  --security none|vnc|none,vnc          security types to accept\n"
+"  --security none|vnc|vencrypt,...       security types to accept\n"
+"  --x509-ca FILE  --user NAME           VeNCrypt X509 CA, Plain user\n"
 "  --version 3.3|3.7|3.8                 protocol version to answer with\n"
 "  --format NAME|BPP:DEPTH:BE:RMAX,GMAX,BMAX:RSHIFT,GSHIFT,BSHIFT\n"
 "  --encodings \"raw copyrect ...\"        libvncclient encodings string\n"
@@ -1405,6 +1438,12 @@ static int parse_args(int argc, char **argv, struct grab_opts *o,
 					"vnc-grab: cannot read %s\n", v);
 				return GRAB_USAGE;
 			}
+		} else if (!strcmp(a, "--x509-ca")) {
+			NEEDARG();
+			o->x509_ca = v;
+		} else if (!strcmp(a, "--user")) {
+			NEEDARG();
+			o->user = v;
 		} else if (!strcmp(a, "--security")) {
 			NEEDARG();
 			o->security = v;
