@@ -8,7 +8,10 @@
  *
  * Input: byte 0 configures the server (bit 0: VNC auth with password
  * "pw"; bit 1: view-only; bit 2: exclusive-only sharing; bit 3: server
- * events between chunks; bit 4: move detection off), byte 1 is the chunk
+ * events between chunks; bit 4: move detection off; bits 5-6: security
+ * types, see security_lists[]: VeNCrypt with Plain (user "u", password
+ * "pw"), None and VncAuth inside, or with TLS subtypes, whose handshake
+ * then meets the fuzzer's bytes), byte 1 is the chunk
  * size the rest is written in (0: all at once). With bit 3 the first byte
  * of each chunk also selects a server event.
  */
@@ -173,6 +176,38 @@ static enum xrfb_resize_status cb_resize(void *arg, struct xrfb_client *c,
 	return XRFB_RESIZE_OK;
 }
 
+static bool cb_plain(void *arg, const char *user, const char *password,
+		     bool *view_only)
+{
+	*view_only = user[0] == 'v';
+	return (!strcmp(user, "u") || !strcmp(user, "v")) &&
+	       !strcmp(password, "pw");
+}
+
+/* By bits 5-6 of the configuration byte (0: the default list). */
+static const uint32_t security_lists[4][4] = {
+	{ 0 },
+	{ XRFB_SEC_PLAIN, XRFB_SEC_NONE, XRFB_SEC_VNC_AUTH },
+	{ XRFB_SEC_TLS_NONE, XRFB_SEC_TLS_VNC, XRFB_SEC_TLS_PLAIN },
+	{ XRFB_SEC_TLS_PLAIN, XRFB_SEC_PLAIN, XRFB_SEC_VNC_AUTH },
+};
+
+static void set_security(struct harness *h, unsigned which)
+{
+	const uint32_t *list = security_lists[which];
+	unsigned n = 0;
+	int r;
+
+	while (n < 4 && list[n])
+		n++;
+	if (!n)
+		return;
+	xrfb_server_set_password(h->s, "pw");
+	xrfb_server_set_plain_check(h->s, cb_plain, h);
+	r = xrfb_server_set_security(h->s, list, n);
+	if (r < 0 && r != -ENOTSUP)	/* -ENOTSUP: built without TLS */
+		die("xrfb_server_set_security");
+}
 
 static void server_event(struct harness *h, const uint8_t *d, size_t len)
 {
@@ -304,6 +339,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		xrfb_server_set_shared_policy(h.s, XRFB_SHARED_NEVER);
 	if (cfg & 16)
 		xrfb_server_set_move_detection(h.s, false);
+	set_security(&h, (cfg >> 5) & 3);
 	xrfb_server_set_clipboard_max(h.s, 4096);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 		       sv) < 0)
