@@ -273,53 +273,55 @@ static void on_plain_read(void *arg, struct stream *st)
 	s->error = true;
 }
 
-START_TEST(test_clear_bytes_refused)
+/* A server stream on a non-blocking socketpair; returns the peer's fd. */
+static int open_srv(struct srv *s, stream_read_fn on_read_fn)
 {
-	struct srv s;
 	int sv[2];
 
-	memset(&s, 0, sizeof(s));
-	s.loop = xrfb_loop_new();
-	s.tls = tls_ctx_new();
+	memset(s, 0, sizeof(*s));
+	s->loop = xrfb_loop_new();
+	s->tls = tls_ctx_new();
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
 						     SOCK_CLOEXEC,
 				    0, sv),
 			 0);
-	s.st = stream_new(s.loop, sv[0], on_plain_read, on_error, &s);
-	ck_assert_int_eq(write(sv[1], "\x16\x03\x01", 3), 3);
+	s->st = stream_new(s->loop, sv[0], on_read_fn, on_error, s);
+	return sv[1];
+}
+
+static void close_srv(struct srv *s, int peer)
+{
+	stream_free(s->st);
+	close(peer);
+	tls_ctx_free(s->tls);
+	xrfb_loop_free(s->loop);
+}
+
+START_TEST(test_clear_bytes_refused)
+{
+	struct srv s;
+	int peer = open_srv(&s, on_plain_read);
+
+	ck_assert_int_eq(write(peer, "\x16\x03\x01", 3), 3);
 	ck_assert(test_run_until(s.loop, srv_done, &s));
 	ck_assert(!stream_has_layer(s.st));
-	stream_free(s.st);
-	close(sv[1]);
-	tls_ctx_free(s.tls);
-	xrfb_loop_free(s.loop);
+	close_srv(&s, peer);
 }
 END_TEST
 
 /* A peer that sends no TLS: the stream fails, nothing else. */
 START_TEST(test_garbage_handshake)
 {
-	struct srv s;
 	static const char junk[] = "RFB 003.008\nGET / HTTP/1.0\r\n\r\n";
-	int sv[2];
+	struct srv s;
+	int peer = open_srv(&s, on_read);
 
-	memset(&s, 0, sizeof(s));
-	s.loop = xrfb_loop_new();
-	s.tls = tls_ctx_new();
-	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
-						     SOCK_CLOEXEC,
-				    0, sv),
-			 0);
-	s.st = stream_new(s.loop, sv[0], on_read, on_error, &s);
 	ck_assert_int_eq(tls_start(s.tls, s.st, false, "test", on_ready), 0);
-	ck_assert_int_eq(write(sv[1], junk, sizeof(junk)), sizeof(junk));
+	ck_assert_int_eq(write(peer, junk, sizeof(junk)), sizeof(junk));
 	ck_assert(test_run_until(s.loop, srv_done, &s));
 	ck_assert(!s.ready);
 	ck_assert_int_lt(s.err, 0);
-	stream_free(s.st);
-	close(sv[1]);
-	tls_ctx_free(s.tls);
-	xrfb_loop_free(s.loop);
+	close_srv(&s, peer);
 }
 END_TEST
 
