@@ -82,7 +82,7 @@ static void on_error(void *arg, struct stream *st, int err)
 	s->err = err;
 }
 
-static void on_ready(void *arg, struct stream *st)
+static void on_ready(void *arg)
 {
 	struct srv *s = arg;
 
@@ -207,7 +207,7 @@ static void run_echo(const char *cert, const char *key, bool pause_once)
 	ck_assert_int_eq(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
 	s.st = stream_new(s.loop, sv[0], on_read, on_error, &s);
 	ck_assert_int_eq(tls_start(s.tls, s.st, cert != NULL, "test",
-				   on_ready),
+				   on_ready, &s),
 			 0);
 	c.fd = sv[1];
 	ck_assert_int_eq(pthread_create(&th, NULL, client_main, &c), 0);
@@ -268,7 +268,7 @@ static void on_plain_read(void *arg, struct stream *st)
 	struct srv *s = arg;
 
 	/* Clear bytes are here: no layer may start on top of them. */
-	ck_assert_int_eq(tls_start(s->tls, st, false, "test", on_ready),
+	ck_assert_int_eq(tls_start(s->tls, st, false, "test", on_ready, s),
 			 -EPROTO);
 	s->error = true;
 }
@@ -316,7 +316,7 @@ START_TEST(test_garbage_handshake)
 	struct srv s;
 	int peer = open_srv(&s, on_read);
 
-	ck_assert_int_eq(tls_start(s.tls, s.st, false, "test", on_ready), 0);
+	ck_assert_int_eq(tls_start(s.tls, s.st, false, "test", on_ready, &s), 0);
 	ck_assert_int_eq(write(peer, junk, sizeof(junk)), sizeof(junk));
 	ck_assert(test_run_until(s.loop, srv_done, &s));
 	ck_assert(!s.ready);
