@@ -1,12 +1,13 @@
 #!/bin/bash
 # A misbehaving peer can only ever cost its own connection: garbage
 # instead of a version, an unknown message type, a SetEncodings count
-# beyond the limit, a pixel format RFB does not allow, a cut text longer
-# than the limit, a message cut off by a disconnect, a flood of half-open
-# connections. Each such connection is closed (or, for a peer that goes
-# away, dropped), while a client connected all along keeps receiving
-# changes and the server keeps running. A request far outside the
-# framebuffer is legal and is clipped, not punished.
+# beyond the limit, a pixel format RFB does not allow, a message cut off
+# by a disconnect, a flood of half-open connections. Each such connection
+# is closed (or, for a peer that goes away, dropped), while a client
+# connected all along keeps receiving changes and the server keeps
+# running. A cut text longer than the limit is skipped as it arrives and
+# its viewer stays; a request far outside the framebuffer is legal and is
+# clipped, not punished.
 . "$(dirname "$0")/../lib.sh"
 
 t_require xwd "$VNC_GRAB" "$RFB_PROBE" "$XPAINT"
@@ -47,7 +48,16 @@ bad "SetPixelFormat with 24 bits per pixel" \
 	--send-hex "00 00 00 00  18 18 00 01 00 ff 00 ff 00 ff 10 08 00 00 00 00"
 bad "SetPixelFormat: colour map at 16 bits per pixel" \
 	--send-hex "00 00 00 00  10 10 00 00 00 00 00 00 00 00 00 00 00 00 00 00"
-bad "ClientCutText of 4 GiB - 1" --send-hex "06 00 00 00 ff ff ff ff"
+# cut text longer than a viewer may set is skipped as it arrives, with
+# one log line, and the viewer stays (src/core/client.c)
+t_step "ClientCutText of 4 GiB - 1: skipped, the viewer stays"
+t_run "ClientCutText of 4 GiB - 1: the server keeps the connection" \
+	"$RFB_PROBE" "$XRFB_ADDR" --expect-open --wait-ms 1000 \
+	--send-hex "06 00 00 00 ff ff ff ff" --send-zeros 4096
+t_wait_for "$T_TIMEOUT" "the server to log the skipped cut text" \
+	grep -q 'cut text of 4294967295 bytes over the .* limit, skipped' \
+	"$XRFB_ERR"
+good_still_works
 bad "garbage after a valid message" --send-hex "05 00 00 10 00 10" \
 	--send-hex "ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff ff"
 
