@@ -248,6 +248,13 @@ typedef bool (*xrfb_plain_check_fn)(void *arg, const char *user,
 				    const char *password, bool *view_only);
 void xrfb_server_set_plain_check(struct xrfb_server *s,
 				 xrfb_plain_check_fn fn, void *arg);
+/* Failed authentications from one address beyond five refuse it for
+ * @ms, doubling with each further failure (default 10 s). */
+void xrfb_server_set_auth_ban(struct xrfb_server *s, unsigned ms);
+#define XRFB_HANDSHAKE_TIMEOUT_MS 30000
+/* Close a connection whose handshake is not done within @ms (0: never;
+ * default XRFB_HANDSHAKE_TIMEOUT_MS). */
+void xrfb_server_set_handshake_timeout(struct xrfb_server *s, unsigned ms);
 /* A second VNC password whose clients may only watch (NULL: none). */
 int xrfb_server_set_view_password(struct xrfb_server *s,
 				  const char *password);

@@ -75,6 +75,7 @@ enum {
 	OPT_RECORD_ON_FAILURE,
 	OPT_RECORD_LAST,
 	OPT_SECURITY,
+	OPT_HANDSHAKE_TIMEOUT,
 	OPT_REQUIRE_ENCRYPTION,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
@@ -124,6 +125,7 @@ static const struct option long_options[] = {
 	{ "record-on-failure", no_argument, NULL, OPT_RECORD_ON_FAILURE },
 	{ "record-last", required_argument, NULL, OPT_RECORD_LAST },
 	{ "security", required_argument, NULL, OPT_SECURITY },
+	{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE_TIMEOUT },
 	{ "require-encryption", no_argument, NULL, OPT_REQUIRE_ENCRYPTION },
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
@@ -240,6 +242,10 @@ void options_usage(FILE *f, bool run)
 	      "  --tls-key FILE        its private key (PEM)\n"
 	      "  --tls-priority STR    GnuTLS priority string (default: the "
 	      "system's)\n"
+	      "  --handshake-timeout N close a connection whose handshake "
+	      "is not done\n"
+	      "                        within N seconds (default 30; 0: "
+	      "never)\n"
 	      "  --shared-policy P     always, never or allow (default): "
 	      "how a client's\n"
 	      "                        shared flag is treated\n"
@@ -960,6 +966,12 @@ static int parse_one(struct options *o, int c, const char *arg,
 		return 0;
 	case OPT_SECURITY:
 		return parse_security(o, arg);
+	case OPT_HANDSHAKE_TIMEOUT:
+		if (parse_uint(arg, 3600, &v) < 0)
+			return bad("--handshake-timeout: bad value '%s' (0-3600 "
+				   "seconds)", arg);
+		o->handshake_timeout = (int)v;
+		return 0;
 	case OPT_REQUIRE_ENCRYPTION:
 		o->require_encryption = true;
 		return 0;
@@ -1009,6 +1021,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	o->classic_clipboard_max = 1u << 20;
 	o->max_fps = OPTIONS_DEFAULT_MAX_FPS;
 	o->max_cpu = -1;
+	o->handshake_timeout = -1;
 	o->ready_fd = -1;
 	o->unix_mode = OPTIONS_DEFAULT_UNIX_MODE;
 

@@ -92,6 +92,7 @@ struct options {
 	uint32_t security[OPTIONS_MAX_SECURITY];	/* --security */
 	unsigned n_security;		/* 0: the defaults */
 	bool require_encryption;
+	int handshake_timeout;		/* seconds; -1: the default */
 	const char *tls_cert, *tls_key;
 	const char *tls_priority;
 	const char *pam_service;	/* NULL: no Plain types */

@@ -180,6 +180,13 @@ int sec_setup(struct sec_setup *ss, struct xrfb_server *s,
 		if (r < 0)
 			return r;
 	}
+	if (o->handshake_timeout >= 0)
+		xrfb_server_set_handshake_timeout(s,
+			(unsigned)o->handshake_timeout * 1000);
+	/* For tests: the first refusal of a guessing address, in ms. */
+	if (getenv("XRFB_AUTH_BAN_MS"))
+		xrfb_server_set_auth_ban(s, (unsigned)strtoul(
+			getenv("XRFB_AUTH_BAN_MS"), NULL, 10));
 	r = xrfb_server_set_security(s, types, n);
 	if (r < 0) {
 		fprintf(stderr, "xrfb: cannot offer these security types: "

@@ -26,6 +26,9 @@ struct conn {
 	bool closed;
 	bool linger;		/* closed, but flushing a last reply */
 	bool view_only;		/* authenticated as a viewer only */
+	/* No handshake timeout: an outgoing repeater connection waits for
+	 * its viewer as long as it takes. */
+	bool handshake_untimed;
 	/* The handshake's ear for a security result that comes later than
 	 * the bytes that caused it, after a TLS handshake (an enum
 	 * sec_result). */

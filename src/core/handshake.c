@@ -25,6 +25,7 @@
 #include "server-state.h"
 #include "conn.h"
 #include "stream.h"
+#include "throttle.h"
 
 /* Delay before a failed authentication is answered, to slow guessing. */
 #define HANDSHAKE_AUTH_FAIL_DELAY_MS 100
@@ -56,12 +57,29 @@ static const struct sec_type sec_types[] = {
 
 static void on_sec_done(void *arg, int result);
 
+static void on_timeout(void *arg)
+{
+	struct handshake *hs = arg;
+
+	hs->timeout = NULL;
+	if (hs->conn->handshake_untimed || hs->state == HANDSHAKE_DONE)
+		return;
+	conn_close(hs->conn, "no complete handshake within %u ms",
+		   hs->conn->server->handshake_timeout_ms);
+}
+
 void handshake_init(struct handshake *hs, struct conn *conn)
 {
+	unsigned ms = conn->server->handshake_timeout_ms;
+
 	memset(hs, 0, sizeof(*hs));
 	hs->conn = conn;
 	conn->sec_done = on_sec_done;
 	conn->sec_done_arg = hs;
+	throttle_addr(conn->peer, hs->addr, sizeof(hs->addr));
+	if (ms)
+		hs->timeout = xrfb_loop_add_timer(conn->server->loop, ms,
+						  on_timeout, hs);
 	hs->state = HANDSHAKE_VERSION;
 	conn_send(conn, rfb_version_msg, RFB_VERSION_LEN);
 }
@@ -70,6 +88,8 @@ void handshake_fini(struct handshake *hs)
 {
 	xrfb_timer_cancel(hs->fail_timer);
 	hs->fail_timer = NULL;
+	xrfb_timer_cancel(hs->timeout);
+	hs->timeout = NULL;
 	if (hs->sec_state && hs->sec->ops->free_state)
 		hs->sec->ops->free_state(hs->sec_state);
 	hs->sec_state = NULL;
@@ -145,12 +165,15 @@ static ssize_t sec_finish(struct handshake *hs, enum sec_result result,
 			  ssize_t consumed)
 {
 	struct conn *conn = hs->conn;
+	uint64_t ban;
 
 	switch (result) {
 	case SEC_CONTINUE:
 		hs->state = HANDSHAKE_SECURITY;
 		return consumed;
 	case SEC_OK:
+		if (hs->sec->id != RFB_SEC_NONE)
+			throttle_succeeded(&conn->server->throttle, hs->addr);
 		/* 3.8 sends SecurityResult even after None (§7.1.3). */
 		if (hs->sec->id != RFB_SEC_NONE || hs->minor >= 8)
 			send_u32(hs, RFB_SEC_RESULT_OK);
@@ -158,8 +181,16 @@ static ssize_t sec_finish(struct handshake *hs, enum sec_result result,
 		return consumed;
 	case SEC_FAILED:
 	default:
-		log_warn("client %u (%s): authentication failed", conn->id,
-			 conn->peer);
+		ban = throttle_failed(&conn->server->throttle, hs->addr,
+				      xrfb_now_ms());
+		if (ban)
+			log_warn("client %u (%s): authentication failed; "
+				 "%s refused for %llu s", conn->id,
+				 conn->peer, hs->addr,
+				 (unsigned long long)(ban + 999) / 1000);
+		else
+			log_warn("client %u (%s): authentication failed",
+				 conn->id, conn->peer);
 		/* Answer late; the stream's close then frees the client. */
 		stream_pause_read(conn->stream, true);
 		conn_linger(conn);
@@ -226,6 +257,11 @@ static ssize_t on_version(struct handshake *hs, const uint8_t *d, size_t len)
 	}
 	hs->minor = minor;
 	log_debug("client %u: RFB 3.%d", conn->id, minor);
+	if (throttle_blocked(&s->throttle, hs->addr, xrfb_now_ms())) {
+		/* The reason TigerVNC gives; one log line per attempt. */
+		fail_handshake(hs, "Too many security failures");
+		return -EPROTO;
+	}
 	for (size_t i = 0; i < s->n_sec_top; i++)
 		if (offered_type(hs, s->sec_top[i]))
 			types[1 + ntypes++] = s->sec_top[i];
@@ -334,6 +370,8 @@ static ssize_t on_client_init(struct handshake *hs, const uint8_t *d,
 	}
 	send_server_init(hs);
 	hs->state = HANDSHAKE_DONE;
+	xrfb_timer_cancel(hs->timeout);
+	hs->timeout = NULL;
 	return 1;
 }
 

@@ -32,7 +32,9 @@ struct handshake {
 	void *sec_state;
 	/* A late "authentication failed". */
 	struct xrfb_timer *fail_timer;
+	struct xrfb_timer *timeout;	/* the whole handshake's */
 	bool shared;	/* ClientInit's answer, as the policy decides */
+	char addr[64];	/* the peer's address, for throttle.c */
 };
 
 /* Send the server's ProtocolVersion. */

@@ -156,6 +156,8 @@ static void on_dialled(void *arg, int fd, int err)
 			 r->repeater_id ? " (repeater)" : " (reverse)");
 		r->client = client_new(r->server, fd, peer);
 		if (r->client) {
+			/* A repeater holds us until a viewer comes. */
+			r->client->conn.handshake_untimed = r->repeater_id != NULL;
 			r->client->release_fn = on_client_released;
 			r->client->release_arg = r;
 			if (r->repeater_id)

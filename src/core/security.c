@@ -108,6 +108,16 @@ int xrfb_server_set_security(struct xrfb_server *s, const uint32_t *types,
 	return 0;
 }
 
+void xrfb_server_set_auth_ban(struct xrfb_server *s, unsigned ms)
+{
+	s->throttle.base_ms = ms ? ms : THROTTLE_BASE_MS;
+}
+
+void xrfb_server_set_handshake_timeout(struct xrfb_server *s, unsigned ms)
+{
+	s->handshake_timeout_ms = ms;
+}
+
 void xrfb_server_set_plain_check(struct xrfb_server *s,
 				 xrfb_plain_check_fn fn, void *arg)
 {

@@ -16,6 +16,7 @@
 #include "fb.h"
 #include "pixfmt.h"
 #include "sec.h"
+#include "throttle.h"
 #include "xrfb.h"
 
 /* CPU time the budget lets accumulate over a quiet spell: the first
@@ -108,6 +109,8 @@ struct xrfb_server {
 	struct tls_ctx *tls;	/* NULL until a TLS type is used */
 	xrfb_plain_check_fn plain_check;
 	void *plain_check_arg;
+	struct throttle throttle;	/* failed authentications */
+	unsigned handshake_timeout_ms;	/* 0: none */
 	char *desktop_name;
 	enum xrfb_shared_policy shared_policy;
 	bool view_only;

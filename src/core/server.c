@@ -139,6 +139,8 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	s->shared_policy = XRFB_SHARED_ALLOW;
 	s->cpu_clock_us = process_cpu_us;
 	s->run = run;
+	throttle_init(&s->throttle);
+	s->handshake_timeout_ms = XRFB_HANDSHAKE_TIMEOUT_MS;
 	security_update(s);
 	return s;
 }

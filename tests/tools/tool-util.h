@@ -6,6 +6,7 @@
 #ifndef XRFB_TOOL_UTIL_H
 #define XRFB_TOOL_UTIL_H
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #ifndef _LINUX_TCP_H	/* a tool may need the kernel's struct tcp_info */
@@ -15,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -133,6 +135,20 @@ static inline int tool_connect(const char *host, const char *port)
 		fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
 		if (fd < 0)
 			continue;
+		/* TOOL_SOURCE: connect from this IPv4 address (127.0.0.2
+		 * is another host to the server, on loopback). */
+		if (getenv("TOOL_SOURCE") && ai->ai_family == AF_INET) {
+			struct sockaddr_in src = { .sin_family = AF_INET };
+
+			if (inet_pton(AF_INET, getenv("TOOL_SOURCE"),
+				      &src.sin_addr) != 1 ||
+			    bind(fd, (struct sockaddr *)&src,
+				 sizeof(src)) < 0) {
+				close(fd);
+				fd = -1;
+				break;
+			}
+		}
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		close(fd);
