@@ -950,6 +950,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* Until the loop exists and takes over. */
+	log_set_default_level(app.opt.log_level);
 	notify_init();
 	app.status_setup = app.status_x_start = app.status_x_lost = 1;
 	if (app.opt.run) {

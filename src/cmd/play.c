@@ -290,6 +290,7 @@ int play_main(int argc, char **argv)
 	if (optind != argc - 1)
 		return usage_error("play", "one recording, please");
 	p.path = argv[optind];
+	log_set_default_level(log_level);
 	if (open_recording(&p) < 0)
 		goto out;
 	p.loop = xrfb_loop_new();

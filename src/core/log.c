@@ -15,7 +15,7 @@
 
 #include "log.h"
 
-static const struct log_sink log_default = { .level = XRFB_LOG_INFO };
+static struct log_sink log_default = { .level = XRFB_LOG_INFO };
 static __thread const struct log_sink *log_current;
 
 static const char *const level_names[] = {
@@ -28,6 +28,11 @@ const struct log_sink *log_use(const struct log_sink *sink)
 
 	log_current = sink;
 	return old;
+}
+
+void log_set_default_level(enum xrfb_log_level level)
+{
+	log_default.level = level;
 }
 
 const struct log_sink *log_in_use(void)

@@ -18,9 +18,12 @@ struct log_sink {
 	void *arg;
 };
 
-/* Send the calling thread's messages to @sink (NULL: stderr at
- * XRFB_LOG_INFO); returns the sink used before. */
+/* Send the calling thread's messages to @sink (NULL: stderr at the
+ * default level); returns the sink used before. */
 const struct log_sink *log_use(const struct log_sink *sink);
+/* For the program: the level of messages written while no sink is in
+ * use (before its loop exists); XRFB_LOG_INFO unless set. */
+void log_set_default_level(enum xrfb_log_level level);
 /* The calling thread's sink (NULL: none set). */
 const struct log_sink *log_in_use(void);
 
