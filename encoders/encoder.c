@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "encoder.h"
+#include "encpool.h"
 #include "rfb-proto.h"
-#include "worker.h"
 
 const struct encoder_ops *const encoder_list[] = {
 	&encoder_raw,
@@ -61,7 +61,7 @@ struct enc_raw_job {
 	int w, h, band;
 };
 
-static void enc_raw_band(void *arg, size_t i)
+static void enc_raw_band(void *arg, size_t i, unsigned thread)
 {
 	const struct enc_raw_job *j = arg;
 	int y, h = enc_band_rows(j->h, j->band, i, &y);
@@ -70,53 +70,8 @@ static void enc_raw_band(void *arg, size_t i)
 			  j->src + (size_t)y * j->stride, j->stride, j->w, h);
 }
 
-bool enc_parallel(int w, int h)
-{
-	return worker_threads() > 1 &&
-	       (int64_t)w * h >= ENC_PARALLEL_MIN_PIXELS;
-}
-
-int enc_bands(int w, int h, int unit)
-{
-	unsigned n = worker_threads();
-	int units = (h + unit - 1) / unit, per;
-
-	if (units < 2 || !enc_parallel(w, h))
-		return 0;
-	/* A few bands per thread even out unequal costs. */
-	per = (units + 4 * (int)n - 1) / (4 * (int)n);
-	return per * unit;
-}
-
-int enc_bandset_run(struct enc_bandset *set, size_t n,
-		    void (*task)(void *arg, size_t i), void *arg,
-		    struct buf *out)
-{
-	int count = 0;
-
-	if (n > set->n) {
-		char *nb = realloc(set->bands, n * set->size);
-
-		if (!nb)
-			return -ENOMEM;
-		memset(nb + set->n * set->size, 0, (n - set->n) * set->size);
-		set->bands = nb;
-		set->n = n;
-	}
-	worker_run(n, task, arg);
-	for (size_t i = 0; i < n; i++) {
-		struct enc_band *b = enc_band_at(set, i);
-
-		if (b->ret < 0)
-			return b->ret;
-		if (buf_append(out, b->out.data, b->out.len) < 0)
-			return -ENOMEM;
-		count += b->ret;
-	}
-	return count;
-}
-
-/* One band of enc_rows_run(). */
+/* The bands of enc_rows_run(): each made into its own state on any
+ * thread, appended to @out in order. */
 struct enc_rows_job {
 	struct enc_bandset *set;
 	enc_rows_fn *rows;
@@ -125,9 +80,11 @@ struct enc_rows_job {
 	const struct enc_frame *f;
 	const struct rect *r;
 	int band;
+	struct buf *out;
+	int count;
 };
 
-static void enc_rows_band(void *arg, size_t i)
+static void enc_rows_band(void *arg, size_t i, unsigned thread)
 {
 	const struct enc_rows_job *j = arg;
 	struct enc_band *b = enc_band_at(j->set, i);
@@ -137,18 +94,57 @@ static void enc_rows_band(void *arg, size_t i)
 	b->ret = j->rows(j->ctx, b, j->p, j->f, j->r, j->r->y + y, h, &b->out);
 }
 
+static int enc_rows_append(void *arg, size_t i)
+{
+	struct enc_rows_job *j = arg;
+	struct enc_band *b = enc_band_at(j->set, i);
+
+	if (b->ret < 0)
+		return b->ret;
+	if (buf_append(j->out, b->out.data, b->out.len) < 0)
+		return -ENOMEM;
+	j->count += b->ret;
+	return 0;
+}
+
+static const struct encpool_ops enc_rows_ops = {
+	.prepare = enc_rows_band,
+	.consume = enc_rows_append,
+};
+
+/* Make sure @set has @n band states (new ones zeroed). */
+static int enc_bandset_grow(struct enc_bandset *set, size_t n)
+{
+	char *nb;
+
+	if (n <= set->n)
+		return 0;
+	nb = realloc(set->bands, n * set->size);
+	if (!nb)
+		return -ENOMEM;
+	memset(nb + set->n * set->size, 0, (n - set->n) * set->size);
+	set->bands = nb;
+	set->n = n;
+	return 0;
+}
+
 int enc_rows_run(struct enc_bandset *set, void *one, int unit,
 		 enc_rows_fn *rows, const void *ctx, const struct enc_params *p,
 		 const struct enc_frame *f, const struct rect *r,
 		 struct buf *out)
 {
-	int band = enc_bands(r->w, r->h, unit);
-	struct enc_rows_job j = { set, rows, ctx, p, f, r, band };
+	int band = encpool_bands(r->w, r->h, unit);
+	struct enc_rows_job j = { set, rows, ctx, p, f, r, band, out, 0 };
+	size_t n;
+	ssize_t ret;
 
 	if (!band)
 		return rows(ctx, one, p, f, r, r->y, r->h, out);
-	return enc_bandset_run(set, enc_band_count(r->h, band), enc_rows_band,
-			       &j, out);
+	n = enc_band_count(r->h, band);
+	if (enc_bandset_grow(set, n) < 0)
+		return -ENOMEM;
+	ret = encpool_run(&enc_rows_ops, &j, n);
+	return ret < 0 ? (int)ret : j.count;
 }
 
 void enc_bandset_fini(struct enc_bandset *set)
@@ -175,9 +171,12 @@ int enc_put_raw(const struct enc_params *p, const struct enc_frame *f,
 	j = (struct enc_raw_job){ p->pc, dst, row,
 				  f->pixels + (size_t)r->y * f->stride + r->x,
 				  f->stride, r->w, r->h,
-				  enc_bands(r->w, r->h, 1) };
+				  encpool_bands(r->w, r->h, 1) };
 	if (j.band) {
-		worker_run(enc_band_count(r->h, j.band), enc_raw_band, &j);
+		static const struct encpool_ops ops = { .prepare = enc_raw_band };
+
+		if (encpool_run(&ops, &j, enc_band_count(r->h, j.band)) < 0)
+			return -ENOMEM;
 		return 1;
 	}
 	pixconv_translate(p->pc, dst, row, j.src, f->stride, r->w, r->h);

@@ -64,17 +64,8 @@ const struct encoder_ops *encoder_find(int32_t type);
 /* All built-in encoders, NULL-terminated. */
 extern const struct encoder_ops *const encoder_list[];
 
-/* Shared helpers for encoders. */
-/* Rectangles of at least this many pixels are encoded on all encoder
- * threads by the encoders that can split them. */
-#define ENC_PARALLEL_MIN_PIXELS (256 * 1024)
-/* Whether a w x h rectangle is large enough to split across the encoder
- * threads, and there are several. */
-bool enc_parallel(int w, int h);
-/* Rows per band (a multiple of @unit) for splitting a w x h rectangle
- * across the encoder threads, or 0 if it is too small to pay or there
- * is only one thread. */
-int enc_bands(int w, int h, int unit);
+/* Shared helpers for encoders. Splitting work across the encoder
+ * threads is encpool.h's. */
 
 /* The output of one band of a rectangle encoded on several threads; the
  * first member of an encoder's per-band state. */
@@ -109,13 +100,6 @@ static inline int enc_band_rows(int h, int band, size_t i, int *y)
 	return h - *y < band ? h - *y : band;
 }
 
-/* Run task(arg, i) for bands 0 .. n - 1 on the encoder threads, each
- * band writing into its struct enc_band (states are zeroed when first
- * made), then append the bands' output to @out in order. Returns the sum
- * of the bands' counts, or the first error. */
-int enc_bandset_run(struct enc_bandset *set, size_t n,
-		    void (*task)(void *arg, size_t i), void *arg,
-		    struct buf *out);
 void enc_bandset_fini(struct enc_bandset *set);
 
 /* Encodes rows y0 .. y0 + h (frame rows) of @r with the scratch state
@@ -126,7 +110,7 @@ typedef int enc_rows_fn(const void *ctx, void *band,
 			const struct rect *r, int y0, int h, struct buf *out);
 /* Encode all of @r with @rows: on the encoder threads in bands of a
  * multiple of @unit rows, each with its own state from @set, joined in
- * order, when enc_bands() says it pays; else in one call with the state
+ * order, when encpool_bands() says it pays; else in one call with the state
  * @one straight into @out. Returns the sum of the counts, or -errno. */
 int enc_rows_run(struct enc_bandset *set, void *one, int unit,
 		 enc_rows_fn *rows, const void *ctx, const struct enc_params *p,

@@ -18,8 +18,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,11 +25,11 @@
 #include <emmintrin.h>
 #endif
 
+#include "encpool.h"
 #include "rfb-proto.h"
 #include "tight-common.h"
 #include "tight-jpeg.h"
 #include "tight-png.h"
-#include "worker.h"
 
 /* Per compression level (CompressLevel 0..9): zlib levels of the streams,
  * how many colours may still go indexed when JPEG is on (TigerVNC and
@@ -121,17 +119,10 @@ enum tight_op_result {
 	TIGHT_RES_PALETTE,	/* npal colours in pal, indices in buf */
 };
 
-enum tight_op_state {
-	TIGHT_OP_PENDING,
-	TIGHT_OP_CLAIMED,
-	TIGHT_OP_DONE,
-};
-
 struct tight_op {
 	int x, y, w, h;
 	enum tight_op_kind kind;
 	bool pre;		/* compressed ahead by whichever thread */
-	atomic_int state;	/* enum tight_op_state, for pre only */
 	enum tight_op_result res;
 	bool res_jpeg;		/* the bytes are a JPEG */
 	bool client;		/* colour is a client pixel value */
@@ -1067,7 +1058,6 @@ static int tight_plan(struct tight_ctx *c, enum tight_op_kind kind, int x,
 	op->pre = kind == TIGHT_OP_SUBRECT &&
 		  ((c->jpeg && (int64_t)w * h >= TIGHT_JPEG_MIN_AREA) ||
 		   t->png);
-	atomic_store(&op->state, TIGHT_OP_PENDING);
 	return 0;
 }
 
@@ -1280,10 +1270,6 @@ again:
 struct tight_par {
 	struct tight_ctx *c;		/* the writer's */
 	struct tight_ctx base;		/* read-only copy for helpers */
-	atomic_size_t next;		/* next op a helper looks at */
-	pthread_mutex_t lock;
-	pthread_cond_t done;		/* an op became TIGHT_OP_DONE */
-	int ret;
 };
 
 /* Analyse @op on @s (this thread's state) and, if it goes out as JPEG or
@@ -1398,81 +1384,46 @@ static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
 	return 0;
 }
 
-static bool tight_claim(struct tight_op *op)
+/* The ops of tight_parallel() on the encoder threads (encpool.h): those
+ * marked pre are analysed and compressed ahead on any thread, each with
+ * its own state; the writer writes them all in order. */
+static bool tight_par_ahead(void *arg, size_t k)
 {
-	int expect = TIGHT_OP_PENDING;
+	const struct tight_par *j = arg;
 
-	return atomic_compare_exchange_strong(&op->state, &expect,
-					      TIGHT_OP_CLAIMED);
+	return j->base.t->ops[k].pre;
 }
 
-/* Prepare the next op nobody has taken, on @s. False when none is left. */
-static bool tight_help(struct tight_par *j, struct tight_state *s)
-{
-	struct tight_state *t = j->base.t;
-	size_t nops = (size_t)j->base.count;
-
-	for (;;) {
-		size_t k = atomic_fetch_add(&j->next, 1);
-		struct tight_op *op;
-
-		if (k >= nops)
-			return false;
-		op = &t->ops[k];
-		if (!op->pre || !tight_claim(op))
-			continue;
-		tight_pre(&j->base, s, op);
-		pthread_mutex_lock(&j->lock);
-		atomic_store(&op->state, TIGHT_OP_DONE);
-		pthread_cond_broadcast(&j->done);
-		pthread_mutex_unlock(&j->lock);
-		return true;
-	}
-}
-
-/* Task 0 writes every planned rectangle in order, preparing those no
- * other thread has taken yet, and while it waits for one that another
- * thread is preparing, prepares ahead itself; the other tasks prepare
- * ahead of it. */
-static void tight_par_task(void *arg, size_t i)
+static void tight_par_prepare(void *arg, size_t k, unsigned thread)
 {
 	struct tight_par *j = arg;
-	struct tight_state *t = j->base.t, *s = &t->clones[i];
-	size_t nops = (size_t)j->base.count;
+	struct tight_state *t = j->base.t;
 
-	if (i > 0) {
-		while (tight_help(j, s))
-			;
-		return;
-	}
-	for (size_t k = 0; k < nops && j->ret >= 0; k++) {
-		struct tight_op *op = &t->ops[k];
-
-		if (op->kind == TIGHT_OP_FILL_AREA) {
-			j->ret = tight_fill_area(j->c, op->x, op->y, op->w,
-						 op->h, op->colour);
-			continue;
-		}
-		if (!op->pre) {
-			j->ret = tight_subrect(j->c, op->x, op->y, op->w,
-					       op->h, false, NULL);
-			continue;
-		}
-		if (tight_claim(op)) {
-			tight_pre(&j->base, s, op);
-			atomic_store(&op->state, TIGHT_OP_DONE);
-		}
-		while (atomic_load(&op->state) != TIGHT_OP_DONE) {
-			if (tight_help(j, s))
-				continue;
-			pthread_mutex_lock(&j->lock);
-			while (atomic_load(&op->state) != TIGHT_OP_DONE)
-				pthread_cond_wait(&j->done, &j->lock);
-			pthread_mutex_unlock(&j->lock);
-		}
-		j->ret = tight_put_pre(j->c, op);
-	}
+	tight_pre(&j->base, &t->clones[thread], &t->ops[k]);
 }
+
+static int tight_par_write(void *arg, size_t k)
+{
+	struct tight_par *j = arg;
+	struct tight_op *op = &j->base.t->ops[k];
+	int ret;
+
+	if (op->kind == TIGHT_OP_FILL_AREA)
+		ret = tight_fill_area(j->c, op->x, op->y, op->w, op->h,
+				      op->colour);
+	else if (!op->pre)
+		ret = tight_subrect(j->c, op->x, op->y, op->w, op->h, false,
+				    NULL);
+	else
+		ret = tight_put_pre(j->c, op);
+	return ret < 0 ? ret : 0;
+}
+
+static const struct encpool_ops tight_par_ops = {
+	.prepare = tight_par_prepare,
+	.ahead = tight_par_ahead,
+	.consume = tight_par_write,
+};
 
 /* One state per encoder thread for tight_pre(). */
 static int tight_clones(struct tight_state *t, unsigned n)
@@ -1505,8 +1456,9 @@ static int tight_clones(struct tight_state *t, unsigned n)
  * are compressed on all encoder threads. Same bytes as one thread. */
 static int tight_parallel(struct tight_ctx *c, const struct rect *r)
 {
-	unsigned n = worker_threads();
+	unsigned n = encpool_threads();
 	struct tight_par j;
+	ssize_t done;
 	int ret;
 
 	ret = tight_clones(c->t, n);
@@ -1521,17 +1473,11 @@ static int tight_parallel(struct tight_ctx *c, const struct rect *r)
 	j.c = c;
 	j.base = *c;
 	c->count = 0;
-	atomic_init(&j.next, 0);
-	pthread_mutex_init(&j.lock, NULL);
-	pthread_cond_init(&j.done, NULL);
-	j.ret = 0;
-	worker_run(n, tight_par_task, &j);
-	pthread_cond_destroy(&j.done);
-	pthread_mutex_destroy(&j.lock);
+	done = encpool_run(&tight_par_ops, &j, (size_t)j.base.count);
 	/* Each JPEG piece reserved its worst case: do not keep that. */
 	for (size_t i = 0; i < (size_t)j.base.count; i++)
 		buf_fini(&c->t->ops[i].buf);
-	return j.ret;
+	return done < 0 ? (int)done : 0;
 }
 
 /* ---- entry point --------------------------------------------------------- */
@@ -1569,7 +1515,7 @@ int tight_encode(struct encoder *e, const struct enc_params *p,
 		tight_jpeg_params(&c.jp, p->quality, p->fine_quality,
 				  p->subsampling);
 #endif
-	if ((c.jpeg || t->png) && enc_parallel(r->w, r->h))
+	if ((c.jpeg || t->png) && encpool_split(r->w, r->h))
 		ret = tight_parallel(&c, r);
 	else
 		ret = tight_area(&c, r->x, r->y, r->w, r->h);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "encoder.h"
+#include "encpool.h"
 #include "pixbuf.h"
 #include "rfb-proto.h"
 #include "zstream.h"
@@ -179,7 +180,7 @@ static int zlib_encode(struct encoder *e, const struct enc_params *p,
 	if (lines > r->h)
 		lines = r->h;
 	pixbuf_fmt_pixel(&pf, p->pc);
-	if (lines < r->h && enc_parallel(r->w, r->h))
+	if (lines < r->h && encpool_split(r->w, r->h))
 		return zlib_parallel(s, p, &pf, level, f, r, lines, out);
 	need = (size_t)lines * (size_t)r->w;
 	if (zlib_reserve(s, need) < 0)

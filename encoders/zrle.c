@@ -12,14 +12,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "encpool.h"
 #include "rfb-proto.h"
-#include "worker.h"
 #include "zrle.h"
 
 /* Deflate once this much uncompressed tile data is pending. */
@@ -77,12 +75,8 @@ static int zrle_rows(const struct zrle *s, struct zrle_band *b,
 	return 0;
 }
 
-enum zrle_band_state {
-	ZRLE_BAND_PENDING,
-	ZRLE_BAND_CLAIMED,
-	ZRLE_BAND_DONE,
-};
-
+/* A large rectangle's bands of one tile row, made on all encoder
+ * threads (encpool.h) and deflated in order as they come. */
 struct zrle_job {
 	struct zrle *s;
 	zrle_tile_fn fn;
@@ -92,23 +86,12 @@ struct zrle_job {
 	struct buf *out;
 	int level;
 	size_t nbands;
-	atomic_size_t next;		/* next band a helper looks at */
-	pthread_mutex_t lock;
-	pthread_cond_t done;		/* a band became ZRLE_BAND_DONE */
-	size_t deflated;		/* bands task 0 has deflated */
-	int ret;			/* task 0's error */
+	size_t total;			/* plaintext seen so far */
 };
 
-static bool zrle_claim(struct zrle_band *b)
+static void zrle_band_make(void *arg, size_t i, unsigned thread)
 {
-	int expect = ZRLE_BAND_PENDING;
-
-	return atomic_compare_exchange_strong(&b->state, &expect,
-					      ZRLE_BAND_CLAIMED);
-}
-
-static void zrle_band_make(struct zrle_job *j, size_t i)
-{
+	struct zrle_job *j = arg;
 	struct zrle_band *b = &j->s->bands[i];
 	int y = (int)i * ZRLE_TILE;
 	int h = j->r->h - y < ZRLE_TILE ? j->r->h - y : ZRLE_TILE;
@@ -116,78 +99,38 @@ static void zrle_band_make(struct zrle_job *j, size_t i)
 	rle_tile_init(&b->tile, j->p->pc);
 	b->raw.len = 0;
 	b->ret = zrle_rows(j->s, b, j->fn, j->p, j->f, j->r, j->r->y + y, h);
-	pthread_mutex_lock(&j->lock);
-	atomic_store(&b->state, ZRLE_BAND_DONE);
-	pthread_cond_broadcast(&j->done);
-	pthread_mutex_unlock(&j->lock);
 }
 
-/* Make the next band nobody has taken. False when none is left. */
-static bool zrle_help(struct zrle_job *j)
-{
-	for (;;) {
-		size_t i = atomic_fetch_add(&j->next, 1);
-
-		if (i >= j->nbands)
-			return false;
-		if (zrle_claim(&j->s->bands[i])) {
-			zrle_band_make(j, i);
-			return true;
-		}
-	}
-}
-
-/* Task 0 deflates the bands in order as they are made, making any that
- * nobody has taken and helping ahead while it waits, so the deflate runs
- * alongside the tiles. It stops once the plaintext looks large enough for
- * zstream_deflate() to parallelise by itself: the caller then deflates
- * the rest in one call, which zstream_deflate() starts afresh (engine
- * choice, parallel pieces) even after bands deflated here. The other
- * tasks make bands ahead. */
-static void zrle_task(void *arg, size_t t)
+/* Deflate band @i as it comes, so the deflate runs alongside the tiles,
+ * until the plaintext looks large enough for zstream_deflate() to
+ * parallelise by itself: the caller then deflates the rest in one call,
+ * which zstream_deflate() starts afresh (engine choice, parallel pieces)
+ * even after bands deflated here. */
+static int zrle_band_deflate(void *arg, size_t i)
 {
 	struct zrle_job *j = arg;
-	size_t total = 0;
+	struct zrle_band *b = &j->s->bands[i];
+	int ret;
 
-	if (t > 0) {
-		while (zrle_help(j))
-			;
-		return;
-	}
-	for (size_t i = 0; i < j->nbands; i++) {
-		struct zrle_band *b = &j->s->bands[i];
-
-		if (zrle_claim(b))
-			zrle_band_make(j, i);
-		while (atomic_load(&b->state) != ZRLE_BAND_DONE) {
-			if (zrle_help(j))
-				continue;
-			pthread_mutex_lock(&j->lock);
-			while (atomic_load(&b->state) != ZRLE_BAND_DONE)
-				pthread_cond_wait(&j->done, &j->lock);
-			pthread_mutex_unlock(&j->lock);
-		}
-		if (b->ret < 0) {
-			j->ret = b->ret;
-			break;
-		}
-		total += b->raw.len;
-		if (total * j->nbands / (i + 1) >= 2 * ZSTREAM_PARALLEL_MIN)
-			break;
-		j->ret = zstream_deflate(&j->s->z, j->level, b->raw.data,
-					 b->raw.len, Z_NO_FLUSH, j->out);
-		if (j->ret < 0)
-			break;
-		j->deflated = i + 1;
-	}
-	while (zrle_help(j))
-		;
+	if (b->ret < 0)
+		return b->ret;
+	j->total += b->raw.len;
+	if (j->total * j->nbands / (i + 1) >= 2 * ZSTREAM_PARALLEL_MIN)
+		return ENCPOOL_STOP;
+	ret = zstream_deflate(&j->s->z, j->level, b->raw.data, b->raw.len,
+			      Z_NO_FLUSH, j->out);
+	return ret < 0 ? ret : 0;
 }
 
-/* The tiles of a large rectangle, in bands of one tile row made on all
- * encoder threads; what task 0 has not deflated yet is joined in order
- * into s->one.raw. ZRLE tiles carry nothing over from the tile before, so
- * the plaintext is that of one pass. */
+static const struct encpool_ops zrle_band_ops = {
+	.prepare = zrle_band_make,
+	.consume = zrle_band_deflate,
+};
+
+/* The tiles of a large rectangle, in bands of one tile row; what was not
+ * deflated yet is joined in order into s->one.raw. ZRLE tiles carry
+ * nothing over from the tile before, so the plaintext is that of one
+ * pass. */
 static int zrle_parallel(struct zrle *s, zrle_tile_fn fn,
 			 const struct enc_params *p, const struct enc_frame *f,
 			 const struct rect *r, int level, struct buf *out)
@@ -195,6 +138,7 @@ static int zrle_parallel(struct zrle *s, zrle_tile_fn fn,
 	size_t n = (size_t)((r->h + ZRLE_TILE - 1) / ZRLE_TILE);
 	struct zrle_job j = { .s = s, .fn = fn, .p = p, .f = f, .r = r,
 			      .out = out, .level = level, .nbands = n };
+	ssize_t deflated;
 
 	if (n > s->nbands) {
 		struct zrle_band *nb = realloc(s->bands, n * sizeof(*nb));
@@ -205,17 +149,10 @@ static int zrle_parallel(struct zrle *s, zrle_tile_fn fn,
 		s->bands = nb;
 		s->nbands = n;
 	}
-	for (size_t i = 0; i < n; i++)
-		atomic_store(&s->bands[i].state, ZRLE_BAND_PENDING);
-	atomic_init(&j.next, 0);
-	pthread_mutex_init(&j.lock, NULL);
-	pthread_cond_init(&j.done, NULL);
-	worker_run(worker_threads(), zrle_task, &j);
-	pthread_cond_destroy(&j.done);
-	pthread_mutex_destroy(&j.lock);
-	if (j.ret < 0)
-		return j.ret;
-	for (size_t i = j.deflated; i < n; i++) {
+	deflated = encpool_run(&zrle_band_ops, &j, n);
+	if (deflated < 0)
+		return (int)deflated;
+	for (size_t i = (size_t)deflated; i < n; i++) {
 		if (s->bands[i].ret < 0)
 			return s->bands[i].ret;
 		if (buf_append(&s->one.raw, s->bands[i].raw.data,
@@ -243,7 +180,7 @@ int zrle_encode_rect(struct zrle *s, int32_t type, zrle_tile_fn fn,
 	at = out->len;
 	buf_put_u32(out, 0);
 	b->raw.len = 0;
-	band = enc_bands(r->w, r->h, ZRLE_TILE);
+	band = encpool_bands(r->w, r->h, ZRLE_TILE);
 	if (band) {
 		ret = zrle_parallel(s, fn, p, f, r, level, out);
 		if (ret < 0)
@@ -258,7 +195,7 @@ int zrle_encode_rect(struct zrle *s, int32_t type, zrle_tile_fn fn,
 			return ret;
 		/* With encoder threads the whole plaintext goes to one final
 		 * call, which deflates large inputs in parallel pieces. */
-		if (b->raw.len >= ZRLE_BATCH && worker_threads() == 1) {
+		if (b->raw.len >= ZRLE_BATCH && encpool_threads() == 1) {
 			ret = zstream_deflate(&s->z, level, b->raw.data,
 					      b->raw.len, Z_NO_FLUSH, out);
 			if (ret < 0)

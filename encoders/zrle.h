@@ -6,7 +6,6 @@
 #ifndef XRFB_ZRLE_H
 #define XRFB_ZRLE_H
 
-#include <stdatomic.h>
 
 #include "encoder.h"
 #include "rle-tile.h"
@@ -28,7 +27,6 @@ struct zrle_band {
 	struct rle_tile tile;
 	struct buf raw;			/* the band's plain tiles */
 	uint32_t px[RLE_TILE_PIXELS];
-	atomic_int state;		/* made yet? (parallel path) */
 	int ret;
 };
 

@@ -30,7 +30,7 @@
 #include <isa-l/igzip_lib.h>
 #endif
 
-#include "worker.h"
+#include "encpool.h"
 #include "zstream.h"
 
 /* Output space offered to deflate per call. */
@@ -148,7 +148,7 @@ struct run {
 	int err;
 };
 
-static void compress_run(void *arg, size_t index)
+static void compress_run(void *arg, size_t index, unsigned thread)
 {
 	struct run *rn = (struct run *)arg + index;
 	size_t at = rn->first ? rn->ends[rn->first - 1] : 0, dict_len;
@@ -196,6 +196,8 @@ static void compress_run(void *arg, size_t index)
 	deflateEnd(&zs);
 }
 
+static const struct encpool_ops compress_ops = { .prepare = compress_run };
+
 /* Deflate rectangles 0 .. n - 1 of @in (see zstream_deflate_rects) in
  * @runs runs on the worker pool; zlib then continues after them. */
 static int run_parallel(struct zstream *z, int level, const uint8_t *in,
@@ -216,7 +218,8 @@ static int run_parallel(struct zstream *z, int level, const uint8_t *in,
 				      .ends = ends, .first = first, .last = i,
 				      .outs = outs };
 	}
-	worker_run(runs, compress_run, rs);
+	if (encpool_run(&compress_ops, rs, runs) < 0)
+		return -ENOMEM;
 	for (size_t k = 0; k < runs; k++)
 		if (rs[k].err)
 			return rs[k].err;
@@ -237,8 +240,8 @@ static int deflate_parallel(struct zstream *z, const uint8_t *in, size_t len,
 	int r;
 
 	/* One piece a thread: every boundary costs a few hundred bytes. */
-	if (n > (size_t)worker_threads())
-		n = (size_t)worker_threads();
+	if (n > (size_t)encpool_threads())
+		n = (size_t)encpool_threads();
 	if (n > ZSTREAM_MAX_PIECES)
 		n = ZSTREAM_MAX_PIECES;
 	for (size_t i = 0; i < n; i++) {
@@ -469,7 +472,7 @@ int zstream_deflate_rects(struct zstream *z, int level, const void *in,
 			  const size_t *ends, size_t n, struct buf *outs)
 {
 	const uint8_t *p = in;
-	size_t runs = worker_threads(), total = n ? ends[n - 1] : 0;
+	size_t runs = encpool_threads(), total = n ? ends[n - 1] : 0;
 	int r;
 
 	if (!z->ready && n && (r = start(z, level, &outs[0])) < 0)
@@ -508,7 +511,7 @@ int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
 	 * it and in parallel pieces. The flush costs an empty stored block,
 	 * which a decoder takes anywhere. */
 	if (!z->idle && flush == Z_SYNC_FLUSH && len >= ZSTREAM_PARALLEL_MIN &&
-	    worker_threads() > 1) {
+	    encpool_threads() > 1) {
 		r = zstream_deflate(z, level, in, 0, Z_SYNC_FLUSH, out);
 		if (r < 0)
 			return r;
@@ -537,7 +540,7 @@ int zstream_deflate(struct zstream *z, int level, const void *in, size_t len,
 		return 0;
 	}
 	if (z->idle && flush == Z_SYNC_FLUSH && len >= ZSTREAM_PARALLEL_MIN &&
-	    worker_threads() > 1)
+	    encpool_threads() > 1)
 		return deflate_parallel(z, in, len, out);
 	remember(z, in, len);
 	z->zs.next_in = (Bytef *)(uintptr_t)in;
