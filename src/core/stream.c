@@ -16,6 +16,11 @@
  * A layer (TLS, see tls.c) may be put over the socket mid-stream instead:
  * from then on reads and writes go through its recv/send, and input it
  * has buffered is drained here, since epoll cannot see it.
+ *
+ * A filter (stream_set_filter, RA2's records) sits between the socket or
+ * the WebSocket frames and the owner: what is read is decoded onto the
+ * owner's input, and every payload sent is encoded before it is queued
+ * (or framed). A stream has a layer or a filter, never both.
  */
 #include "config.h"
 
@@ -70,6 +75,11 @@ struct stream {
 	enum ws_subproto ws_proto;
 	struct buf raw;		/* framed bytes as read */
 	bool ws_close_sent;
+
+	/* A filter (NULL: none) and its input not yet decoded. */
+	const struct stream_filter_ops *filter;
+	void *filter_ctx;
+	struct buf fin;
 
 	bool read_paused;
 	bool closing;		/* close once drained */
@@ -254,6 +264,54 @@ void stream_flush(struct stream *s)
 	}
 }
 
+/* ---- filter ------------------------------------------------------------------ */
+
+/* Where bytes go once read (and unframed): the owner's input, or the
+ * filter's. */
+static struct buf *plain_dst(struct stream *s)
+{
+	return s->filter ? &s->fin : &s->in;
+}
+
+/* Decode what the filter can of its input; -errno once the stream has
+ * failed. */
+static int filter_decode(struct stream *s)
+{
+	size_t off = 0;
+	int r = 0;
+
+	if (!s->filter)
+		return 0;
+	while (off < s->fin.len) {
+		ssize_t k = s->filter->decode(s->filter_ctx, s->fin.data + off,
+					      s->fin.len - off, &s->in);
+		if (k < 0) {
+			log_info("stream %d: bad input: %s, closing", s->fd,
+				 strerror((int)-k));
+			fail(s, (int)k);
+			r = (int)k;
+			break;
+		}
+		if (k == 0)
+			break;
+		off += (size_t)k;
+	}
+	buf_consume(&s->fin, off);
+	return r;
+}
+
+int stream_set_filter(struct stream *s, const struct stream_filter_ops *ops,
+		      void *ctx)
+{
+	if (s->filter || s->layer) {
+		ops->free(ctx);
+		return s->filter ? -EALREADY : -EINVAL;
+	}
+	s->filter = ops;
+	s->filter_ctx = ctx;
+	return 0;
+}
+
 /* ---- WebSocket framing ----------------------------------------------------- */
 
 static int enqueue(struct stream *s, struct rcbuf *payload);
@@ -329,7 +387,7 @@ static int ws_unframe(struct stream *s)
 	while (off < s->raw.len) {
 		enum ws_event ev;
 		ssize_t k = ws_parse(s->ws, s->raw.data + off, s->raw.len - off,
-				     &s->in, &ev);
+				     plain_dst(s), &ev);
 
 		if (k < 0) {
 			log_info("stream %d: WebSocket: %s, closing", s->fd,
@@ -354,7 +412,7 @@ static int ws_unframe(struct stream *s)
 	if (s->ws->failed || s->ws->closed) {
 		/* What was unframed before the end is still the owner's;
 		 * the close follows the Close frame out. */
-		if (s->in.len)
+		if (filter_decode(s) == 0 && s->in.len)
 			s->on_read(s->arg, s);
 		if (!s->failed && !s->closing) {
 			s->closing = true;
@@ -408,6 +466,8 @@ void stream_replay_input(struct stream *s)
 	if (s->failed || s->closing)
 		return;
 	if (s->ws && s->raw.len && ws_unframe(s) < 0)
+		return;
+	if (filter_decode(s) < 0)
 		return;
 	if (s->in.len)
 		s->on_read(s->arg, s);
@@ -477,7 +537,7 @@ static void on_io(void *arg, int fd, uint32_t events)
 	{
 		ssize_t n;
 
-		struct buf *dst = s->ws ? &s->raw : &s->in;
+		struct buf *dst = s->ws ? &s->raw : plain_dst(s);
 
 		if (buf_reserve(dst, STREAM_READ_CHUNK) < 0) {
 			fail(s, -ENOMEM);
@@ -496,6 +556,8 @@ static void on_io(void *arg, int fd, uint32_t events)
 		}
 		dst->len += (size_t)n;
 		if (s->ws && ws_unframe(s) < 0)
+			return;
+		if (filter_decode(s) < 0)
 			return;
 		s->on_read(s->arg, s);
 	}
@@ -540,6 +602,9 @@ void stream_free(struct stream *s)
 	free(s->q);
 	buf_fini(&s->in);
 	buf_fini(&s->raw);
+	buf_fini(&s->fin);
+	if (s->filter)
+		s->filter->free(s->filter_ctx);
 	free(s->ws);
 	free(s);
 }
@@ -591,6 +656,15 @@ static int enqueue(struct stream *s, struct rcbuf *payload)
 
 int stream_send(struct stream *s, struct rcbuf *payload)
 {
+	if (s->filter && payload) {
+		if (s->failed || s->closing) {
+			rcbuf_unref(payload);
+			return -EPIPE;
+		}
+		payload = s->filter->encode(s->filter_ctx, payload);
+		if (!payload)
+			return -ENOMEM;
+	}
 	if (s->ws)
 		return ws_send(s, payload);
 	return enqueue(s, payload);

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "buf.h"
@@ -37,6 +38,24 @@ void stream_set_owner(struct stream *s, stream_read_fn on_read,
 /* From now on, carry the bytes in WebSocket frames with @proto; input
  * already read counts as framed. -EALREADY if it was done before. */
 int stream_set_websocket(struct stream *s, enum ws_subproto proto);
+/* A byte transform between the socket (or WebSocket frames) and the
+ * owner, such as RA2's encrypted records. */
+struct stream_filter_ops {
+	/* Decode what it can of the @len bytes at @d onto @out: bytes
+	 * used (the rest waits for more), or -errno (the stream fails). */
+	ssize_t (*decode)(void *ctx, const uint8_t *d, size_t len,
+			  struct buf *out);
+	/* What goes out for @payload (consumed); NULL on failure. */
+	struct rcbuf *(*encode)(void *ctx, struct rcbuf *payload);
+	void (*free)(void *ctx);
+};
+
+/* From now on, pass what is read and sent through @ops. Input already
+ * buffered stays as it is: only what is read later is decoded. The
+ * stream owns @ctx, also on failure. -EALREADY if it was done before,
+ * -EINVAL under a layer (TLS). */
+int stream_set_filter(struct stream *s, const struct stream_filter_ops *ops,
+		      void *ctx);
 /* Give the owner the input that is already buffered (after a hand-over). */
 void stream_replay_input(struct stream *s);
 
