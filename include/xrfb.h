@@ -217,12 +217,17 @@ void xrfb_server_on_resize_request(struct xrfb_server *s, xrfb_resize_fn fn,
 
 /* Require VNC Authentication with this password (NULL: security None). */
 int xrfb_server_set_password(struct xrfb_server *s, const char *password);
-/* Security types go by their RFB numbers: 1 None, 2 VncAuth, and the
- * VeNCrypt subtypes 256 Plain, 257 TLSNone, 258 TLSVnc, 259 TLSPlain,
- * 260 X509None, 261 X509Vnc, 262 X509Plain. */
+/* Security types go by their RFB numbers: 1 None, 2 VncAuth, the RSA-AES
+ * types 5 RA2, 6 RA2ne, 129 RA2_256, 130 RA2ne_256, and the VeNCrypt
+ * subtypes 256 Plain, 257 TLSNone, 258 TLSVnc, 259 TLSPlain, 260
+ * X509None, 261 X509Vnc, 262 X509Plain. */
 enum xrfb_security_type {
 	XRFB_SEC_NONE = 1,
 	XRFB_SEC_VNC_AUTH = 2,
+	XRFB_SEC_RA2 = 5,
+	XRFB_SEC_RA2NE = 6,
+	XRFB_SEC_RA2_256 = 129,
+	XRFB_SEC_RA2NE_256 = 130,
 	XRFB_SEC_PLAIN = 256,
 	XRFB_SEC_TLS_NONE = 257,
 	XRFB_SEC_TLS_VNC = 258,
@@ -231,8 +236,9 @@ enum xrfb_security_type {
 	XRFB_SEC_X509_VNC = 261,
 	XRFB_SEC_X509_PLAIN = 262,
 };
-/* Offer these types, most preferred first (@n = 0: VncAuth with a
- * password, else None). -ENOTSUP for a type this build lacks (TLS
+/* Offer these types, most preferred first (@n = 0: with a password,
+ * RA2_256, RA2, RA2ne_256 and RA2ne if an RSA key is set, then VncAuth;
+ * else None). -ENOTSUP for a type this build lacks (TLS
  * without GnuTLS), -EINVAL for an unknown one or too many. */
 int xrfb_server_set_security(struct xrfb_server *s, const uint32_t *types,
 			     unsigned n);
@@ -269,6 +275,16 @@ int xrfb_server_set_tls_cert(struct xrfb_server *s, const char *cert,
  * 1 if made, 0 if they existed, -errno on failure. */
 int xrfb_tls_make_cert(const char *cert, const char *key);
 
+/* The server's RSA key for the RSA-AES security types (RA2_256, RA2,
+ * RA2ne_256, RA2ne), which need a password too: a PEM file at @path (PKCS#1 "RSA PRIVATE KEY" or
+ * PKCS#8 "PRIVATE KEY", 1024 to 8192 bits). With @create and no file at
+ * @path, a 2048-bit key is made and written there with mode 0600. If
+ * @fingerprint is not NULL, it gets (up to @size bytes, 24 are enough)
+ * the key's fingerprint as TigerVNC's viewer shows it,
+ * "xx-xx-xx-xx-xx-xx-xx-xx". Returns 1 if the key was made, 0 if it was
+ * read, or -errno. */
+int xrfb_server_set_rsa_key(struct xrfb_server *s, const char *path,
+			    bool create, char *fingerprint, size_t size);
 /* How ClientInit's shared flag is treated. */
 int xrfb_server_set_shared_policy(struct xrfb_server *s,
 				  enum xrfb_shared_policy policy);

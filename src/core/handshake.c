@@ -19,6 +19,7 @@
 #include "log.h"
 #include "rfb-parse.h"
 #include "rfb-proto.h"
+#include "sec-ra2.h"
 #include "sec-vencrypt.h"
 #include "sec-vncauth.h"
 #include "sec.h"
@@ -49,6 +50,10 @@ static const struct sec_ops sec_none_ops = {
 
 /* The security types; the server's list (security.c) orders them. */
 static const struct sec_type sec_types[] = {
+	{ RFB_SEC_RA2_256, "RA2_256", &sec_ra2_256_ops },
+	{ RFB_SEC_RA2, "RA2", &sec_ra2_ops },
+	{ RFB_SEC_RA2NE_256, "RA2ne_256", &sec_ra2ne_256_ops },
+	{ RFB_SEC_RA2NE, "RA2ne", &sec_ra2ne_ops },
 	{ RFB_SEC_NONE, "None", &sec_none_ops },
 	{ RFB_SEC_VNC_AUTH, "VncAuth", &sec_vncauth_ops },
 	{ RFB_SEC_VENCRYPT, "VeNCrypt", &sec_vencrypt_ops },

@@ -13,8 +13,12 @@ enum rfb_security {
 	RFB_SEC_INVALID = 0,
 	RFB_SEC_NONE = 1,
 	RFB_SEC_VNC_AUTH = 2,
+	RFB_SEC_RA2 = 5,
+	RFB_SEC_RA2NE = 6,
 	RFB_SEC_TIGHT = 16,
 	RFB_SEC_VENCRYPT = 19,
+	RFB_SEC_RA2_256 = 129,
+	RFB_SEC_RA2NE_256 = 130,
 };
 
 /* VeNCrypt subtypes (rfbproto.rst, "VeNCrypt"); 1..255 are the plain

@@ -40,6 +40,10 @@ static const struct {
 } sec_names[] = {
 	{ RFB_SEC_NONE, "None" },
 	{ RFB_SEC_VNC_AUTH, "VncAuth" },
+	{ RFB_SEC_RA2, "RA2" },
+	{ RFB_SEC_RA2NE, "RA2ne" },
+	{ RFB_SEC_RA2_256, "RA2_256" },
+	{ RFB_SEC_RA2NE_256, "RA2ne_256" },
 	{ RFB_VENCRYPT_PLAIN, "Plain" },
 	{ RFB_VENCRYPT_TLS_NONE, "TLSNone" },
 	{ RFB_VENCRYPT_TLS_VNC, "TLSVnc" },

@@ -34,17 +34,33 @@ const char *xrfb_security_name(uint32_t type)
 
 bool xrfb_security_encrypts(uint32_t type)
 {
-	return sec_is_tls(type);
+	return sec_is_tls(type) || type == RFB_SEC_RA2 ||
+	       type == RFB_SEC_RA2_256;
+}
+
+/* RSA-AES types are top-level types only, never VeNCrypt subtypes. */
+static bool is_ra2(uint32_t type)
+{
+	return type == RFB_SEC_RA2 || type == RFB_SEC_RA2NE ||
+	       type == RFB_SEC_RA2_256 || type == RFB_SEC_RA2NE_256;
 }
 
 void security_update(struct xrfb_server *s)
 {
+	/* The default: with a password, RSA-AES first when there is a key
+	 * for it, VNC authentication last; else None. */
+	static const uint32_t def_ra2[] = { RFB_SEC_RA2_256, RFB_SEC_RA2,
+					    RFB_SEC_RA2NE_256, RFB_SEC_RA2NE,
+					    RFB_SEC_VNC_AUTH };
 	const uint32_t *types = s->sec_types;
 	uint32_t def = s->password ? RFB_SEC_VNC_AUTH : RFB_SEC_NONE;
 	unsigned n = s->n_sec_types;
 	bool venc = false;
 
-	if (!n) {
+	if (!n && s->password && s->ra2_key) {
+		types = def_ra2;
+		n = sizeof(def_ra2) / sizeof(def_ra2[0]);
+	} else if (!n) {
 		types = &def;
 		n = 1;
 	}
@@ -52,12 +68,14 @@ void security_update(struct xrfb_server *s)
 	for (unsigned i = 0; i < n; i++)
 		if (types[i] >= RFB_VENCRYPT_PLAIN)
 			venc = true;
-	if (venc)
-		s->sec_top[s->n_sec_top++] = RFB_SEC_VENCRYPT;
 	for (unsigned i = 0; i < n; i++) {
+		/* VeNCrypt first, after only the RSA-AES types that lead
+		 * the list (they encrypt too, and need no TLS). */
+		if (venc && !is_ra2(types[i]) && !s->n_sec_sub)
+			s->sec_top[s->n_sec_top++] = RFB_SEC_VENCRYPT;
 		if (types[i] < RFB_VENCRYPT_PLAIN)
 			s->sec_top[s->n_sec_top++] = (uint8_t)types[i];
-		if (venc)
+		if (venc && !is_ra2(types[i]))
 			s->sec_sub[s->n_sec_sub++] = types[i];
 	}
 }

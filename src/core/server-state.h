@@ -111,6 +111,7 @@ struct xrfb_server {
 	void *plain_check_arg;
 	struct throttle throttle;	/* failed authentications */
 	unsigned handshake_timeout_ms;	/* 0: none */
+	struct ra2_key *ra2_key;	/* NULL: no RSA-AES types */
 	char *desktop_name;
 	enum xrfb_shared_policy shared_policy;
 	bool view_only;

@@ -20,6 +20,7 @@
 #include "fb-scroll.h"
 #include "listener.h"
 #include "log.h"
+#include "ra2-key.h"
 #include "rfb-proto.h"
 #include "server.h"
 #include "stream.h"
@@ -168,6 +169,7 @@ void xrfb_server_free(struct xrfb_server *s)
 	worker_pool_free(s->pool);
 	security_fini(s);
 	free(s->password);
+	ra2_key_free(s->ra2_key);
 	free(s->desktop_name);
 	free(s);
 }
