@@ -42,6 +42,7 @@ enum {
 	OPT_LISTEN,
 	OPT_PORT,
 	OPT_PASSWORD_FILE,
+	OPT_RSA_KEY,
 	OPT_NO_AUTH,
 	OPT_SHARED_POLICY,
 	OPT_VIEW_ONLY,
@@ -89,6 +90,7 @@ static const struct option long_options[] = {
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+	{ "rsa-key", required_argument, NULL, OPT_RSA_KEY },
 	{ "no-auth", no_argument, NULL, OPT_NO_AUTH },
 	{ "shared-policy", required_argument, NULL, OPT_SHARED_POLICY },
 	{ "view-only", no_argument, NULL, OPT_VIEW_ONLY },
@@ -226,13 +228,21 @@ void options_usage(FILE *f, bool run)
 	      "without a password\n"
 	      "  --security LIST       security types offered, most "
 	      "preferred first:\n"
-	      "                        X509Plain, TLSPlain, X509Vnc, TLSVnc, "
-	      "X509None,\n"
-	      "                        TLSNone, Plain, VncAuth, None "
-	      "(default with a\n"
-	      "                        password: X509Vnc,TLSVnc,VncAuth)\n"
+	      "                        RA2_256, RA2, RA2ne_256, RA2ne, "
+	      "X509Plain,\n"
+	      "                        TLSPlain, X509Vnc, TLSVnc, X509None, "
+	      "TLSNone,\n"
+	      "                        Plain, VncAuth, None (default with a "
+	      "password:\n"
+	      "                        RA2_256,RA2,RA2ne_256,RA2ne,X509Vnc,"
+	      "TLSVnc,VncAuth)\n"
 	      "  --require-encryption  offer only types that encrypt the "
-	      "session (TLS*, X509*)\n"
+	      "session (RA2,\n"
+	      "                        RA2_256, TLS*, X509*)\n"
+	      "  --rsa-key FILE        RSA private key (PEM) of the RSA-AES "
+	      "types; default:\n"
+	      "                        rsa-key.pem in the state directory, "
+	      "made on first use\n"
 	      "  --tls-cert FILE       certificate (PEM) of the X509 types; "
 	      "default: a\n"
 	      "                        self-signed one made on first use in "
@@ -714,7 +724,8 @@ static int parse_security(struct options *o, const char *arg)
 		name[n] = '\0';
 		t = xrfb_security_type(name);
 		if (!t)
-			return bad("--security: unknown type '%s' (X509Plain, "
+			return bad("--security: unknown type '%s' (RA2_256, "
+				   "RA2, RA2ne_256, RA2ne, X509Plain, "
 				   "TLSPlain, X509Vnc, TLSVnc, X509None, "
 				   "TLSNone, Plain, VncAuth, None)",
 				   name);
@@ -771,6 +782,9 @@ static int parse_one(struct options *o, int c, const char *arg,
 		return 0;
 	case OPT_PASSWORD_FILE:
 		o->password_file = arg;
+		return 0;
+	case OPT_RSA_KEY:
+		o->rsa_key = arg;
 		return 0;
 	case OPT_NO_AUTH:
 		o->no_auth = true;

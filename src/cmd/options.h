@@ -58,6 +58,7 @@ struct options {
 	int port;
 	bool port_explicit;		/* --port given */
 	const char *password_file;
+	const char *rsa_key;		/* --rsa-key */
 	bool no_auth;
 	enum xrfb_shared_policy shared_policy;
 	bool view_only;

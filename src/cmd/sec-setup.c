@@ -9,7 +9,9 @@
  * self-signed certificate made once in the state directory
  * ($XDG_STATE_HOME/xrfb, ~/.local/state/xrfb, or /var/lib/xrfb for root),
  * whose SHA-256 fingerprint is printed so a user can check it in the
- * viewer.
+ * viewer. With a password the RSA-AES types come first; their key is
+ * --rsa-key or rsa-key.pem in the state directory, made once, and its
+ * fingerprint is printed as TigerVNC's viewer shows it.
  */
 #include "config.h"
 
@@ -105,6 +107,52 @@ static bool is_x509(uint32_t t)
 	       t == XRFB_SEC_X509_PLAIN;
 }
 
+static bool is_ra2(uint32_t t)
+{
+	return t == XRFB_SEC_RA2 || t == XRFB_SEC_RA2NE ||
+	       t == XRFB_SEC_RA2_256 || t == XRFB_SEC_RA2NE_256;
+}
+
+/* The RSA-AES key: given, or made in the state dir. A default key that
+ * cannot be made leaves the types out (1); a given one must work. */
+static int setup_rsa_key(struct sec_setup *ss, struct xrfb_server *s,
+			 const struct options *o)
+{
+	char dir[4000];
+	int r;
+
+	if (o->rsa_key) {
+		snprintf(ss->rsa_key, sizeof(ss->rsa_key), "%s", o->rsa_key);
+	} else {
+		r = state_dir(dir, sizeof(dir));
+		if (r < 0) {
+			fprintf(stderr, "xrfb: cannot make the state directory "
+				"%s: %s; RSA-AES types are off\n", dir,
+				strerror(-r));
+			ss->rsa_key[0] = '\0';
+			return 1;
+		}
+		snprintf(ss->rsa_key, sizeof(ss->rsa_key), "%s/rsa-key.pem",
+			 dir);
+	}
+	r = xrfb_server_set_rsa_key(s, ss->rsa_key, !o->rsa_key,
+				    ss->rsa_fingerprint,
+				    sizeof(ss->rsa_fingerprint));
+	if (r < 0) {
+		fprintf(stderr, "xrfb: cannot use the RSA key %s: %s\n",
+			ss->rsa_key,
+			r == -EINVAL ? "not an RSA private key in PEM"
+				     : strerror(-r));
+		ss->rsa_key[0] = '\0';
+		if (o->rsa_key)
+			return r;
+		fprintf(stderr, "xrfb: RSA-AES types are off\n");
+		return 1;
+	}
+	ss->made_rsa_key = r > 0;
+	return 0;
+}
+
 /* The list: explicit, or the defaults. */
 static unsigned choose(const struct options *o, bool have_password,
 		       uint32_t *types)
@@ -114,6 +162,12 @@ static unsigned choose(const struct options *o, bool have_password,
 	if (o->n_security) {
 		memcpy(types, o->security, o->n_security * sizeof(*types));
 		return o->n_security;
+	}
+	if (have_password) {
+		types[n++] = XRFB_SEC_RA2_256;
+		types[n++] = XRFB_SEC_RA2;
+		types[n++] = XRFB_SEC_RA2NE_256;
+		types[n++] = XRFB_SEC_RA2NE;
 	}
 #if HAVE_GNUTLS
 	if (o->pam_service) {
@@ -153,7 +207,7 @@ int sec_setup(struct sec_setup *ss, struct xrfb_server *s,
 {
 	uint32_t *types = ss->types;
 	unsigned n = choose(o, have_password, types), m = 0;
-	bool x509 = false;
+	bool x509 = false, ra2 = false;
 	int r;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -162,8 +216,19 @@ int sec_setup(struct sec_setup *ss, struct xrfb_server *s,
 			continue;
 		types[m++] = types[i];
 		x509 = x509 || is_x509(types[i]);
+		ra2 = ra2 || is_ra2(types[i]);
 	}
 	n = m;
+	/* RSA-AES checks the password: without one it is never offered. */
+	if (ra2 && have_password) {
+		r = setup_rsa_key(ss, s, o);
+		if (r < 0)
+			return r;
+		for (unsigned i = m = 0; r > 0 && i < n; i++)
+			if (!is_ra2(types[i]))
+				types[m++] = types[i];
+		n = r > 0 ? m : n;
+	}
 	if (!n) {
 		fprintf(stderr, "xrfb: --require-encryption leaves no "
 			"security type\n");
@@ -206,6 +271,12 @@ void sec_setup_announce(const struct sec_setup *ss)
 		    true);
 	if (ss->made_cert)
 		fprintf(stderr, "xrfb: made a self-signed TLS certificate\n");
+	if (ss->rsa_key[0]) {
+		fprintf(stderr, "xrfb: %s RSA-AES key %s\n",
+			ss->made_rsa_key ? "made the" : "the", ss->rsa_key);
+		fprintf(stderr, "xrfb: its fingerprint (as TigerVNC shows "
+			"it): %s\n", ss->rsa_fingerprint);
+	}
 	if (ss->fingerprint[0]) {
 		fprintf(stderr, "xrfb: TLS certificate %s\n", ss->cert);
 		fprintf(stderr, "xrfb: its SHA-256 fingerprint: %s\n",

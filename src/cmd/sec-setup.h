@@ -18,11 +18,15 @@ struct sec_setup {
 	bool made_cert;
 	char cert[4096];
 	char fingerprint[128];	/* "" without X509 */
+	bool made_rsa_key;
+	char rsa_key[4096];	/* "" without RSA-AES */
+	char rsa_fingerprint[24];
 };
 
 /* Give @s its security types from @o (or the defaults), its TLS priority
- * and certificate (--tls-cert, or one made in the state directory). 0,
- * or -errno after printing why. */
+ * and certificate (--tls-cert, or one made in the state directory), and
+ * the RSA-AES key (--rsa-key, or one made there). 0, or -errno after
+ * printing why. */
 int sec_setup(struct sec_setup *ss, struct xrfb_server *s,
 	      const struct options *o, bool have_password);
 /* Say on stderr which types are on and the certificate's fingerprint. */
