@@ -51,7 +51,8 @@ if [ "${XRFB_HAVE_X11:-yes}" = no ] && [ -z "${T_LIBRARY_ONLY:-}" ]; then
 fi
 
 T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/xrfb-$T_NAME.XXXXXX")
-# xrfb keeps its generated TLS certificate here, never in the real home.
+# What xrfb makes once (TLS certificate, RSA-AES key) stays here, never
+# in the real home.
 export XDG_STATE_HOME=$T_DIR/state
 T_PIDS=()
 T_STEP=0

@@ -221,6 +221,11 @@ static int do_security(struct probe *p)
 			printf(" %u", buf[i]);
 		putchar('\n');
 		type = p->security > 0 ? (uint8_t)p->security : buf[0];
+		/* With a password, VNC authentication if it is offered:
+		 * the probe speaks no other type that takes one. */
+		for (i = 0; p->security <= 0 && p->password && i < n; i++)
+			if (buf[i] == 2)
+				type = 2;
 		ret = write_n(p->fd, &type, 1);
 		if (ret)
 			return ret;
