@@ -13,7 +13,7 @@ XRFB_TEST_PACKAGES="check ffmpeg libvncserver-dev x11-apps x11-utils vncsnapshot
 	tigervnc-viewer tigervnc-tools xdotool xclip xsel clang netpbm
 	x11-xkb-utils ssvnc systemd twm adwaita-icon-theme procps
 	novnc chromium gvncviewer gir1.2-gtk-vnc-2.0 python3-gi
-	nodejs $(command -v npm >/dev/null 2>&1 || echo npm)"
+	python3-pycryptodome nodejs $(command -v npm >/dev/null 2>&1 || echo npm)"
 
 # Install the packages named in "$@" that are not installed yet.
 xrfb_install() {
