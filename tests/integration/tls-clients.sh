@@ -15,12 +15,14 @@ t_paint "$DPY" 7
 t_xwd_stable "$DPY" "$T_DIR/ref.xwd"
 printf 'grabpass\n' >"$T_DIR/passwd.txt"
 
-t_step "a password: X509Vnc, TLSVnc, VncAuth by default"
+t_step "a password: RSA-AES, X509Vnc, TLSVnc, VncAuth by default"
 t_start_xrfb --display "$DPY" --listen 127.0.0.1 \
 	--password-file "$T_DIR/passwd.txt"
-grep -q '^xrfb: security types (encrypted): X509Vnc, TLSVnc$' "$XRFB_ERR" ||
+grep -q '^xrfb: security types (encrypted): RA2_256, RA2, X509Vnc, TLSVnc$' \
+	"$XRFB_ERR" ||
 	t_fail "not the default encrypted types"
-grep -q '^xrfb: security types in the clear: VncAuth$' "$XRFB_ERR" ||
+grep -q '^xrfb: security types in the clear: RA2ne_256, RA2ne, VncAuth$' \
+	"$XRFB_ERR" ||
 	t_fail "start-up did not say VncAuth leaves the session in the clear"
 cert=$XDG_STATE_HOME/xrfb/tls-cert.pem
 out=$(t_run "libvncclient X509Vnc" t_grab --info --password grabpass \
