@@ -77,6 +77,9 @@ enum {
 	OPT_RECORD_LAST,
 	OPT_SECURITY,
 	OPT_HANDSHAKE_TIMEOUT,
+	OPT_PAM_SERVICE,
+	OPT_USERS,
+	OPT_VIEW_ONLY_USERS,
 	OPT_REQUIRE_ENCRYPTION,
 	OPT_TLS_CERT,
 	OPT_TLS_KEY,
@@ -128,6 +131,9 @@ static const struct option long_options[] = {
 	{ "record-last", required_argument, NULL, OPT_RECORD_LAST },
 	{ "security", required_argument, NULL, OPT_SECURITY },
 	{ "handshake-timeout", required_argument, NULL, OPT_HANDSHAKE_TIMEOUT },
+	{ "pam-service", required_argument, NULL, OPT_PAM_SERVICE },
+	{ "users", required_argument, NULL, OPT_USERS },
+	{ "view-only-users", required_argument, NULL, OPT_VIEW_ONLY_USERS },
 	{ "require-encryption", no_argument, NULL, OPT_REQUIRE_ENCRYPTION },
 	{ "tls-cert", required_argument, NULL, OPT_TLS_CERT },
 	{ "tls-key", required_argument, NULL, OPT_TLS_KEY },
@@ -252,6 +258,11 @@ void options_usage(FILE *f, bool run)
 	      "  --tls-key FILE        its private key (PEM)\n"
 	      "  --tls-priority STR    GnuTLS priority string (default: the "
 	      "system's)\n"
+	      "  --pam-service NAME    check the Plain types' user and "
+	      "password with PAM\n"
+	      "  --users LIST          only these users (comma-separated) "
+	      "may log in\n"
+	      "  --view-only-users LIST  these users may only watch\n"
 	      "  --handshake-timeout N close a connection whose handshake "
 	      "is not done\n"
 	      "                        within N seconds (default 30; 0: "
@@ -627,7 +638,7 @@ static bool is_unix_listen(const char *addr)
 bool options_open_to_all(const struct options *o)
 {
 	if (!o->n_security)
-		return !o->password_file;
+		return !o->password_file && !o->pam_service;
 	for (unsigned i = 0; i < o->n_security; i++)
 		if (o->security[i] == XRFB_SEC_NONE ||
 		    o->security[i] == XRFB_SEC_TLS_NONE ||
@@ -666,6 +677,8 @@ static int validate(struct options *o)
 	 * the peer the operator named. */
 	if (!o->tls_cert != !o->tls_key)
 		return bad("--tls-cert and --tls-key go together");
+	if ((o->users || o->view_users) && !o->pam_service)
+		return bad("--users and --view-only-users need --pam-service");
 	for (i = 0; i < o->n_security; i++) {
 		uint32_t t = o->security[i];
 
@@ -980,6 +993,21 @@ static int parse_one(struct options *o, int c, const char *arg,
 		return 0;
 	case OPT_SECURITY:
 		return parse_security(o, arg);
+	case OPT_PAM_SERVICE:
+#if HAVE_PAM
+		if (!*arg)
+			return bad("--pam-service needs a name");
+		o->pam_service = arg;
+		return 0;
+#else
+		return bad("--pam-service: built without PAM");
+#endif
+	case OPT_USERS:
+		o->users = arg;
+		return 0;
+	case OPT_VIEW_ONLY_USERS:
+		o->view_users = arg;
+		return 0;
 	case OPT_HANDSHAKE_TIMEOUT:
 		if (parse_uint(arg, 3600, &v) < 0)
 			return bad("--handshake-timeout: bad value '%s' (0-3600 "

@@ -97,6 +97,8 @@ struct options {
 	const char *tls_cert, *tls_key;
 	const char *tls_priority;
 	const char *pam_service;	/* NULL: no Plain types */
+	const char *users;		/* --users: NULL: any PAM user */
+	const char *view_users;		/* --view-only-users */
 };
 
 /* Parse the command line into @o: `xrfb [OPTION]...` or `xrfb run

@@ -252,6 +252,14 @@ int sec_setup(struct sec_setup *ss, struct xrfb_server *s,
 	if (getenv("XRFB_AUTH_BAN_MS"))
 		xrfb_server_set_auth_ban(s, (unsigned)strtoul(
 			getenv("XRFB_AUTH_BAN_MS"), NULL, 10));
+#if HAVE_PAM
+	if (o->pam_service) {
+		ss->pam.service = o->pam_service;
+		ss->pam.users = o->users;
+		ss->pam.view_users = o->view_users;
+		xrfb_server_set_plain_check(s, pam_auth_check, &ss->pam);
+	}
+#endif
 	r = xrfb_server_set_security(s, types, n);
 	if (r < 0) {
 		fprintf(stderr, "xrfb: cannot offer these security types: "

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "options.h"
+#include "pam.h"
 #include "xrfb.h"
 
 #define SEC_SETUP_MAX (OPTIONS_MAX_SECURITY + 4)
@@ -21,6 +22,7 @@ struct sec_setup {
 	bool made_rsa_key;
 	char rsa_key[4096];	/* "" without RSA-AES */
 	char rsa_fingerprint[24];
+	struct pam_auth pam;
 };
 
 /* Give @s its security types from @o (or the defaults), its TLS priority
