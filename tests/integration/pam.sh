@@ -15,7 +15,8 @@ t_require xwd vncviewer "$VNC_GRAB" "$XEVENTS" "$XPAINT"
 for f in "$PAM_WRAPPER_LIB" "$PAM_MATRIX"; do
 	[ -f "$f" ] || t_skip "$f is missing (Debian package libpam-wrapper)"
 done
-"$XRFB" --help | grep -q -- --pam-service || t_skip "xrfb built without PAM"
+"$XRFB" --help >"$T_DIR/help.txt"
+grep -q -- --pam-service "$T_DIR/help.txt" || t_skip "xrfb built without PAM"
 
 export HOME=$T_DIR/home
 mkdir -p "$HOME" "$T_DIR/pam.d"
