@@ -463,6 +463,13 @@ int xrfb_server_set_web_root(struct xrfb_server *s, const char *dir);
  * itself and these origins may open a WebSocket; with one, any may. */
 int xrfb_server_add_websocket_origin(struct xrfb_server *s,
 				     const char *origin);
+/* A WebSocket upgrade whose request target carries "token=@token" in its
+ * query ("/websockify?token=..."): the viewer gets in without a
+ * password and is view-only (its keys, pointer and clipboard are
+ * ignored). A wrong token is refused (HTTP 403). @token is 16 to 128 of
+ * [A-Za-z0-9_-] (-EINVAL otherwise); NULL (the default) turns it off.
+ * Valid until changed or the server is freed. */
+int xrfb_server_set_view_token(struct xrfb_server *s, const char *token);
 
 /* ---- clients ------------------------------------------------------------------ */
 
@@ -476,6 +483,9 @@ struct xrfb_server *xrfb_client_server(const struct xrfb_client *c);
 void xrfb_client_set_data(struct xrfb_client *c, void *data);
 /* The pointer given to xrfb_client_set_data(). */
 void *xrfb_client_data(const struct xrfb_client *c);
+/* True if the client's input is ignored: the server is view-only or
+ * the client came in with the view token. */
+bool xrfb_client_view_only(const struct xrfb_client *c);
 /* Disconnect a client (its gone event follows, if it was ready). */
 void xrfb_client_close(struct xrfb_client *c);
 

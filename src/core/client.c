@@ -37,6 +37,11 @@ const char *xrfb_client_peer(const struct xrfb_client *c)
 	return c->conn.peer;
 }
 
+bool xrfb_client_view_only(const struct xrfb_client *c)
+{
+	return conn_view_only(&c->conn);
+}
+
 /* The handshake is done: the client joins (alone, if it asked for
  * exclusive access and the policy lets it). */
 static void on_handshake_done(struct xrfb_client *c)
@@ -136,7 +141,8 @@ static void on_set_desktop_size(struct xrfb_client *c, const struct rfb_msg *m)
 		 m->desktop_size.w, m->desktop_size.h, n);
 	if (!layout_valid(m->desktop_size.w, m->desktop_size.h, sc, n)) {
 		status = XRFB_RESIZE_INVALID;
-	} else if (!s->cb.resize) {
+	} else if (!s->cb.resize || c->conn.view_token) {
+		/* A watcher by the view token changes nothing. */
 		status = XRFB_RESIZE_PROHIBITED;
 	} else {
 		s->resizing_client = c;
@@ -174,7 +180,7 @@ static void pointer_event(struct xrfb_client *c, uint16_t x, uint16_t y,
 {
 	struct xrfb_server *s = c->conn.server;
 
-	if (s->view_only || c->conn.view_only || !s->cb.pointer)
+	if (conn_view_only(&c->conn) || !s->cb.pointer)
 		return;
 	if (x >= s->fb.width)
 		x = (uint16_t)(s->fb.width - 1);
@@ -211,7 +217,7 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 			      m->update_request.w, m->update_request.h);
 		break;
 	case RFB_MSG_KEY_EVENT:
-		if (!s->view_only && !c->conn.view_only && s->cb.key)
+		if (!conn_view_only(&c->conn) && s->cb.key)
 			s->cb.key(s->cb.key_arg, c, m->key.down, m->key.keysym);
 		break;
 	case RFB_MSG_POINTER_EVENT:
@@ -234,7 +240,7 @@ static void handle_msg(struct xrfb_client *c, const struct rfb_msg *m)
 					       "confirmed");
 			break;
 		}
-		if (s->view_only || c->conn.view_only)
+		if (conn_view_only(&c->conn))
 			break;
 		if (s->cb.key_code)
 			s->cb.key_code(s->cb.key_code_arg, c, m->qemu_key.down,
@@ -403,15 +409,17 @@ struct xrfb_client *client_new(struct xrfb_server *s, int fd,
 	struct stream *st = stream_new(s->loop, fd, on_read, on_stream_error,
 				       NULL);
 
-	return st ? client_new_stream(s, st, peer) : NULL;
+	return st ? client_new_stream(s, st, peer, false) : NULL;
 }
 
 struct xrfb_client *client_new_stream(struct xrfb_server *s,
-				      struct stream *st, const char *peer)
+				      struct stream *st, const char *peer,
+				      bool view_token)
 {
 	struct xrfb_client *c = xcalloc(1, sizeof(*c));
 
 	conn_init(&c->conn, s, c, st, peer);
+	c->conn.view_token = view_token;
 	stream_set_owner(st, on_read, on_stream_error, on_stream_drain, c);
 	flow_init(&c->flow, &c->conn);
 	clipboard_client_init(&c->clip, &c->conn);
@@ -420,7 +428,8 @@ struct xrfb_client *client_new_stream(struct xrfb_server *s,
 	if (s->clients)
 		s->clients->prev = c;
 	s->clients = c;
-	log_info("client %u (%s): connection", c->conn.id, c->conn.peer);
+	log_info("client %u (%s): connection%s", c->conn.id, c->conn.peer,
+		 view_token ? " with the view token (view-only)" : "");
 	handshake_init(&c->hs, &c->conn);
 	conn_flush(&c->conn);
 	/* A client that spoke first (its version, before ours) is heard. */

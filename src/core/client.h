@@ -53,9 +53,11 @@ struct xrfb_client {
 /* Take over a connected socket and start the handshake. */
 struct xrfb_client *client_new(struct xrfb_server *s, int fd,
 			       const char *peer);
-/* The same on a stream that is already set up (it is taken over). */
+/* The same on a stream that is already set up (it is taken over);
+ * @view_token: it came in with the view token (no password, no input). */
 struct xrfb_client *client_new_stream(struct xrfb_server *s,
-				      struct stream *st, const char *peer);
+				      struct stream *st, const char *peer,
+				      bool view_token);
 /* Free a closed client (server only). */
 void client_free(struct xrfb_client *c);
 

@@ -348,7 +348,7 @@ static void text_from_client(struct clip_client *cc, const char *text,
 
 	log_debug("client %u: clipboard, %zu bytes: \"%s\"", cc->conn->id,
 		  len, log_escape(esc, sizeof(esc), text, len < 32 ? len : 32));
-	if (s->view_only || cc->conn->view_only)
+	if (conn_view_only(cc->conn))
 		return;
 	if (len > clipboard_viewer_max(s)) {
 		log_warn("client %u: clipboard text of %zu bytes over the "

@@ -113,6 +113,12 @@ void conn_linger(struct conn *conn)
 	conn->linger = true;
 }
 
+bool conn_view_only(const struct conn *conn)
+{
+	return conn->server->view_only || conn->view_only ||
+	       conn->view_token;
+}
+
 bool conn_is_normal(const struct conn *conn)
 {
 	return conn->ready && !conn->closed;

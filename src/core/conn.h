@@ -34,6 +34,8 @@ struct conn {
 	 * sec_result). */
 	void (*sec_done)(void *arg, int result);
 	void *sec_done_arg;
+	/* Came in with the view token: no password, and no input. */
+	bool view_token;
 };
 
 /* Bytes queued beyond which a client gets no new update until it drains. */
@@ -69,6 +71,9 @@ void conn_close(struct conn *conn, const char *fmt, ...)
 /* Mark closed without telling anyone (a refused handshake): the stream's
  * own close frees the client once the last reply is out. */
 void conn_linger(struct conn *conn);
+/* True if the client's input is to be ignored: the server is view-only
+ * or the client came with the view token. */
+bool conn_view_only(const struct conn *conn);
 /* True once the handshake is done, until closed. */
 bool conn_is_normal(const struct conn *conn);
 

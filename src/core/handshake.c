@@ -131,16 +131,20 @@ static void fail_handshake(struct handshake *hs, const char *reason)
 	stream_close_after_flush(conn->stream);
 }
 
-/* The type @id if the server offers it. */
+/* The type @id if the server offers it. A viewer that brought the view
+ * token to its WebSocket upgrade proved itself there: it is offered None
+ * alone, whatever the server's list. */
 static const struct sec_type *offered_type(const struct handshake *hs,
 					   uint8_t id)
 {
 	const struct xrfb_server *s = hs->conn->server;
+	bool token = hs->conn->view_token;
 
-	if (!memchr(s->sec_top, id, s->n_sec_top))
+	if (token ? id != RFB_SEC_NONE : !memchr(s->sec_top, id, s->n_sec_top))
 		return NULL;
 	for (size_t i = 0; i < N_SEC_TYPES; i++)
-		if (sec_types[i].id == id && sec_types[i].ops->offered(s))
+		if (sec_types[i].id == id &&
+		    (token || sec_types[i].ops->offered(s)))
 			return &sec_types[i];
 	return NULL;
 }
@@ -267,7 +271,9 @@ static ssize_t on_version(struct handshake *hs, const uint8_t *d, size_t len)
 		fail_handshake(hs, "Too many security failures");
 		return -EPROTO;
 	}
-	for (size_t i = 0; i < s->n_sec_top; i++)
+	if (conn->view_token)
+		types[1 + ntypes++] = RFB_SEC_NONE;
+	for (size_t i = 0; i < s->n_sec_top && !conn->view_token; i++)
 		if (offered_type(hs, s->sec_top[i]))
 			types[1 + ntypes++] = s->sec_top[i];
 	if (!ntypes) {

@@ -280,6 +280,45 @@ int http_target_path(const char *target, char *out, size_t size)
 	}
 }
 
+int http_query_param(const char *target, const char *name, char *out,
+		     size_t size)
+{
+	size_t nlen = strlen(name);
+	const char *p = strchr(target, '?');
+
+	if (!p || (strchr(target, '#') && strchr(target, '#') < p))
+		return -ENOENT;
+	for (p++; *p && *p != '#'; p += strcspn(p, "&#"), p += *p == '&') {
+		size_t n = 0;
+
+		if (strncmp(p, name, nlen) != 0 || p[nlen] != '=')
+			continue;
+		for (p += nlen + 1; *p && *p != '&' && *p != '#'; p++) {
+			char c = *p;
+
+			if (c == '%') {
+				int hi = hex_value(p[1]);
+				int lo = hi < 0 ? -1 : hex_value(p[2]);
+
+				if (lo < 0 || (hi | lo) == 0)
+					return -EINVAL;
+				c = (char)(hi << 4 | lo);
+				p += 2;
+			} else if (c == '+') {
+				c = ' ';
+			}
+			if (n + 1 >= size)
+				return -ENAMETOOLONG;
+			out[n++] = c;
+		}
+		if (!size)
+			return -ENAMETOOLONG;
+		out[n] = '\0';
+		return (int)n;
+	}
+	return -ENOENT;
+}
+
 static const struct {
 	const char *ext, *type;
 } content_types[] = {

@@ -62,6 +62,12 @@ bool http_has_token(const struct http_request *r, const char *name,
  * under the web root: "." or ".." segments, NUL, a backslash, bad
  * escapes; -ENAMETOOLONG past @size. */
 int http_target_path(const char *target, char *out, size_t size);
+/* The value of parameter @name in @target's query ("/p?a=1&name=v#f"),
+ * percent-decoded, into @out: its length (>= 0), -ENOENT if the query
+ * has no such parameter, -EINVAL for a bad escape or an encoded NUL,
+ * -ENAMETOOLONG past @size (with the NUL). The first one counts. */
+int http_query_param(const char *target, const char *name, char *out,
+		     size_t size);
 /* The Content-Type for a file name, by its extension. */
 const char *http_content_type(const char *path);
 /* The reason phrase of a status code we send. */

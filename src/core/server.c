@@ -313,11 +313,13 @@ int xrfb_server_listen(struct xrfb_server *s, const char *addr,
 
 /* ---- what the web side asks of the server ---------------------------------- */
 
-static void web_handoff(void *arg, struct stream *st, const char *peer)
+static void web_handoff(void *arg, struct stream *st, const char *peer,
+			bool view_token)
 {
 	struct xrfb_server *s = arg;
+	struct xrfb_client *c = client_new_stream(s, st, peer, view_token);
 
-	if (!client_new_stream(s, st, peer))
+	if (!c)
 		stream_free(st);
 }
 
@@ -358,6 +360,11 @@ int xrfb_server_add_websocket_origin(struct xrfb_server *s,
 				     const char *origin)
 {
 	return web_add_origin(s->web, origin);
+}
+
+int xrfb_server_set_view_token(struct xrfb_server *s, const char *token)
+{
+	return web_set_view_token(s->web, token);
 }
 
 int xrfb_server_listen_websocket(struct xrfb_server *s, const char *addr,

@@ -60,6 +60,7 @@ struct web {
 	char *root;			/* NULL: no files served */
 	char **origins;			/* also allowed, beside our own pages */
 	unsigned n_origins;
+	char *view_token;		/* NULL: none */
 	struct web_browser browsers[WEB_BROWSERS];
 };
 
@@ -97,7 +98,7 @@ static void web_conn_free(struct web_conn *w, bool with_stream)
 }
 
 /* The connection is an RFB client from here on (framed or not). */
-static void become_client(struct web_conn *w)
+static void become_client(struct web_conn *w, bool view_token)
 {
 	struct web *s = w->web;
 	struct stream *st = w->stream;
@@ -105,7 +106,7 @@ static void become_client(struct web_conn *w)
 
 	memcpy(peer, w->peer, sizeof(peer));
 	web_conn_free(w, false);
-	s->ops.handoff(s->arg, st, peer);
+	s->ops.handoff(s->arg, st, peer, view_token);
 }
 
 static void on_timeout(void *arg)
@@ -122,7 +123,7 @@ static void on_timeout(void *arg)
 			return;
 		}
 		/* Silence: an RFB client waiting for our greeting. */
-		become_client(w);
+		become_client(w, false);
 		return;
 	}
 	/* Mostly a browser's idle kept-alive connection. */
@@ -270,6 +271,55 @@ static bool origin_allowed(const struct web_conn *w,
 	       s->ops.has_port(s->arg, op ? op : 80);
 }
 
+/* ---- the view token ------------------------------------------------------- */
+
+/* Compare without an early exit, so the time taken tells nothing of
+ * how much of a guess was right. */
+static bool same_secret(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < lb; i++)
+		d |= (unsigned char)(a[i % (la ? la : 1)] ^ b[i]);
+	return d == 0 && la == lb;
+}
+
+/* What the upgrade's "token" parameter says: 1 the view token, 0 no
+ * token, -1 a wrong one (refused). */
+static int check_view_token(struct web_conn *w, const struct http_request *r)
+{
+	char tok[160];
+	int n = http_query_param(r->target, "token", tok, sizeof(tok));
+
+	if (n == -ENOENT)
+		return 0;
+	if (n < 0 || !w->web->view_token ||
+	    !same_secret(tok, w->web->view_token))
+		return -1;
+	return 1;
+}
+
+int web_set_view_token(struct web *s, const char *token)
+{
+	size_t n = token ? strlen(token) : 0;
+	char *t = NULL;
+
+	if (token) {
+		if (n < 16 || n > 128 ||
+		    strspn(token, "abcdefghijklmnopqrstuvwxyz"
+				  "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "0123456789_-") != n)
+			return -EINVAL;
+		t = strdup(token);
+		if (!t)
+			return -ENOMEM;
+	}
+	free(s->view_token);
+	s->view_token = t;
+	return 0;
+}
+
 /* ---- requests --------------------------------------------------------------- */
 
 static void upgrade(struct web_conn *w, const struct http_request *r)
@@ -280,7 +330,7 @@ static void upgrade(struct web_conn *w, const struct http_request *r)
 	char accept[WS_ACCEPT_LEN + 1], head[512], esc[96];
 	enum ws_subproto proto;
 	const char *name;
-	int n;
+	int n, token;
 
 	if (strcmp(r->method, "GET") != 0 || r->minor != 1 ||
 	    !http_has_token(r, "Connection", "upgrade")) {
@@ -316,6 +366,13 @@ static void upgrade(struct web_conn *w, const struct http_request *r)
 		respond_error(w, 403, NULL, "origin not allowed");
 		return;
 	}
+	token = check_view_token(w, r);
+	if (token < 0) {
+		log_warn("%s: WebSocket with a wrong view token refused",
+			 w->peer);
+		respond_error(w, 403, NULL, "wrong token");
+		return;
+	}
 	name = ws_subproto_name(proto);
 	n = snprintf(head, sizeof(head),
 		     "HTTP/1.1 101 Switching Protocols\r\n"
@@ -331,10 +388,13 @@ static void upgrade(struct web_conn *w, const struct http_request *r)
 		web_conn_free(w, true);
 		return;
 	}
-	log_info("%s: WebSocket on %s, %s frames", w->peer,
-		 log_escape(esc, sizeof(esc), r->target, strlen(r->target)),
-		 proto == WS_PROTO_BASE64 ? "base64" : "binary");
-	become_client(w);
+	/* The target is logged without its query: it may hold the token. */
+	log_info("%s: WebSocket on %s, %s frames%s", w->peer,
+		 log_escape(esc, sizeof(esc), r->target,
+			    strcspn(r->target, "?#")),
+		 proto == WS_PROTO_BASE64 ? "base64" : "binary",
+		 token ? ", view token: view-only" : "");
+	become_client(w, token > 0);
 }
 
 /* Open @rel (a checked request path) under the web root. */
@@ -548,7 +608,7 @@ static bool detect(struct web_conn *w)
 		}
 	}
 	if (!maybe)
-		become_client(w);
+		become_client(w, false);
 	return false;
 }
 
@@ -648,6 +708,7 @@ void web_free(struct web *s)
 	for (unsigned i = 0; i < s->n_origins; i++)
 		free(s->origins[i]);
 	free(s->origins);
+	free(s->view_token);
 	free(s);
 }
 

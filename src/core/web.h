@@ -26,8 +26,11 @@ enum web_mode {
 /* What the web side asks of the server it serves. */
 struct web_ops {
 	/* The connection speaks RFB from now on (its stream is framed if
-	 * it came through a WebSocket): the callee owns @st. */
-	void (*handoff)(void *arg, struct stream *st, const char *peer);
+	 * it came through a WebSocket): the callee owns @st. @view_token:
+	 * the upgrade carried the view token (a view-only viewer that needs
+	 * no password). */
+	void (*handoff)(void *arg, struct stream *st, const char *peer,
+			bool view_token);
 	/* True if the server listens on TCP port @port. */
 	bool (*has_port)(void *arg, unsigned port);
 	/* True if RFB clients must authenticate. */
@@ -46,6 +49,8 @@ unsigned web_detect_ms(const struct web *w);
 int web_set_root(struct web *w, const char *dir);
 /* Allow WebSocket upgrades from pages of @origin too. */
 int web_add_origin(struct web *w, const char *origin);
+/* The view token (see xrfb_server_set_view_token()); NULL: none. */
+int web_set_view_token(struct web *w, const char *token);
 /* Take over the accepted socket @fd; -errno if it cannot (fd closed). */
 int web_accept(struct web *w, int fd, const char *peer, enum web_mode mode);
 

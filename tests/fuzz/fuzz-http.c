@@ -56,12 +56,27 @@ static bool in_head(const struct http_parser *p, const char *s)
 	return s >= p->head && s + strlen(s) <= p->head + p->len;
 }
 
+/* The query's "token" (the view token): within bounds, NUL-terminated. */
+static void check_query(const char *target)
+{
+	char out[32];
+	int n = http_query_param(target, "token", out, sizeof(out));
+
+	if (n < 0) {
+		CHECK(n == -ENOENT || n == -EINVAL || n == -ENAMETOOLONG);
+		return;
+	}
+	CHECK((size_t)n < sizeof(out) && strlen(out) == (size_t)n);
+	CHECK(strchr(target, '?') != NULL);
+}
+
 static void check_path(const char *target)
 {
 	char out[HTTP_PATH_MAX];
 	int err = http_target_path(target, out, sizeof(out));
 	const char *seg;
 
+	check_query(target);
 	if (err < 0) {
 		CHECK(err == -EINVAL || err == -ENAMETOOLONG);
 		return;

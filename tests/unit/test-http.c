@@ -278,6 +278,58 @@ START_TEST(test_path_too_long)
 }
 END_TEST
 
+struct query_case {
+	const char *target, *name;
+	int ret;		/* length, or -errno */
+	const char *value;
+};
+
+static const struct query_case query_cases[] = {
+	{ "/websockify?token=abc", "token", 3, "abc" },
+	{ "/websockify?a=1&token=abc&b=2", "token", 3, "abc" },
+	{ "/websockify?token=abc&token=def", "token", 3, "abc" },
+	{ "/websockify?token=", "token", 0, "" },
+	{ "/websockify?token=a%2Db+c#frag", "token", 5, "a-b c" },
+	{ "/websockify?token=abc#x&token=y", "token", 3, "abc" },
+	{ "/websockify?&&token=z&", "token", 1, "z" },
+	{ "/websockify?xtoken=abc", "token", -ENOENT, NULL },
+	{ "/websockify?tokenx=abc", "token", -ENOENT, NULL },
+	{ "/websockify?token", "token", -ENOENT, NULL },
+	{ "/websockify#?token=abc", "token", -ENOENT, NULL },
+	{ "/websockify?a=1#token=abc", "token", -ENOENT, NULL },
+	{ "/websockify", "token", -ENOENT, NULL },
+	{ "/websockify?token=%zz", "token", -EINVAL, NULL },
+	{ "/websockify?token=%4", "token", -EINVAL, NULL },
+	{ "/websockify?token=%", "token", -EINVAL, NULL },
+	{ "/websockify?token=a%00b", "token", -EINVAL, NULL },
+};
+
+START_TEST(test_query)
+{
+	const struct query_case *c = &query_cases[_i];
+	char out[16];
+	int ret = http_query_param(c->target, c->name, out, sizeof(out));
+
+	ck_assert_msg(ret == c->ret, "%s: %d", c->target, ret);
+	if (c->value)
+		ck_assert_str_eq(out, c->value);
+}
+END_TEST
+
+START_TEST(test_query_too_long)
+{
+	char out[4];
+
+	ck_assert_int_eq(http_query_param("/?t=abcd", "t", out, sizeof(out)),
+			 -ENAMETOOLONG);
+	ck_assert_int_eq(http_query_param("/?t=abc", "t", out, sizeof(out)),
+			 3);
+	ck_assert_str_eq(out, "abc");
+	ck_assert_int_eq(http_query_param("/?t=", "t", out, 0),
+			 -ENAMETOOLONG);
+}
+END_TEST
+
 START_TEST(test_content_type)
 {
 	ck_assert_str_eq(http_content_type("/vnc.html"),
@@ -314,6 +366,9 @@ static Suite *http_suite(void)
 	tcase_add_loop_test(tc, test_path, 0,
 			    sizeof(path_cases) / sizeof(path_cases[0]));
 	tcase_add_test(tc, test_path_too_long);
+	tcase_add_loop_test(tc, test_query, 0,
+			    sizeof(query_cases) / sizeof(query_cases[0]));
+	tcase_add_test(tc, test_query_too_long);
 	tcase_add_test(tc, test_content_type);
 	return s;
 }
