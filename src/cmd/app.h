@@ -49,6 +49,7 @@ struct app {
 	uint16_t port;
 	uint16_t ws_port;		/* 0: no WebSocket listener */
 	const char *web_root;		/* NULL: no files served */
+	char view_token[132];		/* "": none */
 	/* Unix sockets and sockets from systemd, announced as they are. */
 	char other[OPTIONS_MAX_LISTEN][128];
 	unsigned n_other;

@@ -60,6 +60,7 @@ struct control_viewer {
 	struct xrfb_client *client;
 	unsigned id;
 	char address[80];
+	bool view_only;
 };
 
 struct control {
@@ -181,7 +182,7 @@ static void viewer_json(struct control *ctl, struct buf *b,
 	/* VNC authentication knows no user names. */
 	json_key(b, "user");
 	json_raw(b, "null");
-	json_kv_bool(b, "view_only", ctl->app->opt.view_only);
+	json_kv_bool(b, "view_only", v->view_only);
 }
 
 void control_viewer_ready(struct control *ctl, struct xrfb_client *c)
@@ -195,6 +196,7 @@ void control_viewer_ready(struct control *ctl, struct xrfb_client *c)
 	v->client = c;
 	v->id = xrfb_client_id(c);
 	snprintf(v->address, sizeof(v->address), "%s", xrfb_client_peer(c));
+	v->view_only = xrfb_client_view_only(c);
 	event_start(&b, "viewer-connected");
 	viewer_json(ctl, &b, v);
 	event_send(ctl, &b);

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -487,6 +488,16 @@ static void announce(struct app *app, const char *display_name)
 			else
 				printf("xrfb: web client in %s at "
 				       "http://%s/\n", app->web_root, addr);
+			if (app->view_token[0]) {
+				char url[512];
+
+				/* With run, on stderr at any log level: the
+				 * line a CI log is read for. */
+				ready_web_url(app, addr, url, sizeof(url));
+				fprintf(app->run ? stderr : stdout,
+					"xrfb: watch (view-only) at %s\n",
+					url);
+			}
 		}
 	}
 	for (unsigned i = 0; i < app->n_other; i++) {
@@ -498,6 +509,37 @@ static void announce(struct app *app, const char *display_name)
 			       app->other[i]);
 	}
 	fflush(stdout);
+}
+
+/* The view token: --view-token's, or with run a random one (128 bits),
+ * valid for this run only: a CI log that shows the URL gives a way in
+ * for as long as the job runs, then none. */
+static int setup_view_token(struct app *app)
+{
+	const struct options *o = &app->opt;
+	uint8_t rnd[16];
+	int r;
+
+	if (o->view_token) {
+		snprintf(app->view_token, sizeof(app->view_token), "%s",
+			 o->view_token);
+	} else if (o->run && !o->no_view_token) {
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+			fprintf(stderr, "xrfb: no random bytes for the view "
+				"token: %s\n", strerror(errno));
+			return -EIO;
+		}
+		for (size_t i = 0; i < sizeof(rnd); i++)
+			snprintf(app->view_token + 2 * i, 3, "%02x", rnd[i]);
+	} else {
+		return 0;
+	}
+	r = xrfb_server_set_view_token(app->server, app->view_token);
+	if (r < 0) {
+		fprintf(stderr, "xrfb: --view-token: %s\n", strerror(-r));
+		return r;
+	}
+	return 0;
 }
 
 /* WebSocket on the RFB port and the web client's files. */
@@ -520,6 +562,9 @@ static int setup_web(struct app *app)
 		}
 		app->web_root = root;
 	}
+	r = setup_view_token(app);
+	if (r < 0)
+		return r;
 	for (unsigned i = 0; i < o->n_origins; i++) {
 		r = xrfb_server_add_websocket_origin(app->server,
 						     o->origins[i]);

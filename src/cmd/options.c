@@ -61,6 +61,8 @@ enum {
 	OPT_WEBSOCKET_ORIGIN,
 	OPT_WEB,
 	OPT_NO_WEB,
+	OPT_VIEW_TOKEN,
+	OPT_NO_VIEW_TOKEN,
 	OPT_SIZE,
 	OPT_READY_FD,
 	OPT_READY_FILE,
@@ -114,6 +116,8 @@ static const struct option long_options[] = {
 	{ "websocket-origin", required_argument, NULL, OPT_WEBSOCKET_ORIGIN },
 	{ "web", required_argument, NULL, OPT_WEB },
 	{ "no-web", no_argument, NULL, OPT_NO_WEB },
+	{ "view-token", required_argument, NULL, OPT_VIEW_TOKEN },
+	{ "no-view-token", no_argument, NULL, OPT_NO_VIEW_TOKEN },
 	{ "size", required_argument, NULL, OPT_SIZE },
 	{ "ready-fd", required_argument, NULL, OPT_READY_FD },
 	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
@@ -297,6 +301,15 @@ void options_usage(FILE *f, bool run)
 	      "without a\n"
 	      "                        password only xrfb's own pages may "
 	      "connect\n"
+	      "  --view-token T        a browser whose WebSocket path carries "
+	      "token=T\n"
+	      "                        watches without a password, view-only "
+	      "(T: 16-128\n"
+	      "                        of A-Z a-z 0-9 _ -); run makes a "
+	      "random one,\n"
+	      "                        valid until xrfb exits, and logs its "
+	      "URL\n"
+	      "  --no-view-token       no view token (run's default is one)\n"
 	      "\n"
 	      "Connecting out (needs no password: you name the viewer):\n"
 	      "  --connect HOST[:PORT] connect to a viewer listening there "
@@ -908,6 +921,22 @@ static int parse_one(struct options *o, int c, const char *arg,
 	case OPT_NO_WEB:
 		o->web = NULL;
 		o->web_explicit = true;
+		return 0;
+	case OPT_VIEW_TOKEN: {
+		size_t n = strlen(arg);
+
+		if (n < 16 || n > 128 ||
+		    strspn(arg, "abcdefghijklmnopqrstuvwxyz"
+				"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != n)
+			return bad("--view-token: want 16 to 128 of A-Z, "
+				   "a-z, 0-9, '_' and '-'");
+		o->view_token = arg;
+		o->no_view_token = false;
+		return 0;
+	}
+	case OPT_NO_VIEW_TOKEN:
+		o->view_token = NULL;
+		o->no_view_token = true;
 		return 0;
 	case OPT_SIZE:
 		if (!o->run || parse_geometry(o, arg) < 0)

@@ -78,6 +78,8 @@ struct options {
 	unsigned n_origins;
 	const char *web;		/* NULL: the default, or none */
 	bool web_explicit;		/* --web or --no-web given */
+	const char *view_token;		/* --view-token, or NULL */
+	bool no_view_token;		/* --no-view-token */
 	/* xrfb run */
 	bool run;
 	char **run_argv;		/* CMD and its arguments */

@@ -5,8 +5,11 @@
  * xrfb and need to know where to connect:
  *
  *   {"display":":5","pid":1234,"listen":[{"address":"127.0.0.1",
- *    "port":40000}],"unix":[],"url":null,"password_file":null,
- *    "control":"/run/user/1000/xrfb/5.sock", ...}
+ *    "port":40000}],"unix":[],"url":null,"view_token":null,
+ *    "password_file":null,"control":"/run/user/1000/xrfb/5.sock", ...}
+ *
+ * With the web client on a TCP port, "url" is noVNC's page; with a view
+ * token (run makes one) it is the view-only URL that needs no password.
  *
  * A file is written under a temporary name and renamed, so a reader that
  * sees the file sees all of it; a descriptor gets the record and a
@@ -27,6 +30,20 @@
 #include "session.h"
 #include "x11-display.h"
 #include "xvfb.h"
+
+void ready_web_url(const struct app *app, const char *hostport, char *out,
+		   size_t size)
+{
+	/* noVNC's page takes the WebSocket's path in "path" and opens
+	 * ws://HOST:PORT/PATH: the token rides in that path's query. */
+	if (app->view_token[0])
+		snprintf(out, size,
+			 "http://%s/vnc.html?autoconnect=1&view_only=1&"
+			 "resize=scale&path=websockify%%3Ftoken%%3D%s",
+			 hostport, app->view_token);
+	else
+		snprintf(out, size, "http://%s/vnc.html", hostport);
+}
 
 void ready_record(struct app *app, const char *control, struct buf *b)
 {
@@ -61,16 +78,22 @@ void ready_record(struct app *app, const char *control, struct buf *b)
 	    (app->opt.websocket_detect_ms || app->ws_port)) {
 		const char *a = app->bound[0];
 		bool v6 = strchr(a, ':') != NULL;
-		char url[300];
+		char hostport[128], url[512];
 
-		snprintf(url, sizeof(url), "http://%s%s%s:%u/vnc.html",
+		snprintf(hostport, sizeof(hostport), "%s%s%s:%u",
 			 v6 ? "[" : "", a, v6 ? "]" : "",
 			 (unsigned)(app->opt.websocket_detect_ms ? app->port
 								 : app->ws_port));
+		ready_web_url(app, hostport, url, sizeof(url));
 		json_str(b, url);
 	} else {
 		json_raw(b, "null");
 	}
+	json_key(b, "view_token");
+	if (app->view_token[0])
+		json_str(b, app->view_token);
+	else
+		json_raw(b, "null");
 	json_kv_str(b, "password_file", app->opt.password_file);
 	json_kv_str(b, "control", control);
 	json_kv_int(b, "width", xrfb_server_width(app->server));

@@ -399,6 +399,89 @@ def check_ws_bad_frames(opt):
     return "%d bad frames closed with the right code" % len(cases)
 
 
+def read_raw_update(ws, w, h, bpp, big, shifts):
+    """One FramebufferUpdate of Raw rectangles; returns [(x, y, w, h,
+    [(r, g, b)...])]."""
+    expect(ws.read(1) == b"\0", "not a FramebufferUpdate")
+    ws.read(1)
+    n = struct.unpack(">H", ws.read(2))[0]
+    rects = []
+    for _ in range(n):
+        x, y, rw, rh, enc = struct.unpack(">HHHHi", ws.read(12))
+        expect(enc == 0, "encoding %d, not Raw" % enc)
+        data = ws.read(rw * rh * bpp // 8)
+        px = []
+        fmt = (">" if big else "<") + "I"
+        for i in range(rw * rh):
+            v = struct.unpack(fmt, data[4 * i:4 * i + 4])[0]
+            px.append(tuple((v >> s_) & 255 for s_ in shifts))
+        rects.append((x, y, rw, rh, px))
+    return rects
+
+
+def check_view_token(opt):
+    """--token T: a wrong token is refused (403); without one the server
+    asks for its password (None not offered); with it, None only, the
+    desktop arrives (saved to --save as PPM) and keys, pointer, clipboard
+    and a resize are sent, then a round trip shows they were read."""
+    expect(opt.token, "--token is needed")
+    c, status, _ = upgrade(opt, {"Origin": own_origin(opt)},
+                           path="/websockify?token=" + opt.token + "x")
+    expect(status == 403, "a wrong token: %d, not 403" % status)
+    expect(c.eof(), "not closed after a wrong token")
+    c.close()
+    c, status, _ = upgrade(opt, {"Origin": own_origin(opt)})
+    expect(status == 101, "no token: %d" % status)
+    ws = WS(c)
+    expect(ws.read(12) == b"RFB 003.008\n", "no greeting")
+    ws.send(b"RFB 003.008\n")
+    types = ws.read(ws.read(1)[0])
+    expect(1 not in types, "None offered without the token: %r" % types)
+    c.close()
+    c, status, _ = upgrade(opt, {"Origin": own_origin(opt)},
+                           path="/websockify?a=1&token=" + opt.token)
+    expect(status == 101, "the view token: %d" % status)
+    ws = WS(c)
+    expect(ws.read(12) == b"RFB 003.008\n", "no greeting")
+    ws.send(b"RFB 003.008\n")
+    types = ws.read(ws.read(1)[0])
+    expect(types == b"\x01", "with the token, types %r, not None" % types)
+    ws.send(b"\x01")
+    expect(ws.read(4) == b"\0\0\0\0", "SecurityResult not OK")
+    ws.send(b"\x01")
+    init = ws.read(24)
+    w, h = struct.unpack(">HH", init[:4])
+    bpp, depth, big, tc = init[4:8]
+    rmax, gmax, bmax = struct.unpack(">HHH", init[8:14])
+    shifts = init[14:17]
+    ws.read(struct.unpack(">I", init[20:24])[0])
+    expect(bpp == 32 and tc and (rmax, gmax, bmax) == (255, 255, 255),
+           "pixel format %r" % (init[4:17],))
+    ws.send(struct.pack(">BxHi", 2, 1, 0) + struct.pack(">BBHHHH", 3, 0, 0, 0,
+                                                    w, h))
+    img = bytearray(w * h * 3)
+    for x, y, rw, rh, px in read_raw_update(ws, w, h, bpp, big, shifts):
+        for i, p in enumerate(px):
+            o = ((y + i // rw) * w + x + i % rw) * 3
+            img[o:o + 3] = bytes(p)
+    if opt.save:
+        with open(opt.save, "wb") as f:
+            f.write(b"P6\n%d %d\n255\n" % (w, h) + bytes(img))
+    # keys, clicks, clipboard, a resize: all to be ignored
+    for down in (1, 0):
+        ws.send(struct.pack(">BBHI", 4, down, 0, 0x61))
+    for x, y, b in ((50, 60, 0), (50, 60, 1), (50, 60, 0), (70, 80, 4),
+                    (70, 80, 0)):
+        ws.send(struct.pack(">BBHH", 5, b, x, y))
+    ws.send(struct.pack(">BxxxI", 6, 5) + b"typed")
+    # a round trip: an update asked for after the input comes after it
+    ws.send(struct.pack(">BBHHHH", 3, 0, 0, 0, 1, 1))
+    read_raw_update(ws, w, h, bpp, big, shifts)
+    c.close()
+    return "403 for a wrong token, a password without; %dx%d view-only" % (
+        w, h)
+
+
 def check_rfb_first(opt):
     """A client that sends its version before the greeting (gtk-vnc)."""
     c = Conn(opt)
@@ -431,6 +514,7 @@ CHECKS = {
     "ws-bad-frames": check_ws_bad_frames,
     "rfb-first": check_rfb_first,
     "rfb-silent": check_rfb_silent,
+    "view-token": check_view_token,
 }
 
 
@@ -445,6 +529,8 @@ def main():
                     help="the port is a WebSocket listener, not RFB")
     ap.add_argument("--timeout", type=float, default=10)
     ap.add_argument("--origin-ok", action="append", default=[])
+    ap.add_argument("--token", help="the view token (view-token)")
+    ap.add_argument("--save", help="view-token: the desktop as PPM here")
     ap.add_argument("--origin-bad", action="append", default=[])
     ap.add_argument("checks", nargs="+", choices=sorted(CHECKS))
     opt = ap.parse_args()
