@@ -32,6 +32,7 @@ struct encpool_job {
 	atomic_size_t next;		/* next item a helper looks at */
 	pthread_mutex_t lock;
 	pthread_cond_t done;		/* an item became ENCPOOL_DONE */
+	atomic_bool waiting;		/* the consumer sleeps on done */
 	ssize_t ret;			/* task 0's result */
 };
 
@@ -70,13 +71,19 @@ static bool claim(struct encpool_job *j, size_t i)
 					      ENCPOOL_CLAIMED);
 }
 
+/* The consumer says it waits before it looks at the state, and a
+ * preparer looks for a waiter after it set the state (both sequentially
+ * consistent): one of them sees the other, so no wake-up is lost, and
+ * items nobody waits for cost no lock. */
 static void prepare(struct encpool_job *j, size_t i, unsigned thread)
 {
 	j->ops->prepare(j->arg, i, thread);
-	pthread_mutex_lock(&j->lock);
 	atomic_store(&j->state[i], ENCPOOL_DONE);
-	pthread_cond_broadcast(&j->done);
-	pthread_mutex_unlock(&j->lock);
+	if (atomic_load(&j->waiting)) {
+		pthread_mutex_lock(&j->lock);
+		pthread_cond_broadcast(&j->done);
+		pthread_mutex_unlock(&j->lock);
+	}
 }
 
 /* Prepare the next item nobody has taken. False when none is left. */
@@ -100,8 +107,10 @@ static void wait_done(struct encpool_job *j, size_t i)
 		if (help(j, 0))
 			continue;
 		pthread_mutex_lock(&j->lock);
+		atomic_store(&j->waiting, true);
 		while (atomic_load(&j->state[i]) != ENCPOOL_DONE)
 			pthread_cond_wait(&j->done, &j->lock);
+		atomic_store(&j->waiting, false);
 		pthread_mutex_unlock(&j->lock);
 	}
 }
@@ -177,6 +186,7 @@ ssize_t encpool_run(const struct encpool_ops *ops, void *arg, size_t n)
 	for (size_t i = 0; i < n; i++)
 		atomic_init(&j.state[i], ENCPOOL_PENDING);
 	atomic_init(&j.next, 0);
+	atomic_init(&j.waiting, false);
 	pthread_mutex_init(&j.lock, NULL);
 	pthread_cond_init(&j.done, NULL);
 	worker_run(threads, task, &j);
