@@ -3,7 +3,7 @@
 # session; `xrfb export --png-at` gives its frames (each one of the
 # session's screens, in order, the last one exactly the desktop's last
 # frame against xwd); `xrfb play` serves it to libvncclient, which ends on
-# that frame, and with --loop it starts over; `export --webm` gives VP8 video that ffprobe and ffmpeg read
+# that frame (the pace, played against recorded, is logged as a ratio), and with --loop it starts over; `export --webm` gives VP8 video that ffprobe and ffmpeg read
 # back with the right size and duration. A recording cut short by SIGKILL
 # plays up to its last block.
 # --record-on-failure keeps only failed runs, --record-last N the last N
@@ -38,6 +38,45 @@ while True:
     last = struct.unpack(">I", t)[0]
 print(last)
 PY
+}
+
+# The times of the blocks of recording @1, in ms, one a line.
+block_times() {
+	python3 - "$1" <<'PY'
+import struct, sys
+f = open(sys.argv[1], "rb")
+f.read(12)
+while True:
+    h = f.read(4)
+    if len(h) < 4:
+        break
+    n = struct.unpack(">I", h)[0]
+    f.read((n + 3) & ~3)
+    t = f.read(4)
+    if len(t) < 4:
+        break
+    print(struct.unpack(">I", t)[0])
+PY
+}
+
+# The time (ms) of the first block of recording @1 from which on it
+# shows @2 (an xwd file): a bisection over the block times, by export.
+first_shown_ms() {
+	local rec=$1 ref=$2 lo=0 hi mid times
+	mapfile -t times < <(block_times "$rec")
+	hi=$((${#times[@]} - 1))
+	while [ $lo -lt $hi ]; do
+		mid=$(((lo + hi) / 2))
+		export_at "$rec" "$(printf '%d.%03d' $((times[mid] / 1000)) \
+			$((times[mid] % 1000)))" "$T_DIR/bis.ppm" ||
+			t_fail "export failed"
+		if "$IMGCMP" --quiet "$T_DIR/bis.ppm" "$ref" >/dev/null 2>&1; then
+			hi=$mid
+		else
+			lo=$((mid + 1))
+		fi
+	done
+	echo "${times[lo]}"
 }
 
 # Play @1 to libvncclient until it shows @2 (an xwd file).
@@ -94,6 +133,35 @@ done
 
 t_step "xrfb play to libvncclient"
 play_until "$T_DIR/a.fbs" "$T_DIR/p3.xwd"
+
+t_step "xrfb play keeps the recording's pace (measured, not asserted)"
+# From the first screen to the last: in the recording (block times) and
+# as libvncclient receives it from xrfb play (its clock at each match).
+r1=$(first_shown_ms "$T_DIR/a.fbs" "$T_DIR/p1.xwd")
+r3=$(first_shown_ms "$T_DIR/a.fbs" "$T_DIR/p3.xwd")
+t_spawn play-pace "$XRFB" play --port 0 "$T_DIR/a.fbs"
+pace_pid=$T_LAST_PID
+t_wait_for "$T_TIMEOUT" "xrfb play to listen" grep -q '127\.0\.0\.1:' \
+	"$T_DIR/play-pace.log"
+pport=$(sed -n 's/^xrfb: serving .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
+	"$T_DIR/play-pace.log")
+t_grab_start P --format 32 --encodings "raw copyrect" "127.0.0.1:$pport"
+t_cmd_ok P match "$T_DIR/p1.xwd"
+p1=${T_REPLY##* at }
+p1=${p1% ms}
+t_cmd_ok P match "$T_DIR/p3.xwd"
+p3=${T_REPLY##* at }
+p3=${p3% ms}
+t_grab_stop P
+t_stop "$pace_pid" || true
+if [ $((r3 - r1)) -gt 0 ]; then
+	t_log "$(python3 -c 'import sys
+r, p = int(sys.argv[2]) - int(sys.argv[1]), int(sys.argv[4]) - int(sys.argv[3])
+print("pace: first to last screen %d ms recorded, %d ms played: ratio %.3f"
+      % (r, p, p / r))' "$r1" "$r3" "$p1" "$p3")"
+else
+	t_fail "the recording shows the last screen no later than the first"
+fi
 
 t_step "export --webm: VP8 video of the right size and duration"
 if "$XRFB" export "$T_DIR/a.fbs" --webm "$T_DIR/a.webm" \

@@ -900,8 +900,10 @@ static int cmd_match(struct grab *g, const char *path, int timeout_ms)
 				break;
 			cmp = image_compare(img, ref, NULL, 0, &d);
 			if (cmp == 0 && !undefined) {
-				out("ok match %s after %lu updates\n", path,
-				    g->updates);
+				/* "at": the monotonic clock, for timing */
+				out("ok match %s after %lu updates at %llu ms\n",
+				    path, g->updates,
+				    (unsigned long long)now_ms());
 				ret = GRAB_OK;
 				goto done;
 			}
