@@ -28,6 +28,11 @@
 #include "stream.h"
 #include "throttle.h"
 
+/* Connections still in their handshake, in all and from one address,
+ * beyond which a new one is closed at once. */
+#define HANDSHAKE_MAX_PENDING 128
+#define HANDSHAKE_MAX_PENDING_PER_ADDR 16
+
 /* Delay before a failed authentication is answered, to slow guessing. */
 #define HANDSHAKE_AUTH_FAIL_DELAY_MS 100
 
@@ -73,6 +78,24 @@ static void on_timeout(void *arg)
 		   hs->conn->server->handshake_timeout_ms);
 }
 
+/* Whether too many connections wait in their handshake already. */
+static bool too_many_pending(const struct conn *conn, const char *addr)
+{
+	unsigned total = 0, same = 0;
+	char a[sizeof(((struct handshake *)0)->addr)];
+
+	for (const struct conn *o = conn->server->conns; o; o = o->next) {
+		if (o == conn || o->ready || o->closed || o->handshake_untimed)
+			continue;
+		total++;
+		throttle_addr(o->peer, a, sizeof(a));
+		if (!strcmp(a, addr))
+			same++;
+	}
+	return total >= HANDSHAKE_MAX_PENDING ||
+	       same >= HANDSHAKE_MAX_PENDING_PER_ADDR;
+}
+
 void handshake_init(struct handshake *hs, struct conn *conn)
 {
 	unsigned ms = conn->server->handshake_timeout_ms;
@@ -82,6 +105,11 @@ void handshake_init(struct handshake *hs, struct conn *conn)
 	conn->sec_done = on_sec_done;
 	conn->sec_done_arg = hs;
 	throttle_addr(conn->peer, hs->addr, sizeof(hs->addr));
+	if (too_many_pending(conn, hs->addr)) {
+		conn_close(conn, "too many connections waiting to "
+				 "authenticate");
+		return;
+	}
 	if (ms)
 		hs->timeout = xrfb_loop_add_timer(conn->server->loop, ms,
 						  on_timeout, hs);

@@ -6,7 +6,9 @@
 # in at once; the refusal ends (its first period is made short here with
 # XRFB_AUTH_BAN_MS) and the right password works again. Connections that
 # merely come and go count for nothing. A client that connects and sends
-# nothing is closed after --handshake-timeout.
+# nothing is closed after --handshake-timeout. At most 16 connections
+# from one address may wait in their handshake; another address still
+# gets in then.
 . "$(dirname "$0")/../lib.sh"
 
 t_require "$RFB_PROBE" "$XPAINT"
@@ -55,5 +57,32 @@ exec {silent}<>/dev/tcp/127.0.0.1/"$XRFB_PORT"
 t_wait_for "$T_TIMEOUT" "the silent client to be closed" \
 	grep -q 'no complete handshake within 2000 ms' "$XRFB_ERR"
 exec {silent}>&-
+t_xrfb_alive
+t_stop "$XRFB_PID" || true
+
+t_step "at most 16 connections from one address wait in the handshake"
+t_start_xrfb --display "$DPY" --listen 0.0.0.0 --security VncAuth \
+	--password-file "$T_DIR/passwd.txt"
+addr=127.0.0.1:$XRFB_PORT
+fds=()
+for i in $(seq 16); do
+	exec {fd}<>/dev/tcp/127.0.0.1/"$XRFB_PORT"
+	fds+=("$fd")
+	# each is heard before the next (its ProtocolVersion arrives)
+	read -r -t "$T_TIMEOUT" -u "$fd" line || t_fail "connection $i silent"
+done
+exec {fd}<>/dev/tcp/127.0.0.1/"$XRFB_PORT"
+if read -r -t "$T_TIMEOUT" -u "$fd" line; then
+	t_fail "a 17th waiting connection was served: $line"
+fi
+exec {fd}>&-
+grep -q 'too many connections waiting to authenticate' "$XRFB_ERR" ||
+	t_fail "the refused connection was not logged"
+TOOL_SOURCE=127.0.0.2 t_run "127.0.0.2 meanwhile" "$RFB_PROBE" \
+	"127.0.0.2:$XRFB_PORT" --security 2 --password rightpw1 \
+	--expect-result 0 >/dev/null
+for fd in "${fds[@]}"; do
+	exec {fd}>&-
+done
 t_xrfb_alive
 t_pass
