@@ -19,27 +19,6 @@ export_at() {
 		pngtopnm "$3.png" >"$3"
 }
 
-# The time of the last block of recording @1, in ms.
-last_ms() {
-	python3 - "$1" <<'PY'
-import struct, sys
-f = open(sys.argv[1], "rb")
-f.read(12)
-last = 0
-while True:
-    h = f.read(4)
-    if len(h) < 4:
-        break
-    n = struct.unpack(">I", h)[0]
-    f.read((n + 3) & ~3)
-    t = f.read(4)
-    if len(t) < 4:
-        break
-    last = struct.unpack(">I", t)[0]
-print(last)
-PY
-}
-
 # The times of the blocks of recording @1, in ms, one a line.
 block_times() {
 	python3 - "$1" <<'PY'
@@ -57,6 +36,11 @@ while True:
         break
     print(struct.unpack(">I", t)[0])
 PY
+}
+
+# The time of the last block of recording @1, in ms.
+last_ms() {
+	block_times "$1" | tail -n 1
 }
 
 # The time (ms) of the first block of recording @1 from which on it
