@@ -33,8 +33,8 @@
 #include "server-state.h"
 #include "stream.h"
 
-/* Subtypes: user name and password, or the password alone. */
-#define RA2_SUBTYPE_USER_PASS 1
+/* Subtypes: user name and password (1, with accounts: not offered
+ * yet), or the password alone. */
 #define RA2_SUBTYPE_PASS 2
 /* U8 length + user name, U8 length + password. */
 #define RA2_CREDENTIALS_MAX (1 + 255 + 1 + 255)
@@ -461,10 +461,8 @@ static ssize_t on_record(struct conn *conn, struct ra2 *st, const uint8_t *d,
 	r = parse_plain(conn, st, (size_t)k < len, &ok);
 	if (r < 0)
 		return r;
-	if (r == 0) {
-		*result = SEC_CONTINUE;
+	if (r == 0)
 		return k;
-	}
 	explicit_bzero(st->plain.data, st->plain.len);
 	buf_consume(&st->plain, st->plain.len);
 	*result = ok ? SEC_OK : SEC_FAILED;
@@ -487,6 +485,7 @@ static ssize_t ra2_on_read(struct conn *conn, void *state, const uint8_t *d,
 	struct ra2 *st = state;
 	ssize_t n;
 
+	*result = SEC_CONTINUE;	/* until the credentials decide */
 	switch (st->step) {
 	case RA2_CLIENT_KEY:
 		n = on_client_key(conn, st, d, len);
@@ -496,12 +495,15 @@ static ssize_t ra2_on_read(struct conn *conn, void *state, const uint8_t *d,
 		break;
 	case RA2_CLIENT_HASH:
 	case RA2_CREDENTIALS:
-		return on_record(conn, st, d, len, result);
+		n = on_record(conn, st, d, len, result);
+		break;
 	default:
-		return -EPROTO;
+		n = -EPROTO;
+		break;
 	}
-	if (n > 0)
-		*result = SEC_CONTINUE;
+	/* Out of memory, say: the client goes too. */
+	if (n < 0 && !conn->closed)
+		conn_close(conn, "%s: %s", st->v->name, strerror((int)-n));
 	return n;
 }
 
