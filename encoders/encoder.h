@@ -26,6 +26,9 @@ struct enc_frame {
 enum enc_flags {
 	ENC_F_LASTRECT = 1u << 0,	/* client accepts LastRect */
 	ENC_F_TIGHT_NOZLIB = 1u << 1,	/* client listed -317 */
+	/* This rectangle goes lossless even though the client allows lossy
+	 * (it is not moving: doc/protocol.md, "Lossless refresh"). */
+	ENC_F_LOSSLESS = 1u << 2,
 };
 
 struct enc_params {
@@ -47,6 +50,9 @@ struct encoder {
 struct encoder_ops {
 	int32_t type;		/* RFB_ENC_* */
 	const char *name;
+	/* May go lossy where enc_may_be_lossy() and then honours
+	 * ENC_F_LOSSLESS. */
+	bool lossy;
 	/* Per-connection state (NULL on ENOMEM). */
 	struct encoder *(*new_state)(const struct encoder_ops *ops);
 	void (*free_state)(struct encoder *e);
@@ -66,6 +72,16 @@ extern const struct encoder_ops *const encoder_list[];
 
 /* Shared helpers for encoders. Splitting work across the encoder
  * threads is encpool.h's. */
+/* Whether the client's settings let an encoding with lossy set go lossy
+ * (JPEG): it sent a quality hint and takes true colour of 16 or 32 bpp
+ * (doc/protocol.md, "Tight"). */
+static inline bool enc_may_be_lossy(const struct enc_params *p)
+{
+	return (p->quality >= 0 || p->fine_quality >= 0 ||
+		p->subsampling >= 0) &&
+	       !p->pc->colour_map && p->pc->pf.true_colour &&
+	       p->pc->bytes >= 2;
+}
 
 /* The output of one band of a rectangle encoded on several threads; the
  * first member of an encoder's per-band state. */

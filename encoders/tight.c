@@ -786,10 +786,10 @@ static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
 	int sid, level;
 	bool nozlib;
 
-	/* Not with JPEG on: full colour then goes lossless only where JPEG
-	 * does not pay (small or noisy rectangles), and noVNC before 1.4,
-	 * which always asks for JPEG, rejects the gradient filter. */
-	if (c->conf->gradient && !c->jpeg && w > 1 &&
+	/* Not to clients that allow JPEG, even where this rectangle may not
+	 * be lossy: noVNC before 1.4, which always asks for JPEG, rejects
+	 * the gradient filter. */
+	if (c->conf->gradient && !enc_may_be_lossy(c->p) && w > 1 &&
 	    n >= TIGHT_GRADIENT_MIN_AREA &&
 	    (c->is888 || (c->tp >= 2 && !c->pc->swap))) {
 		uint64_t err;
@@ -1505,12 +1505,7 @@ int tight_encode(struct encoder *e, const struct enc_params *p,
 	c.tp = c.is888 ? 3 : p->pc->bytes;
 	c.nozlib = !t->png && (p->flags & ENC_F_TIGHT_NOZLIB);
 #ifdef HAVE_JPEG
-	/* JPEG needs a quality hint and a true-colour client of 16 or 32
-	 * bpp (doc/protocol.md, "Tight"). */
-	c.jpeg = (p->quality >= 0 || p->fine_quality >= 0 ||
-		  p->subsampling >= 0) &&
-		 !p->pc->colour_map && p->pc->pf.true_colour &&
-		 p->pc->bytes >= 2;
+	c.jpeg = enc_may_be_lossy(p) && !(p->flags & ENC_F_LOSSLESS);
 	if (c.jpeg)
 		tight_jpeg_params(&c.jp, p->quality, p->fine_quality,
 				  p->subsampling);
@@ -1527,6 +1522,9 @@ int tight_encode(struct encoder *e, const struct enc_params *p,
 const struct encoder_ops encoder_tight = {
 	.type = RFB_ENC_TIGHT,
 	.name = "tight",
+#ifdef HAVE_JPEG
+	.lossy = true,
+#endif
 	.new_state = tight_new,
 	.free_state = tight_free,
 	.encode = tight_encode,
@@ -1536,6 +1534,9 @@ const struct encoder_ops encoder_tight = {
 const struct encoder_ops encoder_tightpng = {
 	.type = RFB_ENC_TIGHT_PNG,
 	.name = "tightpng",
+#ifdef HAVE_JPEG
+	.lossy = true,
+#endif
 	.new_state = tightpng_new,
 	.free_state = tight_free,
 	.encode = tight_encode,

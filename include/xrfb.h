@@ -294,6 +294,13 @@ int xrfb_server_set_desktop_name(struct xrfb_server *s, const char *name);
 void xrfb_server_set_view_only(struct xrfb_server *s, bool view_only);
 /* Limit updates per second per client (0 = no limit). */
 void xrfb_server_set_max_fps(struct xrfb_server *s, unsigned fps);
+/* Lossy encodings (Tight JPEG, for clients that send a quality level) only
+ * where the picture moves, and what was sent lossy re-sent lossless once
+ * it has been still for @ms milliseconds (default
+ * XRFB_LOSSLESS_REFRESH_DEFAULT_MS; 0: off, lossy wherever the client
+ * allows, never refreshed). */
+#define XRFB_LOSSLESS_REFRESH_DEFAULT_MS 200
+void xrfb_server_set_lossless_refresh(struct xrfb_server *s, unsigned ms);
 /* Limit the CPU time spent on updates to @percent of one core on average
  * (0 = no limit, the default). What counts is the whole process's CPU
  * time from one update to the next, the caller's own work included; an

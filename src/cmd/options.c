@@ -48,6 +48,7 @@ enum {
 	OPT_VIEW_ONLY,
 	OPT_POLL,
 	OPT_MAX_FPS,
+	OPT_LOSSLESS_REFRESH,
 	OPT_MAX_CPU,
 	OPT_DESKTOP_NAME,
 	OPT_LOG_LEVEL,
@@ -101,6 +102,7 @@ static const struct option long_options[] = {
 	{ "view-only", no_argument, NULL, OPT_VIEW_ONLY },
 	{ "poll", no_argument, NULL, OPT_POLL },
 	{ "max-fps", required_argument, NULL, OPT_MAX_FPS },
+	{ "lossless-refresh", required_argument, NULL, OPT_LOSSLESS_REFRESH },
 	{ "max-cpu", required_argument, NULL, OPT_MAX_CPU },
 	{ "desktop-name", required_argument, NULL, OPT_DESKTOP_NAME },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
@@ -370,6 +372,10 @@ void options_usage(FILE *f, bool run)
 	      "  --max-fps N           at most N updates per second per "
 	      "client\n"
 	      "                        (default 60; 0: no limit)\n"
+	      "  --lossless-refresh MS JPEG only where the screen moves, "
+	      "re-sent lossless\n"
+	      "                        once still for MS ms (default 200; "
+	      "0: off)\n"
 	      "  --max-cpu N           at most N % of one CPU core for "
 	      "capturing and\n"
 	      "                        encoding (default: a quarter of all "
@@ -838,6 +844,12 @@ static int parse_one(struct options *o, int c, const char *arg,
 			return bad("--max-fps: bad value '%s' (0-1000)", arg);
 		o->max_fps = (unsigned)v;
 		return 0;
+	case OPT_LOSSLESS_REFRESH:
+		if (parse_uint(arg, 60000, &v) < 0)
+			return bad("--lossless-refresh: bad value '%s' "
+				   "(0-60000)", arg);
+		o->lossless_refresh = (unsigned)v;
+		return 0;
 	case OPT_MAX_CPU:
 		if (parse_uint(arg, 100000, &v) < 0)
 			return bad("--max-cpu: bad value '%s' (0-100000)", arg);
@@ -1091,6 +1103,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	o->viewer_clipboard_max = 256u << 10;
 	o->classic_clipboard_max = 1u << 20;
 	o->max_fps = OPTIONS_DEFAULT_MAX_FPS;
+	o->lossless_refresh = XRFB_LOSSLESS_REFRESH_DEFAULT_MS;
 	o->max_cpu = -1;
 	o->handshake_timeout = -1;
 	o->ready_fd = -1;

@@ -64,6 +64,7 @@ struct options {
 	bool view_only;
 	bool poll;
 	unsigned max_fps;
+	unsigned lossless_refresh;	/* ms; 0: off */
 	int max_cpu;		/* percent of one core; 0: no limit; -1: the default */
 	const char *desktop_name;
 	enum xrfb_log_level log_level;

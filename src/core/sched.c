@@ -52,6 +52,7 @@ void sched_init(struct sched *sc, struct conn *conn, struct flow *flow)
 	pixman_region32_init(&sc->requested);
 	pixman_region32_init(&sc->damage);
 	pixman_region32_init(&sc->copy);
+	pixman_region32_init(&sc->lossy);
 	fair_init(&sc->fair, conn->server->loop, on_fair_kick,
 		  on_full_refresh_due, sc);
 }
@@ -60,12 +61,15 @@ void sched_fini(struct sched *sc)
 {
 	xrfb_timer_cancel(sc->pace_timer);
 	sc->pace_timer = NULL;
+	xrfb_timer_cancel(sc->refresh_timer);
+	sc->refresh_timer = NULL;
 	for (int i = 0; i < SCHED_MAX_ENCODERS; i++)
 		if (sc->encoders[i])
 			sc->encoders[i]->ops->free_state(sc->encoders[i]);
 	pixman_region32_fini(&sc->requested);
 	pixman_region32_fini(&sc->damage);
 	pixman_region32_fini(&sc->copy);
+	pixman_region32_fini(&sc->lossy);
 	fair_fini(&sc->fair);
 }
 
@@ -198,6 +202,7 @@ void sched_resized(struct sched *sc)
 
 	pixman_region32_clear(&sc->copy);
 	pixman_region32_clear(&sc->damage);
+	pixman_region32_clear(&sc->lossy);
 	pixman_region32_intersect_rect(&sc->requested, &sc->requested, 0, 0,
 				       (unsigned)s->fb.width,
 				       (unsigned)s->fb.height);
@@ -784,13 +789,13 @@ static void small_copies_to_pixels(struct sched *sc, region_t *copy,
  * be freed) with their count; @area grows to what they cover.
  */
 static int pixel_boxes(struct sched *sc, region_t *area,
-		       pixman_box32_t **boxes)
+		       const region_t *allowed, pixman_box32_t **boxes)
 {
 	const pixman_box32_t *b;
 	int n;
 
 	if (compresses(sc->preferred))
-		merge_gaps(area, &sc->requested);
+		merge_gaps(area, allowed);
 	if (pixman_region32_n_rects(area) > SCHED_MAX_RECTS) {
 		pixman_box32_t ext = *pixman_region32_extents(area);
 		pixman_region32_reset(area, &ext);
@@ -801,19 +806,15 @@ static int pixel_boxes(struct sched *sc, region_t *area,
 		return -ENOMEM;
 	memcpy(*boxes, b, (size_t)n * sizeof(**boxes));
 	if (compresses(sc->preferred) && n > 1) {
-		n = merge_boxes(*boxes, n, &sc->requested);
+		n = merge_boxes(*boxes, n, allowed);
 		for (int i = 0; i < n; i++)
 			region_add_box(area, &(*boxes)[i]);
 	}
 	return n;
 }
 
-static int put_pixels(struct sched *sc, const region_t *area,
-		      const pixman_box32_t *boxes, int n, struct buf *b)
+static struct enc_params enc_params_of(const struct sched *sc)
 {
-	struct xrfb_server *s = sc->conn->server;
-	struct enc_frame f = { s->fb.pixels, s->fb.stride, s->fb.width,
-			       s->fb.height };
 	struct enc_params p = {
 		.pc = &sc->pc,
 		.quality = sc->quality,
@@ -822,6 +823,19 @@ static int put_pixels(struct sched *sc, const region_t *area,
 		.compress = sc->compress,
 		.flags = sc->enc_flags,
 	};
+
+	return p;
+}
+
+/* @flags: added to the client's (ENC_F_LOSSLESS). */
+static int put_pixels(struct sched *sc, const region_t *area,
+		      const pixman_box32_t *boxes, int n, unsigned flags,
+		      struct buf *b)
+{
+	struct xrfb_server *s = sc->conn->server;
+	struct enc_frame f = { s->fb.pixels, s->fb.stride, s->fb.width,
+			       s->fb.height };
+	struct enc_params p = enc_params_of(sc);
 	struct encoder *e = sched_encoder(sc, sc->preferred);
 	struct rect box;
 	bool compose;
@@ -829,6 +843,9 @@ static int put_pixels(struct sched *sc, const region_t *area,
 
 	if (!e)
 		return -ENOMEM;
+	if (!n)
+		return 0;
+	p.flags |= flags;
 	/* Clients that show no cursor of their own get it in the pixels:
 	 * encode from a copy of each rectangle with the cursor drawn in. */
 	compose = sched_draws_cursor(sc) &&
@@ -1030,27 +1047,68 @@ static void keep_copies_in_request(struct sched *sc, const region_t *copy)
 	pixman_region32_copy(&sc->copy, (region_t *)copy);
 }
 
+/* Whether lossless refresh is on and this client's updates may go lossy
+ * (doc/protocol.md, "Lossless refresh"): then only where it moves. */
+static bool tracks_lossy(const struct sched *sc)
+{
+	const struct encoder_ops *ops = encoder_find(sc->preferred);
+	struct enc_params p = enc_params_of(sc);
+
+	return sc->conn->server->motion.delay_ms && ops && ops->lossy &&
+	       enc_may_be_lossy(&p);
+}
+
 /*
  * Job 3: the rectangles of the update into @body: CopyRects of @copy,
- * then @pixels encoded. Returns their count or -errno.
+ * then @pixels encoded; where the picture moves, the part of @pixels that
+ * may go lossy is cut out into @lossy and sent last, the rest lossless.
+ * Returns their count or -errno.
  */
 static int put_rects(struct sched *sc, region_t *copy, region_t *pixels,
-		     struct buf *body)
+		     region_t *lossy, uint64_t now, struct buf *body)
 {
-	pixman_box32_t *boxes = NULL;
-	int n, nboxes, total = 0;
+	pixman_box32_t *boxes = NULL, *lboxes = NULL;
+	region_t moving, allowed, all;
+	int n, nboxes, nlossy, total = 0;
+	unsigned flags = 0;
 
 	if (compresses(sc->preferred))
 		small_copies_to_pixels(sc, copy, pixels);
-	nboxes = pixel_boxes(sc, pixels, &boxes);
-	if (nboxes < 0)
-		return nboxes;
-	n = put_copies(sc, copy, pixels, body);
+	pixman_region32_init(&moving);
+	pixman_region32_init(&allowed);
+	pixman_region32_init(&all);
+	if (tracks_lossy(sc)) {
+		motion_moving(&sc->conn->server->motion, &sc->requested, now,
+			      &moving);
+		pixman_region32_intersect(lossy, pixels, &moving);
+		pixman_region32_subtract(pixels, pixels, lossy);
+		flags = ENC_F_LOSSLESS;
+	}
+	/* Merged rectangles of one kind stay out of the other's area. */
+	pixman_region32_subtract(&allowed, &sc->requested, lossy);
+	n = nboxes = pixel_boxes(sc, pixels, &allowed, &boxes);
+	if (n < 0)
+		goto out;
+	pixman_region32_subtract(&allowed, &moving, pixels);
+	n = nlossy = pixel_boxes(sc, lossy, &allowed, &lboxes);
+	if (n < 0)
+		goto out;
+	pixman_region32_union(&all, pixels, lossy);
+	n = put_copies(sc, copy, &all, body);
 	if (n >= 0) {
 		total = n;
-		n = put_pixels(sc, pixels, boxes, nboxes, body);
+		n = put_pixels(sc, pixels, boxes, nboxes, flags, body);
 	}
+	if (n >= 0) {
+		total += n;
+		n = put_pixels(sc, lossy, lboxes, nlossy, 0, body);
+	}
+out:
 	free(boxes);
+	free(lboxes);
+	pixman_region32_fini(&all);
+	pixman_region32_fini(&allowed);
+	pixman_region32_fini(&moving);
 	return n < 0 ? n : total + n;
 }
 
@@ -1072,12 +1130,56 @@ static int end_update(struct sched *sc, int total, struct buf *body)
 	return 0xffff;
 }
 
+static void on_refresh_due(void *arg)
+{
+	struct sched *sc = arg;
+	struct xrfb_server *s = sc->conn->server;
+	uint64_t now = xrfb_now_ms(), next;
+	region_t due;
+
+	sc->refresh_timer = NULL;
+	pixman_region32_init(&due);
+	next = motion_still(&s->motion, &sc->lossy, now, &due);
+	if (pixman_region32_not_empty(&due)) {
+		log_debug("on_refresh_due: client %u: lossless refresh of %d "
+			  "rectangles", sc->conn->id,
+			  pixman_region32_n_rects(&due));
+		/* Sent as damage: not moving, so lossless. */
+		pixman_region32_union(&sc->damage, &sc->damage, &due);
+		server_state_kick(s);
+	}
+	if (next)
+		sc->refresh_timer = xrfb_loop_add_timer(
+			s->loop, next > now ? next - now : 1, on_refresh_due,
+			sc);
+	pixman_region32_fini(&due);
+}
+
+/* What the client holds lossy after an update with the moves @copy, sent
+ * @exact and @lossy; a timer to refresh it while it is not empty. */
+static void keep_lossy(struct sched *sc, const region_t *copy,
+		       const region_t *exact, const region_t *lossy)
+{
+	struct xrfb_server *s = sc->conn->server;
+
+	motion_held_copy(&sc->lossy, copy, sc->copy_dx, sc->copy_dy);
+	motion_held_sent(&sc->lossy, exact, lossy);
+	if (!s->motion.delay_ms)
+		pixman_region32_clear(&sc->lossy);
+	if (pixman_region32_not_empty(&sc->lossy) && !sc->refresh_timer)
+		sc->refresh_timer = xrfb_loop_add_timer(
+			s->loop, s->motion.delay_ms, on_refresh_due, sc);
+}
+
 /* Job 5: the update went out: what it covered is no longer owed. */
 static void commit_update(struct sched *sc, const region_t *copy,
-			  const region_t *pixels, uint64_t now)
+			  const region_t *pixels, const region_t *lossy,
+			  uint64_t now)
 {
+	keep_lossy(sc, copy, pixels, lossy);
 	pixman_region32_subtract(&sc->copy, &sc->copy, (region_t *)copy);
 	pixman_region32_subtract(&sc->damage, &sc->damage, (region_t *)pixels);
+	pixman_region32_subtract(&sc->damage, &sc->damage, (region_t *)lossy);
 	pixman_region32_clear(&sc->requested);
 	sc->has_request = false;
 	sc->last_update_ms = now;
@@ -1098,12 +1200,13 @@ static void run_update(struct sched *sc, uint64_t now, uint64_t cpu,
 		       uint64_t wall)
 {
 	struct xrfb_server *s = sc->conn->server;
-	region_t copy, pixels;
+	region_t copy, pixels, lossy;
 	struct buf body = BUF_INIT;
 	int n, total;
 
 	pixman_region32_init(&copy);
 	pixman_region32_init(&pixels);
+	pixman_region32_init(&lossy);
 	collect_update(sc, &copy, &pixels);
 	total = put_pseudo(sc, &body);
 	if (total < 0) {
@@ -1114,7 +1217,7 @@ static void run_update(struct sched *sc, uint64_t now, uint64_t cpu,
 	    !pixman_region32_not_empty(&pixels))
 		goto out;
 	keep_copies_in_request(sc, &copy);
-	n = put_rects(sc, &copy, &pixels, &body);
+	n = put_rects(sc, &copy, &pixels, &lossy, now, &body);
 	if (n < 0)
 		goto err;
 	total += n;
@@ -1125,7 +1228,7 @@ static void run_update(struct sched *sc, uint64_t now, uint64_t cpu,
 	}
 	if (n < 0)
 		goto err;
-	commit_update(sc, &copy, &pixels, now);
+	commit_update(sc, &copy, &pixels, &lossy, now);
 	if (send_update(sc, &body, (unsigned)n) < 0)
 		conn_close(sc->conn, "out of memory");
 	if (s->max_cpu) {
@@ -1150,6 +1253,7 @@ out:
 	buf_fini(&body);
 	pixman_region32_fini(&copy);
 	pixman_region32_fini(&pixels);
+	pixman_region32_fini(&lossy);
 }
 
 void sched_run(struct sched *sc)

@@ -65,6 +65,10 @@ struct sched {
 	uint64_t last_update_ms;
 	struct xrfb_timer *pace_timer;
 	struct fair fair;		/* CPU share, full refresh rate */
+	/* What the client holds lossy, re-sent lossless once still
+	 * (motion.h); the timer runs only while it is not empty. */
+	region_t lossy;
+	struct xrfb_timer *refresh_timer;
 
 	/* Statistics. */
 	uint64_t updates_sent, bytes_sent;

@@ -14,6 +14,7 @@
 
 #include "cursor.h"
 #include "fb.h"
+#include "motion.h"
 #include "pixfmt.h"
 #include "sec.h"
 #include "throttle.h"
@@ -116,6 +117,8 @@ struct xrfb_server {
 	enum xrfb_shared_policy shared_policy;
 	bool view_only;
 	unsigned max_fps;
+	/* Which tiles move, and the lossless refresh delay (motion.h). */
+	struct motion motion;
 	uint32_t cut_text_max;
 
 	/* xrfb_server_set_max_cpu(): a budget of the process's CPU time,

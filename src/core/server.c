@@ -137,6 +137,7 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	s->cut_text_max = RFB_CUT_TEXT_MAX;
 	clipboard_server_init(&s->clip);
 	s->move_detection = true;
+	motion_init(&s->motion, XRFB_LOSSLESS_REFRESH_DEFAULT_MS);
 	s->shared_policy = XRFB_SHARED_ALLOW;
 	s->cpu_clock_us = process_cpu_us;
 	s->run = run;
@@ -164,6 +165,7 @@ void xrfb_server_free(struct xrfb_server *s)
 	xrfb_timer_cancel(s->cpu_timer);
 	fb_fini(&s->fb);
 	fb_fini(&s->comp);
+	motion_fini(&s->motion);
 	cursor_fini(&s->cursor);
 	clipboard_server_fini(&s->clip);
 	worker_pool_free(s->pool);
@@ -457,6 +459,13 @@ void xrfb_server_set_max_fps(struct xrfb_server *s, unsigned fps)
 	s->max_fps = fps;
 }
 
+void xrfb_server_set_lossless_refresh(struct xrfb_server *s, unsigned ms)
+{
+	s->motion.delay_ms = ms;
+	/* Tiles counted under another delay mean nothing under this one. */
+	motion_reset(&s->motion);
+}
+
 /* As many as worker_pool_new() starts at most. */
 #define SERVER_MAX_ENCODER_THREADS 64
 
@@ -506,6 +515,7 @@ int xrfb_server_resize(struct xrfb_server *s, uint16_t width, uint16_t height)
 	if (err < 0)
 		return err;
 	fb_fini(&s->comp);
+	motion_reset(&s->motion);
 	/* A layout that no longer fits becomes one screen; the embedder
 	 * sets the real one with xrfb_server_set_screens(). */
 	for (unsigned i = 0; i < s->nscreens; i++)
@@ -652,6 +662,8 @@ int xrfb_server_update_many(struct xrfb_server *s,
 	for (unsigned i = 0; i < n; i++)
 		write_update(&s->fb, &u[i], &moved, &changed);
 	if (pixman_region32_not_empty(&changed)) {
+		motion_damage(&s->motion, &changed, s->fb.width, s->fb.height,
+			      xrfb_now_ms());
 		for (struct xrfb_client *c = s->clients; c; c = c->next)
 			sched_add_damage(&c->sched, &changed);
 	}
