@@ -15,6 +15,10 @@
  *   xpaint [-display D] rect X Y W H RRGGBB
  *   xpaint [-display D] scroll DX DY       move the background by DX, DY
  *   xpaint [-display D] animate [FRAMES [DELAY_MS]]   (FRAMES 0: forever)
+ *   xpaint [-display D] video X Y W H FRAMES DELAY_MS
+ *       photo-like frames in one area (smooth shades, grain, a moving
+ *       disc): every pixel changes from one frame to the next and no
+ *       frame is a shifted copy of another; the last frame stays.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -355,6 +359,60 @@ static int cmd_animate(struct painter *p, long frames, long delay_ms)
 	return 0;
 }
 
+/* Pixel (x, y) of video frame @k: smooth shades with grain. */
+static uint32_t video_rgb(int x, int y, int w, int h, long k)
+{
+	int cx = (int)(k * 13 % w), cy = (int)(k * 7 % h), r2 = h * h / 16;
+	uint32_t grain = hash2((uint32_t)x, (uint32_t)y, (uint32_t)k) & 0x0f0f0f;
+	uint32_t r = (uint32_t)(x * 2 + k * 5) & 255;
+	uint32_t g = (uint32_t)(y * 3 + k * 3) & 255;
+	uint32_t b = (uint32_t)((x + y) + k * 11) & 255;
+
+	if ((x - cx) * (x - cx) + (y - cy) * (y - cy) < r2)
+		r = 255 - r;
+	return ((r << 16 | g << 8 | b) ^ grain) & 0xffffff;
+}
+
+static int cmd_video(struct painter *p, int x0, int y0, int w, int h,
+		     long frames, long delay_ms)
+{
+	GC gc = XCreateGC(p->dpy, p->root, 0, NULL);
+	XImage *img;
+	char *data;
+	long k;
+
+	if (w <= 0 || h <= 0)
+		return 2;
+	data = malloc((size_t)w * (size_t)h * 4);
+	if (!data)
+		return 1;
+	img = XCreateImage(p->dpy, p->visual, (unsigned)p->depth, ZPixmap, 0,
+			   data, (unsigned)w, (unsigned)h, 32, 0);
+	if (!img) {
+		free(data);
+		return 1;
+	}
+	XSetSubwindowMode(p->dpy, gc, IncludeInferiors);
+	for (k = 0; k < frames; k++) {
+		for (int y = 0; y < h; y++)
+			for (int x = 0; x < w; x++)
+				XPutPixel(img, x, y,
+					  pixel_of(p, video_rgb(x, y, w, h, k)));
+		XPutImage(p->dpy, p->root, gc, img, 0, 0, x0, y0,
+			  (unsigned)w, (unsigned)h);
+		XSync(p->dpy, False);
+		if (delay_ms > 0) {
+			struct timespec ts = { delay_ms / 1000,
+					       delay_ms % 1000 * 1000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	XDestroyImage(img);
+	XFreeGC(p->dpy, gc);
+	return 0;
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
@@ -362,7 +420,8 @@ static void usage(void)
 		"       xpaint [-display D] solid RRGGBB\n"
 		"       xpaint [-display D] rect X Y W H RRGGBB\n"
 		"       xpaint [-display D] scroll DX DY\n"
-		"       xpaint [-display D] animate [FRAMES [DELAY_MS]]\n");
+		"       xpaint [-display D] animate [FRAMES [DELAY_MS]]\n"
+		"       xpaint [-display D] video X Y W H FRAMES DELAY_MS\n");
 }
 
 int main(int argc, char **argv)
@@ -402,6 +461,10 @@ int main(int argc, char **argv)
 		long delay = i + 2 < argc ? atol(argv[i + 2]) : 0;
 
 		ret = cmd_animate(&p, frames, delay);
+	} else if (!strcmp(argv[i], "video") && i + 6 < argc) {
+		ret = cmd_video(&p, atoi(argv[i + 1]), atoi(argv[i + 2]),
+				atoi(argv[i + 3]), atoi(argv[i + 4]),
+				atol(argv[i + 5]), atol(argv[i + 6]));
 	} else {
 		usage();
 		ret = 2;
