@@ -91,7 +91,7 @@ passed=$(( ${pass:-0} + ${xfail:-0} ))
 failed=$(( ${fail:-0} + ${xpass:-0} + ${error:-0} ))
 skipped=${skip:-0}
 
-# --- the hostile-viewer tests again, in a sanitizer build -------------------
+# --- the sanitizer pass (make check-asan) -----------------------------------
 # (with the whole suite only; not for a build in the source tree, which
 # cannot have another beside it, nor one built with sanitizers already)
 case "$build ${XRFB_CONFIGURE:-}" in
@@ -99,7 +99,7 @@ case "$build ${XRFB_CONFIGURE:-}" in
 *)
 	if [ -z "${TESTS:-}" ]; then
 		rm -f asan/test-suite.log
-		make -j"$jobs" check-hostile-asan
+		make -j"$jobs" check-asan
 		asan_status=$?
 		if [ -f asan/test-suite.log ]; then
 			cd asan || build_failed "cannot enter $build/asan"
@@ -113,7 +113,7 @@ case "$build ${XRFB_CONFIGURE:-}" in
 			skipped=$((skipped + asan_SKIP))
 		fi
 		if [ "$asan_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-			echo "test.sh: make check-hostile-asan failed" >&2
+			echo "test.sh: make check-asan failed" >&2
 			failed=1
 		fi
 	fi

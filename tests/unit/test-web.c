@@ -91,7 +91,8 @@ static int read_head(struct tpeer *p, char *head, size_t size)
 	size_t n;
 	int status = -1;
 
-	while (!(end = memmem(p->in, p->in_len, "\r\n\r\n", 4)))
+	/* memmem() must not see the NULL of an empty buffer */
+	while (!p->in_len || !(end = memmem(p->in, p->in_len, "\r\n\r\n", 4)))
 		ck_assert_msg(tpeer_wait(p, p->in_len + 1),
 			      "no response head");
 	n = (size_t)(end + 4 - (char *)p->in);
