@@ -394,15 +394,23 @@ static ssize_t on_client_random(struct conn *conn, struct ra2 *st,
 	return (ssize_t)(2 + n);
 }
 
-/* Whether the credentials are right. Only the password-only subtype is
- * offered: a user name check (subtype 1) with accounts goes here. */
-static bool check_credentials(const struct xrfb_server *s, const uint8_t *user,
+/* Whether the credentials are right: the password, or the view-only
+ * one (the client may then only watch). Only the password-only subtype
+ * is offered: a user name check (subtype 1) with accounts goes here. */
+static bool check_credentials(struct conn *conn, const uint8_t *user,
 			      size_t user_len, const uint8_t *pass,
 			      size_t pass_len)
 {
+	const struct xrfb_server *s = conn->server;
+	bool full = ra2_password_matches(s->password, pass, pass_len);
+	bool view = s->password_view &&
+		    ra2_password_matches(s->password_view, pass, pass_len);
+
 	(void)user;
 	(void)user_len;
-	return ra2_password_matches(s->password, pass, pass_len);
+	if (!full && view)
+		conn->view_only = true;
+	return full || view;
 }
 
 /* The decrypted messages: the client's hash, then the credentials.
@@ -438,7 +446,7 @@ static int parse_plain(struct conn *conn, struct ra2 *st, bool more_input,
 	/* The client waits for SecurityResult before it says more. */
 	if (p->len > 2 + ulen + plen || more_input)
 		return (int)refuse(conn, st, "input after the credentials");
-	*ok = check_credentials(conn->server, p->data + 1, ulen,
+	*ok = check_credentials(conn, p->data + 1, ulen,
 				p->data + 2 + ulen, plen);
 	st->step = RA2_DONE;
 	return 1;

@@ -310,6 +310,7 @@ static const struct hs_case hs_cases[] = {
 	{ 130, 32, false, true, "pass word" },
 	{ 129, 32, true, false, "pass wore" },
 	{ 6, 16, false, false, "pass" },
+	{ 129, 32, true, false, "watch only" },	/* the view-only one */
 };
 #define NHS (int)(sizeof(hs_cases) / sizeof(hs_cases[0]))
 
@@ -329,6 +330,7 @@ static void env_start(struct env *e)
 	e->loop = xrfb_loop_new();
 	e->s = xrfb_server_new(e->loop, 16, 8);
 	ck_assert_int_eq(xrfb_server_set_password(e->s, "pass word"), 0);
+	ck_assert_int_eq(xrfb_server_set_view_password(e->s, "watch only"), 0);
 	strcpy(e->dir, "/tmp/test-sec-ra2.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(e->dir));
 	e->key_path = tmp_path(e->dir, "key.pem");
@@ -437,7 +439,8 @@ static void hash2(size_t key_len, const uint8_t *a, size_t alen,
 START_TEST(test_handshake)
 {
 	const struct hs_case *c = &hs_cases[_i];
-	bool right = strcmp(c->password, "pass word") == 0;
+	bool right = strcmp(c->password, "pass word") == 0 ||
+		     strcmp(c->password, "watch only") == 0;
 	size_t hlen = c->key_len == 32 ? 32 : 20, size, cmsg_len;
 	struct rsa_public_key spub;
 	struct ra2_key *ck;
