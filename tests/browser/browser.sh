@@ -4,7 +4,9 @@
 # they use.
 #
 #   tb_setup                 node, npm, Chromium, noVNC present;
-#                            tests/browser/node_modules installed (npm ci);
+#                            the npm project installed (npm ci) in
+#                            tests/browser/ of the build directory, which
+#                            may differ from the (read-only) source tree;
 #                            TB_WEB, the web root to give xrfb (--web):
 #                            the test page and the noVNC trees
 #   tb_serve PORT            pages come from xrfb on 127.0.0.1:PORT, and
@@ -19,7 +21,11 @@
 # package (/usr/share/novnc), "npm" the @novnc/novnc release pinned in
 # tests/browser/package-lock.json.
 
-TB_DIR=$XRFB_TOP_SRCDIR/tests/browser
+TB_SRC=$XRFB_TOP_SRCDIR/tests/browser
+# The npm project (package.json, its lock, node_modules and the driver,
+# which must sit beside node_modules to find playwright-core) lives in the
+# build directory: the source tree may be read-only (make distcheck).
+TB_DIR=$XRFB_TOP_BUILDDIR/tests/browser
 TB_DEBIAN_NOVNC=${TB_DEBIAN_NOVNC:-/usr/share/novnc}
 TB_NPM_NOVNC=$TB_DIR/node_modules/@novnc/novnc
 TB_CHROMIUM=${TB_CHROMIUM:-chromium}
@@ -29,22 +35,26 @@ TB_CHROMIUM=${TB_CHROMIUM:-chromium}
 # the one that installs. No browser is downloaded: playwright-core has
 # none, and the tests drive Debian's Chromium.
 tb_npm_ci() {
-	local stamp=$TB_DIR/node_modules/.package-lock.json
-	if [ -f "$stamp" ] && ! [ "$TB_DIR/package-lock.json" -nt "$stamp" ]; then
-		return 0
-	fi
+	local stamp=$TB_DIR/node_modules/.package-lock.json f
 	t_require flock
-	t_log "installing tests/browser/node_modules (npm ci)"
+	mkdir -p "$TB_DIR" || t_fail "cannot create $TB_DIR"
 	(
-		cd "$TB_DIR" || exit 1
 		flock 9
+		# the project's files, copied when they changed (atomically:
+		# other tests may be reading them)
+		for f in package.json package-lock.json novnc-driver.js; do
+			cmp -s "$TB_SRC/$f" "$TB_DIR/$f" && continue
+			cp "$TB_SRC/$f" "$TB_DIR/.$f.tmp" &&
+				mv -f "$TB_DIR/.$f.tmp" "$TB_DIR/$f" || exit 1
+		done
 		if [ -f "$stamp" ] &&
-			! [ package-lock.json -nt "$stamp" ]; then
+			! [ "$TB_DIR/package-lock.json" -nt "$stamp" ]; then
 			exit 0
 		fi
-		npm ci --no-audit --no-fund --loglevel=error
-	) 9<"$TB_DIR/package-lock.json" >"$T_DIR/npm-ci.log" 2>&1 ||
-		t_fail "npm ci in $TB_DIR failed"
+		echo "installing $TB_DIR/node_modules (npm ci)"
+		cd "$TB_DIR" && npm ci --no-audit --no-fund --loglevel=error
+	) 9>>"$TB_DIR/.lock" >"$T_DIR/npm-ci.log" 2>&1 ||
+		t_fail "npm ci in $TB_DIR failed ($(tail -n 3 "$T_DIR/npm-ci.log"))"
 }
 
 tb_setup() {
@@ -56,7 +66,7 @@ tb_setup() {
 		t_fail "npm ci did not install @novnc/novnc"
 	TB_WEB=$T_DIR/web
 	mkdir -p "$TB_WEB"
-	ln -s "$TB_DIR/novnc-page.html" "$TB_DIR/novnc-page.js" "$TB_WEB/"
+	ln -s "$TB_SRC/novnc-page.html" "$TB_SRC/novnc-page.js" "$TB_WEB/"
 	ln -s "$TB_DEBIAN_NOVNC" "$TB_WEB/debian"
 	ln -s "$TB_NPM_NOVNC" "$TB_WEB/npm"
 }
