@@ -808,11 +808,30 @@ static int parse_keysym(const char *name, uint32_t *ks)
 	*ks = (uint32_t)k;
 	return 0;
 #else
-	/* without Xlib: a single printable Latin-1 character is its keysym */
+	/* without Xlib: a printable Latin-1 character is its own keysym,
+	 * and a few names the tests use */
+	static const struct {
+		const char *name;
+		uint32_t ks;
+	} names[] = {
+		{ "space", 0x20 },	   { "Return", 0xff0d },
+		{ "Tab", 0xff09 },	   { "BackSpace", 0xff08 },
+		{ "Escape", 0xff1b },	   { "Delete", 0xffff },
+		{ "Left", 0xff51 },	   { "Up", 0xff52 },
+		{ "Right", 0xff53 },	   { "Down", 0xff54 },
+		{ "Shift_L", 0xffe1 },	   { "Control_L", 0xffe3 },
+		{ "Alt_L", 0xffe9 },
+	};
+
 	if (name[0] && !name[1] && (unsigned char)name[0] >= 0x20) {
 		*ks = (unsigned char)name[0];
 		return 0;
 	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(name, names[i].name)) {
+			*ks = names[i].ks;
+			return 0;
+		}
 	return -EINVAL;
 #endif
 }
