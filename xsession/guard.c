@@ -142,14 +142,17 @@ static void guard_clean_up(void)
 	int waited;
 	unsigned i;
 
+	/* Files first, while our Xvfb still holds its display: paths named
+	 * after the display number (the control socket) are still ours then,
+	 * and not yet those of another run that gets the number next. */
+	for (i = n_items; i-- > 0;)
+		if (items[i].kind == 'f')
+			unlink(items[i].path);
 	guard_signal(SIGTERM);
 	for (waited = 0; waited < GUARD_STOP_MS && guard_anyone_left();
 	     waited += 20)
 		nanosleep(&ts, NULL);
 	guard_signal(SIGKILL);
-	for (i = n_items; i-- > 0;)
-		if (items[i].kind == 'f')
-			unlink(items[i].path);
 	for (i = n_items; i-- > 0;)
 		if (items[i].kind == 'd')
 			rmdir(items[i].path);
