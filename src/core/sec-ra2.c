@@ -260,7 +260,8 @@ static void ra2_free(void *state)
 		return;
 	rsa_public_key_clear(&st->client_pub);
 	free(st->client_msg);
-	explicit_bzero(st->plain.data, st->plain.cap);
+	if (st->plain.data)
+		explicit_bzero(st->plain.data, st->plain.cap);
 	buf_fini(&st->plain);
 	explicit_bzero(st, sizeof(*st));
 	free(st);

@@ -171,7 +171,9 @@ START_TEST(test_tamper_every_byte)
 		 * what came out is always a true prefix, never all of it. */
 		ck_assert(used == -EBADMSG || (used >= 0 && (size_t)used < len));
 		ck_assert_uint_lt(out.len, plen);
-		ck_assert_mem_eq(out.data, plain, out.len);
+		/* memcmp() must not see the NULL of an empty buffer */
+		if (out.len)
+			ck_assert_mem_eq(out.data, plain, out.len);
 		stream[i] ^= 0x20;
 		buf_fini(&out);
 	}
