@@ -52,16 +52,18 @@ static int set_priorities(struct tls_ctx *t, const char *priority)
 		r = gnutls_priority_init(&anon, s, &where);
 		if (r == 0)
 			r = gnutls_priority_init(&x509, priority, &where);
-		free(s);
 	}
 	if (r < 0) {
+		/* @where may point into @s: freed only after this */
 		log_error("TLS priority \"%s\": %s at \"%s\"",
 			  priority ? priority : "(system)", gnutls_strerror(r),
 			  where ? where : "");
+		free(s);
 		if (anon)
 			gnutls_priority_deinit(anon);
 		return -EINVAL;
 	}
+	free(s);
 	if (t->prio_anon)
 		gnutls_priority_deinit(t->prio_anon);
 	if (t->prio_x509)
