@@ -104,6 +104,12 @@ int main(int argc, char **argv)
 			XSync(dpy, False);
 			printf("ready 0x%lx\n", win);
 			break;
+		case MappingNotify:
+			/* the server binds keysyms to spare keycodes: an X
+			 * client must take the new mapping before it reads the
+			 * keys that follow (Xlib keeps the old one otherwise) */
+			XRefreshKeyboardMapping(&ev.xmapping);
+			break;
 		case KeyPress:
 		case KeyRelease:
 			n = XLookupString(&ev.xkey, buf, sizeof(buf), &ks,
