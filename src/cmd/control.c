@@ -68,6 +68,8 @@ struct control {
 	int fd;
 	struct xrfb_watch *watch;
 	char *path;
+	dev_t dev;		/* the socket file we made, so that we */
+	ino_t ino;		/* remove ours only, never a successor's */
 	struct control_conn *conns;
 	unsigned n_conns;
 	bool have_dead;
@@ -702,8 +704,12 @@ int control_default_path(const char *display, char *out, size_t size,
 }
 
 /* A socket file at @path: refuse if something answers there, remove it
- * if it is a leftover. */
-static int clear_stale(const char *path, const struct sockaddr_un *sa)
+ * if it is a leftover. With @display_ours (we started the X server, so
+ * its display number was free), a socket named after it that still
+ * answers belongs to an xrfb whose X server has just gone, one that is on
+ * its way out: the name is ours now, and we take it over. */
+static int clear_stale(const char *path, const struct sockaddr_un *sa,
+		       bool display_ours)
 {
 	struct stat st;
 	int fd, r;
@@ -717,14 +723,18 @@ static int clear_stale(const char *path, const struct sockaddr_un *sa)
 		return -errno;
 	r = connect(fd, (const struct sockaddr *)sa, sizeof(*sa));
 	close(fd);
-	if (r == 0)
+	if (r == 0 && !display_ours)
 		return -EADDRINUSE;
+	if (r == 0)
+		log_info("control socket %s: taking it over from an xrfb whose "
+			 "X server has gone", path);
 	return unlink(path) < 0 ? -errno : 0;
 }
 
 static int open_socket(struct control *ctl)
 {
 	struct sockaddr_un sa;
+	struct stat st;
 	mode_t old;
 	int fd, r;
 
@@ -733,7 +743,8 @@ static int open_socket(struct control *ctl)
 	if (strlen(ctl->path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	memcpy(sa.sun_path, ctl->path, strlen(ctl->path));
-	r = clear_stale(ctl->path, &sa);
+	r = clear_stale(ctl->path, &sa,
+			ctl->app->opt.create && !ctl->app->opt.control_path);
 	if (r < 0)
 		return r;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -743,12 +754,15 @@ static int open_socket(struct control *ctl)
 	old = umask(0177);
 	r = bind(fd, (const struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
-	if (r < 0 || chmod(ctl->path, 0600) < 0 || listen(fd, 16) < 0) {
+	if (r < 0 || chmod(ctl->path, 0600) < 0 || lstat(ctl->path, &st) < 0 ||
+	    listen(fd, 16) < 0) {
 		r = -errno;
 		close(fd);
 		return r;
 	}
 	ctl->fd = fd;
+	ctl->dev = st.st_dev;
+	ctl->ino = st.st_ino;
 	return 0;
 }
 
@@ -833,6 +847,7 @@ static void flush_all(struct control *ctl)
 void control_free(struct control *ctl)
 {
 	struct control_conn *cn;
+	struct stat st;
 
 	if (!ctl)
 		return;
@@ -844,7 +859,9 @@ void control_free(struct control *ctl)
 	xrfb_loop_remove_prepare(ctl->app->loop, on_prepare, ctl);
 	xrfb_watch_free(ctl->watch);
 	close(ctl->fd);
-	unlink(ctl->path);
+	if (lstat(ctl->path, &st) == 0 && st.st_dev == ctl->dev &&
+	    st.st_ino == ctl->ino)
+		unlink(ctl->path);
 	free(ctl->path);
 	free(ctl);
 }

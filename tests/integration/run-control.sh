@@ -10,7 +10,9 @@
 # listening TigerVNC viewer, which shows the desktop. Malformed and
 # overlong requests cost only their own connection. `ctl stop` ends a
 # plain `xrfb --create --control`, and `--display --control` serves
-# screenshots of a display xrfb did not start.
+# screenshots of a display xrfb did not start. A display-named socket
+# still held by a server whose X has gone is taken over by the run that
+# gets the number next.
 . "$(dirname "$0")/../lib.sh"
 
 t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" "$T_TOOLS/rfb-ext" xwd xsetroot \
@@ -208,5 +210,36 @@ t_run "ctl screenshot of --display" "$XRFB" ctl --control \
 	"$T_DIR/display.sock" screenshot "$T_DIR/display.png"
 pngtopnm "$T_DIR/display.png" >"$T_DIR/display.ppm" || t_fail "not a PNG"
 t_same "the screenshot of --display" "$T_DIR/display.ppm" "$T_DIR/ref9.xwd"
+
+t_step "a socket still held by an xrfb whose X server has gone is taken over"
+# Parallel runs: when an X server dies, its display number is free at
+# once, while its xrfb still holds the socket named after it for a moment.
+# Stand-ins hold every such name in a private runtime directory; the new
+# run must take its name over, serve it and remove only its own file.
+mkdir -p "$T_DIR/rt/xrfb" && chmod 700 "$T_DIR/rt" "$T_DIR/rt/xrfb"
+t_spawn holders python3 -c '
+import os, socket, sys, time
+held = []
+for n in range(200):
+    s = socket.socket(socket.AF_UNIX)
+    s.bind(os.path.join(sys.argv[1], "%d.sock" % n))
+    s.listen(1)
+    held.append(s)
+open(sys.argv[2], "w").close()
+time.sleep(600)' "$T_DIR/rt/xrfb" "$T_DIR/held"
+holders=$T_LAST_PID
+t_wait_for "$T_TIMEOUT" "the stand-ins" test -e "$T_DIR/held"
+XDG_RUNTIME_DIR=$T_DIR/rt t_run "xrfb run beside a stale holder" \
+	"$XRFB" run --size 320x240x24 -- sh -c \
+	"\"$XRFB\" ctl status >'$T_DIR/taken.json'"
+tdpy=$(t_json "$T_DIR/taken.json" display)
+[ -n "$tdpy" ] || t_fail "ctl status through the taken-over socket failed"
+t_log "display $tdpy: its socket was taken over"
+[ "${tdpy#:}" -lt 200 ] || t_fail "display $tdpy beyond the stand-ins"
+[ ! -e "$T_DIR/rt/xrfb/${tdpy#:}.sock" ] ||
+	t_fail "the taken-over socket was left behind"
+[ -S "$T_DIR/rt/xrfb/$(( ${tdpy#:} + 1 )).sock" ] ||
+	t_fail "another holder's socket was removed"
+t_stop "$holders" || true
 
 t_pass
