@@ -365,12 +365,9 @@ t_start_xrfb() {
 	T_PROC_NAME[$XRFB_PID]=xrfb$n
 	XRFB_PORT=
 	for ((i = 0; i < T_TIMEOUT * 10; i++)); do
-		if grep -q '^xrfb: serving ' "$XRFB_OUT" 2>/dev/null; then
-			# let the other listeners' lines arrive too: they are
-			# printed together, after all listeners are bound
-			sleep 0.1
-			break
-		fi
+		# all listeners' lines come in one write (one flush after
+		# all are bound): the first line means all of them are there
+		grep -q '^xrfb: serving ' "$XRFB_OUT" 2>/dev/null && break
 		if ! t_alive "$XRFB_PID"; then
 			wait "$XRFB_PID" && T_EXIT=0 || T_EXIT=$?
 			t_fail "xrfb $* exited with status $T_EXIT before serving"
