@@ -43,6 +43,8 @@
 #define CONTROL_MAX_VIEWERS 256
 /* How long control_free() tries to hand over what is queued. */
 #define CONTROL_FLUSH_MS 500
+/* What a connection may send while its "connect" awaits its outcome. */
+#define CONTROL_PENDING_MAX (4 * CTL_PROTO_LINE_MAX)
 /* The default port of a listening viewer (connect HOST without :PORT). */
 #define CONTROL_VIEWER_PORT 5500
 
@@ -53,6 +55,7 @@ struct control_conn {
 	struct buf in, out;
 	bool events;
 	bool dead;
+	struct xrfb_reverse *connecting;	/* "connect" awaiting its outcome */
 	struct control_conn *next;
 };
 
@@ -391,26 +394,64 @@ static int split_target(const char *target, char *host, size_t size,
 	return 0;
 }
 
+/* A connection out whose requester has gone: it only has to be freed once
+ * it has an outcome (a connection made stays up as a client). */
+static void on_orphan_connect(void *arg, struct xrfb_reverse *r,
+			      enum xrfb_reverse_event ev, int err)
+{
+	(void)arg;
+	(void)ev;
+	(void)err;
+	xrfb_reverse_free(r);
+}
+
+static void conn_process(struct control_conn *cn);
+
+/* The outcome of a "connect": the answer, then the requests that came
+ * after it. */
+static void on_connect_event(void *arg, struct xrfb_reverse *r,
+			     enum xrfb_reverse_event ev, int err)
+{
+	struct control_conn *cn = arg;
+	char why[300];
+
+	cn->connecting = NULL;
+	xrfb_reverse_free(r);
+	if (ev == XRFB_REVERSE_CONNECTED) {
+		send_ok(cn);
+	} else {
+		snprintf(why, sizeof(why), "cannot connect: %s",
+			 err == -ENXIO ? "host name not found"
+				       : err ? strerror(-err)
+					     : "connection closed");
+		send_error(cn, why);
+	}
+	conn_process(cn);
+}
+
+/* Answered once the connection is made or has failed, so that `xrfb ctl
+ * connect` says which. */
 static void cmd_connect(struct control_conn *cn,
 			const struct ctl_proto_request *req)
 {
 	const char *target = ctl_proto_str(req, "target");
+	struct xrfb_reverse *r;
 	char host[256], why[300];
 	uint16_t port;
-	int r;
 
 	if (!target || split_target(target, host, sizeof(host), &port) < 0) {
 		send_error(cn, "connect needs \"target\": HOST[:PORT]");
 		return;
 	}
-	r = xrfb_server_connect(cn->ctl->app->server, host, port);
-	if (r < 0) {
+	r = xrfb_server_reverse(cn->ctl->app->server, host, port, NULL);
+	if (!r) {
 		snprintf(why, sizeof(why), "cannot connect to %s: %s", target,
-			 strerror(-r));
+			 strerror(errno));
 		send_error(cn, why);
 		return;
 	}
-	send_ok(cn);
+	xrfb_reverse_on_event(r, on_connect_event, cn);
+	cn->connecting = r;
 }
 
 static void cmd_screenshot(struct control_conn *cn,
@@ -555,15 +596,19 @@ static void conn_drop_input(struct control_conn *cn)
 static void on_conn(void *arg, int fd, uint32_t events)
 {
 	struct control_conn *cn = arg;
-	struct ctl_proto_request *req;
 	uint8_t *room;
 	ssize_t n;
-	int used;
 
 	if (events & XRFB_EV_OUT)
 		conn_flush(cn);
 	if (cn->dead || !(events & (XRFB_EV_IN | XRFB_EV_HUP | XRFB_EV_ERR)))
 		return;
+	if (cn->connecting && cn->in.len >= CONTROL_PENDING_MAX) {
+		send_error(cn, "too many requests while a connect is pending");
+		conn_drop_input(cn);
+		conn_close(cn);
+		return;
+	}
 	room = buf_extend(&cn->in, CTL_PROTO_LINE_MAX);
 	if (!room) {
 		conn_close(cn);
@@ -578,8 +623,18 @@ static void on_conn(void *arg, int fd, uint32_t events)
 		return;
 	}
 	cn->in.len += (size_t)n;
+	conn_process(cn);
+}
+
+/* Answer the requests read so far, in order: a request that waits for
+ * its outcome (connect) holds back those behind it. */
+static void conn_process(struct control_conn *cn)
+{
+	struct ctl_proto_request *req;
+	int used;
+
 	req = xmalloc(sizeof(*req));
-	while (!cn->dead &&
+	while (!cn->dead && !cn->connecting &&
 	       (used = ctl_proto_parse(cn->in.data, cn->in.len, req)) != 0) {
 		if (used < 0) {
 			send_error(cn, "request line too long");
@@ -628,6 +683,8 @@ static void conn_free(struct control_conn *cn)
 {
 	if (!cn->dead)
 		conn_close(cn);
+	if (cn->connecting)
+		xrfb_reverse_on_event(cn->connecting, on_orphan_connect, NULL);
 	buf_fini(&cn->in);
 	buf_fini(&cn->out);
 	free(cn);
@@ -842,6 +899,16 @@ static void flush_all(struct control *ctl)
 			conn_flush(cn);
 		}
 	}
+}
+
+void control_server_ending(struct control *ctl)
+{
+	struct control_conn *cn;
+
+	if (!ctl)
+		return;
+	for (cn = ctl->conns; cn; cn = cn->next)
+		cn->connecting = NULL;
 }
 
 void control_free(struct control *ctl)

@@ -32,6 +32,9 @@ void control_viewer_gone(struct control *ctl, struct xrfb_client *c);
 void control_clipboard(struct control *ctl, size_t len);
 void control_session_exited(struct control *ctl, int status);
 void control_x_lost(struct control *ctl);
+/* The server is about to be freed, and with it the connections out that
+ * "connect" requests still wait for. */
+void control_server_ending(struct control *ctl);
 void control_screenshot(struct control *ctl, const char *path);
 /* A recording into @path started or stopped (NULL @path: none). */
 void control_recording(struct control *ctl, bool started, const char *path);

@@ -875,6 +875,7 @@ static void cleanup(struct app *app)
 	free(app->session_cmd);
 	/* First: closing its clients calls on_client_gone(), which still
 	 * releases their keys through the input module. */
+	control_server_ending(app->control);
 	if (app->server)
 		xrfb_server_free(app->server);
 	app->server = NULL;

@@ -7,7 +7,8 @@
 # screenshot` writes a PNG equal to `xwd -root` pixel for pixel (with
 # --cursor, the cursor drawn in where it is), and so does
 # --screenshot-on-failure when CMD fails; `ctl connect` reaches a
-# listening TigerVNC viewer, which shows the desktop. Malformed and
+# listening TigerVNC viewer, which shows the desktop, and fails with the
+# reason when the viewer's port refuses. Malformed and
 # overlong requests cost only their own connection. `ctl stop` ends a
 # plain `xrfb --create --control`, and `--display --control` serves
 # screenshots of a display xrfb did not start. A display-named socket
@@ -155,6 +156,22 @@ t_wait_display_match "the viewer reached by ctl connect" "$VDPY" \
 wait_event "the reverse viewer" \
 	"e[\"event\"] == \"viewer-connected\" and \"$vport\" in e[\"address\"]"
 t_run_fails "ctl connect to a bad target" 1 "${CTL[@]}" connect "::1"
+# A port bound without listening refuses at once: the answer waits for
+# that outcome, so the command fails and says why.
+t_spawn closedport python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1])
+time.sleep(600)' "$T_DIR/closed.port"
+closedport=$T_LAST_PID
+t_wait_for "$T_TIMEOUT" "a bound port" test -s "$T_DIR/closed.port"
+cport=$(cat "$T_DIR/closed.port")
+"${CTL[@]}" connect "127.0.0.1:$cport" >"$T_DIR/refused.out" 2>&1 &&
+	t_fail "ctl connect to a port that refuses succeeded"
+grep -q "refused" "$T_DIR/refused.out" ||
+	t_fail "ctl connect does not say why: $(cat "$T_DIR/refused.out")"
+t_stop "$closedport" || true
 
 t_step "bad requests cost only their connection"
 python3 - "$control" <<'PY' || t_fail "bad requests were not answered"
