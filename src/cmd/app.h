@@ -38,6 +38,7 @@ struct app {
 	struct control *control;
 	struct record *record;
 	char *password;
+	char *view_password;	/* the password file's second one */
 	unsigned clients;
 	bool stopping;
 	int status;

@@ -271,6 +271,9 @@ static void print_security(const struct app *app)
 	if (app->password)
 		fprintf(stderr, "xrfb: clients must give the password from "
 			"%s\n", app->opt.password_file);
+	if (app->view_password)
+		fprintf(stderr, "xrfb: its second password lets clients "
+			"watch only\n");
 	if (!options_open_to_all(&app->opt))
 		return;
 	if (app->opt.no_auth)
@@ -646,6 +649,12 @@ static int setup_server(struct app *app)
 		fprintf(stderr, "xrfb: cannot set the password\n");
 		return -EINVAL;
 	}
+	if (app->view_password &&
+	    xrfb_server_set_view_password(app->server, app->view_password) <
+		    0) {
+		fprintf(stderr, "xrfb: cannot set the view-only password\n");
+		return -EINVAL;
+	}
 	if (sec_setup(&app->sec, app->server, o, app->password != NULL) < 0)
 		return -EINVAL;
 	xrfb_server_set_shared_policy(app->server, o->shared_policy);
@@ -904,6 +913,7 @@ static void cleanup(struct app *app)
 	if (app->inetd_fd >= 0)
 		close(app->inetd_fd);
 	free(app->password);
+	free(app->view_password);
 	options_fini(&app->opt);
 }
 
@@ -1007,7 +1017,8 @@ int main(int argc, char **argv)
 		app.status_x_lost = RUN_EXIT_X_LOST;
 	}
 	if (app.opt.password_file &&
-	    options_read_password(app.opt.password_file, &app.password) < 0) {
+	    options_read_password(app.opt.password_file, &app.password,
+				  &app.view_password) < 0) {
 		options_fini(&app.opt);
 		return app.status_setup;
 	}

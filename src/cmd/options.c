@@ -235,7 +235,9 @@ void options_usage(FILE *f, bool run)
 	      "  --password-file FILE  require VNC authentication with the "
 	      "password in\n"
 	      "                        FILE (first line, or a vncpasswd "
-	      "file)\n"
+	      "file); a second\n"
+	      "                        line (or vncpasswd password) lets "
+	      "viewers watch only\n"
 	      "  --no-auth             allow non-loopback connections "
 	      "without a password\n"
 	      "  --security LIST       security types offered, most "
@@ -1192,7 +1194,28 @@ static bool is_text(const uint8_t *p, size_t len)
 	return true;
 }
 
-int options_read_password(const char *path, char **password)
+/* The first line of @p (up to @len bytes) as a new string; *@next is
+ * where the line after it starts. */
+static char *text_line(const uint8_t *p, size_t len, size_t *next)
+{
+	size_t n = 0;
+	char *line;
+
+	while (n < len && p[n] != '\n' && p[n] != '\r')
+		n++;
+	line = xmalloc(n + 1);
+	memcpy(line, p, n);
+	line[n] = '\0';
+	if (n < len && p[n] == '\r')
+		n++;
+	if (n < len && p[n] == '\n')
+		n++;
+	*next = n;
+	return line;
+}
+
+int options_read_password(const char *path, char **password,
+			  char **view_password)
 {
 	uint8_t data[OPTIONS_MAX_PASSWORD_FILE];
 	char plain[9];
@@ -1200,6 +1223,7 @@ int options_read_password(const char *path, char **password)
 	ssize_t got;
 	int fd, err;
 
+	*password = *view_password = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		err = -errno;
@@ -1225,7 +1249,7 @@ int options_read_password(const char *path, char **password)
 	close(fd);
 
 	if (!is_text(data, len)) {
-		/* vncpasswd: 8 bytes (16 with a view-only password). */
+		/* vncpasswd: 8 bytes, then 8 more for a view-only password. */
 		if (len < 8) {
 			fprintf(stderr, "xrfb: password file %s is neither "
 				"text nor a vncpasswd file\n", path);
@@ -1233,24 +1257,35 @@ int options_read_password(const char *path, char **password)
 		}
 		vncauth_unobfuscate(data, plain);
 		*password = xstrdup(plain);
+		if (len >= 16) {
+			vncauth_unobfuscate(data + 8, plain);
+			*view_password = xstrdup(plain);
+		}
+		explicit_bzero(plain, sizeof(plain));
 		log_debug("%s: %s is an obfuscated vncpasswd file", __func__,
 			  path);
 	} else {
-		for (n = 0; n < len && data[n] != '\n' && data[n] != '\r'; n++)
-			;
-		*password = xmalloc(n + 1);
-		memcpy(*password, data, n);
-		(*password)[n] = '\0';
+		/* The first line; a second one is the view-only password. */
+		*password = text_line(data, len, &n);
+		if (n < len)
+			*view_password = text_line(data + n, len - n, &n);
+	}
+	explicit_bzero(data, sizeof(data));
+	if (*view_password && !**view_password) {
+		free(*view_password);
+		*view_password = NULL;
 	}
 	if (!**password) {
 		fprintf(stderr, "xrfb: password file %s holds an empty "
 			"password\n", path);
 		free(*password);
-		*password = NULL;
+		free(*view_password);
+		*password = *view_password = NULL;
 		return -EINVAL;
 	}
-	if (strlen(*password) > 8)
+	if (strlen(*password) > 8 ||
+	    (*view_password && strlen(*view_password) > 8))
 		log_warn("VNC authentication uses only the first 8 characters "
-			 "of the password");
+			 "of a password");
 	return 0;
 }

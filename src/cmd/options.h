@@ -118,9 +118,12 @@ void options_usage(FILE *f, bool run);
 bool options_addr_is_loopback(const struct sockaddr *sa);
 /* Free what options_parse() allocated. */
 void options_fini(struct options *o);
-/* Read the password from @path: the first line of a text file, or an
- * obfuscated vncpasswd file. *password is malloc'ed. 0 or -errno, after
- * printing one line about what is wrong. */
-int options_read_password(const char *path, char **password);
+/* Read the passwords from @path: the first line of a text file, or the
+ * first 8 bytes of an obfuscated vncpasswd file; the second line, or
+ * the next 8 bytes, is the view-only password (*view_password NULL if
+ * there is none). Both are malloc'ed. 0 or -errno, after printing one
+ * line about what is wrong. */
+int options_read_password(const char *path, char **password,
+			  char **view_password);
 
 #endif

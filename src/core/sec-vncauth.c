@@ -4,7 +4,9 @@
  * bytes of the password, with the bit order of every key byte reversed
  * (RFB treats bit 0 as DES's first bit; doc/protocol.md, "VNC
  * authentication"). DES is nettle's.
- * Also the security type's exchange: a challenge out, the response in.
+ * Also the security type's exchange: a challenge out, the response in,
+ * checked against the password and then the view-only one, whose
+ * clients may only watch.
  */
 #include "config.h"
 
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "log.h"
 #include "sec-vncauth.h"
 #include "server-state.h"
 #include "conn.h"
@@ -136,10 +139,22 @@ static ssize_t vncauth_on_read(struct conn *conn, void *state,
 			       const uint8_t *d, size_t len,
 			       enum sec_result *result)
 {
+	const struct xrfb_server *s = conn->server;
+
 	if (len < VNCAUTH_CHALLENGE_LEN)
 		return 0;
-	*result = vncauth_check(conn->server->password, state, d) ? SEC_OK
-								  : SEC_FAILED;
+	if (vncauth_check(s->password, state, d)) {
+		*result = SEC_OK;
+	} else if (s->password_view &&
+		   vncauth_check(s->password_view, state, d)) {
+		/* The view-only password: in, to watch. */
+		log_info("client %u (%s): view-only password", conn->id,
+			 conn->peer);
+		conn->view_only = true;
+		*result = SEC_OK;
+	} else {
+		*result = SEC_FAILED;
+	}
 	return VNCAUTH_CHALLENGE_LEN;
 }
 

@@ -739,6 +739,36 @@ START_TEST(test_input)
 }
 END_TEST
 
+/* The view-only password lets a client in whose input goes nowhere; the
+ * password still lets one in that types; another password is refused. */
+START_TEST(test_view_password)
+{
+	const uint8_t key[] = { 4, 1, 0, 0, 0, 0, 0x00, 0x61 };
+	struct env e;
+	struct tpeer p;
+
+	env_start(&e, 40, 30, "full-pw");
+	ck_assert_int_eq(xrfb_server_set_view_password(e.s, "watch"), 0);
+
+	tpeer_open_tcp(&p, e.loop, e.port, 0);
+	tpeer_handshake(&p, 8, "watch", true);
+	ck_assert(xrfb_client_view_only(e.ev.last_ready));
+	tpeer_send(&p, key, sizeof(key));
+	sync_with_update(&e, &p);
+	ck_assert_int_eq(e.ev.nkeys, 0);
+	tpeer_close(&p);
+
+	tpeer_open_tcp(&p, e.loop, e.port, 0);
+	tpeer_handshake(&p, 8, "full-pw", true);
+	ck_assert(!xrfb_client_view_only(e.ev.last_ready));
+	tpeer_send(&p, key, sizeof(key));
+	sync_with_update(&e, &p);
+	ck_assert_int_eq(e.ev.nkeys, 1);
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
 /* Pointer motion with the same buttons collapses to the latest position
  * before it is injected; a button change injects what came before it. */
 START_TEST(test_pointer_coalesced)
@@ -1436,6 +1466,7 @@ static Suite *client_suite(void)
 	tcase_add_loop_test(tc, test_version, 0, NVERSIONS);
 	tcase_add_loop_test(tc, test_security, 0, NSECS);
 	tcase_add_loop_test(tc, test_security_choice, 0, NCHOICES);
+	tcase_add_test(tc, test_view_password);
 	tcase_add_test(tc, test_server_init);
 	tcase_add_loop_test(tc, test_bytewise, 0,
 			    (int)(sizeof(bytewise) / sizeof(bytewise[0])));
