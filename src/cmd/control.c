@@ -504,7 +504,7 @@ static void cmd_record(struct control_conn *cn,
 			send_error(cn, "record start needs \"file\"");
 			return;
 		}
-		app->record = record_start(app, file);
+		app->record = record_start(app, file, 0);
 		if (!app->record) {
 			send_error(cn, "cannot record into this file");
 			return;
@@ -517,7 +517,7 @@ static void cmd_record(struct control_conn *cn,
 			return;
 		}
 		control_recording(cn->ctl, false, record_path(app->record));
-		record_stop(app->record);
+		record_stop(app->record, true);
 		app->record = NULL;
 		send_ok(cn);
 	} else {

@@ -329,6 +329,13 @@ void fbs_decoder_fini(struct fbs_decoder *d)
 	memset(d, 0, sizeof(*d));
 }
 
+void fbs_decoder_new_stream(struct fbs_decoder *d)
+{
+	if (d->z_init)
+		inflateEnd(&d->z);
+	d->z_init = false;
+}
+
 static int dec_fail(struct fbs_decoder *d, const char *why)
 {
 	d->state = DEC_FAILED;

@@ -89,5 +89,9 @@ void fbs_decoder_fini(struct fbs_decoder *d);
  * stream this decoder does not take: other than RFB 3.3 with security
  * None, 32 bits per pixel true colour, Raw, Zlib and DesktopSize). */
 int fbs_decoder_feed(struct fbs_decoder *d, const uint8_t *p, size_t len);
+/* What follows is another recording of the same screen, past its
+ * handshake (which the caller skips): a new zlib stream, the same
+ * framebuffer. */
+void fbs_decoder_new_stream(struct fbs_decoder *d);
 
 #endif

@@ -863,12 +863,28 @@ static void tell_ready(struct app *app)
 	notify_send(status);
 }
 
-static void cleanup(struct app *app)
+/* Stop recording; --record-on-failure keeps its recording only if the
+ * run failed (@status). */
+static void stop_recording(struct app *app, int status)
+{
+	const char *path = record_path(app->record);
+	bool keep;
+
+	if (!app->record)
+		return;
+	keep = status != 0 || !app->opt.record_on_failure ||
+	       strcmp(path, app->opt.record) != 0;
+	control_recording(app->control, false, path);
+	if (!keep)
+		log_info("the command succeeded: %s not kept", path);
+	record_stop(app->record, keep);
+	app->record = NULL;
+}
+
+static void cleanup(struct app *app, int status)
 {
 	/* The last frame first, while the display is there. */
-	control_recording(app->control, false, record_path(app->record));
-	record_stop(app->record);
-	app->record = NULL;
+	stop_recording(app, status);
 	if (app->session) {
 		session_stop(app->session);
 		guard_forget(app->guard, session_pid(app->session));
@@ -963,7 +979,8 @@ static int serve(struct app *app)
 	if (connect_out(app) < 0)
 		return app->status_setup;
 	if (app->opt.record) {
-		app->record = record_start(app, app->opt.record);
+		app->record = record_start(app, app->opt.record,
+					   app->opt.record_last_s);
 		if (!app->record)
 			return app->status_setup;
 	}
@@ -1026,13 +1043,6 @@ int main(int argc, char **argv)
 	if (app.opt.create)
 		app.guard = guard_start();
 	status = serve(&app);
-	cleanup(&app);
-	if (app.opt.record_on_failure && status == 0 &&
-	    unlink(app.opt.record) == 0)
-		log_info("the command succeeded: %s removed", app.opt.record);
-	else if (app.opt.record_last_s && app.opt.record &&
-		 (r = record_trim(app.opt.record, app.opt.record_last_s)) < 0)
-		log_error("cannot cut %s to its last %u s: %s", app.opt.record,
-			  app.opt.record_last_s, strerror(-r));
+	cleanup(&app, status);
 	return status;
 }

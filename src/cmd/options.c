@@ -159,9 +159,13 @@ static const char usage_run[] =
 	"                        when CMD fails, save the screen in DIR as a "
 	"PNG\n"
 	"  --record FILE.fbs     record the screen (play it with xrfb play)\n"
-	"  --record-on-failure   keep the recording only if CMD fails\n"
+	"  --record-on-failure   keep the recording only if CMD fails (its "
+	"last 60 s\n"
+	"                        unless --record-last says otherwise)\n"
 	"  --record-last N       keep only its last N seconds (and the screen "
-	"then)\n"
+	"then);\n"
+	"                        meanwhile a ring of files FILE.fbs.partK "
+	"holds them\n"
 	"  --control[=PATH]      the control socket (always on; default\n"
 	"                        $XDG_RUNTIME_DIR/xrfb/N.sock for display :N)\n"
 	"  --ready-fd N, --ready-file PATH\n"
@@ -682,6 +686,8 @@ static int validate(struct options *o)
 		return bad("--record-last needs --record");
 	if (o->record_on_failure && !(o->run && o->record))
 		return bad("--record-on-failure needs run and --record");
+	if (o->record_on_failure && !o->record_last_s)
+		o->record_last_s = OPTIONS_DEFAULT_RECORD_LAST;
 	if (o->screenshot_on_failure && !o->run)
 		return bad("--screenshot-on-failure is an option of run");
 	if (o->display && o->create)

@@ -27,6 +27,8 @@
 #define OPTIONS_DEFAULT_WEB "/usr/share/novnc"
 /* --max-cpu by default: this share (percent) of all the machine's cores. */
 #define OPTIONS_DEFAULT_CPU_SHARE 25
+/* The seconds --record-on-failure keeps without --record-last. */
+#define OPTIONS_DEFAULT_RECORD_LAST 60
 
 /* Which X selections --clipboard exchanges with viewers (bits). */
 #define OPTIONS_CLIP_CLIPBOARD 0x1u

@@ -5,12 +5,24 @@
  * from the last recorded frame go into one FramebufferUpdate block of the
  * FBS file (fbs.c), written at once, so a recording that is cut short
  * still plays up to its last block. A quiet screen writes nothing.
+ *
+ * With a window (--record-last N) the recording is a ring on disk instead:
+ * parts FILE.partK, each an FBS file of its own that starts with the whole
+ * screen (a key frame), a new one every max(N/4, 1) seconds; a part is
+ * removed as soon as the next one starts N seconds or more before now. So
+ * the ring always holds the last N seconds, and at most N plus one part's
+ * length, in at most RECORD_MAX_PARTS files; memory holds one frame.
+ * When recording ends, record_stop() writes FILE from the ring: the
+ * screen as it was N seconds before the end, whole, then what followed,
+ * re-encoded into one stream; or only removes the parts.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "fbs.h"
@@ -20,6 +32,16 @@
 
 #define RECORD_INTERVAL_MS 100
 #define RECORD_TILE 64
+/* The ring: a part lasts a quarter of the window, at least this long. */
+#define RECORD_PART_MIN_MS 1000
+#define RECORD_PART_SHARE 4
+/* Parts a window needs at most: RECORD_PART_SHARE, and the current one. */
+#define RECORD_MAX_PARTS (RECORD_PART_SHARE + 1)
+
+struct record_part {
+	uint64_t start_ms;	/* of its writer (xrfb_now_ms()) */
+	unsigned seq;		/* its file is PATH.partSEQ */
+};
 
 struct record {
 	struct app *app;
@@ -29,6 +51,10 @@ struct record {
 	uint32_t *prev;		/* the last recorded frame */
 	uint16_t width, height;
 	bool failed;
+	/* The ring (window_ms > 0): parts[nparts - 1] is being written. */
+	uint32_t window_ms, part_ms;
+	struct record_part parts[RECORD_MAX_PARTS];
+	unsigned nparts, next_seq;
 };
 
 static bool tile_differs(const struct record *r, const uint32_t *cur,
@@ -134,18 +160,81 @@ static void capture_and_record(struct record *r, bool last)
 	}
 }
 
+static void part_path(const struct record *r, unsigned seq, char *out,
+		      size_t size)
+{
+	snprintf(out, size, "%s.part%u", r->path, seq);
+}
+
+/* Start the next part of the ring: a file of its own, a fresh zlib
+ * stream, and the whole screen as its first block. */
+static int ring_open_part(struct record *r)
+{
+	const char *name = x11_display_is_lost(r->app->display)
+				   ? "xrfb"
+				   : x11_display_name(r->app->display);
+	struct record_part *p;
+	char path[4200];
+	int err;
+
+	part_path(r, r->next_seq, path, sizeof(path));
+	err = fbs_writer_open(&r->w, path, xrfb_server_width(r->app->server),
+			      xrfb_server_height(r->app->server), name);
+	if (err) {
+		log_error("cannot record into %s: %s", path, strerror(-err));
+		return err;
+	}
+	p = &r->parts[r->nparts++];
+	p->start_ms = r->w.start_ms;
+	p->seq = r->next_seq++;
+	free(r->prev);
+	r->prev = NULL;	/* the next block is a key frame */
+	return 0;
+}
+
+static void ring_drop_oldest(struct record *r)
+{
+	char path[4200];
+
+	part_path(r, r->parts[0].seq, path, sizeof(path));
+	if (unlink(path) < 0 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", path, strerror(errno));
+	r->nparts--;
+	memmove(&r->parts[0], &r->parts[1], r->nparts * sizeof(r->parts[0]));
+}
+
+/* Time for a new part: close this one, open the next, and drop the
+ * parts the window no longer needs (the next part starts far enough
+ * back to cover it). */
+static int ring_rotate(struct record *r)
+{
+	uint64_t now = xrfb_now_ms();
+
+	if (now - r->parts[r->nparts - 1].start_ms < r->part_ms)
+		return 0;
+	fbs_writer_close(&r->w);
+	while (r->nparts >= RECORD_MAX_PARTS ||
+	       (r->nparts >= 2 &&
+		r->parts[1].start_ms + r->window_ms <= now))
+		ring_drop_oldest(r);
+	return ring_open_part(r);
+}
+
 static void on_timer(void *arg)
 {
 	struct record *r = arg;
 
 	r->timer = NULL;
+	if (r->window_ms && !r->failed && ring_rotate(r) < 0)
+		r->failed = true;
 	capture_and_record(r, false);
 	if (!r->failed)
 		r->timer = xrfb_loop_add_timer(r->app->loop, RECORD_INTERVAL_MS,
 					       on_timer, r);
 }
 
-struct record *record_start(struct app *app, const char *path)
+struct record *record_start(struct app *app, const char *path,
+			    unsigned window_s)
 {
 	struct record *r = xcalloc(1, sizeof(*r));
 	const char *name = x11_display_name(app->display);
@@ -153,10 +242,21 @@ struct record *record_start(struct app *app, const char *path)
 
 	r->app = app;
 	r->path = xstrdup(path);
-	err = fbs_writer_open(&r->w, path, xrfb_server_width(app->server),
-			      xrfb_server_height(app->server), name);
+	r->window_ms = window_s * 1000u;
+	if (r->window_ms) {
+		r->part_ms = r->window_ms / RECORD_PART_SHARE;
+		if (r->part_ms < RECORD_PART_MIN_MS)
+			r->part_ms = RECORD_PART_MIN_MS;
+		err = ring_open_part(r);
+	} else {
+		err = fbs_writer_open(&r->w, path,
+				      xrfb_server_width(app->server),
+				      xrfb_server_height(app->server), name);
+		if (err)
+			log_error("cannot record into %s: %s", path,
+				  strerror(-err));
+	}
 	if (err) {
-		log_error("cannot record into %s: %s", path, strerror(-err));
 		free(r->path);
 		free(r);
 		return NULL;
@@ -164,23 +264,12 @@ struct record *record_start(struct app *app, const char *path)
 	capture_and_record(r, false);
 	r->timer = xrfb_loop_add_timer(app->loop, RECORD_INTERVAL_MS, on_timer,
 				       r);
-	log_info("recording into %s", path);
+	if (r->window_ms)
+		log_info("recording the last %u s into %s (a ring of parts "
+			 "%s.partN meanwhile)", window_s, path, path);
+	else
+		log_info("recording into %s", path);
 	return r;
-}
-
-void record_stop(struct record *r)
-{
-	if (!r)
-		return;
-	if (r->timer)
-		xrfb_timer_cancel(r->timer);
-	/* The last block marks the end, changes or not. */
-	capture_and_record(r, true);
-	fbs_writer_close(&r->w);
-	log_info("recording %s ended", r->path);
-	free(r->prev);
-	free(r->path);
-	free(r);
 }
 
 const char *record_path(const struct record *r)
@@ -188,36 +277,47 @@ const char *record_path(const struct record *r)
 	return r ? r->path : NULL;
 }
 
+/* ---- the ring into one file ------------------------------------------------ */
+
+struct ring_out {
+	struct fbs_writer w;
+	uint16_t width, height;	/* of the last frame written */
+	bool shown;		/* the decoder has had a frame */
+};
+
 /* Write the frame @d shows, whole, as a block at @ms. */
-static int write_whole(struct fbs_writer *w, const struct fbs_decoder *d,
+static int write_whole(struct ring_out *o, const struct fbs_decoder *d,
 		       uint32_t ms)
 {
 	int err;
 
-	fbs_writer_begin(w);
-	fbs_writer_resize(w, d->width, d->height);
-	err = fbs_writer_rect(w, d->fb, (size_t)d->width * 4, 0, 0, d->width,
-			      d->height);
-	return err ? err : fbs_writer_end_at(w, true, ms);
+	fbs_writer_begin(&o->w);
+	if (d->width != o->width || d->height != o->height)
+		fbs_writer_resize(&o->w, d->width, d->height);
+	o->width = d->width;
+	o->height = d->height;
+	err = fbs_writer_rect(&o->w, d->fb, (size_t)d->width * 4, 0, 0,
+			      d->width, d->height);
+	return err ? err : fbs_writer_end_at(&o->w, true, ms);
 }
 
 /* Write what changed in @d since its damage was last taken, at @ms. */
-static int write_damage(struct fbs_writer *w, struct fbs_decoder *d,
+static int write_damage(struct ring_out *o, struct fbs_decoder *d,
 			uint32_t ms, bool always)
 {
 	int err = 0;
 
 	if (d->resized)
-		return write_whole(w, d, ms);
-	fbs_writer_begin(w);
+		return write_whole(o, d, ms);
+	fbs_writer_begin(&o->w);
 	if (d->dx0 < d->dx1)
-		err = fbs_writer_rect(w, d->fb + (size_t)d->dy0 * d->width +
+		err = fbs_writer_rect(&o->w, d->fb + (size_t)d->dy0 * d->width +
 					      d->dx0,
 				      (size_t)d->width * 4, (uint16_t)d->dx0,
 				      (uint16_t)d->dy0,
 				      (uint16_t)(d->dx1 - d->dx0),
 				      (uint16_t)(d->dy1 - d->dy0));
-	return err ? err : fbs_writer_end_at(w, always, ms);
+	return err ? err : fbs_writer_end_at(&o->w, always, ms);
 }
 
 static void take_damage(struct fbs_decoder *d)
@@ -245,65 +345,198 @@ static int last_time(const char *path, uint32_t *last)
 	return r;
 }
 
-int record_trim(const char *path, unsigned seconds)
+/* After a part's key frame: only what it changed against @prev (the
+ * screen before it, @width x @height), not the whole screen again. */
+static void keyframe_damage(struct fbs_decoder *d, const uint32_t *prev,
+			    uint16_t width, uint16_t height)
 {
-	struct fbs_writer w = { .fd = -1 };
-	struct fbs_reader rd;
-	struct fbs_decoder d;
-	struct buf b = BUF_INIT;
-	uint32_t last, cut, ms;
-	size_t n = strlen(path) + 16;
-	char *tmp;
-	int r;
+	int x0 = width, y0 = height, x1 = -1, y1 = -1, x, y;
+	const uint32_t *a, *b;
 
-	r = last_time(path, &last);
-	if (r < 0)
-		return r;
-	if (last <= seconds * 1000u)
-		return 0;	/* nothing to cut */
-	cut = last - seconds * 1000u;
-	r = fbs_reader_open(&rd, path);
-	if (r < 0)
-		return r;
-	tmp = xmalloc(n);
-	snprintf(tmp, n, "%s.trim", path);
-	fbs_decoder_init(&d);
-	while ((r = fbs_reader_next(&rd, &b, &ms)) > 0) {
-		/* The screen as it was at the cut, whole, is the start. */
-		if (ms >= cut && w.fd < 0) {
-			if (!d.fb) {
-				r = -EPROTO;
+	if (!prev || width != d->width || height != d->height)
+		return;		/* a new size: the whole screen it is */
+	for (y = 0; y < height; y++) {
+		a = d->fb + (size_t)y * width;
+		b = prev + (size_t)y * width;
+		if (!memcmp(a, b, (size_t)width * 4))
+			continue;
+		for (x = 0; x < width; x++) {
+			if (a[x] == b[x])
+				continue;
+			if (x < x0)
+				x0 = x;
+			if (x > x1)
+				x1 = x;
+		}
+		if (y < y0)
+			y0 = y;
+		y1 = y;
+	}
+	d->resized = false;
+	d->dx0 = d->dx1 = 0;
+	if (x1 < 0)
+		return;
+	d->dx0 = x0;
+	d->dy0 = y0;
+	d->dx1 = x1 + 1;
+	d->dy1 = y1 + 1;
+}
+
+/* Feed block @b (at @t ms since the first part started) to @d, writing
+ * into @o what falls at or after @cut; the first block at or after it is
+ * preceded by the screen as it was at @cut. @last: the recording's last
+ * block, written even if nothing changed. @key: a key frame. */
+static int ring_copy_block(struct ring_out *o, struct fbs_decoder *d,
+			   const struct buf *b, uint64_t t, uint64_t cut,
+			   bool last, bool key, const char *out)
+{
+	uint32_t *prev = NULL;
+	uint16_t pw = d->width, ph = d->height;
+	int err;
+
+	if (t >= cut && o->w.fd < 0 && o->shown) {
+		err = fbs_writer_open(&o->w, out, d->width, d->height, "xrfb");
+		if (err)
+			return err;
+		o->width = d->width;
+		o->height = d->height;
+		err = write_whole(o, d, 0);
+		if (err)
+			return err;
+		take_damage(d);
+	}
+	if (key && o->w.fd >= 0 && d->fb) {
+		prev = xmalloc((size_t)d->width * d->height * 4);
+		memcpy(prev, d->fb, (size_t)d->width * d->height * 4);
+	}
+	err = fbs_decoder_feed(d, b->data, b->len) < 0 ? -EPROTO : 0;
+	if (prev && !err)
+		keyframe_damage(d, prev, pw, ph);
+	free(prev);
+	if (err)
+		return err;
+	o->shown = true;
+	if (t < cut)
+		return 0;
+	if (o->w.fd < 0) {
+		err = fbs_writer_open(&o->w, out, d->width, d->height, "xrfb");
+		if (err)
+			return err;
+		o->width = d->width;
+		o->height = d->height;
+	}
+	return write_damage(o, d, (uint32_t)(t - cut), last);
+}
+
+/* Feed part @i of the ring through ring_copy_block(). @end: the time of
+ * the last block of the last part. */
+static int ring_copy_part(struct record *r, unsigned i, struct fbs_decoder *d,
+			  struct ring_out *o, const char *out, uint64_t cut,
+			  uint64_t end)
+{
+	uint64_t base = r->parts[i].start_ms - r->parts[0].start_ms, t;
+	struct fbs_reader rd;
+	struct buf b = BUF_INIT;
+	unsigned n = 0;
+	char path[4200];
+	uint32_t ms;
+	int err;
+
+	part_path(r, r->parts[i].seq, path, sizeof(path));
+	err = fbs_reader_open(&rd, path);
+	if (err < 0)
+		return err;
+	while ((err = fbs_reader_next(&rd, &b, &ms)) > 0) {
+		t = base + ms;
+		if (n++ == 0) {
+			/* The handshake: the first part's makes the screen,
+			 * the others' is the same again with a new zlib
+			 * stream. */
+			if (i > 0) {
+				fbs_decoder_new_stream(d);
+			} else if (fbs_decoder_feed(d, b.data, b.len) < 0) {
+				err = -EPROTO;
 				break;
 			}
-			r = fbs_writer_open(&w, tmp, d.width, d.height,
-					    "xrfb");
-			if (!r)
-				r = write_whole(&w, &d, 0);
-			if (r)
-				break;
-			take_damage(&d);
+			take_damage(d);
+			continue;
 		}
-		if (fbs_decoder_feed(&d, b.data, b.len) < 0) {
-			r = -EPROTO;
+		err = ring_copy_block(o, d, &b, t, cut,
+				      t == end && i + 1 == r->nparts,
+				      n == 2 && i > 0, out);
+		if (err)
 			break;
-		}
-		if (ms >= cut) {
-			/* the last block marks the end, as recorded */
-			r = write_damage(&w, &d, ms - cut, ms == last);
-			if (r)
-				break;
-		}
-		take_damage(&d);
+		take_damage(d);
 	}
-	if (w.fd >= 0)
-		fbs_writer_close(&w);
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	fbs_decoder_fini(&d);
 	fbs_reader_close(&rd);
 	buf_fini(&b);
+	return err;
+}
+
+/* Write the last window_ms of the ring into r->path (through a temporary
+ * file renamed into place). 0 or -errno. */
+static int ring_write(struct record *r)
+{
+	struct ring_out o = { .w = { .fd = -1 } };
+	struct fbs_decoder d;
+	uint64_t end, cut;
+	uint32_t last;
+	size_t n = strlen(r->path) + 16;
+	char *tmp, path[4200];
+	int err = 0;
+
+	part_path(r, r->parts[r->nparts - 1].seq, path, sizeof(path));
+	err = last_time(path, &last);
+	if (err < 0)
+		return err;
+	end = r->parts[r->nparts - 1].start_ms - r->parts[0].start_ms + last;
+	cut = end > r->window_ms ? end - r->window_ms : 0;
+	tmp = xmalloc(n);
+	snprintf(tmp, n, "%s.tmp", r->path);
+	fbs_decoder_init(&d);
+	for (unsigned i = 0; i < r->nparts && !err; i++)
+		err = ring_copy_part(r, i, &d, &o, tmp, cut, end);
+	if (o.w.fd >= 0)
+		fbs_writer_close(&o.w);
+	else if (!err)
+		err = -ENODATA;
+	if (!err && rename(tmp, r->path) < 0)
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	fbs_decoder_fini(&d);
 	free(tmp);
-	return r;
+	return err;
+}
+
+void record_stop(struct record *r, bool keep)
+{
+	int err = 0;
+
+	if (!r)
+		return;
+	if (r->timer)
+		xrfb_timer_cancel(r->timer);
+	/* The last block marks the end, changes or not. */
+	capture_and_record(r, true);
+	fbs_writer_close(&r->w);
+	if (r->window_ms && keep) {
+		err = ring_write(r);
+		if (err)
+			log_error("cannot write %s from the parts of its ring: "
+				  "%s; the parts are kept", r->path,
+				  strerror(-err));
+	}
+	if (r->window_ms && !err)
+		while (r->nparts)
+			ring_drop_oldest(r);
+	if (!keep && !r->window_ms && unlink(r->path) < 0)
+		log_warn("cannot remove %s: %s", r->path, strerror(errno));
+	if (keep)
+		log_info("recording %s ended", r->path);
+	else
+		log_info("recording %s ended and not kept", r->path);
+	free(r->prev);
+	free(r->path);
+	free(r);
 }
