@@ -308,6 +308,12 @@ void xrfb_server_set_lossless_refresh(struct xrfb_server *s, unsigned ms);
  * earned it back. A quarter of a second of CPU time is saved up over a
  * quiet spell, so the first change after it is never delayed. */
 void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent);
+/* Make the xrfb_server_set_max_cpu() budget yield to demand (false, the
+ * default: a hard limit): CPU time the machine leaves idle may be spent
+ * beyond it, judged every half second from /proc/stat and the CPU
+ * pressure in /proc/pressure/cpu; while other programs want the CPU the
+ * budget holds as set. Without /proc/stat it is a hard limit. */
+void xrfb_server_set_cpu_yield(struct xrfb_server *s, bool yield);
 /* Threads this server encodes updates with, the loop's thread included
  * (0: one per CPU, the default; 1: the loop's thread only; at most 64).
  * The threads start when the first update is encoded. */

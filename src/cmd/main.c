@@ -661,6 +661,7 @@ static int setup_server(struct app *app)
 	xrfb_server_set_view_only(app->server, o->view_only);
 	xrfb_server_set_max_fps(app->server, o->max_fps);
 	xrfb_server_set_lossless_refresh(app->server, o->lossless_refresh);
+	xrfb_server_set_cpu_yield(app->server, !o->max_cpu_hard);
 	if (o->max_cpu >= 0) {
 		xrfb_server_set_max_cpu(app->server, (unsigned)o->max_cpu);
 	} else {

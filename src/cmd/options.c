@@ -50,6 +50,7 @@ enum {
 	OPT_MAX_FPS,
 	OPT_LOSSLESS_REFRESH,
 	OPT_MAX_CPU,
+	OPT_MAX_CPU_HARD,
 	OPT_DESKTOP_NAME,
 	OPT_LOG_LEVEL,
 	OPT_CLIPBOARD,
@@ -104,6 +105,7 @@ static const struct option long_options[] = {
 	{ "max-fps", required_argument, NULL, OPT_MAX_FPS },
 	{ "lossless-refresh", required_argument, NULL, OPT_LOSSLESS_REFRESH },
 	{ "max-cpu", required_argument, NULL, OPT_MAX_CPU },
+	{ "max-cpu-hard", no_argument, NULL, OPT_MAX_CPU_HARD },
 	{ "desktop-name", required_argument, NULL, OPT_DESKTOP_NAME },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "clipboard", required_argument, NULL, OPT_CLIPBOARD },
@@ -384,9 +386,13 @@ void options_usage(FILE *f, bool run)
 	      "0: off)\n"
 	      "  --max-cpu N           at most N % of one CPU core for "
 	      "capturing and\n"
-	      "                        encoding (default: a quarter of all "
-	      "cores; 0: no\n"
-	      "                        limit)\n"
+	      "                        encoding while other programs want "
+	      "the CPU; more\n"
+	      "                        of what the machine leaves idle "
+	      "(default: a quarter\n"
+	      "                        of all cores; 0: no limit)\n"
+	      "  --max-cpu-hard        keep to --max-cpu also when the "
+	      "machine is idle\n"
 	      "  --desktop-name NAME   the desktop name shown by viewers\n"
 	      "  --log-level LEVEL     error, warn, info (default), debug "
 	      "or trace\n"
@@ -862,6 +868,9 @@ static int parse_one(struct options *o, int c, const char *arg,
 		if (parse_uint(arg, 100000, &v) < 0)
 			return bad("--max-cpu: bad value '%s' (0-100000)", arg);
 		o->max_cpu = (int)v;
+		return 0;
+	case OPT_MAX_CPU_HARD:
+		o->max_cpu_hard = true;
 		return 0;
 	case OPT_DESKTOP_NAME:
 		o->desktop_name = arg;

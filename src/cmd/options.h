@@ -68,6 +68,7 @@ struct options {
 	unsigned max_fps;
 	unsigned lossless_refresh;	/* ms; 0: off */
 	int max_cpu;		/* percent of one core; 0: no limit; -1: the default */
+	bool max_cpu_hard;	/* not even when the machine is idle */
 	const char *desktop_name;
 	enum xrfb_log_level log_level;
 	unsigned clipboard;		/* OPTIONS_CLIP_* bits; 0: none */

@@ -19,6 +19,8 @@
 /* CPU time a share lets accumulate over a quiet spell: the client's
  * first update after one goes out at once, whatever it costs. */
 #define FAIR_CPU_BURST_US (250 * 1000)
+/* The longest a hold waits before the share is looked at again. */
+#define FAIR_CPU_RECHECK_MS 500
 
 void fair_init(struct fair *f, struct xrfb_loop *loop, fair_kick_fn kick,
 	       fair_refresh_fn refresh_due, void *arg)
@@ -128,7 +130,11 @@ bool fair_held(struct fair *f, uint64_t now, unsigned pct)
 	if (f->credit_us >= 0)
 		return false;
 	if (!f->cpu_timer) {
+		/* The share may grow meanwhile (a budget that yields to
+		 * demand): the scheduler asks again after a while. */
 		wait_ms = (uint64_t)(-f->credit_us) / (pct * 10) + 1;
+		if (wait_ms > FAIR_CPU_RECHECK_MS)
+			wait_ms = FAIR_CPU_RECHECK_MS;
 		f->cpu_timer = xrfb_loop_add_timer(f->loop, wait_ms,
 						   on_cpu_timer, f);
 	}

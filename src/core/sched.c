@@ -1185,15 +1185,6 @@ static void commit_update(struct sched *sc, const region_t *copy,
 	sc->last_update_ms = now;
 }
 
-/* The monotonic clock in microseconds. */
-static uint64_t mono_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
-}
-
 /* @cpu, @wall: the process's CPU time and the monotonic clock when the
  * run began (with --max-cpu). */
 static void run_update(struct sched *sc, uint64_t now, uint64_t cpu,
@@ -1233,7 +1224,7 @@ static void run_update(struct sched *sc, uint64_t now, uint64_t cpu,
 		conn_close(sc->conn, "out of memory");
 	if (s->max_cpu) {
 		cpu = s->cpu_clock_us() - cpu;
-		wall = mono_us() - wall;
+		wall = cpu_budget_mono_us() - wall;
 		/* The update is built on the loop thread: nobody else is
 		 * served meanwhile. On a busy machine that takes longer
 		 * than its CPU time, and the client pays for the longer. */
@@ -1264,9 +1255,10 @@ void sched_run(struct sched *sc)
 	if (!sched_wants_update(sc) || run_size_updates(sc))
 		return;
 	now = xrfb_now_ms();
+	server_state_cpu_look(s, now);
 	if (paced(sc, now) || server_state_cpu_held(s, now) ||
 	    fair_held(&sc->fair, now, server_state_cpu_share(s)))
 		return;
 	run_update(sc, now, s->max_cpu ? s->cpu_clock_us() : 0,
-		   s->max_cpu ? mono_us() : 0);
+		   s->max_cpu ? cpu_budget_mono_us() : 0);
 }

@@ -2,7 +2,8 @@
 /*
  * What the per-client concerns ask of the server: a scheduler run soon
  * (the run itself is server.c's, installed as s->run) and the --max-cpu
- * budget that holds updates back. Knows no client's insides.
+ * budget that holds updates back, fixed or yielding to demand (its
+ * limit from cpu-budget.c). Knows no client's insides.
  */
 #include "config.h"
 
@@ -27,16 +28,43 @@ static void on_cpu_timer(void *arg)
 	struct xrfb_server *s = arg;
 
 	s->cpu_timer = NULL;
+	/* A limit that yields to demand may have changed: the hold is
+	 * worked out again, and may go on. */
+	if (s->cpu_yield) {
+		server_state_cpu_charge(s);
+		if (server_state_cpu_held(s, xrfb_now_ms()))
+			return;
+	}
 	server_state_kick(s);
 }
 
 unsigned server_state_cpu_share(const struct xrfb_server *s)
 {
-	unsigned n = s->nclients_ready + 1;
+	unsigned n = s->nclients_ready + 1, limit = s->max_cpu;
 
 	if (!s->max_cpu)
 		return 0;
-	return s->max_cpu / n ? s->max_cpu / n : 1;
+	if (s->cpu_yield) {
+		/* The shared work is paid from the whole limit
+		 * (server_state_cpu_charge): the viewers split all of it,
+		 * so what the machine spares is not left half unused. */
+		limit = s->cpu_limit;
+		n = s->nclients_ready ? s->nclients_ready : 1;
+	}
+	return limit / n ? limit / n : 1;
+}
+
+void server_state_cpu_look(struct xrfb_server *s, uint64_t now_ms)
+{
+	struct cpu_sample now;
+
+	if (!s->max_cpu || !s->cpu_yield ||
+	    now_ms - s->cpu_sample.wall_us / 1000 < SERVER_CPU_WINDOW_MS)
+		return;
+	s->cpu_read(&now, cpu_budget_mono_us(), s->cpu_clock_us());
+	s->cpu_limit = cpu_budget_limit(&s->cpu_sample, &now, s->max_cpu,
+					s->ncpu);
+	s->cpu_sample = now;
 }
 
 void server_state_cpu_charge(struct xrfb_server *s)
@@ -48,22 +76,34 @@ void server_state_cpu_charge(struct xrfb_server *s)
 		return;
 	cpu = s->cpu_clock_us();
 	now = xrfb_now_ms();
+	server_state_cpu_look(s, now);
+	if (s->cpu_yield)
+		share = s->cpu_limit;
 	/* percent of a millisecond is ten microseconds */
 	s->cpu_credit_us += (int64_t)((now - s->cpu_wall_ms) * share * 10);
 	if (s->cpu_credit_us > SERVER_CPU_BURST_US)
 		s->cpu_credit_us = SERVER_CPU_BURST_US;
-	/* What clients' own shares paid for is not charged twice. */
+	/* What clients' own shares paid for is not charged twice (with
+	 * cpu_yield the whole process is held to the whole limit). */
 	spent = cpu - s->cpu_mark_us;
-	spent = spent > s->cpu_clients_us ? spent - s->cpu_clients_us : 0;
+	if (!s->cpu_yield)
+		spent = spent > s->cpu_clients_us ? spent - s->cpu_clients_us
+						  : 0;
 	s->cpu_credit_us -= (int64_t)spent;
 	s->cpu_clients_us = 0;
 	s->cpu_mark_us = cpu;
 	s->cpu_wall_ms = now;
-	if (s->cpu_credit_us >= 0)
+	if (s->cpu_credit_us >= 0) {
+		s->cpu_hold_ms = 0;
 		return;
-	/* Until the budget has earned back what was overspent. */
+	}
+	/* Until the budget has earned back what was overspent; a limit
+	 * that yields to demand may grow meanwhile: the timer looks
+	 * again after a window at the latest. */
 	wait_ms = (uint64_t)(-s->cpu_credit_us) / (share * 10) + 1;
 	s->cpu_hold_ms = now + wait_ms;
+	if (s->cpu_yield && wait_ms > SERVER_CPU_WINDOW_MS)
+		wait_ms = SERVER_CPU_WINDOW_MS;
 	xrfb_timer_cancel(s->cpu_timer);
 	s->cpu_timer = xrfb_loop_add_timer(s->loop, wait_ms, on_cpu_timer, s);
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cpu-budget.h"
 #include "cursor.h"
 #include "fb.h"
 #include "motion.h"
@@ -23,6 +24,10 @@
 /* CPU time the budget lets accumulate over a quiet spell: the first
  * change after it goes out at once, however much it costs. */
 #define SERVER_CPU_BURST_US (250 * 1000)
+/* How often a budget that yields to demand looks at the machine again:
+ * long enough for /proc/stat's clock ticks (10 ms) to count, short
+ * enough to give the CPU back soon when others want it. */
+#define SERVER_CPU_WINDOW_MS 500
 
 #define SERVER_MAX_LISTENERS 16
 #define SERVER_MAX_SCREENS 255
@@ -124,8 +129,19 @@ struct xrfb_server {
 	/* xrfb_server_set_max_cpu(): a budget of the process's CPU time,
 	 * earned at max_cpu % of wall time and divided into equal shares:
 	 * one per client for the updates built for it alone (fair.c), one
-	 * for the work shared by all (capture, input), held here. */
+	 * for the work shared by all (capture, input), held here. With
+	 * cpu_yield (xrfb_server_set_cpu_yield()) the limit is cpu_limit
+	 * instead, max_cpu or more when the machine has CPU to spare
+	 * (cpu-budget.h); the clients share all of it and the process as
+	 * a whole is held here. */
 	unsigned max_cpu;	/* percent of one core; 0: no limit */
+	bool cpu_yield;
+	unsigned cpu_limit;	/* percent of one core, >= max_cpu */
+	unsigned ncpu;		/* online CPUs */
+	struct cpu_sample cpu_sample;	/* the window's start */
+	/* The machine's counters (tests fake them). */
+	void (*cpu_read)(struct cpu_sample *out, uint64_t wall_us,
+			 uint64_t self_us);
 	int64_t cpu_credit_us;	/* the shared part; negative: updates wait */
 	uint64_t cpu_clients_us;	/* charged to clients since the mark */
 	uint64_t cpu_mark_us;	/* process CPU time at the last charge */
@@ -160,8 +176,12 @@ void server_state_kick(struct xrfb_server *s);
 /* One share of the --max-cpu budget, in percent of a core (0: no
  * budget): the budget divided among the clients and the shared work. */
 unsigned server_state_cpu_share(const struct xrfb_server *s);
+/* With a budget that yields to demand: at most once a window, the
+ * limit from what the machine did since the last look. */
+void server_state_cpu_look(struct xrfb_server *s, uint64_t now_ms);
 /* After an update went out: charge the CPU time spent since the last
- * charge, less what clients' shares paid for, to the shared part. */
+ * charge, less what clients' shares paid for, to the shared part (with
+ * cpu_yield: all of it, to the whole). */
 void server_state_cpu_charge(struct xrfb_server *s);
 /* Whether updates wait for the CPU budget (a timer kicks the scheduler
  * when they may go). */

@@ -117,6 +117,7 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 				    uint16_t height)
 {
 	struct xrfb_server *s;
+	long ncpu;
 
 	if (!loop || !width || !height)
 		return NULL;
@@ -140,6 +141,9 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	motion_init(&s->motion, XRFB_LOSSLESS_REFRESH_DEFAULT_MS);
 	s->shared_policy = XRFB_SHARED_ALLOW;
 	s->cpu_clock_us = process_cpu_us;
+	s->cpu_read = cpu_budget_read;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	s->ncpu = ncpu > 0 ? (unsigned)ncpu : 1;
 	s->run = run;
 	throttle_init(&s->throttle);
 	s->handshake_timeout_ms = XRFB_HANDSHAKE_TIMEOUT_MS;
@@ -483,14 +487,30 @@ int xrfb_server_set_encoder_threads(struct xrfb_server *s, unsigned threads)
 	return 0;
 }
 
-void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent)
+/* The budget's accounts start afresh, at the floor. */
+static void cpu_budget_reset(struct xrfb_server *s)
 {
-	s->max_cpu = percent;
+	s->cpu_limit = s->max_cpu;
+	if (s->max_cpu && s->cpu_yield)
+		s->cpu_read(&s->cpu_sample, cpu_budget_mono_us(),
+			    s->cpu_clock_us());
 	s->cpu_credit_us = SERVER_CPU_BURST_US;
 	s->cpu_clients_us = 0;
 	s->cpu_mark_us = s->cpu_clock_us();
 	s->cpu_wall_ms = xrfb_now_ms();
 	s->cpu_hold_ms = 0;
+}
+
+void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent)
+{
+	s->max_cpu = percent;
+	cpu_budget_reset(s);
+}
+
+void xrfb_server_set_cpu_yield(struct xrfb_server *s, bool yield)
+{
+	s->cpu_yield = yield;
+	cpu_budget_reset(s);
 }
 
 uint16_t xrfb_server_width(const struct xrfb_server *s)

@@ -245,6 +245,101 @@ START_TEST(test_cpu_budget)
 }
 END_TEST
 
+/* A made-up machine of two CPUs for a budget that yields to demand:
+ * each look finds it idle, or loaded (nothing idle, tasks waiting), or
+ * without counters. */
+enum fake_machine { MACHINE_IDLE, MACHINE_LOADED, MACHINE_UNKNOWN };
+static enum fake_machine fake_machine;
+static struct cpu_sample fake_last;
+
+static void fake_read(struct cpu_sample *out, uint64_t wall_us,
+		      uint64_t self_us)
+{
+	uint64_t ticks = (wall_us - fake_last.wall_us) / 5000;	/* 2 CPUs */
+
+	*out = fake_last;
+	out->wall_us = wall_us;
+	out->self_us = self_us;
+	out->has_stat = out->has_stall = fake_machine != MACHINE_UNKNOWN;
+	if (fake_machine == MACHINE_IDLE)
+		out->idle += ticks;
+	else
+		out->busy += ticks;
+	if (fake_machine == MACHINE_LOADED)
+		out->stall_us += wall_us - fake_last.wall_us;
+	fake_last = *out;
+}
+
+/* Look at the machine now, as if the last look was a window ago. */
+static void look_now(struct env *e)
+{
+	e->s->cpu_sample.wall_us -= SERVER_CPU_WINDOW_MS * 1000;
+	fake_last.wall_us = e->s->cpu_sample.wall_us;
+	server_state_cpu_look(e->s, xrfb_now_ms());
+}
+
+/* With the budget yielding to demand, an idle machine lifts the limit
+ * to every core and the viewer has all of it; a loaded one, or one
+ * whose counters cannot be read, keeps it at --max-cpu; and an update
+ * that overspends is held as with a hard limit while the machine is
+ * loaded, for the whole process this time. */
+START_TEST(test_cpu_budget_yield)
+{
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 64, 64);
+	e.s->cpu_clock_us = fake_cpu;
+	e.s->cpu_read = fake_read;
+	e.s->ncpu = 2;
+	fake_cpu_us = 1000000;
+	fake_machine = MACHINE_LOADED;
+	memset(&fake_last, 0, sizeof(fake_last));
+	fake_last.wall_us = cpu_budget_mono_us();
+	xrfb_server_set_max_cpu(e.s, 50);
+	xrfb_server_set_cpu_yield(e.s, true);
+	ck_assert_uint_eq(e.s->cpu_limit, 50);
+	paint(&e);
+	connect_peer(&e, &p, raw, 1);
+	full_update(&e, &p);
+	/* one viewer: all of the limit is its share */
+	ck_assert_uint_eq(server_state_cpu_share(e.s), 50);
+
+	look_now(&e);
+	ck_assert_uint_eq(e.s->cpu_limit, 50);
+	fake_cpu_us += 400000;
+	paint_rect(&e, 0, 0, 8, 8);
+	tpeer_request(&p, true, 0, 0, 64, 64);
+	tpeer_next_update(&p, &m);
+	tpeer_msg_fini(&m);
+	ck_assert(server_state_cpu_held(e.s, xrfb_now_ms()));
+
+	fake_machine = MACHINE_IDLE;
+	look_now(&e);
+	/* (what the process used in the window counts too: every core) */
+	ck_assert_uint_eq(e.s->cpu_limit, 200);
+	ck_assert_uint_eq(server_state_cpu_share(e.s), 200);
+	/* the held change goes out once the hold is worked out again */
+	paint_rect(&e, 8, 8, 8, 8);
+	tpeer_request(&p, true, 0, 0, 64, 64);
+	tpeer_next_update(&p, &m);
+	ck_assert_uint_eq(m.nrects, 1);
+	tpeer_msg_fini(&m);
+	assert_model(&p, &e, "after the idle machine lifted the limit");
+
+	fake_machine = MACHINE_UNKNOWN;
+	look_now(&e);
+	ck_assert_uint_eq(e.s->cpu_limit, 50);
+	fake_machine = MACHINE_LOADED;
+	look_now(&e);
+	ck_assert_uint_eq(e.s->cpu_limit, 50);
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
 /* How many rectangles an update of changes @r[0..n) takes with @enc;
  * none reaches beyond the bounding box of the changes. */
 static unsigned pixel_rects_for(const int32_t *enc, const struct rect *r,
@@ -949,6 +1044,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_merge_nearby);
 	tcase_add_test(tc, test_merge_bands);
 	tcase_add_test(tc, test_cpu_budget);
+	tcase_add_test(tc, test_cpu_budget_yield);
 	tcase_add_loop_test(tc, test_request_clipped, 0, NCLIPS);
 
 	tc = unit_tcase(s, "copyrect");
