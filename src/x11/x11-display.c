@@ -180,8 +180,9 @@ static bool connection_is_local(int fd)
 	return is_loopback(&ss);
 }
 
-struct x11_display *x11_display_new(struct xrfb_loop *loop, const char *name,
-				    x11_lost_fn on_lost, void *arg)
+static struct x11_display *display_open(struct xrfb_loop *loop,
+					const char *name, x11_lost_fn on_lost,
+					void *arg, bool quiet)
 {
 	struct x11_display *d;
 	XWindowAttributes wa;
@@ -199,8 +200,10 @@ struct x11_display *x11_display_new(struct xrfb_loop *loop, const char *name,
 	d->lost_arg = arg;
 	d->dpy = XOpenDisplay(name);
 	if (!d->dpy) {
-		log_error("cannot open X display %s (is it running, and may "
-			  "we connect? check DISPLAY and XAUTHORITY)", name);
+		if (!quiet)
+			log_error("cannot open X display %s (is it running, "
+				  "and may we connect? check DISPLAY and "
+				  "XAUTHORITY)", name);
 		goto err_free;
 	}
 	XSetErrorHandler(on_x_error);
@@ -243,6 +246,18 @@ err_close:
 err_free:
 	free(d);
 	return NULL;
+}
+
+struct x11_display *x11_display_new(struct xrfb_loop *loop, const char *name,
+				    x11_lost_fn on_lost, void *arg)
+{
+	return display_open(loop, name, on_lost, arg, false);
+}
+
+struct x11_display *x11_display_try(struct xrfb_loop *loop, const char *name,
+				    x11_lost_fn on_lost, void *arg)
+{
+	return display_open(loop, name, on_lost, arg, true);
 }
 
 void x11_display_free(struct x11_display *d)

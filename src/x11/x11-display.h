@@ -20,6 +20,10 @@ typedef void (*x11_lost_fn)(void *arg);
  * display cannot be opened (the reason is logged). */
 struct x11_display *x11_display_new(struct xrfb_loop *loop, const char *name,
 				    x11_lost_fn on_lost, void *arg);
+/* The same for a display that may not be there (yet): one that cannot
+ * be opened is NULL without a word in the log. */
+struct x11_display *x11_display_try(struct xrfb_loop *loop, const char *name,
+				    x11_lost_fn on_lost, void *arg);
 /* Close the connection and free the display. */
 void x11_display_free(struct x11_display *d);
 /* The Xlib display (only for the x11-* modules). */
