@@ -37,6 +37,11 @@ struct app {
 	struct run *run;
 	struct control *control;
 	struct record *record;
+	/* --reattach: the display was lost at x_lost_ms; its modules are
+	 * freed (app->display stays, lost, until another is open) and
+	 * x_retry tries to open it again. */
+	struct xrfb_timer *x_retry;
+	uint64_t x_lost_ms;
 	char *password;
 	char *view_password;	/* the password file's second one */
 	unsigned clients;

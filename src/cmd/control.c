@@ -260,6 +260,20 @@ void control_x_lost(struct control *ctl)
 	event_send(ctl, &b);
 }
 
+void control_x_back(struct control *ctl, const char *display, int width,
+		    int height)
+{
+	struct buf b = BUF_INIT;
+
+	if (!ctl)
+		return;
+	event_start(&b, "x-back");
+	json_kv_str(&b, "display", display);
+	json_kv_int(&b, "width", width);
+	json_kv_int(&b, "height", height);
+	event_send(ctl, &b);
+}
+
 void control_recording(struct control *ctl, bool started, const char *path)
 {
 	struct buf b = BUF_INIT;

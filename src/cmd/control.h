@@ -32,6 +32,9 @@ void control_viewer_gone(struct control *ctl, struct xrfb_client *c);
 void control_clipboard(struct control *ctl, size_t len);
 void control_session_exited(struct control *ctl, int status);
 void control_x_lost(struct control *ctl);
+/* The display is back (--reattach), @width x @height. */
+void control_x_back(struct control *ctl, const char *display, int width,
+		    int height);
 /* The server is about to be freed, and with it the connections out that
  * "connect" requests still wait for. */
 void control_server_ending(struct control *ctl);

@@ -54,6 +54,8 @@
 #define MAIN_POLL_MS 50
 /* How long a dying Xvfb may take to be reaped after the display went. */
 #define MAIN_XVFB_GRACE_MS 1000
+/* How often --reattach tries to open a lost display again. */
+#define MAIN_REATTACH_MS 500
 
 void app_stop(struct app *app, int status)
 {
@@ -236,6 +238,8 @@ static void on_sigchld(void *arg, int signo)
 	}
 }
 
+static void on_x_retry(void *arg);
+
 static void on_display_lost(void *arg)
 {
 	struct app *app = arg;
@@ -248,11 +252,21 @@ static void on_display_lost(void *arg)
 		fprintf(stderr, "xrfb: Xvfb %s exited unexpectedly (status "
 			"%d)\n", xvfb_display(app->xvfb), status);
 	} else {
-		fprintf(stderr, "xrfb: lost the connection to X display %s\n",
-			x11_display_name(app->display));
+		fprintf(stderr, "xrfb: lost the connection to X display %s%s\n",
+			x11_display_name(app->display),
+			app->opt.reattach ? ": waiting for it to come back"
+					  : "");
 	}
 	control_x_lost(app->control);
-	app_stop(app, app->status_x_lost);
+	if (!app->opt.reattach) {
+		app_stop(app, app->status_x_lost);
+		return;
+	}
+	/* Xlib is in the middle of a call: the rest happens outside it. */
+	app->x_lost_ms = xrfb_now_ms();
+	if (!app->x_retry)
+		app->x_retry = xrfb_loop_add_timer(app->loop, 0, on_x_retry,
+						   app);
 }
 
 /* Without `run` (which passes them on to its command), SIGINT, SIGTERM
@@ -751,6 +765,70 @@ static int setup_x11(struct app *app)
 	return 0;
 }
 
+/* Free everything that talks to the display (not the display itself:
+ * a lost one still has its name). */
+static void detach_x(struct app *app)
+{
+	x11_input_free(app->input);
+	app->input = NULL;
+	x11_clipboard_free(app->clipboard);
+	app->clipboard = NULL;
+	x11_xkb_free(app->xkb);
+	app->xkb = NULL;
+	x11_randr_free(app->randr);
+	app->randr = NULL;
+	x11_cursor_free(app->cursor);
+	app->cursor = NULL;
+	x11_damage_free(app->damage);
+	app->damage = NULL;
+	x11_capture_free(app->capture);
+	app->capture = NULL;
+}
+
+/* --reattach: the display is gone. Viewers keep the last frame (their
+ * input goes nowhere) while the display is tried again every
+ * MAIN_REATTACH_MS; once it opens, everything is set up on it as at the
+ * start, and viewers get its screen (resized if need be). */
+static void on_x_retry(void *arg)
+{
+	struct app *app = arg;
+	unsigned limit = app->opt.reattach_s;
+	struct x11_display *d;
+	char name[256];
+
+	app->x_retry = NULL;
+	detach_x(app);
+	snprintf(name, sizeof(name), "%s", x11_display_name(app->display));
+	d = x11_display_try(app->loop, name, on_display_lost, app);
+	if (!d) {
+		if (limit &&
+		    xrfb_now_ms() - app->x_lost_ms >= limit * 1000ull) {
+			fprintf(stderr, "xrfb: X display %s did not come back "
+				"within %u s\n", name, limit);
+			app_stop(app, app->status_x_lost);
+			return;
+		}
+		app->x_retry = xrfb_loop_add_timer(app->loop, MAIN_REATTACH_MS,
+						   on_x_retry, app);
+		return;
+	}
+	x11_display_free(app->display);
+	app->display = d;
+	if (setup_desktop(app) < 0 || setup_x11(app) < 0) {
+		fprintf(stderr, "xrfb: cannot serve X display %s again\n",
+			name);
+		app_stop(app, app->status_x_lost);
+		return;
+	}
+	fprintf(stderr, "xrfb: X display %s is back (%dx%d): serving it "
+		"again\n", x11_display_name(d), x11_display_width(d),
+		x11_display_height(d));
+	x11_cursor_set_active(app->cursor, app->clients > 0);
+	x11_damage_capture_now(app->damage, true);
+	control_x_back(app->control, x11_display_name(d),
+		       x11_display_width(d), x11_display_height(d));
+}
+
 /* How long the default desktop's window manager waits for the
  * terminal's window before it starts anyway. */
 #define MAIN_WM_WAIT_MS 5000
@@ -908,15 +986,9 @@ static void cleanup(struct app *app, int status)
 	control_free(app->control);
 	app->control = NULL;
 	run_free(app->run);
-	x11_input_free(app->input);
-	app->input = NULL;
-	x11_clipboard_free(app->clipboard);
-	x11_xkb_free(app->xkb);
-	x11_randr_free(app->randr);
-	x11_cursor_free(app->cursor);
-	x11_damage_free(app->damage);
-	app->damage = NULL;
-	x11_capture_free(app->capture);
+	if (app->x_retry)
+		xrfb_timer_cancel(app->x_retry);
+	detach_x(app);
 	x11_display_free(app->display);
 	if (app->xvfb) {
 		xvfb_stop(app->xvfb);

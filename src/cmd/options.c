@@ -58,6 +58,7 @@ enum {
 	OPT_VIEWER_CLIPBOARD_MAX,
 	OPT_CLASSIC_CLIPBOARD_MAX,
 	OPT_ALLOW_RESIZE,
+	OPT_REATTACH,
 	OPT_WEBSOCKET_PORT,
 	OPT_WEBSOCKET_DETECT,
 	OPT_WEBSOCKET_ORIGIN,
@@ -115,6 +116,7 @@ static const struct option long_options[] = {
 	{ "classic-clipboard-max", required_argument, NULL,
 	  OPT_CLASSIC_CLIPBOARD_MAX },
 	{ "allow-resize", no_argument, NULL, OPT_ALLOW_RESIZE },
+	{ "reattach", optional_argument, NULL, OPT_REATTACH },
 	{ "websocket-port", required_argument, NULL, OPT_WEBSOCKET_PORT },
 	{ "websocket-detect", required_argument, NULL, OPT_WEBSOCKET_DETECT },
 	{ "websocket-origin", required_argument, NULL, OPT_WEBSOCKET_ORIGIN },
@@ -214,6 +216,10 @@ void options_usage(FILE *f, bool run)
 	      "Display:\n"
 	      "  --display DPY         the X display to share (default: "
 	      "$DISPLAY)\n"
+	      "  --reattach[=SECS]     when that X server ends, wait for it "
+	      "to come back\n"
+	      "                        (at most SECS seconds) and serve it "
+	      "again\n"
 	      "  --create[=WxHxD]      start a virtual X server (Xvfb) "
 	      "instead;\n"
 	      "                        default 1920x1080x24\n"
@@ -698,6 +704,9 @@ static int validate(struct options *o)
 		return bad("--screenshot-on-failure is an option of run");
 	if (o->display && o->create)
 		return bad("--display and --create exclude each other");
+	if (o->reattach && (o->create || o->run))
+		return bad("--reattach is for a display xrfb did not start: "
+			   "not with --create or run");
 	if (o->session && !o->create)
 		return bad("--session needs --create");
 	if (o->no_auth && o->password_file && !o->n_security)
@@ -920,6 +929,15 @@ static int parse_one(struct options *o, int c, const char *arg,
 		return 0;
 	case OPT_ALLOW_RESIZE:
 		o->allow_resize = true;
+		return 0;
+	case OPT_REATTACH:
+		o->reattach = true;
+		o->reattach_s = 0;
+		if (arg && (parse_uint(arg, 86400, &v) < 0 || v == 0))
+			return bad("--reattach: bad value '%s' (1 to 86400 "
+				   "seconds)", arg);
+		if (arg)
+			o->reattach_s = (unsigned)v;
 		return 0;
 	case OPT_WEBSOCKET_PORT:
 		if (parse_uint(arg, 65535, &v) < 0)

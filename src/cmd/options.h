@@ -76,6 +76,8 @@ struct options {
 	uint32_t viewer_clipboard_max;	/* bytes taken from a viewer */
 	uint32_t classic_clipboard_max;	/* bytes sent to a classic viewer */
 	bool allow_resize;		/* SetDesktopSize on a real display */
+	bool reattach;			/* wait for a lost display to return */
+	unsigned reattach_s;		/* ... at most this long; 0: forever */
 	int websocket_port;		/* -1: none */
 	unsigned websocket_detect_ms;	/* 0: RFB only on the RFB port */
 	const char *origins[OPTIONS_MAX_ORIGINS];
