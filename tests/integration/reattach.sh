@@ -1,0 +1,111 @@
+#!/bin/bash
+# --reattach: xrfb serves a display it did not start; the X server is
+# killed and another one started on the same display number (as a display
+# manager restarts X), at another size. The control socket's event stream
+# says x-lost, then x-back with the new size; the viewer that stayed
+# connected through it (libvncclient) is resized and shows the new
+# server's screen exactly (against xwd), and its clicks reach an X client
+# there. With --reattach=SECS a display that stays away ends xrfb with
+# status 1; without --reattach the loss ends it at once.
+. "$(dirname "$0")/../lib.sh"
+
+t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" "$XEVENTS" Xvfb xwd \
+	xsetroot python3
+
+# Start Xvfb on display @1 (a number), @2 the geometry; its PID in
+# T_LAST_PID once it accepts connections (-displayfd with the number
+# given: it writes it when ready, or exits if the display is taken).
+xvfb_on() {
+	local num=$1 geometry=$2 dfile=$T_DIR/xvfb-$1-$2.display
+	: >"$dfile"
+	Xvfb ":$num" -displayfd 3 -nolisten tcp -noreset -screen 0 "$geometry" \
+		3>"$dfile" >"$T_DIR/xvfb-$num-$geometry.log" 2>&1 &
+	T_LAST_PID=$!
+	T_PIDS+=("$T_LAST_PID")
+	T_PROC_NAME[$T_LAST_PID]=xvfb-$num-$geometry
+	t_wait_for "$T_TIMEOUT" "Xvfb :$num ($geometry)" \
+		bash -c "[ -s '$dfile' ] || ! kill -0 $T_LAST_PID"
+	[ -s "$dfile" ] || t_fail "Xvfb :$num did not start (display taken \
+meanwhile?): $(cat "$T_DIR/xvfb-$num-$geometry.log")"
+	xsetroot -display ":$num" -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR"
+}
+
+# Paint pattern @2 on display @1 and save it in $T_DIR/@3.xwd.
+paint() {
+	"$XPAINT" -display "$1" pattern "$2" || t_fail "xpaint on $1"
+	xwd -display "$1" -root -silent >"$T_DIR/$3.xwd" || t_fail "xwd on $1"
+}
+
+t_blank_cursor_file
+t_start_xvfb DPY 320x240x24
+xvfb1=$T_LAST_PID
+num=${DPY#:}
+paint "$DPY" 1 first
+
+t_step "serve :$num with --reattach, a viewer and the event stream"
+t_start_xrfb --display "$DPY" --reattach --control="$T_DIR/ctl.sock"
+t_spawn events "$XRFB" ctl --control "$T_DIR/ctl.sock" events
+t_wait_for "$T_TIMEOUT" "ctl events" grep -q subscribed "$T_DIR/events.log"
+t_grab_start G --format 32 --encodings "raw copyrect" "$XRFB_ADDR"
+t_cmd_ok G match "$T_DIR/first.xwd"
+
+t_step "the X server goes away"
+t_stop "$xvfb1" || true
+t_wait_line "$T_DIR/events.log" '"event":"x-lost"'
+t_wait_line "$XRFB_ERR" 'waiting for it to come back'
+t_xrfb_alive
+# the viewer stays, with the last frame
+t_cmd_ok G size
+[ "$T_REPLY" = "ok size 320x240" ] || t_fail "the viewer: $T_REPLY"
+t_run "ctl status while X is away" "$XRFB" ctl --control "$T_DIR/ctl.sock" \
+	status
+
+t_step "another X server on :$num, at 400x300: x-back, resize, its screen"
+xvfb_on "$num" 400x300x24
+t_wait_line "$T_DIR/events.log" '"event":"x-back"'
+t_log "event: $T_LINE"
+[[ $T_LINE == *'"width":400'*'"height":300'* ]] ||
+	t_fail "x-back without the new size: $T_LINE"
+t_wait_line "$T_DIR/events.log" '"event":"resize".*"width":400'
+paint "$DPY" 2 second
+t_cmd_ok G match "$T_DIR/second.xwd"
+t_cmd_ok G size
+[ "$T_REPLY" = "ok size 400x300" ] || t_fail "the viewer: $T_REPLY"
+
+t_step "the viewer's pointer reaches the new X server"
+t_spawn xevents "$XEVENTS" -display "$DPY" --geometry 200x200+0+0
+t_wait_for "$T_TIMEOUT" "xevents" grep -q '^ready' "$T_DIR/xevents.log"
+t_cmd_ok G click 50 60
+t_wait_for "$T_TIMEOUT" "the click in X" \
+	grep -q '^button release 1 50 60 ' "$T_DIR/xevents.log"
+t_cmd_ok G size
+t_xrfb_alive
+t_grab_stop G
+t_stop "$XRFB_PID" || true
+
+t_step "--reattach=1: a display that stays away ends xrfb with status 1"
+t_start_xvfb DPY2 320x240x24
+xvfb2=$T_LAST_PID
+t_start_xrfb --display "$DPY2" --reattach=1
+xrfb2=$XRFB_PID
+err2=$XRFB_ERR
+t_stop "$xvfb2" || true
+t_wait_exit "$xrfb2" "$T_TIMEOUT" || t_fail "xrfb waits on"
+[ "$T_EXIT" -eq 1 ] || t_fail "status $T_EXIT, not 1"
+grep -q 'did not come back within 1 s' "$err2" ||
+	t_fail "no word of it: $(cat "$err2")"
+
+t_step "without --reattach the loss ends xrfb at once"
+t_start_xvfb DPY3 320x240x24
+xvfb3=$T_LAST_PID
+t_start_xrfb --display "$DPY3"
+xrfb3=$XRFB_PID
+t_stop "$xvfb3" || true
+t_wait_exit "$xrfb3" "$T_TIMEOUT" || t_fail "xrfb goes on without X"
+[ "$T_EXIT" -eq 1 ] || t_fail "status $T_EXIT, not 1"
+
+t_step "--reattach is refused where xrfb starts the X server"
+t_run_fails "--create --reattach" 2 "$XRFB" --create --reattach
+t_run_fails "run --reattach" 2 "$XRFB" run --reattach -- true
+
+t_pass
