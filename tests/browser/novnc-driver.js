@@ -39,6 +39,19 @@
 //   ui PATH          load a web client's own page (PATH under the base,
 //                    e.g. debian/vnc.html) with autoconnect, wait until it
 //                    shows it is connected, and close it
+//   watch URL        open noVNC's own page at URL as it is given (say the
+//                    view-only URL of xrfb run) in a page of its own, kept
+//                    open; wait until it shows it is connected
+//   watch-refused URL  the same, but the page must show that it could
+//                    not connect
+//   watch-match REF  wait until that page's canvas equals REF (imgcmp)
+//   watch-input TEXT click that page's canvas and type TEXT, as the page
+//                    is, then again with its view-only setting turned off
+//                    (so that noVNC sends them); answers with the
+//                    messages the page sent over its WebSocket meanwhile,
+//                    by RFB message type ("4:3 5:6": 3 KeyEvents, 6
+//                    PointerEvents)
+//   watch-close      close that page
 //   quit
 
 import { spawnSync } from 'node:child_process';
@@ -100,7 +113,11 @@ function broken(s) {
 // The canvas as a binary PPM file; returns its path, or null when the
 // canvas has no size yet.
 async function grab() {
-	const g = await page.evaluate(() => window.xt.grab());
+	return toPpm(await page.evaluate(() => window.xt.grab()));
+}
+
+// {width, height, rgba (base64)} as a binary PPM file, or null.
+function toPpm(g) {
 	if (!g)
 		return null;
 	const rgba = Buffer.from(g.rgba, 'base64');
@@ -381,6 +398,156 @@ async function cmdUi(path) {
 	}
 }
 
+// ---- noVNC's own page, opened at a given URL -------------------------------
+
+let watchPage = null;
+
+// Every message the page sends over a WebSocket, counted by its first
+// byte (noVNC sends each input event as a message of its own).
+function countSends() {
+	window.__xtSent = {};
+	const send = WebSocket.prototype.send;
+	WebSocket.prototype.send = function (data) {
+		const u = data instanceof ArrayBuffer ? new Uint8Array(data) :
+			new Uint8Array(data.buffer, data.byteOffset,
+				       data.byteLength);
+		if (u.length)
+			window.__xtSent[u[0]] = (window.__xtSent[u[0]] || 0) + 1;
+		return send.call(this, data);
+	};
+}
+
+function watchStatus(p) {
+	return p.evaluate(() => ({
+		connected: document.documentElement.classList
+			.contains('noVNC_connected'),
+		status: ((document.getElementById('noVNC_status') || {})
+			.textContent || '').trim(),
+	}));
+}
+
+async function openWatch(url) {
+	if (watchPage)
+		await watchPage.close().catch(() => {});
+	const ctx = browser.contexts()[0] || await browser.newContext();
+	watchPage = await ctx.newPage();
+	await watchPage.addInitScript(countSends);
+	await watchPage.goto(url, { timeout: timeoutMs });
+}
+
+async function cmdWatch(url) {
+	if (!url)
+		return 'fail usage: watch URL';
+	await openWatch(url);
+	const end = Date.now() + timeoutMs;
+	let st = null;
+	while (Date.now() < end) {
+		st = await watchStatus(watchPage);
+		if (st.connected)
+			return `ok connected ("${st.status}")`;
+		await sleep(100);
+	}
+	return `fail did not connect: "${st && st.status}"`;
+}
+
+async function cmdWatchRefused(url) {
+	if (!url)
+		return 'fail usage: watch-refused URL';
+	await openWatch(url);
+	const end = Date.now() + timeoutMs;
+	let st = null;
+	while (Date.now() < end) {
+		st = await watchStatus(watchPage);
+		if (st.connected)
+			return `fail connected ("${st.status}")`;
+		if (/fail|disconnect|closed/i.test(st.status))
+			return `ok refused ("${st.status}")`;
+		await sleep(100);
+	}
+	return `fail no word of a refusal: "${st && st.status}"`;
+}
+
+function watchGrab() {
+	return watchPage.evaluate(() => {
+		const c = document.querySelector('#noVNC_container canvas');
+		if (!c || !c.width || !c.height)
+			return null;
+		const d = c.getContext('2d').getImageData(0, 0, c.width,
+							  c.height).data;
+		let s = '';
+		for (let i = 0; i < d.length; i += 0x8000)
+			s += String.fromCharCode.apply(null,
+						       d.subarray(i, i + 0x8000));
+		return { width: c.width, height: c.height, rgba: btoa(s) };
+	});
+}
+
+async function cmdWatchMatch(ref) {
+	if (!watchPage)
+		return 'fail no watch page';
+	if (!ref)
+		return 'fail usage: watch-match REF';
+	const end = Date.now() + timeoutMs;
+	let out = 'no canvas yet', file = null;
+	while (Date.now() < end) {
+		file = toPpm(await watchGrab());
+		if (file) {
+			const r = spawnSync(opt.imgcmp, [file, ref],
+					    { encoding: 'utf8' });
+			out = `${r.stdout}${r.stderr}`.trim()
+				.replace(/\s+/g, ' ');
+			if (r.status === 0)
+				return `ok ${out}`;
+			if (r.status !== 1)
+				return `fail imgcmp: ${out}`;
+		}
+		await sleep(150);
+	}
+	return `fail canvas differs after ${opt.timeout}s: ${out}` +
+		(file ? ` (canvas kept in ${file})` : '');
+}
+
+async function watchClickType(text) {
+	const c = await watchPage.$('#noVNC_container canvas');
+	const box = c && await c.boundingBox();
+	if (!box)
+		throw new Error('no canvas on the page');
+	await watchPage.bringToFront();
+	await watchPage.mouse.click(box.x + box.width / 2,
+				    box.y + box.height / 2);
+	await watchPage.keyboard.type(text, { delay: 5 });
+}
+
+async function cmdWatchInput(text) {
+	if (!watchPage)
+		return 'fail no watch page';
+	if (!text)
+		return 'fail usage: watch-input TEXT';
+	const before = await watchPage.evaluate(() =>
+		({ ...window.__xtSent }));
+	await watchClickType(text);
+	// What a page could do whatever the URL says: input on.
+	await watchPage.evaluate(() => {
+		const cb = document.getElementById('noVNC_setting_view_only');
+		cb.checked = false;
+		cb.dispatchEvent(new Event('change'));
+	});
+	await watchClickType(text);
+	const after = await watchPage.evaluate(() => window.__xtSent);
+	const sent = Object.keys(after).map((k) =>
+		`${k}:${after[k] - (before[k] || 0)}`)
+		.filter((e) => !e.endsWith(':0'));
+	return `ok sent ${sent.join(' ') || 'nothing'}`;
+}
+
+async function cmdWatchClose() {
+	if (!watchPage)
+		return 'ok nothing open';
+	await watchPage.close().catch(() => {});
+	watchPage = null;
+	return 'ok closed';
+}
+
 async function run(line) {
 	const [cmd, ...args] = line.trim().split(/\s+/);
 	switch (cmd) {
@@ -389,6 +556,12 @@ async function run(line) {
 	case 'type': return cmdType(line.replace(/^\s*type /, ''));
 	case 'key': return cmdKey(args[0]);
 	case 'ui': return cmdUi(args[0]);
+	case 'watch': return cmdWatch(args[0]);
+	case 'watch-refused': return cmdWatchRefused(args[0]);
+	case 'watch-match': return cmdWatchMatch(args[0]);
+	case 'watch-input':
+		return cmdWatchInput(line.replace(/^\s*watch-input /, ''));
+	case 'watch-close': return cmdWatchClose();
 	case 'open': return cmdOpen(args[0], args[1]);
 	case 'match': return cmdMatch(args[0], args.slice(1));
 	case 'size': return cmdSize(args[0], args[1]);
@@ -417,6 +590,7 @@ async function main() {
 	}
 	if (page)
 		await cmdClose();
+	await cmdWatchClose();
 	// The browser is the caller's: leave it running, just go.
 	process.stdout.write('ok bye\n');
 	process.exit(0);
