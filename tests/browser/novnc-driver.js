@@ -435,36 +435,25 @@ async function openWatch(url) {
 	await watchPage.goto(url, { timeout: timeoutMs });
 }
 
-async function cmdWatch(url) {
+// Open @url; wait until the page shows it is connected (@refused: that
+// it could not connect).
+async function cmdWatch(url, refused) {
 	if (!url)
-		return 'fail usage: watch URL';
+		return `fail usage: watch${refused ? '-refused' : ''} URL`;
 	await openWatch(url);
 	const end = Date.now() + timeoutMs;
 	let st = null;
 	while (Date.now() < end) {
 		st = await watchStatus(watchPage);
 		if (st.connected)
-			return `ok connected ("${st.status}")`;
-		await sleep(100);
-	}
-	return `fail did not connect: "${st && st.status}"`;
-}
-
-async function cmdWatchRefused(url) {
-	if (!url)
-		return 'fail usage: watch-refused URL';
-	await openWatch(url);
-	const end = Date.now() + timeoutMs;
-	let st = null;
-	while (Date.now() < end) {
-		st = await watchStatus(watchPage);
-		if (st.connected)
-			return `fail connected ("${st.status}")`;
-		if (/fail|disconnect|closed/i.test(st.status))
+			return `${refused ? 'fail' : 'ok'} connected ` +
+				`("${st.status}")`;
+		if (refused && /fail|disconnect|closed/i.test(st.status))
 			return `ok refused ("${st.status}")`;
 		await sleep(100);
 	}
-	return `fail no word of a refusal: "${st && st.status}"`;
+	return `fail ${refused ? 'no word of a refusal' : 'did not connect'}` +
+		`: "${st && st.status}"`;
 }
 
 function watchGrab() {
@@ -556,8 +545,8 @@ async function run(line) {
 	case 'type': return cmdType(line.replace(/^\s*type /, ''));
 	case 'key': return cmdKey(args[0]);
 	case 'ui': return cmdUi(args[0]);
-	case 'watch': return cmdWatch(args[0]);
-	case 'watch-refused': return cmdWatchRefused(args[0]);
+	case 'watch': return cmdWatch(args[0], false);
+	case 'watch-refused': return cmdWatch(args[0], true);
 	case 'watch-match': return cmdWatchMatch(args[0]);
 	case 'watch-input':
 		return cmdWatchInput(line.replace(/^\s*watch-input /, ''));
