@@ -186,20 +186,28 @@ ls "$T_DIR"/ok.fbs* >/dev/null 2>&1 && t_fail "files left: $(ls "$T_DIR"/ok.fbs*
 t_step "a run killed with SIGKILL leaves its parts, each playable"
 rm -f "$T_DIR"/p*.xwd
 t_spawn killed "$XRFB" run --size 320x240x24 --record "$T_DIR/k.fbs" \
-	--record-on-failure --record-last 1 -- sh "$T_DIR/session.sh"
+	--record-on-failure --record-last 4 -- sh "$T_DIR/session.sh"
 killed=$T_LAST_PID
 echo "paint 7" >&"$cmds"
 t_wait_for "$T_TIMEOUT" "screen 7" test -e "$T_DIR/p7.xwd"
-p=$(last_part "$T_DIR/k.fbs")
+p=$(($(last_part "$T_DIR/k.fbs") + 1))
 t_wait_for "$T_TIMEOUT" "a part after the painting" \
-	test -e "$T_DIR/k.fbs.part$((p + 1))"
+	test -e "$T_DIR/k.fbs.part$p"
+# and its key frame in it (written just after the part is opened)
+t_wait_for "$T_TIMEOUT" "the key frame of part $p" bash -c \
+	"'$XRFB' export '$T_DIR/k.fbs.part$p' --png-at 1000 '$T_DIR/kf.png' &&
+	 pngtopnm '$T_DIR/kf.png' >'$T_DIR/kf.ppm' &&
+	 '$IMGCMP' --quiet '$T_DIR/kf.ppm' '$T_DIR/p7.xwd'"
 kill -KILL "$killed"
 t_wait_exit "$killed" "$T_TIMEOUT" || t_fail "xrfb survived SIGKILL"
-p=$(last_part "$T_DIR/k.fbs")
 t_log "left behind: $(cd "$T_DIR" && echo k.fbs*)"
-[ -e "$T_DIR/k.fbs.part$p" ] || t_fail "no part left"
+[ ! -e "$T_DIR/k.fbs" ] || t_fail "a file written by a killed run"
+for f in "$T_DIR"/k.fbs.part*; do
+	"$XRFB" export "$f" --png-at 1000 "$T_DIR/any.png" ||
+		t_fail "$(basename "$f") does not play"
+done
 export_at "$T_DIR/k.fbs.part$p" 1000 "$T_DIR/k.ppm" || t_fail "export failed"
-t_same "the last part's last frame" "$T_DIR/k.ppm" "$T_DIR/p7.xwd"
+t_same "part $p's last frame" "$T_DIR/k.ppm" "$T_DIR/p7.xwd"
 play_until "$T_DIR/k.fbs.part$p" "$T_DIR/p7.xwd"
 
 t_pass
