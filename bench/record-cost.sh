@@ -2,7 +2,9 @@
 # What recording costs: `xrfb run` on a terminal and a video workload,
 # without and with --record, and `ffmpeg -f x11grab` recording the same
 # display in the same run (lossless H.264, libx264rgb -qp 0, at the frame
-# rate xrfb records at, 10/s), for comparison. No viewer is connected: a
+# rate xrfb records at, 10/s), for comparison; and --record with
+# --record-last N, N half the time measured (its ring on disk; MB/min from
+# the file it leaves, the last N s). No viewer is connected: a
 # CI job being recorded. CPU time comes from the scheduler (schedstat),
 # of xrfb alone (its Xvfb and the workload not counted) and of ffmpeg.
 #
@@ -150,6 +152,13 @@ for w in $workloads; do
 	read -r b _ bytes < <(measure "$w" plain --record "$tmp/out.fbs")
 	printf '%-9s %-26s %8s %10s %10.1f\n' "$w" "xrfb run --record" "$b" - \
 		"$(awk -v b="$bytes" -v s="$seconds" 'BEGIN { print b / s * 60 / 1e6 }')"
+	# the ring of --record-last: a key frame every N/4 s; the file it
+	# leaves holds the last N s (here half the measured time)
+	n=$(((seconds + 1) / 2))
+	read -r b _ bytes < <(measure "$w" plain --record "$tmp/out.fbs" \
+		--record-last $n)
+	printf '%-9s %-26s %8s %10s %10.1f\n' "$w" "  --record-last $n" "$b" - \
+		"$(awk -v b="$bytes" -v s="$n" 'BEGIN { print b / s * 60 / 1e6 }')"
 	read -r c f bytes < <(measure "$w" ffmpeg)
 	printf '%-9s %-26s %8s %10s %10.1f\n' "$w" "xrfb run + ffmpeg x11grab" "$c" \
 		"$f" "$(awk -v b="$bytes" -v s="$seconds" 'BEGIN { print b / s * 60 / 1e6 }')"
