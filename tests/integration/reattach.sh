@@ -1,7 +1,8 @@
 #!/bin/bash
 # --reattach: xrfb serves a display it did not start; the X server is
 # killed and another one started on the same display number (as a display
-# manager restarts X), at another size. The control socket's event stream
+# manager restarts X), at another size and with a new cookie written into
+# the XAUTHORITY file xrfb was given. The control socket's event stream
 # says x-lost, then x-back with the new size; the viewer that stayed
 # connected through it (libvncclient) is resized and shows the new
 # server's screen exactly (against xwd), and its clicks reach an X client
@@ -12,13 +13,17 @@
 t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" "$XEVENTS" Xvfb xwd \
 	xsetroot python3
 
-# Start Xvfb on display @1 (a number), @2 the geometry; its PID in
-# T_LAST_PID once it accepts connections (-displayfd with the number
-# given: it writes it when ready, or exits if the display is taken).
+# Start Xvfb on display @1 (a number), @2 the geometry, with a fresh
+# cookie in $XAUTHORITY; its PID in T_LAST_PID once it accepts
+# connections (-displayfd with the number given: it writes it when ready,
+# or exits if the display is taken).
 xvfb_on() {
 	local num=$1 geometry=$2 dfile=$T_DIR/xvfb-$1-$2.display
 	: >"$dfile"
+	xauth -q add ":$num" . "$(python3 -c 'import secrets
+print(secrets.token_hex(16))')" || t_fail "xauth add"
 	Xvfb ":$num" -displayfd 3 -nolisten tcp -noreset -screen 0 "$geometry" \
+		-auth "$XAUTHORITY" \
 		3>"$dfile" >"$T_DIR/xvfb-$num-$geometry.log" 2>&1 &
 	T_LAST_PID=$!
 	T_PIDS+=("$T_LAST_PID")
@@ -37,6 +42,10 @@ paint() {
 }
 
 t_blank_cursor_file
+# xrfb and the test's X clients read their cookies here; the first X
+# server asks for none
+export XAUTHORITY=$T_DIR/xauthority
+: >"$XAUTHORITY"
 t_start_xvfb DPY 320x240x24
 xvfb1=$T_LAST_PID
 num=${DPY#:}
@@ -62,6 +71,9 @@ t_run "ctl status while X is away" "$XRFB" ctl --control "$T_DIR/ctl.sock" \
 
 t_step "another X server on :$num, at 400x300: x-back, resize, its screen"
 xvfb_on "$num" 400x300x24
+if XAUTHORITY=/dev/null xwd -display "$DPY" -root -silent >/dev/null 2>&1; then
+	t_fail "the new X server lets clients in without its cookie"
+fi
 t_wait_line "$T_DIR/events.log" '"event":"x-back"'
 t_log "event: $T_LINE"
 [[ $T_LINE == *'"width":400'*'"height":300'* ]] ||
