@@ -43,13 +43,18 @@ struct record_part {
 	unsigned seq;		/* its file is PATH.partSEQ */
 };
 
+/* The last frame written into a recording: what changes is written. */
+struct record_frame {
+	uint32_t *px;		/* width * height; NULL: none yet */
+	uint16_t width, height;
+};
+
 struct record {
 	struct app *app;
 	struct fbs_writer w;
 	char *path;
 	struct xrfb_timer *timer;
-	uint32_t *prev;		/* the last recorded frame */
-	uint16_t width, height;
+	struct record_frame frame;
 	bool failed;
 	/* The ring (window_ms > 0): parts[nparts - 1] is being written. */
 	uint32_t window_ms, part_ms;
@@ -57,7 +62,7 @@ struct record {
 	unsigned nparts, next_seq;
 };
 
-static bool tile_differs(const struct record *r, const uint32_t *cur,
+static bool tile_differs(const struct record_frame *f, const uint32_t *cur,
 			 size_t stride, int x, int y, int w, int h)
 {
 	const uint32_t *a, *b;
@@ -66,54 +71,50 @@ static bool tile_differs(const struct record *r, const uint32_t *cur,
 	for (j = 0; j < h; j++) {
 		a = (const uint32_t *)((const uint8_t *)cur +
 				       (size_t)(y + j) * stride) + x;
-		b = r->prev + (size_t)(y + j) * r->width + x;
+		b = f->px + (size_t)(y + j) * f->width + x;
 		if (memcmp(a, b, (size_t)w * 4))
 			return true;
 	}
 	return false;
 }
 
-static void remember(struct record *r, const uint32_t *cur, size_t stride,
-		     int x, int y, int w, int h)
+static void remember(struct record_frame *f, const uint32_t *cur,
+		     size_t stride, int x, int y, int w, int h)
 {
 	int j;
 
 	for (j = 0; j < h; j++)
-		memcpy(r->prev + (size_t)(y + j) * r->width + x,
+		memcpy(f->px + (size_t)(y + j) * f->width + x,
 		       (const uint8_t *)cur + (size_t)(y + j) * stride +
 			       (size_t)x * 4,
 		       (size_t)w * 4);
 }
 
-/* Write what changed since the last block (everything after a resize);
- * with @last, a block even if nothing changed. */
-static int record_changes(struct record *r, bool last)
+/* Add to the update @w is building what of @cur (@width x @height, rows
+ * @stride bytes apart) differs from @f, and take it into @f: runs of
+ * changed tiles in a row of tiles, each one rectangle; the whole screen
+ * and its size the first time and after a resize. */
+static int write_changes(struct fbs_writer *w, struct record_frame *f,
+			 const uint32_t *cur, size_t stride, uint16_t width,
+			 uint16_t height)
 {
-	struct xrfb_server *s = r->app->server;
-	uint16_t width = xrfb_server_width(s), height = xrfb_server_height(s);
-	const uint32_t *cur;
-	size_t stride;
 	int x, y, run, th, err;
 
-	cur = xrfb_server_pixels(s, &stride);
-	fbs_writer_begin(&r->w);
-	if (width != r->width || height != r->height || !r->prev) {
-		free(r->prev);
-		r->prev = xcalloc((size_t)width * height, 4);
-		r->width = width;
-		r->height = height;
-		fbs_writer_resize(&r->w, width, height);
-		err = fbs_writer_rect(&r->w, cur, stride, 0, 0, width, height);
-		if (err)
-			return err;
-		remember(r, cur, stride, 0, 0, width, height);
-		return fbs_writer_end(&r->w, last);
+	if (width != f->width || height != f->height || !f->px) {
+		free(f->px);
+		f->px = xcalloc((size_t)width * height, 4);
+		f->width = width;
+		f->height = height;
+		fbs_writer_resize(w, width, height);
+		err = fbs_writer_rect(w, cur, stride, 0, 0, width, height);
+		if (!err)
+			remember(f, cur, stride, 0, 0, width, height);
+		return err;
 	}
 	for (y = 0; y < height; y += RECORD_TILE) {
 		th = height - y < RECORD_TILE ? height - y : RECORD_TILE;
-		/* Runs of changed tiles in a row of tiles: one rectangle. */
 		for (x = 0; x < width;) {
-			if (!tile_differs(r, cur, stride, x, y,
+			if (!tile_differs(f, cur, stride, x, y,
 					  width - x < RECORD_TILE ? width - x
 								  : RECORD_TILE,
 					  th)) {
@@ -122,7 +123,7 @@ static int record_changes(struct record *r, bool last)
 			}
 			run = x;
 			while (run < width &&
-			       tile_differs(r, cur, stride, run, y,
+			       tile_differs(f, cur, stride, run, y,
 					    width - run < RECORD_TILE
 						    ? width - run
 						    : RECORD_TILE,
@@ -130,7 +131,7 @@ static int record_changes(struct record *r, bool last)
 				run += RECORD_TILE;
 			if (run > width)
 				run = width;
-			err = fbs_writer_rect(&r->w,
+			err = fbs_writer_rect(w,
 					      (const uint32_t *)((const uint8_t *)
 						      cur + (size_t)y * stride) +
 						      x,
@@ -138,11 +139,27 @@ static int record_changes(struct record *r, bool last)
 					      (uint16_t)(run - x), (uint16_t)th);
 			if (err)
 				return err;
-			remember(r, cur, stride, x, y, run - x, th);
+			remember(f, cur, stride, x, y, run - x, th);
 			x = run;
 		}
 	}
-	return fbs_writer_end(&r->w, last);
+	return 0;
+}
+
+/* Write what changed since the last block (everything after a resize);
+ * with @last, a block even if nothing changed. */
+static int record_changes(struct record *r, bool last)
+{
+	struct xrfb_server *s = r->app->server;
+	const uint32_t *cur;
+	size_t stride;
+	int err;
+
+	cur = xrfb_server_pixels(s, &stride);
+	fbs_writer_begin(&r->w);
+	err = write_changes(&r->w, &r->frame, cur, stride,
+			    xrfb_server_width(s), xrfb_server_height(s));
+	return err ? err : fbs_writer_end(&r->w, last);
 }
 
 static void capture_and_record(struct record *r, bool last)
@@ -187,8 +204,8 @@ static int ring_open_part(struct record *r)
 	p = &r->parts[r->nparts++];
 	p->start_ms = r->w.start_ms;
 	p->seq = r->next_seq++;
-	free(r->prev);
-	r->prev = NULL;	/* the next block is a key frame */
+	free(r->frame.px);
+	r->frame.px = NULL;	/* the next block is a key frame */
 	return 0;
 }
 
@@ -281,49 +298,20 @@ const char *record_path(const struct record *r)
 
 struct ring_out {
 	struct fbs_writer w;
-	uint16_t width, height;	/* of the last frame written */
+	struct record_frame frame;	/* the last frame written */
 	bool shown;		/* the decoder has had a frame */
 };
 
-/* Write the frame @d shows, whole, as a block at @ms. */
-static int write_whole(struct ring_out *o, const struct fbs_decoder *d,
-		       uint32_t ms)
+/* Write the frame @d shows as a block at @ms, as much as changed. */
+static int ring_write_block(struct ring_out *o, const struct fbs_decoder *d,
+			    uint32_t ms, bool always)
 {
 	int err;
 
 	fbs_writer_begin(&o->w);
-	if (d->width != o->width || d->height != o->height)
-		fbs_writer_resize(&o->w, d->width, d->height);
-	o->width = d->width;
-	o->height = d->height;
-	err = fbs_writer_rect(&o->w, d->fb, (size_t)d->width * 4, 0, 0,
-			      d->width, d->height);
-	return err ? err : fbs_writer_end_at(&o->w, true, ms);
-}
-
-/* Write what changed in @d since its damage was last taken, at @ms. */
-static int write_damage(struct ring_out *o, struct fbs_decoder *d,
-			uint32_t ms, bool always)
-{
-	int err = 0;
-
-	if (d->resized)
-		return write_whole(o, d, ms);
-	fbs_writer_begin(&o->w);
-	if (d->dx0 < d->dx1)
-		err = fbs_writer_rect(&o->w, d->fb + (size_t)d->dy0 * d->width +
-					      d->dx0,
-				      (size_t)d->width * 4, (uint16_t)d->dx0,
-				      (uint16_t)d->dy0,
-				      (uint16_t)(d->dx1 - d->dx0),
-				      (uint16_t)(d->dy1 - d->dy0));
+	err = write_changes(&o->w, &o->frame, d->fb, (size_t)d->width * 4,
+			    d->width, d->height);
 	return err ? err : fbs_writer_end_at(&o->w, always, ms);
-}
-
-static void take_damage(struct fbs_decoder *d)
-{
-	d->resized = false;
-	d->dx0 = d->dx1 = 0;
 }
 
 /* The time of the last block of @path; 0 or -errno. */
@@ -345,76 +333,26 @@ static int last_time(const char *path, uint32_t *last)
 	return r;
 }
 
-/* After a part's key frame: only what it changed against @prev (the
- * screen before it, @width x @height), not the whole screen again. */
-static void keyframe_damage(struct fbs_decoder *d, const uint32_t *prev,
-			    uint16_t width, uint16_t height)
-{
-	int x0 = width, y0 = height, x1 = -1, y1 = -1, x, y;
-	const uint32_t *a, *b;
-
-	if (!prev || width != d->width || height != d->height)
-		return;		/* a new size: the whole screen it is */
-	for (y = 0; y < height; y++) {
-		a = d->fb + (size_t)y * width;
-		b = prev + (size_t)y * width;
-		if (!memcmp(a, b, (size_t)width * 4))
-			continue;
-		for (x = 0; x < width; x++) {
-			if (a[x] == b[x])
-				continue;
-			if (x < x0)
-				x0 = x;
-			if (x > x1)
-				x1 = x;
-		}
-		if (y < y0)
-			y0 = y;
-		y1 = y;
-	}
-	d->resized = false;
-	d->dx0 = d->dx1 = 0;
-	if (x1 < 0)
-		return;
-	d->dx0 = x0;
-	d->dy0 = y0;
-	d->dx1 = x1 + 1;
-	d->dy1 = y1 + 1;
-}
-
 /* Feed block @b (at @t ms since the first part started) to @d, writing
- * into @o what falls at or after @cut; the first block at or after it is
- * preceded by the screen as it was at @cut. @last: the recording's last
- * block, written even if nothing changed. @key: a key frame. */
+ * into @o (the file @out, opened when first needed) what falls at or
+ * after @cut; the first block at or after it is preceded by the screen
+ * as it was at @cut. @last: the recording's last block, written even if
+ * nothing changed. */
 static int ring_copy_block(struct ring_out *o, struct fbs_decoder *d,
 			   const struct buf *b, uint64_t t, uint64_t cut,
-			   bool last, bool key, const char *out)
+			   bool last, const char *out)
 {
-	uint32_t *prev = NULL;
-	uint16_t pw = d->width, ph = d->height;
 	int err;
 
 	if (t >= cut && o->w.fd < 0 && o->shown) {
 		err = fbs_writer_open(&o->w, out, d->width, d->height, "xrfb");
+		if (!err)
+			err = ring_write_block(o, d, 0, true);
 		if (err)
 			return err;
-		o->width = d->width;
-		o->height = d->height;
-		err = write_whole(o, d, 0);
-		if (err)
-			return err;
-		take_damage(d);
 	}
-	if (key && o->w.fd >= 0 && d->fb) {
-		prev = xmalloc((size_t)d->width * d->height * 4);
-		memcpy(prev, d->fb, (size_t)d->width * d->height * 4);
-	}
-	err = fbs_decoder_feed(d, b->data, b->len) < 0 ? -EPROTO : 0;
-	if (prev && !err)
-		keyframe_damage(d, prev, pw, ph);
-	free(prev);
-	if (err)
-		return err;
+	if (fbs_decoder_feed(d, b->data, b->len) < 0)
+		return -EPROTO;
 	o->shown = true;
 	if (t < cut)
 		return 0;
@@ -422,10 +360,8 @@ static int ring_copy_block(struct ring_out *o, struct fbs_decoder *d,
 		err = fbs_writer_open(&o->w, out, d->width, d->height, "xrfb");
 		if (err)
 			return err;
-		o->width = d->width;
-		o->height = d->height;
 	}
-	return write_damage(o, d, (uint32_t)(t - cut), last);
+	return ring_write_block(o, d, (uint32_t)(t - cut), last);
 }
 
 /* Feed part @i of the ring through ring_copy_block(). @end: the time of
@@ -458,15 +394,12 @@ static int ring_copy_part(struct record *r, unsigned i, struct fbs_decoder *d,
 				err = -EPROTO;
 				break;
 			}
-			take_damage(d);
 			continue;
 		}
 		err = ring_copy_block(o, d, &b, t, cut,
-				      t == end && i + 1 == r->nparts,
-				      n == 2 && i > 0, out);
+				      t == end && i + 1 == r->nparts, out);
 		if (err)
 			break;
-		take_damage(d);
 	}
 	fbs_reader_close(&rd);
 	buf_fini(&b);
@@ -500,6 +433,7 @@ static int ring_write(struct record *r)
 		fbs_writer_close(&o.w);
 	else if (!err)
 		err = -ENODATA;
+	free(o.frame.px);
 	if (!err && rename(tmp, r->path) < 0)
 		err = -errno;
 	if (err)
@@ -536,7 +470,7 @@ void record_stop(struct record *r, bool keep)
 		log_info("recording %s ended", r->path);
 	else
 		log_info("recording %s ended and not kept", r->path);
-	free(r->prev);
+	free(r->frame.px);
 	free(r->path);
 	free(r);
 }
