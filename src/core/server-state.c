@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include "log.h"
 #include "server-state.h"
 
 static void on_kick(void *arg)
@@ -57,13 +58,16 @@ unsigned server_state_cpu_share(const struct xrfb_server *s)
 void server_state_cpu_look(struct xrfb_server *s, uint64_t now_ms)
 {
 	struct cpu_sample now;
+	unsigned limit;
 
 	if (!s->max_cpu || !s->cpu_yield ||
 	    now_ms - s->cpu_sample.wall_us / 1000 < SERVER_CPU_WINDOW_MS)
 		return;
 	s->cpu_read(&now, cpu_budget_mono_us(), s->cpu_clock_us());
-	s->cpu_limit = cpu_budget_limit(&s->cpu_sample, &now, s->max_cpu,
-					s->ncpu);
+	limit = cpu_budget_limit(&s->cpu_sample, &now, s->max_cpu, s->ncpu);
+	if (limit != s->cpu_limit)
+		log_debug("%s: CPU limit %u %% of a core", __func__, limit);
+	s->cpu_limit = limit;
 	s->cpu_sample = now;
 }
 
