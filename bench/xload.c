@@ -2,11 +2,15 @@
 /*
  * xload: X workloads for bench/change-bench.sh.
  *
- *   xload [-display D] video FPS [SECONDS]
+ *   xload [-display D] video FPS [SECONDS] [--dump PREFIX]
  *       full-screen frames at FPS (paced to the clock, not after each
  *       frame): smooth colour fields with texture and moving shapes,
  *       every pixel different from the frame before, and no frame a
  *       shifted copy of another (nothing for move detection to find).
+ *       The frames repeat in a cycle of XLOAD_FRAMES. --dump: before
+ *       the video starts, each frame is shown once, read back from the
+ *       X server and written as PREFIX-K.ppm (K from 0), the pictures a
+ *       viewer's frames are compared with.
  *   xload [-display D] flip X Y W H
  *       a window that fills itself with the next colour on every key
  *       press: the far end of a key-to-pixels latency measurement.
@@ -51,7 +55,37 @@ static void fill_frame(uint32_t *px, int w, int h, int k)
 		}
 }
 
-static int video(Display *dpy, double fps, double seconds)
+/* Write the root window's picture as a binary PPM. */
+static int dump_root(Display *dpy, Window root, int w, int h,
+		     const char *path)
+{
+	XImage *im = XGetImage(dpy, root, 0, 0, (unsigned)w, (unsigned)h,
+			       AllPlanes, ZPixmap);
+	FILE *f;
+	int ok;
+
+	if (!im)
+		return -1;
+	f = fopen(path, "wb");
+	if (!f) {
+		XDestroyImage(im);
+		return -1;
+	}
+	fprintf(f, "P6\n%d %d\n255\n", w, h);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++) {
+			unsigned long p = XGetPixel(im, x, y);
+
+			putc((int)(p >> 16 & 0xff), f);
+			putc((int)(p >> 8 & 0xff), f);
+			putc((int)(p & 0xff), f);
+		}
+	ok = !ferror(f);
+	XDestroyImage(im);
+	return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+static int video(Display *dpy, double fps, double seconds, const char *dump)
 {
 	int scr = DefaultScreen(dpy), w = DisplayWidth(dpy, scr);
 	int h = DisplayHeight(dpy, scr);
@@ -76,6 +110,17 @@ static int video(Display *dpy, double fps, double seconds)
 		if (!img[k] || img[k]->bits_per_pixel != 32)
 			return 1;
 		fill_frame((uint32_t *)(void *)data, w, h, k);
+	}
+	for (int k = 0; dump && k < XLOAD_FRAMES; k++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s-%d.ppm", dump, k);
+		XPutImage(dpy, root, gc, img[k], 0, 0, 0, 0, (unsigned)w,
+			  (unsigned)h);
+		if (dump_root(dpy, root, w, h, path) < 0) {
+			fprintf(stderr, "xload: cannot write %s\n", path);
+			return 1;
+		}
 	}
 	printf("ready\n");
 	fflush(stdout);
@@ -146,13 +191,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "xload: cannot open display\n");
 		return 1;
 	}
-	if (i + 1 < argc && !strcmp(argv[i], "video"))
-		return video(dpy, atof(argv[i + 1]),
-			     i + 2 < argc ? atof(argv[i + 2]) : 0);
+	if (i + 1 < argc && !strcmp(argv[i], "video")) {
+		const char *dump = NULL;
+		double seconds = 0;
+
+		for (int k = i + 2; k < argc; k++) {
+			if (!strcmp(argv[k], "--dump") && k + 1 < argc)
+				dump = argv[++k];
+			else
+				seconds = atof(argv[k]);
+		}
+		return video(dpy, atof(argv[i + 1]), seconds, dump);
+	}
 	if (i < argc && !strcmp(argv[i], "flip") && i + 4 < argc)
 		return flip(dpy, atoi(argv[i + 1]), atoi(argv[i + 2]),
 			    atoi(argv[i + 3]), atoi(argv[i + 4]));
-	fprintf(stderr, "usage: xload [-display D] video FPS [SECONDS] | "
-		"flip X Y W H\n");
+	fprintf(stderr, "usage: xload [-display D] video FPS [SECONDS] "
+		"[--dump PREFIX] | flip X Y W H\n");
 	return 2;
 }
