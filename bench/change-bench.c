@@ -6,12 +6,23 @@
  * each update libvncclient asks for the next), decodes everything, and
  * reports what it received.
  *
- *   change-bench [--encodings LIST] [--compress N] [--seconds S] HOST:PORT
+ *   change-bench [--encodings LIST] [--compress N] [--quality N]
+ *                [--psnr PREFIX] [--seconds S] HOST:PORT
  *       after the first full update, count for S seconds: updates,
  *       updates that changed pixels (any pixel of their rectangles
  *       different from before), rectangles, CopyRects, bytes.
  *       --compress: libvncclient's CompressLevel (sent only when the
- *       encodings list has zlib or tight).
+ *       encodings list has zlib or tight). --quality: JPEG allowed, at
+ *       this QualityLevel (0-9; sent with tight in the list).
+ *       --psnr: a few times in the window, after an update that wrote
+ *       at least a quarter of the screen, what it wrote is compared with
+ *       the same area of each of PREFIX-0.ppm, PREFIX-1.ppm ... (the X
+ *       server's pictures of the frames the workload cycles through, see
+ *       xload --dump): psnr_db is the PSNR of the whole update against
+ *       the closest frame (what the viewer sees: a frame torn between
+ *       two pictures counts as wrong), psnr_rect_db that of each
+ *       rectangle against the frame closest to it (the encoding's loss
+ *       alone). Medians of the samples.
  *   change-bench --latency N --region X,Y,W,H [--keysym K] HOST:PORT
  *       N times: send a key press and release, and time until the
  *       pixels of the region change at the client; then let the screen
@@ -22,6 +33,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <linux/tcp.h>
+#include <math.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -40,6 +52,9 @@
 /* rectangles of one update compared one by one; beyond this many, their
  * bounding box */
 #define BENCH_MAX_RECTS 256
+/* reference pictures for --psnr, and how many samples a window takes */
+#define BENCH_MAX_REFS 16
+#define BENCH_PSNR_SAMPLES 5
 
 struct bench_rect {
 	int x, y, w, h;
@@ -62,6 +77,135 @@ struct bench {
 };
 
 static struct bench the_bench;
+
+/* --psnr: the pictures to compare with (RGB, 3 bytes a pixel) and the
+ * samples taken. */
+struct psnr {
+	uint8_t *ref[BENCH_MAX_REFS];
+	int nref, w, h;
+	bool on;		/* sampling, within the window */
+	double next_ms, every_ms;
+	double db[BENCH_PSNR_SAMPLES], rect_db[BENCH_PSNR_SAMPLES];
+	int n;
+};
+
+static struct psnr the_psnr;
+
+static int load_refs(struct psnr *ps, const char *prefix)
+{
+	for (int k = 0; k < BENCH_MAX_REFS; k++) {
+		char path[4096];
+		FILE *f;
+		int w, h, max;
+		size_t n;
+
+		snprintf(path, sizeof(path), "%s-%d.ppm", prefix, k);
+		f = fopen(path, "rb");
+		if (!f)
+			break;
+		if (fscanf(f, "P6 %d %d %d", &w, &h, &max) != 3 ||
+		    max != 255 || w <= 0 || h <= 0 || fgetc(f) == EOF ||
+		    (ps->nref && (w != ps->w || h != ps->h))) {
+			fprintf(stderr, "change-bench: %s: not a picture "
+				"like the others\n", path);
+			fclose(f);
+			return -1;
+		}
+		n = (size_t)w * h * 3;
+		ps->ref[k] = malloc(n);
+		if (!ps->ref[k] || fread(ps->ref[k], 1, n, f) != n) {
+			fprintf(stderr, "change-bench: %s: short\n", path);
+			fclose(f);
+			return -1;
+		}
+		fclose(f);
+		ps->w = w;
+		ps->h = h;
+		ps->nref = k + 1;
+	}
+	if (!ps->nref) {
+		fprintf(stderr, "change-bench: no %s-0.ppm\n", prefix);
+		return -1;
+	}
+	return 0;
+}
+
+/* Squared error summed over every @step-th row of area @a of the
+ * picture shown against @ref; adds the values compared to *@count. */
+static double sq_error(rfbClient *cl, const uint8_t *ref,
+		       const struct bench_rect *a, int step, double *count)
+{
+	const rfbPixelFormat *f = &cl->format;
+	double sum = 0;
+
+	for (int y = a->y; y < a->y + a->h; y += step) {
+		const uint32_t *p = (const uint32_t *)(void *)(cl->frameBuffer +
+			(size_t)y * cl->width * 4);
+		const uint8_t *q = ref + ((size_t)y * cl->width + a->x) * 3;
+
+		for (int x = a->x; x < a->x + a->w; x++, q += 3) {
+			uint32_t v = p[x];
+			int r = (int)(v >> f->redShift & f->redMax);
+			int g = (int)(v >> f->greenShift & f->greenMax);
+			int b = (int)(v >> f->blueShift & f->blueMax);
+
+			sum += (double)((r - q[0]) * (r - q[0]) +
+					(g - q[1]) * (g - q[1]) +
+					(b - q[2]) * (b - q[2]));
+		}
+		*count += 3.0 * a->w;
+	}
+	return sum;
+}
+
+/* PSNR of a mean squared error per value. */
+static double psnr_of(double mse)
+{
+	return mse > 0 ? 10 * log10(255.0 * 255.0 / mse) : INFINITY;
+}
+
+/* PSNR of what the last update wrote (@a[0..n), at least a quarter of
+ * the screen) against the closest reference as a whole, and of each
+ * rectangle against the reference closest to it: references picked on
+ * every fourth row, the error measured on all of them. */
+static void psnr_sample(rfbClient *cl, struct psnr *ps,
+			const struct bench_rect *a, int n)
+{
+	double tot[BENCH_MAX_REFS] = { 0 }, area = 0, count = 0, c = 0;
+	double frame = 0, rects = 0;
+	int k_frame = 0;
+
+	if (cl->width != ps->w || cl->height != ps->h ||
+	    cl->format.bitsPerPixel != 32 || ps->n >= BENCH_PSNR_SAMPLES)
+		return;
+	for (int i = 0; i < n; i++)
+		area += (double)a[i].w * a[i].h;
+	if (area * 4 < (double)cl->width * cl->height)
+		return;
+	for (int i = 0; i < n; i++) {
+		double best = -1;
+		int k_best = 0;
+
+		for (int k = 0; k < ps->nref; k++) {
+			double e = sq_error(cl, ps->ref[k], &a[i], 4, &c);
+
+			tot[k] += e;
+			if (best < 0 || e < best) {
+				best = e;
+				k_best = k;
+			}
+		}
+		rects += sq_error(cl, ps->ref[k_best], &a[i], 1, &count);
+	}
+	for (int k = 1; k < ps->nref; k++)
+		if (tot[k] < tot[k_frame])
+			k_frame = k;
+	for (int i = 0; i < n; i++)
+		frame += sq_error(cl, ps->ref[k_frame], &a[i], 1, &c);
+	ps->db[ps->n] = psnr_of(frame / count);
+	ps->rect_db[ps->n++] = psnr_of(rects / count);
+	ps->next_ms = now_ms_f() + ps->every_ms;
+}
 
 /* Every rectangle of an update, CopyRect destinations included, after
  * libvncclient has drawn it. */
@@ -208,6 +352,15 @@ static void on_finished(rfbClient *cl)
 	b->updates++;
 	if (update_changed(cl, b))
 		b->changed++;
+	if (the_psnr.on && now_ms_f() >= the_psnr.next_ms) {
+		struct bench_rect box = { b->bx0, b->by0, b->bx1 - b->bx0,
+					  b->by1 - b->by0 };
+
+		if (b->dirty_overflow)
+			psnr_sample(cl, &the_psnr, &box, 1);
+		else
+			psnr_sample(cl, &the_psnr, b->dirty, b->ndirty);
+	}
 	b->ndirty = 0;
 	b->dirty_overflow = false;
 	if (b->region_copy && region_differs(cl, b, false))
@@ -307,17 +460,30 @@ static int run_watch(rfbClient *cl, struct bench *b, double seconds)
 	unsigned long cr0 = b->copyrects;
 	unsigned long long by0 = bytes_received(cl), by1;
 	double t0 = now_ms_f(), dt;
+	struct psnr *ps = &the_psnr;
 
+	ps->every_ms = seconds * 1000 / (BENCH_PSNR_SAMPLES + 1);
+	ps->next_ms = t0 + ps->every_ms;
+	ps->on = ps->nref > 0;
 	if (!pump(cl, seconds * 1000))
 		return 1;
+	ps->on = false;
 	dt = (now_ms_f() - t0) / 1000;
 	by1 = bytes_received(cl);
 	printf("seconds=%.2f updates=%lu changed=%lu rects=%lu copyrects=%lu "
 	       "bytes=%llu updates_per_s=%.1f changed_per_s=%.1f "
-	       "bytes_per_s=%.0f\n", dt, b->updates - u0, b->changed - c0,
+	       "bytes_per_s=%.0f", dt, b->updates - u0, b->changed - c0,
 	       b->rects - r0, b->copyrects - cr0, by1 - by0,
 	       (double)(b->updates - u0) / dt, (double)(b->changed - c0) / dt,
 	       (double)(by1 - by0) / dt);
+	if (ps->n) {
+		qsort(ps->db, (size_t)ps->n, sizeof(ps->db[0]), cmp_double);
+		qsort(ps->rect_db, (size_t)ps->n, sizeof(ps->rect_db[0]),
+		      cmp_double);
+		printf(" psnr_n=%d psnr_db=%.2f psnr_rect_db=%.2f", ps->n,
+		       ps->db[ps->n / 2], ps->rect_db[ps->n / 2]);
+	}
+	printf("\n");
 	return 0;
 }
 
@@ -326,7 +492,8 @@ int main(int argc, char **argv)
 	struct bench *b = &the_bench;
 	const char *encodings = "copyrect zrle hextile raw", *addr = NULL;
 	double seconds = 10, first_end;
-	int latency = 0, compress = -1, i, ret;
+	int latency = 0, compress = -1, quality = -1, i, ret;
+	const char *psnr = NULL;
 	uint32_t keysym = 'a';
 	char host[256];
 	int port;
@@ -337,6 +504,10 @@ int main(int argc, char **argv)
 			encodings = argv[++i];
 		else if (!strcmp(argv[i], "--compress") && i + 1 < argc)
 			compress = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--quality") && i + 1 < argc)
+			quality = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--psnr") && i + 1 < argc)
+			psnr = argv[++i];
 		else if (!strcmp(argv[i], "--seconds") && i + 1 < argc)
 			seconds = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--latency") && i + 1 < argc)
@@ -351,12 +522,15 @@ int main(int argc, char **argv)
 			addr = argv[i];
 		else {
 			fprintf(stderr, "usage: change-bench [--encodings L] "
-				"[--compress N] [--seconds S | --latency N --region X,Y,W,H "
+				"[--compress N] [--quality N] [--psnr PREFIX] "
+				"[--seconds S | --latency N --region X,Y,W,H "
 				"[--keysym K]] HOST:PORT\n");
 			return 2;
 		}
 	}
 	if (!addr || sscanf(addr, "%255[^:]:%d", host, &port) != 2)
+		return 2;
+	if (psnr && load_refs(&the_psnr, psnr) < 0)
 		return 2;
 
 	cl = rfbGetClient(8, 3, 4);
@@ -367,7 +541,9 @@ int main(int argc, char **argv)
 	 * only when the encodings list has zlib or tight */
 	if (compress >= 0)
 		cl->appData.compressLevel = compress;
-	cl->appData.enableJPEG = FALSE;
+	cl->appData.enableJPEG = quality >= 0;
+	if (quality >= 0)
+		cl->appData.qualityLevel = quality;
 	cl->GotFrameBufferUpdate = on_rect;
 	cl->GotCopyRect = on_copyrect;
 	cl->FinishedFrameBufferUpdate = on_finished;
