@@ -13,24 +13,45 @@
 #   drag      a window moved across the screen at 60 steps/s (xmotion)
 #   latency   key press -> first changed pixels at the client (bench/xload
 #             flip), 40 presses
+#   video-tight  the video, the client asking for what real viewers ask
+#             (copyrect tight zrle hextile zlib raw: every server picks
+#             Tight), lossless
+#   video-jpeg   the same with JPEG allowed at quality level 8
+#   loaded    a CPU-bound application (bench/spin, one thread per core)
+#             beside the video: its iterations per second with no
+#             server, with xrfb --max-cpu-hard (a fixed quarter of the
+#             cores, the default before the budget yielded to demand) and
+#             with xrfb's default; the client as in video-tight
 #
 #   bench/change-bench.sh [--builddir DIR] [--seconds S] [--size WxH]
-#                         [--servers "xrfb x11vnc x0vncserver"]
+#                         [--servers "xrfb xrfb-hard x11vnc x0vncserver"]
 #                         [--workloads "idle terminal log50 video
-#                                       video-cl2 drag latency"]
+#                                       video-cl2 drag latency
+#                                       video-tight video-jpeg loaded"]
 #
-# Every server gets the same encodings from the client (copyrect zrle
-# hextile raw: ZRLE is the pixel encoding all three pick) and the same
-# frame rate limit (xrfb --max-fps 60, x0vncserver FrameRate=60, x11vnc
-# -wait 16 -defer 16). x11vnc and x0vncserver come from Debian (packages
+# xrfb-hard is xrfb with --max-cpu-hard. In the first workloads every
+# server gets the same encodings from the client (copyrect zrle hextile
+# raw: ZRLE is the pixel encoding all three pick) and the same frame rate
+# limit (xrfb --max-fps 60, x0vncserver FrameRate=60, x11vnc -wait 16
+# -defer 16); video-tight, video-jpeg and loaded run every server with
+# its default options. The video-* rows have frames/s, server CPU ms and
+# bytes per frame, and the PSNR of sampled updates against the X server's
+# pictures of the frames shown (xload --dump; "inf" is exact): as a whole
+# against the closest frame (what the viewer sees, a frame torn between
+# two pictures included) and rectangle by rectangle (the encoding's loss
+# alone; see bench/change-bench.c). A new
+# video row (H.264, say) is a case in client_args and its name in the
+# workload list. x11vnc and x0vncserver come from Debian (packages
 # x11vnc, tigervnc-scraping-server) and are installed if missing.
+# Figures mean something only on an otherwise quiet machine.
 set -u
 
 builddir=.
 seconds=10
 size=1920x1080
-servers="xrfb x11vnc x0vncserver"
-workloads="idle terminal log50 video video-cl2 drag latency"
+servers="xrfb xrfb-hard x11vnc x0vncserver"
+workloads="idle terminal log50 video video-cl2 drag latency video-tight
+video-jpeg loaded"
 while [ $# -gt 0 ]; do
 	case $1 in
 	--builddir) builddir=$2; shift 2 ;;
@@ -49,19 +70,16 @@ CLIENT=$builddir/bench/change-bench
 XLOAD=$builddir/bench/xload
 XMOTION=$builddir/tests/tools/xmotion
 XPAINT=$builddir/tests/tools/xpaint
-for p in "$XRFB" "$CLIENT" "$XLOAD" "$XMOTION" "$XPAINT"; do
+SPIN=$builddir/bench/spin
+for p in "$XRFB" "$CLIENT" "$XLOAD" "$XMOTION" "$XPAINT" "$SPIN"; do
 	[ -x "$p" ] || { echo "change-bench: $p is not built" >&2; exit 1; }
 done
 
 # ---- the other servers, from Debian --------------------------------------
-need=
-command -v x11vnc >/dev/null || need="$need x11vnc"
-command -v x0vncserver >/dev/null || need="$need tigervnc-scraping-server"
-if [ -n "$need" ]; then
-	echo "change-bench: installing$need" >&2
-	apt-get install -y -q $need >/dev/null ||
-		{ echo "change-bench: cannot install$need" >&2; exit 1; }
-fi
+. "$srcdir/scripts/packages.sh"
+# shellcheck disable=SC2086
+xrfb_install $XRFB_BENCH_PACKAGES ||
+	{ echo "change-bench: cannot install $XRFB_BENCH_PACKAGES" >&2; exit 1; }
 X0VNC=$(command -v X0tigervnc || command -v x0vncserver)
 for p in Xvfb xterm xsetroot python3 timeout; do
 	command -v $p >/dev/null || { echo "change-bench: needs $p" >&2; exit 1; }
@@ -147,27 +165,41 @@ xsetroot -cursor "$tmp/blank.xbm" "$tmp/blank.xbm"
 "$XPAINT" pattern 7 || exit 1
 
 # ---- servers -----------------------------------------------------------------
+# Workloads whose servers run with their default options (only what it
+# takes to serve this display on a free local port without a password).
+runs_defaults() {
+	case $1 in
+	video-tight | video-jpeg | video-h264 | loaded) return 0 ;;
+	esac
+	return 1
+}
+
 server_pid=
 start_server() {
-	local name=$1 port i
+	local name=$1 w=$2 port i tune=()
 	port=$(free_port)
 	case $name in
-	xrfb)
+	xrfb | xrfb-hard)
+		runs_defaults "$w" || tune=(--max-fps 60)
+		[ "$name" = xrfb ] || tune+=(--max-cpu-hard)
+		# debug: the log says which encoding the client got
 		"$XRFB" --display "$DPY" --port "$port" --listen 127.0.0.1 \
-			--max-fps 60 --log-level debug \
+			--log-level debug "${tune[@]}" \
 			>"$tmp/$name.out" 2>"$tmp/$name.log" &
 		;;
 	x11vnc)
+		runs_defaults "$w" || tune=(-wait 16 -defer 16)
 		x11vnc -display "$DPY" -rfbport "$port" -localhost -nopw \
-			-forever -shared -wait 16 -defer 16 \
+			-forever -shared "${tune[@]}" \
 			>"$tmp/$name.out" 2>"$tmp/$name.log" &
 		;;
 	x0vncserver)
+		runs_defaults "$w" || tune=(-FrameRate 60)
 		# the server itself, not the Perl wrapper, so /proc shows
 		# its CPU time
 		"$X0VNC" -display "$DPY" -rfbport "$port" \
 			-SecurityTypes None -localhost -AlwaysShared \
-			-FrameRate 60 >"$tmp/$name.out" 2>"$tmp/$name.log" &
+			"${tune[@]}" >"$tmp/$name.out" 2>"$tmp/$name.log" &
 		;;
 	esac
 	server_pid=$!
@@ -217,10 +249,16 @@ EOF
 		load_pid=$!
 		sleep 1
 		;;
-	video | video-cl2)
-		"$XLOAD" video 30 >"$tmp/video.out" 2>&1 &
+	video*)
+		# the pictures sampled frames are compared with, once
+		if [ -s "$tmp/frame-0.ppm" ]; then
+			"$XLOAD" video 30 >"$tmp/video.out" 2>&1 &
+		else
+			"$XLOAD" video 30 --dump "$tmp/frame" \
+				>"$tmp/video.out" 2>&1 &
+		fi
 		load_pid=$!
-		for ((i = 0; i < 300; i++)); do
+		for ((i = 0; i < 600; i++)); do
 			grep -q ready "$tmp/video.out" 2>/dev/null && break
 			sleep 0.1
 		done
@@ -266,46 +304,92 @@ stop_load() {
 }
 
 # ---- one measurement -------------------------------------------------------------
+# The client's arguments for a workload it watches, into CARGS.
+client_args() {
+	local tight="copyrect tight zrle hextile zlib raw"
+	case $1 in
+	video-cl2)
+		CARGS=(--compress 2 --encodings "copyrect zrle zlib hextile raw")
+		;;
+	video-tight | loaded)
+		CARGS=(--encodings "$tight" --psnr "$tmp/frame")
+		;;
+	video-jpeg)
+		CARGS=(--encodings "$tight" --quality 8 --psnr "$tmp/frame")
+		;;
+	*) CARGS=() ;;
+	esac
+}
+
+# CPU percent of one core from two cpu_ns readings and two times.
+cpu_pct() {
+	awk -v a="$1" -v b="$2" -v t0="$3" -v t1="$4" -v f="$5" \
+		'BEGIN { printf f, (b - a) * 100 / 1e9 / (t1 - t0) }'
+}
+
 declare -A R
+# measure WORKLOAD SERVER; for loaded, SERVER may be "none": the video
+# and the application only.
 measure() {
-	local w=$1 s=$2 out c0 c1 x0 x1 line t0 t1 limit rc
-	start_load "$w"
-	if ! start_server "$s"; then
+	local w=$1 s=$2 out c0 c1 x0 x1 line t0 t1 limit rc spid= cs
+	local spin_out=$tmp/$w-$s.spin cpid=
+	start_load "$([ "$w" = loaded ] && echo video-tight || echo "$w")"
+	if [ "$s" != none ] && ! start_server "$s" "$w"; then
 		stop_load
 		return
 	fi
 	out=$tmp/$w-$s.txt
+	: >"$out"
+	: >"$out.err"
+	client_args "$w"
 	# the client bounds its own waits (5 s for the first update, 5 s
 	# per key press); the watchdog is for anything else that would hang
-	if [ "$w" = latency ]; then
+	cs=$seconds
+	# with the application, the video is served all through its run
+	[ "$w" = loaded ] && cs=$(awk -v s="$seconds" 'BEGIN { print s + 2 }')
+	limit=$((${cs%.*} + 60))
+	if [ "$s" = none ]; then
+		:
+	elif [ "$w" = latency ]; then
 		limit=$((40 * 6 + 60))
 		timeout -k 5 "$limit" "$CLIENT" --latency 40 \
 			--region 200,200,300,200 \
 			"$SERVER_ADDR" >"$out" 2>"$out.err" &
-	elif [ "$w" = video-cl2 ]; then
-		limit=$((${seconds%.*} + 60))
-		timeout -k 5 "$limit" "$CLIENT" --seconds "$seconds" \
-			--compress 2 --encodings "copyrect zrle zlib hextile raw" \
-			"$SERVER_ADDR" >"$out" 2>"$out.err" &
+		cpid=$!
 	else
-		limit=$((${seconds%.*} + 60))
-		timeout -k 5 "$limit" "$CLIENT" --seconds "$seconds" \
+		timeout -k 5 "$limit" "$CLIENT" --seconds "$cs" "${CARGS[@]}" \
 			"$SERVER_ADDR" >"$out" 2>"$out.err" &
+		cpid=$!
 	fi
-	local cpid=$!
-	pids+=("$cpid")
+	[ -z "$cpid" ] || pids+=("$cpid")
 	# the client's window starts after its first update; the CPU
-	# window here starts a little later and ends when it reports
+	# window here starts a little later and ends when it reports (or
+	# with the application's run)
 	sleep 1
-	c0=$(cpu_ns "$server_pid")
+	if [ "$w" = loaded ]; then
+		"$SPIN" 0 "$seconds" >"$spin_out" 2>&1 &
+		spid=$!
+		pids+=("$spid")
+	fi
+	c0=$([ "$s" = none ] || cpu_ns "$server_pid")
 	x0=$(cpu_ns "$xvfb_pid")
 	t0=$(date +%s.%N)
-	wait "$cpid"
-	rc=$?
-	forget_pid "$cpid"
-	c1=$(cpu_ns "$server_pid")
+	if [ -n "$spid" ]; then
+		wait "$spid"
+		forget_pid "$spid"
+	else
+		wait "$cpid"
+		rc=$?
+	fi
+	c1=$([ "$s" = none ] || cpu_ns "$server_pid")
 	x1=$(cpu_ns "$xvfb_pid")
 	t1=$(date +%s.%N)
+	if [ -n "$spid" ] && [ -n "$cpid" ]; then
+		wait "$cpid"
+		rc=$?
+	fi
+	[ -z "$cpid" ] || forget_pid "$cpid"
+	[ -n "$cpid" ] || rc=0
 	line=$(tail -n 1 "$out")
 	if [ "$rc" -ne 0 ]; then
 		# no numbers for this pair: the table shows "-"
@@ -317,23 +401,27 @@ measure() {
 				"status $rc${line:+ ($line)}:" >&2
 		fi
 		sed 's/^/    /' "$out.err" >&2
-		stop_pid "$server_pid"
+		[ "$s" = none ] || stop_pid "$server_pid"
 		stop_load
 		sleep 0.5
 		return
 	fi
+	[ -z "$spid" ] || line="$line $(tail -n 1 "$spin_out")"
 	R[$w,$s]=$line
-	R[$w,$s,cpu]=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" \
-		'BEGIN { printf "%.3f", (b - a) * 100 / 1e9 / (t1 - t0) }')
-	R[$w,$s,xcpu]=$(awk -v a="$x0" -v b="$x1" -v t0="$t0" -v t1="$t1" \
-		'BEGIN { printf "%.1f", (b - a) * 100 / 1e9 / (t1 - t0) }')
-	# CPU per delivered update: fair between servers sending at
-	# different rates
-	R[$w,$s,cpu_ms]=$(awk -v c="${R[$w,$s,cpu]}" \
-		-v u="$(val "$w" "$s" changed_per_s)" \
-		'BEGIN { if (u > 0) printf "%.2f", c * 10 / u }')
-	echo "  $w / $s: $line cpu=${R[$w,$s,cpu]}% xvfb=${R[$w,$s,xcpu]}%" >&2
-	stop_pid "$server_pid"
+	R[$w,$s,xcpu]=$(cpu_pct "$x0" "$x1" "$t0" "$t1" %.1f)
+	if [ "$s" != none ]; then
+		R[$w,$s,cpu]=$(cpu_pct "$c0" "$c1" "$t0" "$t1" %.3f)
+		# CPU and bytes per delivered update: fair between servers
+		# sending at different rates
+		R[$w,$s,cpu_ms]=$(awk -v c="${R[$w,$s,cpu]}" \
+			-v u="$(val "$w" "$s" changed_per_s)" \
+			'BEGIN { if (u > 0) printf "%.2f", c * 10 / u }')
+		R[$w,$s,bytes_pf]=$(awk -v b="$(val "$w" "$s" bytes_per_s)" \
+			-v u="$(val "$w" "$s" changed_per_s)" \
+			'BEGIN { if (u > 0) printf "%.0f", b / u }')
+	fi
+	echo "  $w / $s: $line cpu=${R[$w,$s,cpu]:-}% xvfb=${R[$w,$s,xcpu]}%" >&2
+	[ "$s" = none ] || stop_pid "$server_pid"
 	stop_load
 	sleep 0.5
 }
@@ -341,12 +429,20 @@ measure() {
 val() {
 	# val WORKLOAD SERVER KEY
 	local line=${R[$1,$2]:-}
-	sed -n "s/.*\\b$3=\\([0-9.]*\\).*/\\1/p" <<<"$line"
+	sed -n "s/.*\\b$3=\\([^ ]*\\).*/\\1/p" <<<"$line"
 }
 
 echo "change-bench: $size, ${seconds}s per measurement, display $DPY" >&2
+# the servers a workload runs: loaded compares xrfb's budgets alone
+servers_for() {
+	if [ "$1" = loaded ]; then
+		echo none xrfb-hard xrfb
+	else
+		echo "$servers"
+	fi
+}
 for w in $workloads; do
-	for s in $servers; do
+	for s in $(servers_for "$w"); do
 		measure "$w" "$s"
 	done
 done
@@ -354,20 +450,28 @@ done
 # ---- the table --------------------------------------------------------------------
 encoding_of() {
 	case $1 in
-	xrfb) sed -n 's/.*SetEncodings.*using \(.*\)/\1/p' "$tmp/xrfb.log" | tail -1 ;;
+	xrfb | xrfb-hard)
+		sed -n 's/.*SetEncodings.*using \(.*\)/\1/p' "$tmp/$1.log" |
+			tail -1
+		;;
 	x11vnc) grep -io 'using [a-z]* encoding' "$tmp/x11vnc.log" | tail -1 ;;
 	x0vncserver) echo "(not logged)" ;;
 	esac
 }
-printf '\n%-34s' "workload / measure"
-for s in $servers; do printf '%14s' "$s"; done
-printf '\n'
+header() {
+	local s
+	printf '\n%-34s' "workload / measure"
+	for s in "$@"; do printf '%14s' "$s"; done
+	printf '\n'
+}
+header $servers
 row() {
-	# row LABEL WORKLOAD KEY [cpu]
+	# row LABEL WORKLOAD KEY [SERVERS]
 	local label=$1 w=$2 k=$3 s v
 	printf '%-34s' "$label"
-	for s in $servers; do
-		if [ "$k" = cpu ] || [ "$k" = xcpu ] || [ "$k" = cpu_ms ]; then
+	for s in ${4:-$servers}; do
+		if [ "$k" = cpu ] || [ "$k" = xcpu ] || [ "$k" = cpu_ms ] ||
+			[ "$k" = bytes_pf ]; then
 			v=${R[$w,$s,$k]:-}
 		else
 			v=$(val "$w" "$s" "$k")
@@ -396,6 +500,15 @@ for w in $workloads; do
 		row "$w 30 fps: server CPU %" $w cpu
 		row "$w 30 fps: CPU ms/frame" $w cpu_ms
 		row "$w 30 fps: Xvfb CPU %" $w xcpu
+		;;
+	video-*)
+		row "$w: frames/s" $w changed_per_s
+		row "$w: server CPU ms/frame" $w cpu_ms
+		row "$w: bytes/frame" $w bytes_pf
+		row "$w: server CPU %" $w cpu
+		row "$w: PSNR dB, frame" $w psnr_db
+		row "$w: PSNR dB, each rectangle" $w psnr_rect_db
+		row "$w: Xvfb CPU %" $w xcpu
 		;;
 	drag)
 		row "drag: updates/s" drag updates_per_s
@@ -445,7 +558,7 @@ for w in $workloads; do
 		ratio "$w: server CPU" $w cpu
 		ratio "$w: server CPU per update" $w cpu_ms
 		;;
-	video | video-cl2)
+	video*)
 		ratio "$w: frames/s" $w changed_per_s
 		ratio "$w: server CPU" $w cpu
 		ratio "$w: server CPU per frame" $w cpu_ms
@@ -460,6 +573,25 @@ for w in $workloads; do
 		ratio "latency: p95" latency p95_ms
 		;;
 	esac
+done
+# the application beside the video: what it keeps of the machine
+for w in $workloads; do
+	[ "$w" = loaded ] || continue
+	printf '\nloaded: %s, one thread per core, beside the video' \
+		"the application (bench/spin)"
+	header $(servers_for loaded)
+	row "application iterations/s" loaded iterations_per_s \
+		"$(servers_for loaded)"
+	printf '%-34s' "application, % of no server"
+	for s in $(servers_for loaded); do
+		printf '%14s' "$(awk -v a="$(val loaded none iterations_per_s)" \
+			-v b="$(val loaded "$s" iterations_per_s)" \
+			'BEGIN { if (a > 0 && b > 0) printf "%.1f", b * 100 / a; else print "-" }')"
+	done
+	printf '\n'
+	row "frames/s" loaded changed_per_s "$(servers_for loaded)"
+	row "server CPU %" loaded cpu "$(servers_for loaded)"
+	row "Xvfb CPU %" loaded xcpu "$(servers_for loaded)"
 done
 printf '\nencodings chosen: '
 for s in $servers; do printf '%s: %s; ' "$s" "$(encoding_of "$s")"; done

@@ -2,6 +2,7 @@
 # XRFB_BUILD_PACKAGES: to build and run xrfb with a virtual desktop (the
 # default one is openbox, its fonts, xsetroot for the background, xterm).
 # XRFB_TEST_PACKAGES: in addition, to run the test suite.
+# XRFB_BENCH_PACKAGES: the servers bench/ measures xrfb against.
 
 XRFB_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config
 	libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev
@@ -14,6 +15,8 @@ XRFB_TEST_PACKAGES="check libpam-wrapper ffmpeg libvncserver-dev x11-apps x11-ut
 	x11-xkb-utils ssvnc systemd twm adwaita-icon-theme procps
 	novnc chromium gvncviewer gir1.2-gtk-vnc-2.0 python3-gi
 	python3-pycryptodome nodejs $(command -v npm >/dev/null 2>&1 || echo npm)"
+
+XRFB_BENCH_PACKAGES="x11vnc tigervnc-scraping-server"
 
 # Install the packages named in "$@" that are not installed yet.
 xrfb_install() {
