@@ -39,10 +39,10 @@
 # pictures of the frames shown (xload --dump; "inf" is exact): as a whole
 # against the closest frame (what the viewer sees, a frame torn between
 # two pictures included) and rectangle by rectangle (the encoding's loss
-# alone; see bench/change-bench.c). A new
-# video row (H.264, say) is a case in client_args and its name in the
-# workload list. x11vnc and x0vncserver come from Debian (packages
-# x11vnc, tigervnc-scraping-server) and are installed if missing.
+# alone; see bench/change-bench.c). A new video row (H.264, say) is a
+# case in client_args and its name in the workload list. x11vnc and
+# x0vncserver come from Debian (XRFB_BENCH_PACKAGES in
+# scripts/packages.sh) and are installed if missing.
 # Figures mean something only on an otherwise quiet machine.
 set -u
 
