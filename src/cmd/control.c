@@ -325,6 +325,8 @@ static void cmd_status(struct control_conn *cn)
 	json_raw(&b, "{\"ok\":true,");
 	buf_append(&b, rec.data + 1, rec.len - 2);
 	json_kv_int(&b, "viewers", cn->ctl->n_viewers);
+	/* the display is gone (with --reattach, for now) */
+	json_kv_bool(&b, "x_lost", x11_display_is_lost(app->display));
 	json_raw(&b, "}");
 	conn_send(cn, &b);
 	buf_fini(&rec);
