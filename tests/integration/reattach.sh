@@ -15,24 +15,48 @@ t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" "$XEVENTS" Xvfb xwd \
 
 # Start Xvfb on display @1 (a number), @2 the geometry, with a fresh
 # cookie in $XAUTHORITY; its PID in T_LAST_PID once it accepts
-# connections (-displayfd with the number given: it writes it when ready,
-# or exits if the display is taken).
+# connections (-displayfd with the number given: it writes it when
+# ready). It listens on the socket in the file system only: the abstract
+# one stays with hold_display, so that no other X server (of a test
+# running beside this one, say) takes the display number meanwhile.
 xvfb_on() {
 	local num=$1 geometry=$2 dfile=$T_DIR/xvfb-$1-$2.display
 	: >"$dfile"
 	xauth -q add ":$num" . "$(python3 -c 'import secrets
 print(secrets.token_hex(16))')" || t_fail "xauth add"
-	Xvfb ":$num" -displayfd 3 -nolisten tcp -noreset -screen 0 "$geometry" \
-		-auth "$XAUTHORITY" \
+	Xvfb ":$num" -displayfd 3 -nolisten tcp -nolisten local -noreset \
+		-screen 0 "$geometry" -auth "$XAUTHORITY" \
 		3>"$dfile" >"$T_DIR/xvfb-$num-$geometry.log" 2>&1 &
 	T_LAST_PID=$!
 	T_PIDS+=("$T_LAST_PID")
 	T_PROC_NAME[$T_LAST_PID]=xvfb-$num-$geometry
 	t_wait_for "$T_TIMEOUT" "Xvfb :$num ($geometry)" \
 		bash -c "[ -s '$dfile' ] || ! kill -0 $T_LAST_PID"
-	[ -s "$dfile" ] || t_fail "Xvfb :$num did not start (display taken \
-meanwhile?): $(cat "$T_DIR/xvfb-$num-$geometry.log")"
+	[ -s "$dfile" ] || t_fail "Xvfb :$num did not start: \
+$(cat "$T_DIR/xvfb-$num-$geometry.log")"
 	xsetroot -display ":$num" -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR"
+}
+
+# Take the abstract socket of display @1 as soon as its X server lets it
+# go (an X server looking for a free display skips a number whose socket
+# is taken), and keep it until the test ends.
+hold_display() {
+	cat >"$T_DIR/hold.py" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+end = time.monotonic() + float(sys.argv[2])
+while True:
+    try:
+        s.bind("\0/tmp/.X11-unix/X" + sys.argv[1])
+        break
+    except OSError:
+        if time.monotonic() > end:
+            sys.exit("cannot take display :" + sys.argv[1])
+        time.sleep(0.001)
+print("held", flush=True)
+time.sleep(3600)
+PY
+	t_spawn "hold-$1" python3 "$T_DIR/hold.py" "$1" "$T_TIMEOUT"
 }
 
 # Paint pattern @2 on display @1 and save it in $T_DIR/@3.xwd.
@@ -59,15 +83,19 @@ t_grab_start G --format 32 --encodings "raw copyrect" "$XRFB_ADDR"
 t_cmd_ok G match "$T_DIR/first.xwd"
 
 t_step "the X server goes away"
+hold_display "$num"
 t_stop "$xvfb1" || true
+t_wait_line "$T_DIR/hold-$num.log" '^held'
 t_wait_line "$T_DIR/events.log" '"event":"x-lost"'
 t_wait_line "$XRFB_ERR" 'waiting for it to come back'
 t_xrfb_alive
 # the viewer stays, with the last frame
 t_cmd_ok G size
 [ "$T_REPLY" = "ok size 320x240" ] || t_fail "the viewer: $T_REPLY"
-t_run "ctl status while X is away" "$XRFB" ctl --control "$T_DIR/ctl.sock" \
-	status
+"$XRFB" ctl --control "$T_DIR/ctl.sock" status >"$T_DIR/status-away.json" ||
+	t_fail "ctl status while X is away"
+[ "$(t_json "$T_DIR/status-away.json" x_lost)" = True ] ||
+	t_fail "status while X is away: $(cat "$T_DIR/status-away.json")"
 
 t_step "another X server on :$num, at 400x300: x-back, resize, its screen"
 xvfb_on "$num" 400x300x24
@@ -83,6 +111,10 @@ paint "$DPY" 2 second
 t_cmd_ok G match "$T_DIR/second.xwd"
 t_cmd_ok G size
 [ "$T_REPLY" = "ok size 400x300" ] || t_fail "the viewer: $T_REPLY"
+"$XRFB" ctl --control "$T_DIR/ctl.sock" status >"$T_DIR/status-back.json" ||
+	t_fail "ctl status"
+[ "$(t_json "$T_DIR/status-back.json" x_lost)" = False ] ||
+	t_fail "status once X is back: $(cat "$T_DIR/status-back.json")"
 
 t_step "the viewer's pointer reaches the new X server"
 t_spawn xevents "$XEVENTS" -display "$DPY" --geometry 200x200+0+0
