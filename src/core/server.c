@@ -559,15 +559,18 @@ void xrfb_server_set_move_detection(struct xrfb_server *s, bool on)
 
 /* Damage at least this large that holds no move makes the search pause. */
 #define SERVER_MOVE_BIG_AREA (512 * 512)
-#define SERVER_MOVE_MAX_MISSES 6
+#define SERVER_MOVE_MAX_MISSES 7
 
 /* Find moved content among @src before the framebuffer takes the new
  * pixels, and tell clients about it as a copy. Returns the destination
  * (empty if none) in @moved. Searching costs about a nanosecond per
- * damaged pixel: after a miss on large damage the search skips large
- * damage for a while, doubling up to 63 updates, so content that never
- * moves (video) costs little; small damage (typing) is always searched,
- * so the scroll that follows it is found. */
+ * damaged pixel: after the second miss in a row on large damage the
+ * search skips large damage for a while, doubling up to 63 updates, so
+ * content that never moves (video) costs little; one miss alone (a
+ * window opening, a new wallpaper) skips nothing, or a window dragged
+ * while the server was busy, seen as one large damage, would go out as
+ * pixels. Small damage (typing) is always searched, so the scroll that
+ * follows it is found. */
 static void detect_move(struct xrfb_server *s, const struct fb_src *src,
 			unsigned n, region_t *moved)
 {
@@ -588,7 +591,7 @@ static void detect_move(struct xrfb_server *s, const struct fb_src *src,
 		if (big) {
 			if (s->move_misses < SERVER_MOVE_MAX_MISSES)
 				s->move_misses++;
-			s->move_skip = (1u << s->move_misses) - 1;
+			s->move_skip = (1u << s->move_misses >> 1) - 1;
 		}
 		return;
 	}

@@ -1,6 +1,8 @@
 #!/bin/bash
 # A window dragged across a patterned desktop with XMoveWindow in small
-# steps, diagonally both ways, by one long jump, and over another window:
+# steps, diagonally both ways, in one piece while the server is stopped
+# (as a loaded machine may make it), by one long jump, and over another
+# window:
 # the client must receive CopyRect rectangles for the moved window and,
 # once the window rests, equal the screen.
 . "$(dirname "$0")/../lib.sh"
@@ -33,6 +35,25 @@ t_expect_match "$DPY" g h
 t_copyrects g
 t_log "drag: $((T_COPYRECTS - before)) CopyRects ($T_STATS)"
 [ "$T_COPYRECTS" -gt "$before" ] || t_fail "the drag produced no CopyRect"
+
+t_step "a drag the server sleeps through, after a new wallpaper"
+# Under load the server may see a whole drag as one large damage, just
+# after a large change that held no move (here a new wallpaper): the
+# move must still be found. SIGSTOP makes that happen every time.
+t_paint "$DPY" 12
+t_expect_match "$DPY" g h
+t_copyrects g
+before=$T_COPYRECTS
+kill -STOP "$XRFB_PID"
+drag 1 600 420 -20 -12 20
+kill -CONT "$XRFB_PID"
+t_expect_match "$DPY" g h
+t_copyrects g
+t_log "drag while stopped: $((T_COPYRECTS - before)) CopyRects ($T_STATS)"
+[ "$T_COPYRECTS" -gt "$before" ] ||
+	t_fail "a drag seen as one large damage produced no CopyRect"
+t_xm xm move 1 600 420
+t_expect_match "$DPY" g h
 
 t_step "back up and left, each step checked"
 for i in 1 2 3 4 5 6; do
