@@ -15,6 +15,34 @@
 
 #include "http.h"
 
+/* A TLS record of type handshake (RFC 8446 §5.1): every TLS client's
+ * first byte, and never the first byte of RFB ("RFB ") or of HTTP. */
+#define HTTP_TLS_HANDSHAKE 0x16
+
+/* How a request that this server answers starts. */
+static const char *const sniff_starts[] = { "GET ", "HEAD " };
+
+enum http_sniff http_sniff(const uint8_t *d, size_t len, bool tls)
+{
+	bool maybe = false;
+
+	if (!len)
+		return HTTP_SNIFF_MORE;
+	if (d[0] == HTTP_TLS_HANDSHAKE)
+		return tls ? HTTP_SNIFF_TLS : HTTP_SNIFF_OTHER;
+	for (size_t i = 0; i < sizeof(sniff_starts) / sizeof(*sniff_starts);
+	     i++) {
+		size_t n = strlen(sniff_starts[i]);
+
+		if (memcmp(d, sniff_starts[i], len < n ? len : n) != 0)
+			continue;
+		if (len >= n)
+			return HTTP_SNIFF_HTTP;
+		maybe = true;	/* "G", "GE", "GET": wait for more */
+	}
+	return maybe ? HTTP_SNIFF_MORE : HTTP_SNIFF_OTHER;
+}
+
 void http_parser_init(struct http_parser *p)
 {
 	p->len = 0;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A request head longer than this is refused with 431. */
@@ -40,6 +41,21 @@ struct http_parser {
 	int status;			/* after an error: the status to send */
 	const char *error;		/* and why, for the log and the body */
 };
+
+/* What a connection's first bytes say it is (doc/protocol.md,
+ * "WebSocket"). */
+enum http_sniff {
+	HTTP_SNIFF_MORE,	/* a prefix of "GET " or "HEAD ": wait */
+	HTTP_SNIFF_HTTP,	/* "GET " or "HEAD " */
+	HTTP_SNIFF_TLS,		/* a TLS handshake record (0x16) */
+	HTTP_SNIFF_OTHER,	/* anything else: RFB on an RFB listener */
+};
+
+/* Classify the first @len bytes a client sent. A TLS record is told
+ * apart only if @tls (the listener speaks HTTPS); else it is OTHER. The
+ * verdict for a longer prefix of the same bytes is the same, except
+ * that MORE may become anything. */
+enum http_sniff http_sniff(const uint8_t *d, size_t len, bool tls);
 
 void http_parser_init(struct http_parser *p);
 /* Feed request bytes. Returns the bytes consumed: all of @in, or up to

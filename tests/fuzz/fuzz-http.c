@@ -6,7 +6,8 @@
  * bytes consumed, status) must be the same; a request must point into
  * the parser's own head; an error must carry a status and a reason; and
  * a path the check lets through must hold no "." or ".." segment, NUL
- * or backslash.
+ * or backslash. The first-byte classifier, fed every prefix of the
+ * input, is undecided or already says what the whole input says.
  */
 #include "config.h"
 
@@ -91,6 +92,19 @@ static void check_path(const char *target)
 	}
 }
 
+static void check_sniff(const uint8_t *d, size_t len, bool tls)
+{
+	enum http_sniff all = http_sniff(d, len, tls);
+
+	for (size_t n = 0; n < len && n < 8; n++) {
+		enum http_sniff k = http_sniff(d, n, tls);
+
+		CHECK(k == HTTP_SNIFF_MORE || k == all);
+	}
+	CHECK(all != HTTP_SNIFF_MORE || len < 5);
+	CHECK(all != HTTP_SNIFF_TLS || tls);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct http_request *r = &whole.req;
@@ -98,6 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	check_sniff(data + 1, size - 1, true);
+	check_sniff(data + 1, size - 1, false);
 	a = run(&whole, (const char *)data + 1, size - 1, size - 1);
 	b = run(&pieces, (const char *)data + 1, size - 1,
 		data[0] * (size - 1) / 255);

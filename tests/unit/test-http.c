@@ -4,7 +4,8 @@
  * time (the same request each way, the bytes after the head left
  * alone), the malformed and oversized heads it must refuse with the
  * right status, header tokens, request paths (no way out of the web
- * root), and content types.
+ * root), content types, and the first-byte classifier (whole, every
+ * prefix, malformed).
  */
 #include "config.h"
 
@@ -351,6 +352,56 @@ START_TEST(test_content_type)
 }
 END_TEST
 
+/* First bytes, the verdict once they are all in, with and without TLS. */
+static const struct {
+	const char *in;
+	size_t len;
+	enum http_sniff tls, plain;
+} sniff_cases[] = {
+	{ "GET / HTTP/1.1\r\n", 16, HTTP_SNIFF_HTTP, HTTP_SNIFF_HTTP },
+	{ "HEAD /vnc.html HTTP/1.1", 23, HTTP_SNIFF_HTTP, HTTP_SNIFF_HTTP },
+	{ "GET ", 4, HTTP_SNIFF_HTTP, HTTP_SNIFF_HTTP },
+	/* a TLS ClientHello's record header, and a bare 0x16 */
+	{ "\x16\x03\x01\x02\x00\x01", 6, HTTP_SNIFF_TLS, HTTP_SNIFF_OTHER },
+	{ "\x16", 1, HTTP_SNIFF_TLS, HTTP_SNIFF_OTHER },
+	/* 0x16 and garbage: TLS by its first byte; the handshake fails */
+	{ "\x16GET / HTTP/1.1", 16, HTTP_SNIFF_TLS, HTTP_SNIFF_OTHER },
+	{ "RFB 003.008\n", 12, HTTP_SNIFF_OTHER, HTTP_SNIFF_OTHER },
+	/* malformed: not quite a method this server answers */
+	{ "GETX", 4, HTTP_SNIFF_OTHER, HTTP_SNIFF_OTHER },
+	{ "get / HTTP/1.1", 14, HTTP_SNIFF_OTHER, HTTP_SNIFF_OTHER },
+	{ "HEAD\t/", 6, HTTP_SNIFF_OTHER, HTTP_SNIFF_OTHER },
+	{ "POST / HTTP/1.1", 15, HTTP_SNIFF_OTHER, HTTP_SNIFF_OTHER },
+	{ "G\0T ", 4, HTTP_SNIFF_OTHER, HTTP_SNIFF_OTHER },
+	{ "\0", 1, HTTP_SNIFF_OTHER, HTTP_SNIFF_OTHER },
+	{ "\x80\x01\x03", 3, HTTP_SNIFF_OTHER, HTTP_SNIFF_OTHER },
+	/* still undecided */
+	{ "HEA", 3, HTTP_SNIFF_MORE, HTTP_SNIFF_MORE },
+	{ "", 0, HTTP_SNIFF_MORE, HTTP_SNIFF_MORE },
+};
+
+/* Whole, and every prefix (the bytes as they may arrive, split at every
+ * byte): a prefix is undecided or already has the final verdict. */
+START_TEST(test_sniff)
+{
+	const uint8_t *in = (const uint8_t *)sniff_cases[_i].in;
+	size_t len = sniff_cases[_i].len;
+
+	ck_assert_int_eq(http_sniff(in, len, true), sniff_cases[_i].tls);
+	ck_assert_int_eq(http_sniff(in, len, false), sniff_cases[_i].plain);
+	for (size_t cut = 0; cut < len; cut++) {
+		enum http_sniff t = http_sniff(in, cut, true);
+		enum http_sniff p = http_sniff(in, cut, false);
+
+		ck_assert(t == HTTP_SNIFF_MORE || t == sniff_cases[_i].tls);
+		ck_assert(p == HTTP_SNIFF_MORE || p == sniff_cases[_i].plain);
+		if (cut == 0)
+			ck_assert(t == HTTP_SNIFF_MORE &&
+				  p == HTTP_SNIFF_MORE);
+	}
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -362,6 +413,8 @@ static Suite *http_suite(void)
 			    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, test_nul);
 	tcase_add_test(tc, test_too_long);
+	tcase_add_loop_test(tc, test_sniff, 0,
+			    sizeof(sniff_cases) / sizeof(sniff_cases[0]));
 	tc = unit_tcase(s, "paths and types");
 	tcase_add_loop_test(tc, test_path, 0,
 			    sizeof(path_cases) / sizeof(path_cases[0]));
