@@ -13,14 +13,15 @@
  * whose header is queued in front of it (doc/protocol.md, "WebSocket").
  * The owner sees the same byte stream either way.
  *
- * A layer (TLS, see tls.c) may be put over the socket mid-stream instead:
- * from then on reads and writes go through its recv/send, and input it
- * has buffered is drained here, since epoll cannot see it.
+ * A layer (TLS, see tls.c) may be put over the socket mid-stream: from
+ * then on reads and writes go through its recv/send, and input it has
+ * buffered is drained here, since epoll cannot see it. WebSocket frames
+ * go inside the layer (WSS), never the other way round.
  *
- * A filter (stream_set_filter, RA2's records) sits between the socket or
- * the WebSocket frames and the owner: what is read is decoded onto the
- * owner's input, and every payload sent is encoded before it is queued
- * (or framed). A stream has a layer or a filter, never both.
+ * A filter (stream_set_filter, RA2's records) sits between the socket,
+ * the layer or the WebSocket frames and the owner: what is read is
+ * decoded onto the owner's input, and every payload sent is encoded
+ * before it is queued (or framed).
  */
 #include "config.h"
 
@@ -303,7 +304,8 @@ static int filter_decode(struct stream *s)
 int stream_set_filter(struct stream *s, const struct stream_filter_ops *ops,
 		      void *ctx)
 {
-	if (s->filter || s->layer) {
+	/* A layer still in its handshake would see the filter's bytes. */
+	if (s->filter || (s->layer && s->layer_state != STREAM_LAYER_UP)) {
 		ops->free(ctx);
 		return s->filter ? -EALREADY : -EINVAL;
 	}
@@ -432,7 +434,8 @@ static void ws_goodbye(struct stream *s)
 	uint8_t f[WS_HEADER_MAX + 2];
 	size_t n;
 
-	if (!s->ws || s->ws_close_sent || s->failed || s->qlen)
+	/* Under TLS, a Close written as it is would break the records. */
+	if (!s->ws || s->ws_close_sent || s->failed || s->qlen || s->layer)
 		return;
 	n = ws_frame_header(f, WS_OP_CLOSE, 2, NULL);
 	n += ws_close_payload(f + n, WS_CLOSE_NORMAL, NULL);
@@ -491,11 +494,13 @@ static void layer_read(struct stream *s)
 	ssize_t n;
 
 	for (;;) {
-		if (buf_reserve(&s->in, STREAM_LAYER_CHUNK) < 0) {
+		struct buf *dst = s->ws ? &s->raw : plain_dst(s);
+
+		if (buf_reserve(dst, STREAM_LAYER_CHUNK) < 0) {
 			fail(s, -ENOMEM);
 			return;
 		}
-		n = s->layer->recv(s->layer_ctx, s->in.data + s->in.len,
+		n = s->layer->recv(s->layer_ctx, dst->data + dst->len,
 				   STREAM_LAYER_CHUNK);
 		if (n == -EAGAIN)
 			break;
@@ -503,13 +508,19 @@ static void layer_read(struct stream *s)
 			fail(s, (int)n);
 			return;
 		}
-		s->in.len += (size_t)n;
+		dst->len += (size_t)n;
 		got += (size_t)n;
 		if (got >= STREAM_LAYER_READ_MAX)
 			break;
 	}
-	if (got)
-		s->on_read(s->arg, s);
+	if (got) {
+		if (s->ws && ws_unframe(s) < 0)
+			return;
+		if (filter_decode(s) < 0)
+			return;
+		if (s->in.len)
+			s->on_read(s->arg, s);
+	}
 	if (!s->failed && !s->drain_timer && s->layer->pending(s->layer_ctx))
 		s->drain_timer = xrfb_loop_add_timer(s->loop, 0,
 						     on_drain_timer, s);
