@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "buf.h"
 #include "log.h"
@@ -32,6 +33,11 @@ struct tls_ctx {
 struct tls_session {
 	gnutls_session_t session;
 	char who[64];
+	int fd;
+	/* The start of the client's handshake, read before TLS was known
+	 * (tls_accept): handed to GnuTLS before the socket. */
+	uint8_t *pre;
+	size_t pre_len, pre_off;
 };
 
 static int set_priorities(struct tls_ctx *t, const char *priority)
@@ -245,7 +251,8 @@ static size_t layer_pending(void *ctx)
 {
 	struct tls_session *ts = ctx;
 
-	return gnutls_record_check_pending(ts->session);
+	return gnutls_record_check_pending(ts->session) +
+	       (ts->pre_len - ts->pre_off);
 }
 
 static bool layer_wants_write(void *ctx)
@@ -268,6 +275,7 @@ static void layer_free(void *ctx)
 	struct tls_session *ts = ctx;
 
 	gnutls_deinit(ts->session);
+	free(ts->pre);
 	free(ts);
 }
 
@@ -281,8 +289,46 @@ static const struct stream_layer_ops tls_layer_ops = {
 	.free = layer_free,
 };
 
-int tls_start(struct tls_ctx *t, struct stream *s, bool x509,
-	      const char *who, stream_layer_ready_fn on_ready, void *arg)
+/* The transport of a session whose first bytes were read already:
+ * those first, then the socket. */
+static ssize_t pull_pre(gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+	struct tls_session *ts = p;
+	size_t left = ts->pre_len - ts->pre_off;
+	ssize_t n;
+
+	if (left) {
+		if (len > left)
+			len = left;
+		memcpy(buf, ts->pre + ts->pre_off, len);
+		ts->pre_off += len;
+		return (ssize_t)len;
+	}
+	n = recv(ts->fd, buf, len, 0);
+	if (n < 0)
+		gnutls_transport_set_errno(ts->session, errno);
+	return n;
+}
+
+/* Sessions here never wait: "maybe", and the pull answers EAGAIN. */
+static int pull_timeout_pre(gnutls_transport_ptr_t p, unsigned ms)
+{
+	return 1;
+}
+
+static ssize_t push_fd(gnutls_transport_ptr_t p, const void *buf, size_t len)
+{
+	struct tls_session *ts = p;
+	ssize_t n = send(ts->fd, buf, len, MSG_NOSIGNAL);
+
+	if (n < 0)
+		gnutls_transport_set_errno(ts->session, errno);
+	return n;
+}
+
+static int start(struct tls_ctx *t, struct stream *s, bool x509,
+		 const char *who, struct buf *pre,
+		 stream_layer_ready_fn on_ready, void *arg)
 {
 	struct tls_session *ts;
 	int r;
@@ -291,6 +337,7 @@ int tls_start(struct tls_ctx *t, struct stream *s, bool x509,
 		return -ENOTSUP;
 	ts = xcalloc(1, sizeof(*ts));
 	snprintf(ts->who, sizeof(ts->who), "%s", who);
+	ts->fd = stream_fd(s);
 	r = gnutls_init(&ts->session, GNUTLS_SERVER | GNUTLS_NONBLOCK |
 					      GNUTLS_NO_SIGNAL);
 	if (r < 0) {
@@ -309,10 +356,34 @@ int tls_start(struct tls_ctx *t, struct stream *s, bool x509,
 		layer_free(ts);
 		goto err;
 	}
-	gnutls_transport_set_int(ts->session, stream_fd(s));
+	if (pre && pre->len) {
+		ts->pre = xmalloc(pre->len);
+		memcpy(ts->pre, pre->data, pre->len);
+		ts->pre_len = pre->len;
+		buf_consume(pre, pre->len);
+		gnutls_transport_set_ptr(ts->session, ts);
+		gnutls_transport_set_pull_function(ts->session, pull_pre);
+		gnutls_transport_set_pull_timeout_function(ts->session,
+							   pull_timeout_pre);
+		gnutls_transport_set_push_function(ts->session, push_fd);
+	} else {
+		gnutls_transport_set_int(ts->session, ts->fd);
+	}
 	return stream_start_layer(s, &tls_layer_ops, ts, on_ready, arg);
 
 err:
 	log_warn("%s: TLS: %s", who, gnutls_strerror(r));
 	return -EPROTO;
+}
+
+int tls_start(struct tls_ctx *t, struct stream *s, bool x509,
+	      const char *who, stream_layer_ready_fn on_ready, void *arg)
+{
+	return start(t, s, x509, who, NULL, on_ready, arg);
+}
+
+int tls_accept(struct tls_ctx *t, struct stream *s, const char *who,
+	       stream_layer_ready_fn on_ready, void *arg)
+{
+	return start(t, s, true, who, stream_input(s), on_ready, arg);
 }

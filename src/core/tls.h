@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * TLS for the VeNCrypt subtypes (GnuTLS): the server's credentials and
- * priorities, a TLS session as a stream layer, and the self-signed
- * certificate the X509 subtypes use when none is configured.
+ * TLS for the VeNCrypt subtypes and for HTTPS/WSS (GnuTLS): the
+ * server's credentials and priorities, a TLS session as a stream layer,
+ * and the self-signed certificate used when none is configured.
  */
 #ifndef XRFB_TLS_H
 #define XRFB_TLS_H
@@ -32,6 +32,11 @@ bool tls_ctx_has_cert(const struct tls_ctx *t);
  * the peer in log lines. */
 int tls_start(struct tls_ctx *t, struct stream *s, bool x509,
 	      const char *who, stream_layer_ready_fn on_ready, void *arg);
+/* The same with X509, on a stream whose buffered input is the start of
+ * the client's TLS handshake (read to tell TLS from other protocols):
+ * it goes to TLS first, and the input buffer is left empty. */
+int tls_accept(struct tls_ctx *t, struct stream *s, const char *who,
+	       stream_layer_ready_fn on_ready, void *arg);
 
 /* Write a new self-signed certificate and key (PEM, mode 0600) unless
  * both files exist already. 1 if made, 0 if they existed, or -errno. */
