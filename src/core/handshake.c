@@ -27,6 +27,7 @@
 #include "conn.h"
 #include "stream.h"
 #include "throttle.h"
+#include "web.h"
 
 /* Connections still in their handshake, in all and from one address,
  * beyond which a new one is closed at once. */
@@ -78,13 +79,14 @@ static void on_timeout(void *arg)
 		   hs->conn->server->handshake_timeout_ms);
 }
 
-/* Whether too many connections wait in their handshake already. */
-static bool too_many_pending(const struct conn *conn, const char *addr)
+bool handshake_too_many(const struct xrfb_server *s, const struct conn *conn,
+			const char *addr)
 {
-	unsigned total = 0, same = 0;
+	unsigned same = 0;
+	unsigned total = web_tls_pending(s->web, addr, &same);
 	char a[sizeof(((struct handshake *)0)->addr)];
 
-	for (const struct conn *o = conn->server->conns; o; o = o->next) {
+	for (const struct conn *o = s->conns; o; o = o->next) {
 		if (o == conn || o->ready || o->closed || o->handshake_untimed)
 			continue;
 		total++;
@@ -105,7 +107,7 @@ void handshake_init(struct handshake *hs, struct conn *conn)
 	conn->sec_done = on_sec_done;
 	conn->sec_done_arg = hs;
 	throttle_addr(conn->peer, hs->addr, sizeof(hs->addr));
-	if (too_many_pending(conn, hs->addr)) {
+	if (handshake_too_many(conn->server, conn, hs->addr)) {
 		conn_close(conn, "too many connections waiting to "
 				 "authenticate");
 		return;

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 struct sec_type;
+struct xrfb_server;
 struct conn;
 struct xrfb_timer;
 
@@ -37,6 +38,11 @@ struct handshake {
 	char addr[64];	/* the peer's address, for throttle.c */
 };
 
+/* Whether too many connections (RFB handshakes other than @conn, which
+ * may be NULL, and TLS handshakes of the web stage) wait to
+ * authenticate, in all or from @addr (as throttle_addr() gives it). */
+bool handshake_too_many(const struct xrfb_server *s, const struct conn *conn,
+			const char *addr);
 /* Send the server's ProtocolVersion. */
 void handshake_init(struct handshake *hs, struct conn *conn);
 void handshake_fini(struct handshake *hs);

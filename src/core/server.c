@@ -18,12 +18,15 @@
 #include "client.h"
 #include "clipboard.h"
 #include "fb-scroll.h"
+#include "handshake.h"
 #include "listener.h"
 #include "log.h"
 #include "ra2-key.h"
 #include "rfb-proto.h"
 #include "server.h"
 #include "stream.h"
+#include "throttle.h"
+#include "tls.h"
 #include "web.h"
 #include "worker.h"
 
@@ -346,10 +349,42 @@ static bool web_password_required(void *arg)
 	return s->password != NULL;
 }
 
+/* HTTPS and WSS whenever there is a certificate (doc/libxrfb.md). */
+static struct tls_ctx *web_tls(void *arg)
+{
+#if HAVE_GNUTLS
+	struct xrfb_server *s = arg;
+
+	if (s->tls && tls_ctx_has_cert(s->tls))
+		return s->tls;
+#endif
+	(void)arg;
+	return NULL;
+}
+
+static bool web_may_handshake(void *arg, const char *peer)
+{
+	struct xrfb_server *s = arg;
+	char addr[sizeof(((struct handshake *)0)->addr)];
+
+	throttle_addr(peer, addr, sizeof(addr));
+	return !handshake_too_many(s, NULL, addr);
+}
+
+static unsigned web_handshake_timeout_ms(void *arg)
+{
+	struct xrfb_server *s = arg;
+
+	return s->handshake_timeout_ms;
+}
+
 static const struct web_ops web_ops = {
 	.handoff = web_handoff,
 	.has_port = web_has_port,
 	.password_required = web_password_required,
+	.tls = web_tls,
+	.may_handshake = web_may_handshake,
+	.handshake_timeout_ms = web_handshake_timeout_ms,
 };
 
 void xrfb_server_set_websocket_detect(struct xrfb_server *s, unsigned ms)

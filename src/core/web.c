@@ -4,10 +4,12 @@
  * new connection waits a moment for its first bytes: "GET " makes it
  * HTTP, anything else (or silence) makes it an RFB client at once. An
  * HTTP connection gets static files from the web root, or is upgraded to
- * a WebSocket and then becomes an RFB client on the framed stream. See
- * doc/protocol.md, "WebSocket". This file owns connections only until
- * that hand-over; it never sees RFB bytes and does no parsing itself
- * (http.c and websocket.c do).
+ * a WebSocket and then becomes an RFB client on the framed stream. When
+ * the server has a certificate, a first byte 0x16 (a TLS handshake
+ * record) on either kind of listener makes it HTTPS: TLS first, then the
+ * same HTTP and WebSocket inside it. See doc/protocol.md, "WebSocket".
+ * This file owns connections only until that hand-over; it never sees
+ * RFB bytes and does no parsing itself (http.c and websocket.c do).
  */
 #include "config.h"
 
@@ -25,6 +27,8 @@
 #include "http.h"
 #include "log.h"
 #include "stream.h"
+#include "throttle.h"
+#include "tls.h"
 #include "web.h"
 #include "websocket.h"
 
@@ -70,6 +74,9 @@ struct web_conn {
 	struct stream *stream;
 	char peer[64];
 	bool http;			/* decided: HTTP, not RFB */
+	bool sniffed;			/* the first byte was looked at */
+	bool tls_wait;			/* TLS handshake under way */
+	bool tls;			/* HTTPS */
 	bool closing;			/* a last response is on its way */
 	bool paused;			/* reading stopped until drained */
 	bool waited_long;		/* silent from a browser's address */
@@ -78,6 +85,7 @@ struct web_conn {
 };
 
 static bool is_recent_browser(struct web *s, const char *peer);
+static unsigned web_tls_timeout(struct web *s);
 static void restart_timer(struct web_conn *w, unsigned ms);
 
 static void web_conn_free(struct web_conn *w, bool with_stream)
@@ -114,6 +122,12 @@ static void on_timeout(void *arg)
 	struct web_conn *w = arg;
 
 	w->timer = NULL;
+	if (w->tls_wait) {
+		log_info("%s: no TLS handshake within %u ms, closing",
+			 w->peer, web_tls_timeout(w->web));
+		web_conn_free(w, true);
+		return;
+	}
 	if (!w->http) {
 		/* A browser's address since this connection came? */
 		if (!w->waited_long && w->web->detect_ms < WEB_BROWSER_WAIT_MS &&
@@ -252,7 +266,8 @@ static bool origin_allowed(const struct web_conn *w,
 	const char *origin = http_header(r, "Origin");
 	const char *host = http_header(r, "Host");
 	char oh[256], hh[256];
-	unsigned op, hp;
+	unsigned op, hp, scheme_port;
+	size_t skip;
 
 	if (!origin)
 		return true;	/* not a browser */
@@ -263,12 +278,21 @@ static bool origin_allowed(const struct web_conn *w,
 	for (unsigned i = 0; i < s->n_origins; i++)
 		if (strcasecmp(origin, s->origins[i]) == 0)
 			return true;
-	if (!host || strncasecmp(origin, "http://", 7) != 0 ||
-	    !split_authority(origin + 7, oh, sizeof(oh), &op) ||
+	/* Our listeners serve pages over HTTP and HTTPS alike. */
+	if (strncasecmp(origin, "http://", 7) == 0) {
+		skip = 7;
+		scheme_port = 80;
+	} else if (strncasecmp(origin, "https://", 8) == 0) {
+		skip = 8;
+		scheme_port = 443;
+	} else {
+		return false;
+	}
+	if (!host || !split_authority(origin + skip, oh, sizeof(oh), &op) ||
 	    !split_authority(host, hh, sizeof(hh), &hp))
 		return false;
 	return strcasecmp(oh, hh) == 0 && is_literal_host(hh) &&
-	       s->ops.has_port(s->arg, op ? op : 80);
+	       s->ops.has_port(s->arg, op ? op : scheme_port);
 }
 
 /* ---- the view token ------------------------------------------------------- */
@@ -389,10 +413,11 @@ static void upgrade(struct web_conn *w, const struct http_request *r)
 		return;
 	}
 	/* The target is logged without its query: it may hold the token. */
-	log_info("%s: WebSocket on %s, %s frames%s", w->peer,
+	log_info("%s: WebSocket on %s, %s frames%s%s", w->peer,
 		 log_escape(esc, sizeof(esc), r->target,
 			    strcspn(r->target, "?#")),
 		 proto == WS_PROTO_BASE64 ? "base64" : "binary",
+		 w->tls ? ", over TLS" : "",
 		 token ? ", view token: view-only" : "");
 	become_client(w, token > 0);
 }
@@ -582,43 +607,122 @@ static bool is_recent_browser(struct web *s, const char *peer)
 	return b && xrfb_now_ms() - b->last_ms < WEB_BROWSER_MEMORY_MS;
 }
 
-/* How a request that this file answers starts. */
-static const char *const http_starts[] = { "GET ", "HEAD " };
+/* ---- HTTPS ------------------------------------------------------------------ */
 
-/* The first bytes decide: a GET or HEAD is HTTP, anything else RFB.
- * Returns true if the connection is HTTP; false if it is undecided or
- * was handed over as RFB (then @w is gone). */
+static unsigned web_tls_timeout(struct web *s)
+{
+	unsigned ms = s->ops.handshake_timeout_ms(s->arg);
+
+	return ms ? ms : WEB_REQUEST_TIMEOUT_MS;
+}
+
+unsigned web_tls_pending(const struct web *s, const char *addr,
+			 unsigned *same)
+{
+	unsigned total = 0;
+	char a[64];
+
+	*same = 0;
+	for (const struct web_conn *w = s->conns; w; w = w->next) {
+		if (!w->tls_wait)
+			continue;
+		total++;
+		throttle_addr(w->peer, a, sizeof(a));
+		if (!strcmp(a, addr))
+			(*same)++;
+	}
+	return total;
+}
+
+static void on_tls_ready(void *arg)
+{
+	struct web_conn *w = arg;
+
+	w->tls_wait = false;
+	w->tls = true;
+	note_browser(w->web, w->peer);
+	restart_timer(w, WEB_REQUEST_TIMEOUT_MS);
+}
+
+/* A TLS client: HTTPS from here on. False if @w is gone. */
+static bool start_tls(struct web_conn *w, struct tls_ctx *t)
+{
+	struct web *s = w->web;
+
+	w->http = true;
+	w->sniffed = true;
+	if (!s->ops.may_handshake(s->arg, w->peer)) {
+		log_info("%s: too many connections waiting to authenticate, "
+			 "closing", w->peer);
+		web_conn_free(w, true);
+		return false;
+	}
+#if HAVE_GNUTLS
+	/* Set first: a fast client may finish the handshake within
+	 * tls_accept(), and on_tls_ready() then comes before it returns. */
+	w->tls_wait = true;
+	restart_timer(w, web_tls_timeout(s));
+	log_debug("%s: TLS handshake", w->peer);
+	if (tls_accept(t, w->stream, w->peer, on_tls_ready, w) < 0) {
+		web_conn_free(w, true);
+		return false;
+	}
+	return true;
+#else
+	(void)t;
+	web_conn_free(w, true);
+	return false;
+#endif
+}
+
+/* ---- telling the protocols apart --------------------------------------------- */
+
+/* The first bytes decide (doc/protocol.md, "WebSocket"): on an RFB
+ * listener, a GET or HEAD is HTTP, a TLS record HTTPS, anything else
+ * RFB; on a WebSocket listener, a TLS record is HTTPS and anything else
+ * HTTP. Returns true if the connection is HTTP now (its input, if any,
+ * is a request's); false if it is undecided, or was handed over as RFB
+ * or is in its TLS handshake (then it is no longer to be read here), or
+ * is gone. */
 static bool detect(struct web_conn *w)
 {
 	struct buf *in = stream_input(w->stream);
-	bool maybe = false;
+	struct tls_ctx *t = w->web->ops.tls(w->web->arg);
 
-	for (size_t i = 0; i < 2; i++) {
-		size_t n = strlen(http_starts[i]);
-
-		if (in->len < n) {
-			/* "G", "GE", "GET": wait for more */
-			if (memcmp(in->data, http_starts[i], in->len) == 0)
-				maybe = true;
-		} else if (memcmp(in->data, http_starts[i], n) == 0) {
-			w->http = true;
-			note_browser(w->web, w->peer);
-			restart_timer(w, WEB_REQUEST_TIMEOUT_MS);
-			return true;
+	switch (http_sniff(in->data, in->len, t != NULL)) {
+	case HTTP_SNIFF_MORE:
+		/* On a WebSocket listener, the parser waits as well. */
+		if (!w->http)
+			return false;
+		break;
+	case HTTP_SNIFF_TLS:
+		start_tls(w, t);
+		return false;
+	case HTTP_SNIFF_HTTP:
+		break;
+	case HTTP_SNIFF_OTHER:
+		if (!w->http) {
+			become_client(w, false);
+			return false;
 		}
+		break;	/* the parser refuses it */
 	}
-	if (!maybe)
-		become_client(w, false);
-	return false;
+	if (!w->http) {
+		w->http = true;
+		note_browser(w->web, w->peer);
+		restart_timer(w, WEB_REQUEST_TIMEOUT_MS);
+	}
+	w->sniffed = true;
+	return true;
 }
 
 static void on_read(void *arg, struct stream *st)
 {
 	struct web_conn *w = arg;
 
-	if (w->closing)
+	if (w->closing || w->tls_wait)
 		return;
-	if (!w->http && !detect(w))
+	if (!w->sniffed && !detect(w))
 		return;
 	if (!w->parser) {
 		w->parser = malloc(sizeof(*w->parser));
