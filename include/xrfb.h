@@ -460,11 +460,20 @@ int xrfb_server_connect(struct xrfb_server *s, const char *host,
 /* ---- WebSocket and the web client (doc/protocol.md, "WebSocket") ------- */
 
 /* Listen on @addr:@port for WebSocket viewers only (and HTTP GET of the
- * web root's files); RFB starts after the WebSocket handshake. */
+ * web root's files); RFB starts after the WebSocket handshake. With a
+ * certificate (xrfb_server_set_tls_cert()), a client that starts with a
+ * TLS handshake gets HTTPS and WSS on the same port. */
 int xrfb_server_listen_websocket(struct xrfb_server *s, const char *addr,
 				 uint16_t port);
+/* The same on a Unix stream socket at @path, made and replaced as by
+ * xrfb_server_listen_unix() (permissions @mode; -EADDRINUSE if a server
+ * answers there, -EEXIST if @path is not a socket): for a web server
+ * that proxies WebSocket connections to a socket file. */
+int xrfb_server_listen_websocket_unix(struct xrfb_server *s, const char *path,
+				      unsigned mode);
 /* On the RFB listeners, wait up to @ms for a new connection's first
- * bytes: "GET " or "HEAD " makes it HTTP or WebSocket, anything else or
+ * bytes: "GET " or "HEAD " makes it HTTP or WebSocket, a TLS handshake
+ * record (with a certificate set) HTTPS or WSS, anything else or
  * silence makes it RFB. 0 (the default): RFB only, greeted at once. */
 void xrfb_server_set_websocket_detect(struct xrfb_server *s, unsigned ms);
 /* Serve the files under @dir over HTTP GET on the listeners that speak

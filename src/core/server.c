@@ -289,16 +289,22 @@ static int listen_with(struct xrfb_server *s, const char *addr,
 	return add_listener(s, l, err);
 }
 
-int xrfb_server_listen_unix(struct xrfb_server *s, const char *path,
-			    unsigned mode)
+static int listen_unix_with(struct xrfb_server *s, const char *path,
+			    unsigned mode, listener_accept_fn fn)
 {
 	struct listener *l;
 	int err = 0;
 
 	if (s->nlisteners == SERVER_MAX_LISTENERS)
 		return -ENOSPC;
-	l = listener_new_unix(s->loop, path, mode, on_accept, s, &err);
+	l = listener_new_unix(s->loop, path, mode, fn, s, &err);
 	return add_listener(s, l, err);
+}
+
+int xrfb_server_listen_unix(struct xrfb_server *s, const char *path,
+			    unsigned mode)
+{
+	return listen_unix_with(s, path, mode, on_accept);
 }
 
 int xrfb_server_listen_fd(struct xrfb_server *s, int fd)
@@ -412,6 +418,12 @@ int xrfb_server_listen_websocket(struct xrfb_server *s, const char *addr,
 				 uint16_t port)
 {
 	return listen_with(s, addr, port, on_accept_web);
+}
+
+int xrfb_server_listen_websocket_unix(struct xrfb_server *s, const char *path,
+				      unsigned mode)
+{
+	return listen_unix_with(s, path, mode, on_accept_web);
 }
 
 uint16_t xrfb_server_port(const struct xrfb_server *s)

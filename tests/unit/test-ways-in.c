@@ -4,7 +4,8 @@
  * the public API and real sockets: reverse connections (direct, to a
  * name resolved off the loop, refused, retried and reconnected), the
  * repeater's 250-byte ID block ahead of the greeting, Unix sockets
- * (permissions, stale and live sockets, removal), adopted listening
+ * (permissions, stale and live sockets, removal; RFB, and WebSocket
+ * only), adopted listening
  * sockets and adopted connected sockets.
  */
 #include "config.h"
@@ -336,6 +337,43 @@ START_TEST(test_unix_listen)
 }
 END_TEST
 
+/* A WebSocket-only Unix listener: HTTP is answered at once (no file is
+ * served here: 404), a silent client gets no RFB greeting, and the
+ * socket is made and replaced as an RFB one is. */
+START_TEST(test_unix_websocket)
+{
+	static const char req[] = "GET /vnc.html HTTP/1.1\r\nHost: x\r\n\r\n";
+	static const char want[] = "HTTP/1.1 404 ";
+	struct env e;
+	struct tpeer p, q;
+	struct stat st;
+	char path[100];
+
+	unix_path(path, sizeof(path), "ws.sock");
+	unlink(path);
+	env_init(&e);
+	ck_assert_int_eq(xrfb_server_listen_websocket_unix(e.s, path, 0640),
+			 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 07777, 0640);
+	tpeer_open_fd(&q, e.loop, unix_connect(path));
+	tpeer_open_fd(&p, e.loop, unix_connect(path));
+	tpeer_send(&p, req, sizeof(req) - 1);
+	tpeer_flush(&p);
+	ck_assert(tpeer_wait(&p, sizeof(want) - 1));
+	ck_assert_mem_eq(p.in, want, sizeof(want) - 1);
+	tpeer_close(&p);
+	/* By now the silent one would have had an RFB greeting. */
+	ck_assert_uint_eq(q.received, 0);
+	tpeer_close(&q);
+	ck_assert_int_eq(xrfb_server_listen_websocket_unix(e.s, path, 0600),
+			 -EADDRINUSE);
+	env_fini(&e);
+	ck_assert_int_eq(stat(path, &st), -1);
+}
+END_TEST
+
 START_TEST(test_unix_stale_and_other)
 {
 	struct env e;
@@ -454,6 +492,7 @@ static Suite *ways_in_suite(void)
 	tcase_add_test(tc, test_repeater_bad_id);
 	tc = unit_tcase(s, "listen");
 	tcase_add_test(tc, test_unix_listen);
+	tcase_add_test(tc, test_unix_websocket);
 	tcase_add_test(tc, test_unix_stale_and_other);
 	tcase_add_test(tc, test_listen_fd);
 	tcase_add_test(tc, test_adopt);
