@@ -278,11 +278,13 @@ static bool origin_allowed(const struct web_conn *w,
 	for (unsigned i = 0; i < s->n_origins; i++)
 		if (strcasecmp(origin, s->origins[i]) == 0)
 			return true;
-	/* Our listeners serve pages over HTTP and HTTPS alike. */
+	/* Our listeners serve pages over HTTP, and over HTTPS too when
+	 * there is a certificate. */
 	if (strncasecmp(origin, "http://", 7) == 0) {
 		skip = 7;
 		scheme_port = 80;
-	} else if (strncasecmp(origin, "https://", 8) == 0) {
+	} else if (strncasecmp(origin, "https://", 8) == 0 &&
+		   s->ops.tls(s->arg)) {
 		skip = 8;
 		scheme_port = 443;
 	} else {
