@@ -328,6 +328,30 @@ static int listen_websocket(struct app *app)
 	return 0;
 }
 
+/* Why a Unix socket cannot be made, for the error line. */
+static const char *unix_error(int r)
+{
+	return r == -EADDRINUSE ? "a server is listening there"
+	       : r == -EEXIST	? "the file exists and is not a socket"
+				: strerror(-r);
+}
+
+/* --websocket-unix: a WebSocket-only Unix socket. */
+static int listen_websocket_unix(struct app *app)
+{
+	const char *path = app->opt.websocket_unix;
+	int r;
+
+	if (!path)
+		return 0;
+	r = xrfb_server_listen_websocket_unix(app->server, path,
+					      app->opt.unix_mode);
+	if (r < 0)
+		fprintf(stderr, "xrfb: cannot listen on unix:%s: %s\n", path,
+			unix_error(r));
+	return r;
+}
+
 static int listen_unix(struct app *app, const char *path)
 {
 	int r = xrfb_server_listen_unix(app->server, path,
@@ -335,10 +359,7 @@ static int listen_unix(struct app *app, const char *path)
 
 	if (r < 0) {
 		fprintf(stderr, "xrfb: cannot listen on unix:%s: %s\n", path,
-			r == -EADDRINUSE ? "a server is listening there"
-			: r == -EEXIST	 ? "the file exists and is not a "
-					   "socket"
-					 : strerror(-r));
+			unix_error(r));
 		return r;
 	}
 	snprintf(app->other[app->n_other++], sizeof(app->other[0]),
@@ -411,6 +432,9 @@ static int listen_all(struct app *app)
 
 	if (app->opt.inetd)
 		return 0;
+	r = listen_websocket_unix(app);
+	if (r < 0)
+		return r;
 	r = listen_activated(app);
 	if (r < 0)
 		return r;
@@ -505,6 +529,13 @@ static void announce(struct app *app, const char *display_name)
 			else
 				printf("xrfb: web client in %s at "
 				       "http://%s/\n", app->web_root, addr);
+			/* A certificate: the same ports speak HTTPS. */
+			if (app->sec.fingerprint[0] && app->run)
+				log_info("web client also at https://%s/",
+					 addr);
+			else if (app->sec.fingerprint[0])
+				printf("xrfb: web client also at "
+				       "https://%s/\n", addr);
 			if (app->view_token[0]) {
 				char url[512];
 
@@ -516,6 +547,14 @@ static void announce(struct app *app, const char *display_name)
 					url);
 			}
 		}
+	}
+	if (app->opt.websocket_unix) {
+		if (app->run)
+			log_info("WebSocket on unix:%s",
+				 app->opt.websocket_unix);
+		else
+			printf("xrfb: WebSocket on unix:%s\n",
+			       app->opt.websocket_unix);
 	}
 	for (unsigned i = 0; i < app->n_other; i++) {
 		if (app->run)

@@ -60,6 +60,8 @@ enum {
 	OPT_ALLOW_RESIZE,
 	OPT_REATTACH,
 	OPT_WEBSOCKET_PORT,
+	OPT_WEBSOCKET_UNIX,
+	OPT_HTTPS,
 	OPT_WEBSOCKET_DETECT,
 	OPT_WEBSOCKET_ORIGIN,
 	OPT_WEB,
@@ -118,6 +120,8 @@ static const struct option long_options[] = {
 	{ "allow-resize", no_argument, NULL, OPT_ALLOW_RESIZE },
 	{ "reattach", optional_argument, NULL, OPT_REATTACH },
 	{ "websocket-port", required_argument, NULL, OPT_WEBSOCKET_PORT },
+	{ "websocket-unix", required_argument, NULL, OPT_WEBSOCKET_UNIX },
+	{ "https", no_argument, NULL, OPT_HTTPS },
 	{ "websocket-detect", required_argument, NULL, OPT_WEBSOCKET_DETECT },
 	{ "websocket-origin", required_argument, NULL, OPT_WEBSOCKET_ORIGIN },
 	{ "web", required_argument, NULL, OPT_WEB },
@@ -297,6 +301,11 @@ void options_usage(FILE *f, bool run)
 	      "  --websocket-port N    also listen on port N for WebSocket "
 	      "viewers only\n"
 	      "                        (0: any free port)\n"
+	      "  --websocket-unix PATH also listen for WebSocket viewers "
+	      "only on a Unix\n"
+	      "                        socket at PATH (--unix-mode), e.g. "
+	      "for a web server\n"
+	      "                        that proxies /websockify to it\n"
 	      "  --websocket-detect MS on the RFB port, wait up to MS "
 	      "milliseconds for a\n"
 	      "                        client's first bytes: \"GET \" is "
@@ -311,6 +320,14 @@ void options_usage(FILE *f, bool run)
 	      "                        present), e.g. "
 	      "http://127.0.0.1:5900/vnc.html\n"
 	      "  --no-web              serve no files, WebSocket only\n"
+	      "  --https               make or load the TLS certificate "
+	      "(--tls-cert) even\n"
+	      "                        when no X509 type needs it. With a "
+	      "certificate, those\n"
+	      "                        ports speak HTTPS and WSS too, told "
+	      "apart by the\n"
+	      "                        first byte: https://127.0.0.1:5900/"
+	      "vnc.html\n"
 	      "  --websocket-origin O  also accept WebSockets from pages of "
 	      "origin O\n"
 	      "                        (scheme://host[:port], repeatable); "
@@ -661,9 +678,10 @@ static int validate_ways_in(struct options *o)
 			return bad("--repeater needs --repeater-id");
 		o->connect[i].repeater_id = o->repeater_id;
 	}
-	if (o->inetd && (o->n_listen || o->n_connect))
+	if (o->inetd && (o->n_listen || o->n_connect || o->websocket_unix))
 		return bad("--inetd serves standard input only: no --listen, "
-			   "--connect or --repeater with it");
+			   "--websocket-unix, --connect or --repeater with "
+			   "it");
 	return 0;
 }
 
@@ -944,6 +962,14 @@ static int parse_one(struct options *o, int c, const char *arg,
 			return bad("--websocket-port: bad port '%s' (0-65535)",
 				   arg);
 		o->websocket_port = (int)v;
+		return 0;
+	case OPT_WEBSOCKET_UNIX:
+		if (!*arg)
+			return bad("--websocket-unix needs a path");
+		o->websocket_unix = arg;
+		return 0;
+	case OPT_HTTPS:
+		o->https = true;
 		return 0;
 	case OPT_WEBSOCKET_DETECT:
 		if (parse_uint(arg, 10000, &v) < 0)

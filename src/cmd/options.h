@@ -79,6 +79,8 @@ struct options {
 	bool reattach;			/* wait for a lost display to return */
 	unsigned reattach_s;		/* ... at most this long; 0: forever */
 	int websocket_port;		/* -1: none */
+	const char *websocket_unix;	/* --websocket-unix PATH, or NULL */
+	bool https;			/* --https: a certificate in any case */
 	unsigned websocket_detect_ms;	/* 0: RFB only on the RFB port */
 	const char *origins[OPTIONS_MAX_ORIGINS];
 	unsigned n_origins;

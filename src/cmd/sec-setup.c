@@ -240,7 +240,8 @@ int sec_setup(struct sec_setup *ss, struct xrfb_server *s,
 			o->tls_priority);
 		return -EINVAL;
 	}
-	if (x509 || o->tls_cert) {
+	/* A certificate also serves HTTPS and WSS on the web listeners. */
+	if (x509 || o->tls_cert || o->https) {
 		r = setup_cert(ss, s, o);
 		if (r < 0)
 			return r;
