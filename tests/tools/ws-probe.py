@@ -5,7 +5,10 @@ integration tests: it checks how a server answers good and bad requests
 and frames, and speaks RFB through the WebSocket as far as ServerInit.
 
   ws-probe.py --port N|--unix PATH [--host H] [--web DIR] [--size WxH]
-              CHECK...
+              [--tls CERT] CHECK...
+
+With --tls, every connection is TLS first (HTTPS, WSS), and the server
+must present exactly the certificate in the PEM file CERT.
 
 Each CHECK prints "ok CHECK: detail" or "FAIL CHECK: why"; the exit status
 is 1 if any failed. Every socket has a timeout (--timeout), so a server
@@ -16,7 +19,9 @@ import argparse
 import base64
 import hashlib
 import os
+import select
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -33,6 +38,21 @@ def expect(cond, why):
         raise Fail(why)
 
 
+def tls_wrap(opt, sock):
+    """TLS over @sock; the server's certificate must be the one in
+    opt.tls (self-signed: it is its own CA, and no host name is checked,
+    the certificate is compared whole instead)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.load_verify_locations(cafile=opt.tls)
+    t = ctx.wrap_socket(sock)
+    with open(opt.tls) as f:
+        want = ssl.PEM_cert_to_DER_cert(f.read())
+    expect(t.getpeercert(binary_form=True) == want,
+           "the server presented another certificate")
+    return t
+
+
 class Conn:
     def __init__(self, opt):
         self.opt = opt
@@ -44,6 +64,8 @@ class Conn:
             self.s = socket.create_connection((opt.host, opt.port),
                                               opt.timeout)
         self.s.settimeout(opt.timeout)
+        if opt.tls:
+            self.s = tls_wrap(opt, self.s)
         self.buf = b""
 
     def close(self):
@@ -72,7 +94,7 @@ class Conn:
                 if not d:
                     return True
                 self.buf += d
-        except (ConnectionResetError, BrokenPipeError):
+        except (ConnectionResetError, BrokenPipeError, ssl.SSLEOFError):
             return True
         except socket.timeout:
             return False
@@ -224,7 +246,8 @@ def expect_close(ws, code):
 
 
 def own_origin(opt):
-    return "http://%s:%d" % (opt.host, opt.port)
+    return "%s://%s:%d" % ("https" if opt.tls else "http", opt.host,
+                           opt.port)
 
 
 # ---- checks ---------------------------------------------------------------
@@ -482,6 +505,102 @@ def check_view_token(opt):
         w, h)
 
 
+def check_ws_desktop(opt):
+    """RFB through the WebSocket as far as a whole Raw framebuffer, saved
+    to --save as PPM, the server's own pixel format (32 bpp)."""
+    expect(opt.save, "--save is needed")
+    # as a browser would on a port; no browser has a Unix socket
+    c, status, _ = upgrade(opt, {} if opt.unix else
+                           {"Origin": own_origin(opt)})
+    expect(status == 101, "upgrade: %d" % status)
+    ws = WS(c)
+    expect(ws.read(12) == b"RFB 003.008\n", "no greeting")
+    ws.send(b"RFB 003.008\n")
+    types = ws.read(ws.read(1)[0])
+    expect(1 in types, "security None not offered: %r" % types)
+    ws.send(b"\x01")
+    expect(ws.read(4) == b"\0\0\0\0", "SecurityResult not OK")
+    ws.send(b"\x01")
+    init = ws.read(24)
+    w, h = struct.unpack(">HH", init[:4])
+    bpp, depth, big, tc = init[4:8]
+    shifts = init[14:17]
+    ws.read(struct.unpack(">I", init[20:24])[0])
+    expect(bpp == 32 and tc, "pixel format %r" % (init[4:17],))
+    ws.send(struct.pack(">BxHi", 2, 1, 0) +
+            struct.pack(">BBHHHH", 3, 0, 0, 0, w, h))
+    img = bytearray(w * h * 3)
+    covered = 0
+    while covered < w * h:
+        for x, y, rw, rh, px in read_raw_update(ws, w, h, bpp, big, shifts):
+            covered += rw * rh
+            for i, p in enumerate(px):
+                o = ((y + i // rw) * w + x + i % rw) * 3
+                img[o:o + 3] = bytes(p)
+    with open(opt.save, "wb") as f:
+        f.write(b"P6\n%d %d\n255\n" % (w, h) + bytes(img))
+    c.close()
+    return "%dx%d desktop, %s" % (w, h, "over TLS" if opt.tls else "plain")
+
+
+def check_tls_garbage(opt):
+    """A TLS record type byte followed by nonsense: the server ends the
+    connection (no HTTP, no RFB greeting)."""
+    s = socket.create_connection((opt.host, opt.port), opt.timeout)
+    s.settimeout(opt.timeout)
+    s.sendall(b"\x16GET / HTTP/1.1\r\nHost: x\r\n\r\n" + b"\xff" * 64)
+    got = b""
+    try:
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+    except ConnectionResetError:
+        pass
+    s.close()
+    expect(b"RFB" not in got and b"HTTP/" not in got,
+           "answered in the clear: %r" % got[:40])
+    return "closed after %d bytes (a TLS alert at most)" % len(got)
+
+
+def check_tls_silent(opt):
+    """A client that sends only the start of a ClientHello: closed by the
+    handshake timeout, not kept forever."""
+    s = socket.create_connection((opt.host, opt.port), opt.timeout)
+    s.settimeout(opt.timeout)
+    t = time.monotonic()
+    s.sendall(b"\x16\x03\x01\x02\x00")
+    try:
+        got = s.recv(65536)
+    except ConnectionResetError:
+        got = b""
+    s.close()
+    expect(not got, "answered %r" % got[:40])
+    return "closed after %.1f s" % (time.monotonic() - t)
+
+
+def check_tls_limit(opt):
+    """Connections from one address that start a TLS handshake and do
+    not finish it count under the server's limit of connections not yet
+    authenticated (16 from one address): of 17, one is closed at once,
+    while the other 16 wait (and are closed by the test)."""
+    socks = []
+    for _ in range(17):
+        s = socket.create_connection((opt.host, opt.port), opt.timeout)
+        s.sendall(b"\x16\x03\x01\x02\x00")
+        socks.append(s)
+    # the first to become readable (at its end), then any others
+    ready, _, _ = select.select(socks, [], [], opt.timeout)
+    ready, _, _ = select.select(socks, [], [], 0.5)
+    closed = [s for s in ready if not s.recv(1)]
+    for s in socks:
+        s.close()
+    expect(len(ready) == 1 and len(closed) == 1,
+           "%d closed, %d readable, of 17" % (len(closed), len(ready)))
+    return "the 17th closed, 16 waiting"
+
+
 def check_rfb_first(opt):
     """A client that sends its version before the greeting (gtk-vnc)."""
     c = Conn(opt)
@@ -515,6 +634,10 @@ CHECKS = {
     "rfb-first": check_rfb_first,
     "rfb-silent": check_rfb_silent,
     "view-token": check_view_token,
+    "ws-desktop": check_ws_desktop,
+    "tls-garbage": check_tls_garbage,
+    "tls-silent": check_tls_silent,
+    "tls-limit": check_tls_limit,
 }
 
 
@@ -530,7 +653,10 @@ def main():
     ap.add_argument("--timeout", type=float, default=10)
     ap.add_argument("--origin-ok", action="append", default=[])
     ap.add_argument("--token", help="the view token (view-token)")
-    ap.add_argument("--save", help="view-token: the desktop as PPM here")
+    ap.add_argument("--save",
+                    help="view-token, ws-desktop: the desktop as PPM here")
+    ap.add_argument("--tls", metavar="CERT",
+                    help="speak TLS; the server's certificate (PEM)")
     ap.add_argument("--origin-bad", action="append", default=[])
     ap.add_argument("checks", nargs="+", choices=sorted(CHECKS))
     opt = ap.parse_args()
