@@ -267,8 +267,9 @@ int xrfb_server_set_view_password(struct xrfb_server *s,
 /* The GnuTLS priority string of TLS sessions (NULL: the system's);
  * anonymous sessions add the anonymous key exchanges. -EINVAL if bad. */
 int xrfb_server_set_tls_priority(struct xrfb_server *s, const char *priority);
-/* The certificate chain and key (PEM files) of the X509 subtypes;
- * @fingerprint (at least 96 bytes) gets the certificate's SHA-256. */
+/* The certificate chain and key (PEM files) of the X509 subtypes, and of
+ * HTTPS and WSS on the listeners that speak WebSocket; @fingerprint (at
+ * least 96 bytes) gets the certificate's SHA-256. */
 int xrfb_server_set_tls_cert(struct xrfb_server *s, const char *cert,
 			     const char *key, char *fingerprint, size_t len);
 /* Write a self-signed certificate and key (mode 0600) unless both exist:
