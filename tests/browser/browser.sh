@@ -12,8 +12,13 @@
 #   tb_serve PORT            pages come from xrfb on 127.0.0.1:PORT, and
 #                            noVNC connects to it there, over ws://,
 #                            with no proxy; sets TB_BASE
-#   tb_start_chromium        one headless Chromium, fresh profile; sets
-#                            TB_CDP (its DevTools address)
+#   tb_serve_https PORT CERT the same over https:// and wss://, xrfb's
+#                            certificate CERT (PEM) checked by curl
+#   tb_start_chromium [FLAG]... one headless Chromium, fresh profile,
+#                            with FLAGs added; sets TB_CDP (its DevTools
+#                            address)
+#   tb_spki CERT             the base64 SHA-256 of CERT's public key, for
+#                            Chromium's --ignore-certificate-errors-spki-list
 #   tb_driver_start          tests/browser/novnc-driver.js on that Chromium
 #   tb_cmd / tb_cmd_ok CMD   one driver command (see novnc-driver.js)
 #
@@ -82,6 +87,23 @@ tb_serve() {
 	t_log "pages and WebSocket from xrfb at $TB_BASE"
 }
 
+# The same over HTTPS: the page and the WebSocket from xrfb, TLS first.
+tb_serve_https() {
+	TB_BASE=https://127.0.0.1:$1/
+	t_require curl
+	t_wait_for "$T_TIMEOUT" "xrfb to serve the test page over HTTPS" \
+		curl -sS --fail -o /dev/null --cacert "$2" \
+		"${TB_BASE}novnc-page.html"
+	t_log "pages and WebSocket from xrfb at $TB_BASE (TLS)"
+}
+
+tb_spki() {
+	t_require openssl
+	openssl x509 -in "$1" -noout -pubkey |
+		openssl pkey -pubin -outform der |
+		openssl dgst -sha256 -binary | base64
+}
+
 # Headless Chromium with the flags this machine needs (no outside
 # network: nothing may try to reach it), a fresh profile, DevTools on a
 # loopback port it picks and writes into the profile.
@@ -93,7 +115,7 @@ tb_start_chromium() {
 		--disable-component-update --disable-sync \
 		--disable-default-apps --disable-extensions \
 		--user-data-dir="$profile" --remote-debugging-address=127.0.0.1 \
-		--remote-debugging-port=0 about:blank
+		--remote-debugging-port=0 "$@" about:blank
 	TB_CHROMIUM_PID=$T_LAST_PID
 	for ((i = 0; i < T_TIMEOUT * 10; i++)); do
 		port=$(head -n 1 "$profile/DevToolsActivePort" 2>/dev/null)

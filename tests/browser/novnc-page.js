@@ -98,8 +98,10 @@ xt.connect = (m) => {
 		sentEncodings: [], colourMapMessages: 0, serverFences: 0,
 		resizes: 0,
 	});
+	// a page that came over HTTPS connects over WSS, as noVNC's own does
+	const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
 	const rfb = new RFB(document.getElementById('screen'),
-			    `ws://${target}/${path}`, { shared: true });
+			    `${scheme}://${target}/${path}`, { shared: true });
 	rfb.viewOnly = true;
 	rfb.scaleViewport = false;
 	rfb.clipViewport = false;
