@@ -1220,7 +1220,9 @@ static void run_update(struct sched *sc, uint64_t now, uint64_t cpu,
 	if (n < 0)
 		goto err;
 	commit_update(sc, &copy, &pixels, &lossy, now);
-	if (send_update(sc, &body, (unsigned)n) < 0)
+	/* -EPIPE: the stream has failed (the viewer went away), and its
+	 * error closes the connection with the reason. */
+	if (send_update(sc, &body, (unsigned)n) == -ENOMEM)
 		conn_close(sc->conn, "out of memory");
 	if (s->max_cpu) {
 		cpu = s->cpu_clock_us() - cpu;
