@@ -1059,6 +1059,102 @@ static int cmd_sync(struct grab *g)
 	return GRAB_OK;
 }
 
+/* The region's bytes in the decoded framebuffer, row after row (the
+ * region is clipped to the framebuffer by the caller). */
+static void region_copy(const rfbClient *cl, int x, int y, int w, int h,
+			uint8_t *out)
+{
+	size_t bpp = cl->format.bitsPerPixel / 8;
+	size_t stride = (size_t)cl->width * bpp, row = (size_t)w * bpp;
+
+	for (int r = 0; r < h; r++)
+		memcpy(out + (size_t)r * row,
+		       cl->frameBuffer + (size_t)(y + r) * stride +
+			       (size_t)x * bpp,
+		       row);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Typing latency as a user sees it: @n times, press and release @keysym
+ * and time until the pixels of the region change in the decoded
+ * framebuffer, then let the screen settle for 150 ms. Every press must
+ * change the region within the timeout.
+ */
+static int cmd_latency(struct grab *g, int n, int x, int y, int w, int h,
+		       uint32_t keysym)
+{
+	rfbClient *cl = g->cl;
+	size_t len;
+	uint8_t *before, *now;
+	double *t;
+	int lost = 0, ret = GRAB_OK;
+
+	if (x < 0 || y < 0 || w <= 0 || h <= 0 || x >= cl->width ||
+	    y >= cl->height || n <= 0) {
+		out("fail latency: bad region or count\n");
+		return GRAB_USAGE;
+	}
+	if (x + w > cl->width)
+		w = cl->width - x;
+	if (y + h > cl->height)
+		h = cl->height - y;
+	len = (size_t)w * h * (cl->format.bitsPerPixel / 8);
+	before = malloc(len);
+	now = malloc(len);
+	t = calloc((size_t)n, sizeof(*t));
+	if (!before || !now || !t) {
+		out("fail latency: out of memory\n");
+		ret = GRAB_FAIL;
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		double t0 = now_ms_f(), end = t0 + g->o->timeout_ms;
+		bool changed = false;
+
+		region_copy(cl, x, y, w, h, before);
+		if (!SendKeyEvent(cl, keysym, TRUE) ||
+		    !SendKeyEvent(cl, keysym, FALSE))
+			goto closed;
+		while (!changed && now_ms_f() < end) {
+			if (pump_one(g, (int)(end - now_ms_f()) + 1) < 0)
+				goto closed;
+			region_copy(cl, x, y, w, h, now);
+			changed = memcmp(before, now, len) != 0;
+		}
+		if (changed)
+			t[i - lost] = now_ms_f() - t0;
+		else
+			lost++;
+		if (pump_for(g, 150) < 0)
+			goto closed;
+	}
+	if (lost) {
+		out("fail latency: %d of %d key presses changed nothing "
+		    "within %d ms\n", lost, n, g->o->timeout_ms);
+		ret = GRAB_FAIL;
+		goto out;
+	}
+	qsort(t, (size_t)n, sizeof(*t), cmp_double);
+	out("ok latency n %d median_ms %.2f p95_ms %.2f max_ms %.2f\n", n,
+	    t[n / 2], t[(n - 1) * 95 / 100], t[n - 1]);
+	goto out;
+closed:
+	out("fail latency: connection closed\n");
+	ret = GRAB_CONN;
+out:
+	free(before);
+	free(now);
+	free(t);
+	return ret;
+}
+
 static int parse_int(const char *s, int *v)
 {
 	char *end;
@@ -1078,6 +1174,9 @@ static int parse_int(const char *s, int *v)
  * One command line. Commands:
  *   match FILE [TIMEOUT_MS]     wait until the framebuffer equals FILE
  *   updates N [TIMEOUT_MS]      wait for N updates that changed pixels
+ *   latency N X,Y,W,H [KEYSYM]  N times: a key press and release (default
+ *                               "a"), timed until the region's pixels
+ *                               change (median, 95th percentile, max)
  *   check-cmap                  the colour map is BGR233
  *   type TEXT                   type TEXT (rest of the line)
  *   key CHORD                   e.g. Return, Control_L+c, 0xff0d
@@ -1125,6 +1224,18 @@ static int run_command(struct grab *g, char *line)
 			goto usage;
 		return cmd_updates(g, (unsigned long)b,
 				   t ? a : g->o->timeout_ms);
+	}
+	if (!strcmp(cmd, "latency")) {
+		char *r = strtok_r(NULL, " ", &save);
+		char *k = strtok_r(NULL, " ", &save);
+		uint32_t ks = 'a';
+		int rw, rh;
+
+		if (parse_int(arg, &c) || !r ||
+		    sscanf(r, "%d,%d,%d,%d", &a, &b, &rw, &rh) != 4 ||
+		    (k && parse_keysym(k, &ks)))
+			goto usage;
+		return cmd_latency(g, c, a, b, rw, rh, ks);
 	}
 	if (!strcmp(cmd, "check-cmap"))
 		return cmd_check_cmap(g);
