@@ -29,6 +29,8 @@ enum enc_flags {
 	/* This rectangle goes lossless even though the client allows lossy
 	 * (it is not moving: doc/protocol.md, "Lossless refresh"). */
 	ENC_F_LOSSLESS = 1u << 2,
+	/* Start the picture afresh: a video encoding sends a key frame. */
+	ENC_F_KEYFRAME = 1u << 3,
 };
 
 struct enc_params {
@@ -149,5 +151,7 @@ extern const struct encoder_ops encoder_tightpng;
 extern const struct encoder_ops encoder_trle;
 extern const struct encoder_ops encoder_zrle;
 extern const struct encoder_ops encoder_zywrle;
+/* Not in encoder_list: the scheduler uses it for moving areas only. */
+extern const struct encoder_ops encoder_h264;
 
 #endif

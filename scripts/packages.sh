@@ -7,10 +7,10 @@
 XRFB_BUILD_PACKAGES="build-essential autoconf automake libtool pkg-config
 	libx11-dev libxext-dev libxdamage-dev libxfixes-dev libxtst-dev
 	libxrandr-dev zlib1g-dev libturbojpeg0-dev libpng-dev libisal-dev
-	libpixman-1-dev libvpx-dev nettle-dev libgnutls28-dev libpam0g-dev libsystemd-dev xvfb xauth
+	libpixman-1-dev libvpx-dev libopenh264-dev nettle-dev libgnutls28-dev libpam0g-dev libsystemd-dev xvfb xauth
 	x11-xserver-utils openbox fonts-dejavu-core xterm"
 
-XRFB_TEST_PACKAGES="check libpam-wrapper ffmpeg libvncserver-dev x11-apps x11-utils vncsnapshot
+XRFB_TEST_PACKAGES="check libpam-wrapper ffmpeg libavcodec-dev libvncserver-dev x11-apps x11-utils vncsnapshot
 	tigervnc-viewer tigervnc-tools xdotool xclip xsel clang netpbm
 	x11-xkb-utils ssvnc systemd twm adwaita-icon-theme procps
 	novnc chromium gvncviewer gir1.2-gtk-vnc-2.0 python3-gi

@@ -78,6 +78,7 @@ enum rfb_encoding {
 	RFB_ENC_TRLE = 15,
 	RFB_ENC_ZRLE = 16,
 	RFB_ENC_ZYWRLE = 17,
+	RFB_ENC_H264 = 50,
 	RFB_ENC_TIGHT_PNG = -260,
 
 	RFB_ENC_QUALITY_0 = -32,	/* .. -23 = level 9 */
@@ -133,6 +134,11 @@ enum rfb_subsampling {
 #define RFB_QEMU_KEY_EVENT_LEN 12
 
 #define RFB_RECT_HDR_LEN 12
+/* H.264 rectangles: U32 length, U32 flags, then the Annex B stream
+ * (doc/protocol.md, "H.264"). */
+#define RFB_H264_HDR_LEN 8
+#define RFB_H264_RESET_CONTEXT 1u
+#define RFB_H264_RESET_ALL_CONTEXTS 2u
 #define RFB_FB_UPDATE_HDR_LEN 4
 
 #endif
