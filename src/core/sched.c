@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "encoder.h"
+#include "h264.h"
 #include "flow.h"
 #include "log.h"
 #include "rfb-proto.h"
@@ -66,6 +67,8 @@ void sched_fini(struct sched *sc)
 	for (int i = 0; i < SCHED_MAX_ENCODERS; i++)
 		if (sc->encoders[i])
 			sc->encoders[i]->ops->free_state(sc->encoders[i]);
+	if (sc->h264)
+		sc->h264->ops->free_state(sc->h264);
 	pixman_region32_fini(&sc->requested);
 	pixman_region32_fini(&sc->damage);
 	pixman_region32_fini(&sc->copy);
@@ -203,6 +206,11 @@ void sched_resized(struct sched *sc)
 	pixman_region32_clear(&sc->copy);
 	pixman_region32_clear(&sc->damage);
 	pixman_region32_clear(&sc->lossy);
+	/* The video starts afresh, and the client drops its decoders. */
+	if (sc->h264)
+		sc->h264->ops->free_state(sc->h264);
+	sc->h264 = NULL;
+	sc->h264_box.w = 0;
 	pixman_region32_intersect_rect(&sc->requested, &sc->requested, 0, 0,
 				       (unsigned)s->fb.width,
 				       (unsigned)s->fb.height);
@@ -278,12 +286,14 @@ static void moves_to_pixels(struct sched *sc, struct rect r)
 	pixman_region32_fini(&in);
 }
 
-/* The client lost @r: resend it whole, and never through CopyRect. */
+/* The client lost @r: resend it whole, and never through CopyRect; its
+ * video picture starts afresh with a key frame. */
 static void full_refresh_area(struct sched *sc, struct rect r)
 {
 	pixman_region32_union_rect(&sc->damage, &sc->damage, r.x, r.y,
 				   (unsigned)r.w, (unsigned)r.h);
 	pixman_region32_subtract(&sc->copy, &sc->copy, &sc->damage);
+	sc->h264_key = true;
 }
 
 static void on_full_refresh_due(void *arg, const region_t *area)
@@ -303,6 +313,7 @@ static void on_full_refresh_due(void *arg, const region_t *area)
 	pixman_region32_union(&sc->damage, &sc->damage, &a);
 	pixman_region32_subtract(&sc->copy, &sc->copy, &sc->damage);
 	pixman_region32_fini(&a);
+	sc->h264_key = true;
 	/* The request it came with may have been answered meanwhile. */
 	sc->has_request = true;
 	server_state_kick(s);
@@ -373,6 +384,15 @@ void sched_set_pixel_format(struct sched *sc, const struct pixfmt *pf)
 	}
 }
 
+static bool h264_built(void)
+{
+#ifdef HAVE_OPENH264
+	return true;
+#else
+	return false;
+#endif
+}
+
 void sched_encodings_reset(struct sched *sc)
 {
 	/* Each SetEncodings replaces everything before it (§7.5.2). */
@@ -386,6 +406,7 @@ void sched_encodings_reset(struct sched *sc)
 	sc->quality = sc->fine_quality = sc->subsampling = sc->compress = -1;
 	sc->enc_flags = 0;
 	sc->has_preferred = false;
+	sc->want_h264 = false;
 }
 
 /* A pseudo-encoding that only says "I understand this". */
@@ -423,6 +444,9 @@ bool sched_encoding(struct sched *sc, int32_t e)
 		sc->subsampling = e - RFB_ENC_SUBSAMP_1X;
 	else if (e == RFB_ENC_TIGHT_NOZLIB)
 		sc->enc_flags |= ENC_F_TIGHT_NOZLIB;
+	else if (e == RFB_ENC_H264)
+		/* Never the preferred encoding: only where it moves. */
+		return sc->want_h264 = h264_built();
 	else if (!encoder_find(e))
 		return false;
 	else if (!sc->has_preferred &&
@@ -441,6 +465,8 @@ void sched_encodings_done(struct sched *sc)
 
 	if (sc->want_last_rect)
 		sc->enc_flags |= ENC_F_LASTRECT;
+	/* The client may have started its decoders afresh. */
+	sc->h264_key = true;
 	/* Confirmations go out once per connection (doc/protocol.md,
 	 * "Confirmations on repeated SetEncodings"). */
 	if (sc->want_qemu_key && !sc->confirmed_qemu_key)
@@ -827,16 +853,16 @@ static struct enc_params enc_params_of(const struct sched *sc)
 	return p;
 }
 
-/* @flags: added to the client's (ENC_F_LOSSLESS). */
-static int put_pixels(struct sched *sc, const region_t *area,
-		      const pixman_box32_t *boxes, int n, unsigned flags,
-		      struct buf *b)
+/* With the encoder @e; @flags: added to the client's (ENC_F_LOSSLESS,
+ * ENC_F_KEYFRAME). */
+static int put_pixels(struct sched *sc, struct encoder *e,
+		      const region_t *area, const pixman_box32_t *boxes, int n,
+		      unsigned flags, struct buf *b)
 {
 	struct xrfb_server *s = sc->conn->server;
 	struct enc_frame f = { s->fb.pixels, s->fb.stride, s->fb.width,
 			       s->fb.height };
 	struct enc_params p = enc_params_of(sc);
-	struct encoder *e = sched_encoder(sc, sc->preferred);
 	struct rect box;
 	bool compose;
 	int total = 0;
@@ -1058,54 +1084,171 @@ static bool tracks_lossy(const struct sched *sc)
 	       enc_may_be_lossy(&p);
 }
 
+/* H.264 goes to moving areas of at least this many pixels. */
+#define SCHED_H264_MIN_PIXELS (256 * 256)
+
+static long region_area(const region_t *r)
+{
+	int n;
+	const pixman_box32_t *b = pixman_region32_rectangles((region_t *)r,
+							     &n);
+	long area = 0;
+
+	for (int i = 0; i < n; i++)
+		area += (long)(b[i].x2 - b[i].x1) * (b[i].y2 - b[i].y1);
+	return area;
+}
+
+/* Whether the client takes H.264 where the picture moves: it listed it,
+ * the server tracks motion, and its pixels are true colour. */
+static bool uses_h264(const struct sched *sc)
+{
+	return sc->want_h264 && sc->conn->server->motion.delay_ms &&
+	       !sc->pc.colour_map && sc->pc.pf.true_colour &&
+	       sc->pc.bytes >= 2;
+}
+
+/*
+ * The rectangle the H.264 picture covers, from the tiles that move
+ * (@moving), into sc->h264_box: the last one while the motion stays in
+ * it and fills half of it, else the even-edged rectangle around the
+ * motion if that is large, mostly moving and one picture H.264 takes.
+ * False if there is none.
+ */
+static bool h264_pick_box(struct sched *sc, const region_t *moving)
+{
+	const pixman_box32_t *e = pixman_region32_extents((region_t *)moving);
+	long area = region_area(moving);
+	struct rect *b = &sc->h264_box, r;
+
+	if (!area)
+		return false;
+	if (b->w && e->x1 >= b->x && e->y1 >= b->y &&
+	    e->x2 <= b->x + b->w && e->y2 <= b->y + b->h &&
+	    2 * area >= (long)b->w * b->h)
+		return true;
+	r.x = (e->x1 + 1) & ~1;
+	r.y = (e->y1 + 1) & ~1;
+	r.w = (e->x2 & ~1) - r.x;
+	r.h = (e->y2 & ~1) - r.y;
+	if (r.w <= 0 || r.h <= 0 || (long)r.w * r.h < SCHED_H264_MIN_PIXELS ||
+	    !h264_fits(r.w, r.h) || 2 * area < (long)r.w * r.h)
+		return false;
+	*b = r;
+	return true;
+}
+
+/*
+ * Job 3a: where a large area moves, H.264 (doc/protocol.md, "H.264"):
+ * if the request covers the rectangle and some of @pixels lies in it,
+ * @video becomes the rectangle and leaves @pixels. Returns whether.
+ */
+static bool take_video(struct sched *sc, const region_t *moving,
+		       region_t *pixels, region_t *video)
+{
+	pixman_box32_t box;
+	struct rect *b = &sc->h264_box;
+
+	if (!h264_pick_box(sc, moving))
+		return false;
+	box = (pixman_box32_t){ b->x, b->y, b->x + b->w, b->y + b->h };
+	if (pixman_region32_contains_rectangle(&sc->requested, &box) !=
+		    PIXMAN_REGION_IN ||
+	    pixman_region32_contains_rectangle(pixels, &box) ==
+		    PIXMAN_REGION_OUT)
+		return false;
+	pixman_region32_reset(video, &box);
+	pixman_region32_subtract(pixels, pixels, video);
+	return true;
+}
+
+/* The H.264 picture of @video, a key frame if one is owed. */
+static int put_video(struct sched *sc, const region_t *video,
+		     struct buf *body)
+{
+	const pixman_box32_t *box =
+		pixman_region32_extents((region_t *)video);
+	int n;
+
+#ifdef HAVE_OPENH264
+	if (!sc->h264)
+		sc->h264 = encoder_h264.new_state(&encoder_h264);
+#endif
+	if (!sc->h264)
+		return -ENOMEM;
+	n = put_pixels(sc, sc->h264, video, box, 1,
+		       sc->h264_key ? ENC_F_KEYFRAME : 0, body);
+	if (n > 0)
+		sc->h264_key = false;
+	return n;
+}
+
 /*
  * Job 3: the rectangles of the update into @body: CopyRects of @copy,
  * then @pixels encoded; where the picture moves, the part of @pixels that
- * may go lossy is cut out into @lossy and sent last, the rest lossless.
- * Returns their count or -errno.
+ * may go lossy is cut out into @lossy and sent last, the rest lossless,
+ * and a large moving area may go H.264 instead, after all the others (it
+ * joins @lossy). Returns their count or -errno.
  */
 static int put_rects(struct sched *sc, region_t *copy, region_t *pixels,
 		     region_t *lossy, uint64_t now, struct buf *body)
 {
 	pixman_box32_t *boxes = NULL, *lboxes = NULL;
-	region_t moving, allowed, all;
+	region_t moving, allowed, all, video;
 	int n, nboxes, nlossy, total = 0;
 	unsigned flags = 0;
+	bool lossy_ok = tracks_lossy(sc), h264 = uses_h264(sc);
 
 	if (compresses(sc->preferred))
 		small_copies_to_pixels(sc, copy, pixels);
 	pixman_region32_init(&moving);
 	pixman_region32_init(&allowed);
 	pixman_region32_init(&all);
-	if (tracks_lossy(sc)) {
+	pixman_region32_init(&video);
+	if (lossy_ok || h264)
 		motion_moving(&sc->conn->server->motion, &sc->requested, now,
 			      &moving);
+	if (h264 && !take_video(sc, &moving, pixels, &video) &&
+	    !pixman_region32_not_empty(&moving))
+		sc->h264_box.w = 0;	/* nothing moves: forget it */
+	if (lossy_ok) {
 		pixman_region32_intersect(lossy, pixels, &moving);
 		pixman_region32_subtract(pixels, pixels, lossy);
 		flags = ENC_F_LOSSLESS;
 	}
 	/* Merged rectangles of one kind stay out of the other's area. */
 	pixman_region32_subtract(&allowed, &sc->requested, lossy);
+	pixman_region32_subtract(&allowed, &allowed, &video);
 	n = nboxes = pixel_boxes(sc, pixels, &allowed, &boxes);
 	if (n < 0)
 		goto out;
 	pixman_region32_subtract(&allowed, &moving, pixels);
+	pixman_region32_subtract(&allowed, &allowed, &video);
 	n = nlossy = pixel_boxes(sc, lossy, &allowed, &lboxes);
 	if (n < 0)
 		goto out;
 	pixman_region32_union(&all, pixels, lossy);
+	pixman_region32_union(&all, &all, &video);
 	n = put_copies(sc, copy, &all, body);
 	if (n >= 0) {
 		total = n;
-		n = put_pixels(sc, pixels, boxes, nboxes, flags, body);
+		n = put_pixels(sc, sched_encoder(sc, sc->preferred), pixels,
+			       boxes, nboxes, flags, body);
 	}
 	if (n >= 0) {
 		total += n;
-		n = put_pixels(sc, lossy, lboxes, nlossy, 0, body);
+		n = put_pixels(sc, sched_encoder(sc, sc->preferred), lossy,
+			       lboxes, nlossy, 0, body);
+	}
+	if (n >= 0 && pixman_region32_not_empty(&video)) {
+		total += n;
+		n = put_video(sc, &video, body);
+		pixman_region32_union(lossy, lossy, &video);
 	}
 out:
 	free(boxes);
 	free(lboxes);
+	pixman_region32_fini(&video);
 	pixman_region32_fini(&all);
 	pixman_region32_fini(&allowed);
 	pixman_region32_fini(&moving);

@@ -47,6 +47,14 @@ struct sched {
 	int quality, fine_quality, subsampling, compress;
 	unsigned enc_flags;		/* enum enc_flags */
 	struct encoder *encoders[SCHED_MAX_ENCODERS];
+	/* H.264 for the moving area (doc/protocol.md, "H.264"): whether
+	 * the client listed it, its encoder, the rectangle its decoder is
+	 * keyed by (w == 0: none yet) and whether the next picture must be
+	 * a key frame. */
+	bool want_h264;
+	struct encoder *h264;
+	struct rect h264_box;
+	bool h264_key;
 
 	/* Update state. */
 	bool has_request;
