@@ -32,6 +32,7 @@ T_TOOLS=$XRFB_TOP_BUILDDIR/tests/tools
 # shellcheck disable=SC2034 # used by the tests that source this file
 {
 	VNC_GRAB=$T_TOOLS/vnc-grab
+	H264_GRAB=$T_TOOLS/h264-grab
 	RFB_PROBE=$T_TOOLS/rfb-probe
 	IMGCMP=$T_TOOLS/imgcmp
 	XPAINT=$T_TOOLS/xpaint

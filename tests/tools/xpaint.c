@@ -16,10 +16,12 @@
  *   xpaint [-display D] scroll DX DY       move the background by DX, DY
  *   xpaint [-display D] animate [FRAMES [DELAY_MS]]   (FRAMES 0: forever)
  *   xpaint [-display D] video X Y W H FRAMES DELAY_MS
+ *   xpaint [-display D] film X Y W H FRAMES DELAY_MS
  *       photo-like frames in one area (smooth shades, grain, a moving
  *       disc): every pixel changes from one frame to the next and no
  *       frame is a shifted copy of another; the last frame stays.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -373,8 +375,36 @@ static uint32_t video_rgb(int x, int y, int w, int h, long k)
 	return ((r << 16 | g << 8 | b) ^ grain) & 0xffffff;
 }
 
+/* A triangle wave of @v with period 2 * @half, 0 .. 255. */
+static uint32_t tri(long v, int half)
+{
+	long m = v % (2 * half);
+
+	if (m < 0)
+		m += 2 * half;
+	return (uint32_t)((m < half ? m : 2 * half - m) * 255 / half);
+}
+
+/* Pixel (x, y) of film frame @k: a camera panning over a textured scene
+ * (as camera video moves: most of it predictable from the last frame)
+ * with a disc crossing it. */
+static uint32_t film_rgb(int x, int y, int w, int h, long k)
+{
+	long sx = x + k * 3, sy = y + k;
+	int cx = (int)(k * 5 % w), cy = h / 2, r2 = h * h / 25;
+	uint32_t tex = hash2((uint32_t)sx, (uint32_t)sy, 0) & 0x070707;
+	uint32_t r = tri(sx, 200) * 3 / 4 + tri(sy, 90) / 4;
+	uint32_t g = tri(sy, 150) * 3 / 4 + tri(sx + sy, 70) / 4;
+	uint32_t b = tri(sx - sy, 240) * 3 / 4 + 32;
+
+	if ((x - cx) * (x - cx) + (y - cy) * (y - cy) < r2)
+		r = 240, g = 200 - (uint32_t)(y * 100 / h), b = 40;
+	return (((r > 247 ? 247 : r) << 16 | (g > 247 ? 247 : g) << 8 |
+		 (b > 247 ? 247 : b)) + tex) & 0xffffff;
+}
+
 static int cmd_video(struct painter *p, int x0, int y0, int w, int h,
-		     long frames, long delay_ms)
+		     long frames, long delay_ms, bool film)
 {
 	GC gc = XCreateGC(p->dpy, p->root, 0, NULL);
 	XImage *img;
@@ -397,7 +427,9 @@ static int cmd_video(struct painter *p, int x0, int y0, int w, int h,
 		for (int y = 0; y < h; y++)
 			for (int x = 0; x < w; x++)
 				XPutPixel(img, x, y,
-					  pixel_of(p, video_rgb(x, y, w, h, k)));
+					  pixel_of(p, film ?
+						  film_rgb(x, y, w, h, k) :
+						  video_rgb(x, y, w, h, k)));
 		XPutImage(p->dpy, p->root, gc, img, 0, 0, x0, y0,
 			  (unsigned)w, (unsigned)h);
 		XSync(p->dpy, False);
@@ -421,7 +453,8 @@ static void usage(void)
 		"       xpaint [-display D] rect X Y W H RRGGBB\n"
 		"       xpaint [-display D] scroll DX DY\n"
 		"       xpaint [-display D] animate [FRAMES [DELAY_MS]]\n"
-		"       xpaint [-display D] video X Y W H FRAMES DELAY_MS\n");
+		"       xpaint [-display D] video X Y W H FRAMES DELAY_MS\n"
+		"       xpaint [-display D] film X Y W H FRAMES DELAY_MS\n");
 }
 
 int main(int argc, char **argv)
@@ -461,10 +494,12 @@ int main(int argc, char **argv)
 		long delay = i + 2 < argc ? atol(argv[i + 2]) : 0;
 
 		ret = cmd_animate(&p, frames, delay);
-	} else if (!strcmp(argv[i], "video") && i + 6 < argc) {
+	} else if ((!strcmp(argv[i], "video") || !strcmp(argv[i], "film")) &&
+		   i + 6 < argc) {
 		ret = cmd_video(&p, atoi(argv[i + 1]), atoi(argv[i + 2]),
 				atoi(argv[i + 3]), atoi(argv[i + 4]),
-				atol(argv[i + 5]), atol(argv[i + 6]));
+				atol(argv[i + 5]), atol(argv[i + 6]),
+				argv[i][0] == 'f');
 	} else {
 		usage();
 		ret = 2;
