@@ -38,7 +38,7 @@ xrfb_install() {
 
 # What the test suite needs from configure: the conditionals of
 # configure.ac that tests/Makemodule.am builds its tests and tools under.
-XRFB_TEST_FEATURES="CHECK VNCCLIENT JPEG PNG"
+XRFB_TEST_FEATURES="CHECK VNCCLIENT JPEG PNG OPENH264 AVCODEC"
 
 # The directory to build in: @1, out of tree, unless the source tree @2
 # was configured in place by hand (automake cannot build out of tree next
