@@ -10,7 +10,9 @@
  * subtype is refused, so nothing injected before the handshake can pass
  * as coming through TLS (the STARTTLS injection of other protocols). The
  * inner authentication (None, VNC, Plain) then runs inside TLS, and the
- * handshake sends SecurityResult. The negotiation itself is a parser
+ * handshake sends SecurityResult. Plain credentials are checked on a
+ * thread of their own (account.c); the handshake resumes when the
+ * answer comes, and a client that speaks before it is closed. The negotiation itself is a parser
  * that knows no connection (sec_vencrypt_input), tested on its own.
  */
 #include "config.h"
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "account.h"
 #include "conn.h"
 #include "log.h"
 #include "rfb-proto.h"
@@ -165,6 +168,8 @@ struct vencrypt_state {
 	const struct sec_ops *inner;	/* VNC authentication inside */
 	void *inner_state;
 	bool plain;		/* waiting for Plain credentials */
+	struct account_check *check;	/* checking them */
+	char user[96];		/* their user name, escaped for the log */
 	bool tls_pending;	/* start TLS once the input is consumed */
 	bool tls_wait;		/* TLS handshake under way */
 };
@@ -178,6 +183,7 @@ static void vencrypt_free(void *state)
 {
 	struct vencrypt_state *vs = state;
 
+	account_check_cancel(vs->check);
 	if (vs->inner_state && vs->inner->free_state)
 		vs->inner->free_state(vs->inner_state);
 	free(vs);
@@ -254,16 +260,40 @@ static void vencrypt_after_read(struct conn *conn, void *state)
 		conn_close(conn, "cannot start TLS: %s", strerror(-r));
 }
 
+/* The account check's answer: the handshake goes on from here. */
+static void on_plain_checked(void *arg, bool ok, bool view_only)
+{
+	struct vencrypt_state *vs = arg;
+	struct conn *conn = vs->conn;
+
+	vs->check = NULL;
+	if (ok)
+		log_info("client %u (%s): user \"%s\" authenticated%s",
+			 conn->id, conn->peer, vs->user,
+			 view_only ? " (view only)" : "");
+	else
+		log_info("client %u (%s): user \"%s\" refused", conn->id,
+			 conn->peer, vs->user);
+	conn->view_only = conn->view_only || view_only;
+	conn->sec_done(conn->sec_done_arg, ok ? SEC_OK : SEC_FAILED);
+}
+
+/* The credentials: checked on a thread of their own (account.c), since
+ * PAM may take seconds; the answer comes to on_plain_checked. */
 static ssize_t on_plain(struct vencrypt_state *vs, const uint8_t *d,
 			size_t len, enum sec_result *result)
 {
 	struct conn *conn = vs->conn;
 	struct xrfb_server *s = conn->server;
-	struct plain_creds *pc = malloc(sizeof(*pc));
-	bool view_only = false, ok;
-	char esc[96];
+	struct plain_creds *pc;
 	ssize_t n;
 
+	if (vs->check) {
+		/* The client must wait for SecurityResult. */
+		conn_close(conn, "Plain: input before the result");
+		return -EPROTO;
+	}
+	pc = malloc(sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;
 	n = sec_plain_parse(d, len, pc);
@@ -275,22 +305,23 @@ static ssize_t on_plain(struct vencrypt_state *vs, const uint8_t *d,
 						  : "NUL in the credentials");
 		return n;
 	}
-	ok = s->plain_check &&
-	     s->plain_check(s->plain_check_arg, pc->user, pc->password,
-			    &view_only);
+	log_escape(vs->user, sizeof(vs->user), pc->user, strlen(pc->user));
+	if (s->plain_check)
+		vs->check = account_check_start(s, pc->user, pc->password,
+						on_plain_checked, vs);
 	sec_plain_clear(pc);
-	log_escape(esc, sizeof(esc), pc->user, strlen(pc->user));
 	free(pc);
-	if (!ok) {
-		log_info("client %u (%s): user \"%s\" refused", conn->id,
-			 conn->peer, esc);
+	if (!s->plain_check) {
+		log_info("client %u (%s): user \"%s\" refused: no accounts",
+			 conn->id, conn->peer, vs->user);
 		*result = SEC_FAILED;
 		return n;
 	}
-	log_info("client %u (%s): user \"%s\" authenticated%s", conn->id,
-		 conn->peer, esc, view_only ? " (view only)" : "");
-	conn->view_only = conn->view_only || view_only;
-	*result = SEC_OK;
+	if (!vs->check) {
+		conn_close(conn, "Plain: cannot check the password");
+		return -ENOMEM;
+	}
+	*result = SEC_CONTINUE;
 	return n;
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "rfb-proto.h"
 #include "sec-vencrypt.h"
 #include "server-state.h"
@@ -82,6 +83,7 @@ void security_update(struct xrfb_server *s)
 
 void security_fini(struct xrfb_server *s)
 {
+	account_fini(s);
 #if HAVE_GNUTLS
 	tls_ctx_free(s->tls);
 	s->tls = NULL;

@@ -32,6 +32,7 @@
 #define SERVER_MAX_LISTENERS 16
 #define SERVER_MAX_SCREENS 255
 
+struct accounts;
 struct clip_client;
 struct conn;
 struct listener;
@@ -115,6 +116,7 @@ struct xrfb_server {
 	struct tls_ctx *tls;	/* NULL until a TLS type is used */
 	xrfb_plain_check_fn plain_check;
 	void *plain_check_arg;
+	struct accounts *accounts;	/* its checks' threads (account.c) */
 	struct throttle throttle;	/* failed authentications */
 	unsigned handshake_timeout_ms;	/* 0: none */
 	struct ra2_key *ra2_key;	/* NULL: no RSA-AES types */

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "client.h"
 #include "server.h"
 #include "stream.h"
@@ -63,6 +64,9 @@ static bool settled(struct harness *h)
 		return c->conn.closed && c->conn.linger && c->hs.fail_timer;
 	if (c->conn.closed)
 		return true;
+	/* A user name and password being checked (on a thread). */
+	if (account_busy(h->s))
+		return false;
 	if (ioctl(stream_fd(c->conn.stream), FIONREAD, &n) < 0)
 		die("FIONREAD");
 	return n == 0 && !h->s->kick;
