@@ -248,8 +248,12 @@ uint32_t xrfb_security_type(const char *name);
 const char *xrfb_security_name(uint32_t type);
 /* Whether the session is encrypted after this type. */
 bool xrfb_security_encrypts(uint32_t type);
-/* Check a user name and password for the Plain subtypes: true lets the
- * client in, *view_only = true makes it a viewer only. */
+/* Check a user name and password for the Plain subtypes and the RSA-AES
+ * types (which then ask for a user name, subtype 1): true lets the
+ * client in, *view_only = true makes it a viewer only. Each check runs
+ * on a thread of its own, not the loop thread, so it may block (PAM's
+ * failure delay) without stalling other clients; @fn must be safe to
+ * call from several threads at once. */
 typedef bool (*xrfb_plain_check_fn)(void *arg, const char *user,
 				    const char *password, bool *view_only);
 void xrfb_server_set_plain_check(struct xrfb_server *s,
@@ -277,7 +281,8 @@ int xrfb_server_set_tls_cert(struct xrfb_server *s, const char *cert,
 int xrfb_tls_make_cert(const char *cert, const char *key);
 
 /* The server's RSA key for the RSA-AES security types (RA2_256, RA2,
- * RA2ne_256, RA2ne), which need a password too: a PEM file at @path (PKCS#1 "RSA PRIVATE KEY" or
+ * RA2ne_256, RA2ne), which need a password or a plain check too: a PEM
+ * file at @path (PKCS#1 "RSA PRIVATE KEY" or
  * PKCS#8 "PRIVATE KEY", 1024 to 8192 bits). With @create and no file at
  * @path, a 2048-bit key is made and written there with mode 0600. If
  * @fingerprint is not NULL, it gets (up to @size bytes, 24 are enough)

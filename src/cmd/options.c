@@ -753,6 +753,11 @@ static int validate(struct options *o)
 		     t == XRFB_SEC_X509_PLAIN) && !o->pam_service)
 			return bad("--security %s needs --pam-service",
 				   xrfb_security_name(t));
+		if ((t == XRFB_SEC_RA2 || t == XRFB_SEC_RA2NE ||
+		     t == XRFB_SEC_RA2_256 || t == XRFB_SEC_RA2NE_256) &&
+		    !o->pam_service)
+			return bad("--security %s needs --password-file or "
+				   "--pam-service", xrfb_security_name(t));
 	}
 	if (!options_open_to_all(o) || o->no_auth)
 		return 0;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The program's check of a Plain VeNCrypt user name and password: the
- * name must be in --users (when given), and PAM's service --pam-service
- * must authenticate the pair and allow the account. Users listed in
+ * The program's check of a user name and password (the Plain VeNCrypt
+ * types, RSA-AES subtype 1): the name must be in --users (when given),
+ * and PAM's service --pam-service must authenticate the pair and allow
+ * the account. Users listed in
  * --view-only-users get in as viewers only. The password goes to PAM
  * through the conversation function and nowhere else.
  */

@@ -9,7 +9,8 @@
  * self-signed certificate made once in the state directory
  * ($XDG_STATE_HOME/xrfb, ~/.local/state/xrfb, or /var/lib/xrfb for root),
  * whose SHA-256 fingerprint is printed so a user can check it in the
- * viewer. With a password the RSA-AES types come first; their key is
+ * viewer. With a password or PAM accounts the RSA-AES types come first
+ * (with PAM they ask for a user name and password); their key is
  * --rsa-key or rsa-key.pem in the state directory, made once, and its
  * fingerprint is printed as TigerVNC's viewer shows it.
  */
@@ -163,7 +164,7 @@ static unsigned choose(const struct options *o, bool have_password,
 		memcpy(types, o->security, o->n_security * sizeof(*types));
 		return o->n_security;
 	}
-	if (have_password) {
+	if (have_password || o->pam_service) {
 		types[n++] = XRFB_SEC_RA2_256;
 		types[n++] = XRFB_SEC_RA2;
 		types[n++] = XRFB_SEC_RA2NE_256;
@@ -219,8 +220,9 @@ int sec_setup(struct sec_setup *ss, struct xrfb_server *s,
 		ra2 = ra2 || is_ra2(types[i]);
 	}
 	n = m;
-	/* RSA-AES checks the password: without one it is never offered. */
-	if (ra2 && have_password) {
+	/* RSA-AES checks the password or the account: without either it
+	 * is never offered. */
+	if (ra2 && (have_password || o->pam_service)) {
 		r = setup_rsa_key(ss, s, o);
 		if (r < 0)
 			return r;

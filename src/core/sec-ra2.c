@@ -5,8 +5,10 @@
  * reads one encrypted to its own. Each direction's AES key is a hash of
  * both randoms (SHA-1 cut to 16 bytes, or SHA-256), and from then on the
  * exchange goes in AES-EAX records: each side proves it saw both public
- * keys with a hash of them, the server names the subtype (2: password
- * only) and the client sends user name and password. RA2 and RA2_256
+ * keys with a hash of them, the server names the subtype (1: user name
+ * and password, checked by the embedder's account check on a thread of
+ * its own (account.c), when it has one; 2: the password alone) and the
+ * client sends user name and password. RA2 and RA2_256
  * then keep the records under the whole session (a stream filter, from
  * the SecurityResult on); RA2ne and RA2ne_256 go on in the clear.
  *
@@ -25,6 +27,7 @@
 #include <nettle/sha1.h>
 #include <nettle/sha2.h>
 
+#include "account.h"
 #include "conn.h"
 #include "log.h"
 #include "ra2-key.h"
@@ -33,8 +36,9 @@
 #include "server-state.h"
 #include "stream.h"
 
-/* Subtypes: user name and password (1, with accounts: not offered
- * yet), or the password alone. */
+/* Subtypes: user name and password (1, offered when the server checks
+ * accounts), or the password alone (2). */
+#define RA2_SUBTYPE_USER_PASS 1
 #define RA2_SUBTYPE_PASS 2
 /* U8 length + user name, U8 length + password. */
 #define RA2_CREDENTIALS_MAX (1 + 255 + 1 + 255)
@@ -207,10 +211,12 @@ enum ra2_step {
 	RA2_CLIENT_RANDOM,
 	RA2_CLIENT_HASH,
 	RA2_CREDENTIALS,
+	RA2_CHECKING,		/* an account check runs (account.c) */
 	RA2_DONE,
 };
 
 struct ra2 {
+	struct conn *conn;
 	const struct ra2_variant *v;
 	const struct ra2_key *key;	/* the server's */
 	enum ra2_step step;
@@ -220,6 +226,9 @@ struct ra2 {
 	uint8_t server_random[32], client_random[32];
 	struct ra2_cipher rx, tx;
 	struct buf plain;		/* decrypted, not yet parsed */
+	uint8_t subtype;		/* RA2_SUBTYPE_* */
+	struct account_check *check;	/* in RA2_CHECKING */
+	char user[96];			/* its user name, escaped */
 };
 
 static const struct ra2_variant ra2_128 = { "RA2", 16, SHA1_DIGEST_SIZE,
@@ -258,6 +267,7 @@ static void ra2_free(void *state)
 
 	if (!st)
 		return;
+	account_check_cancel(st->check);
 	rsa_public_key_clear(&st->client_pub);
 	free(st->client_msg);
 	if (st->plain.data)
@@ -279,7 +289,7 @@ static void send_record(struct conn *conn, struct ra2 *st, const uint8_t *d,
 
 static bool ra2_offered(const struct xrfb_server *s)
 {
-	return s->password != NULL && s->ra2_key != NULL;
+	return (s->password || s->plain_check) && s->ra2_key;
 }
 
 static int ra2_start(struct conn *conn, void **state,
@@ -289,8 +299,11 @@ static int ra2_start(struct conn *conn, void **state,
 
 	if (!st)
 		return -ENOMEM;
+	st->conn = conn;
 	st->v = v;
 	st->key = conn->server->ra2_key;
+	st->subtype = conn->server->plain_check ? RA2_SUBTYPE_USER_PASS
+						 : RA2_SUBTYPE_PASS;
 	rsa_public_key_init(&st->client_pub);
 	*state = st;
 	conn_send(conn, st->key->msg, st->key->msg_len);
@@ -395,35 +408,99 @@ static ssize_t on_client_random(struct conn *conn, struct ra2 *st,
 	return (ssize_t)(2 + n);
 }
 
-/* Whether the credentials are right: the password, or the view-only
- * one (the client may then only watch). Only the password-only subtype
- * is offered: a user name check (subtype 1) with accounts goes here. */
-static bool check_credentials(struct conn *conn, const uint8_t *user,
-			      size_t user_len, const uint8_t *pass,
-			      size_t pass_len)
+/* Subtype 2: whether the password is right, or the view-only one (the
+ * client may then only watch). */
+static bool check_password(struct conn *conn, const uint8_t *pass,
+			   size_t pass_len)
 {
 	const struct xrfb_server *s = conn->server;
-	bool full = ra2_password_matches(s->password, pass, pass_len);
+	bool full = s->password &&
+		    ra2_password_matches(s->password, pass, pass_len);
 	bool view = s->password_view &&
 		    ra2_password_matches(s->password_view, pass, pass_len);
 
-	(void)user;
-	(void)user_len;
 	if (!full && view)
 		conn->view_only = true;
 	return full || view;
 }
 
+/* The result is known: from the SecurityResult on, RA2 and RA2_256 put
+ * everything in records. 0, or -errno with the client closed. */
+static int finish(struct conn *conn, struct ra2 *st)
+{
+	struct ra2_filter *f;
+
+	st->step = RA2_DONE;
+	if (!st->v->all_encrypted)
+		return 0;
+	f = malloc(sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->rx = st->rx;
+	f->tx = st->tx;
+	if (stream_set_filter(conn->stream, &ra2_filter_ops, f) < 0)
+		return (int)refuse(conn, st, "stream already filtered");
+	return 0;
+}
+
+/* Subtype 1: the account check's answer. */
+static void on_checked(void *arg, bool ok, bool view_only)
+{
+	struct ra2 *st = arg;
+	struct conn *conn = st->conn;
+	int r;
+
+	st->check = NULL;
+	if (ok)
+		log_info("client %u (%s): user \"%s\" authenticated%s",
+			 conn->id, conn->peer, st->user,
+			 view_only ? " (view only)" : "");
+	else
+		log_info("client %u (%s): user \"%s\" refused", conn->id,
+			 conn->peer, st->user);
+	conn->view_only = conn->view_only || view_only;
+	r = finish(conn, st);
+	if (r < 0) {
+		if (!conn->closed)
+			conn_close(conn, "%s: %s", st->v->name, strerror(-r));
+		return;
+	}
+	conn->sec_done(conn->sec_done_arg, ok ? SEC_OK : SEC_FAILED);
+}
+
+/* Subtype 1: hand user name and password to an account check. 0, or
+ * -errno with the client closed. */
+static int start_check(struct conn *conn, struct ra2 *st, const uint8_t *user,
+		       size_t ulen, const uint8_t *pass, size_t plen)
+{
+	char u[256], p[256];
+
+	if (memchr(user, 0, ulen) || memchr(pass, 0, plen))
+		return (int)refuse(conn, st, "NUL in the credentials");
+	memcpy(u, user, ulen);
+	u[ulen] = '\0';
+	memcpy(p, pass, plen);
+	p[plen] = '\0';
+	log_escape(st->user, sizeof(st->user), u, ulen);
+	st->check = account_check_start(conn->server, u, p, on_checked, st);
+	explicit_bzero(p, sizeof(p));
+	if (!st->check)
+		return (int)refuse(conn, st, "cannot check the password");
+	st->step = RA2_CHECKING;
+	return 0;
+}
+
 /* The decrypted messages: the client's hash, then the credentials.
- * Returns 1 when authentication is decided (*@ok), 0 for more input,
- * or -errno. */
+ * Returns 1 when authentication is decided (*@ok), 2 when an account
+ * check decides it later, 0 for more input, or -errno. */
 static int parse_plain(struct conn *conn, struct ra2 *st, bool more_input,
 		       bool *ok)
 {
 	const struct ra2_variant *v = st->v;
 	struct buf *p = &st->plain;
-	uint8_t want[32], subtype = RA2_SUBTYPE_PASS;
+	uint8_t want[32];
 	size_t ulen, plen;
+	int r;
 
 	if (st->step == RA2_CLIENT_HASH) {
 		if (p->len < v->hash_len)
@@ -433,7 +510,7 @@ static int parse_plain(struct conn *conn, struct ra2 *st, bool more_input,
 		if (!memeql_sec(want, p->data, v->hash_len))
 			return (int)refuse(conn, st, "client hash is wrong");
 		buf_consume(p, v->hash_len);
-		send_record(conn, st, &subtype, 1);
+		send_record(conn, st, &st->subtype, 1);
 		st->step = RA2_CREDENTIALS;
 	}
 	if (p->len < 1)
@@ -447,16 +524,18 @@ static int parse_plain(struct conn *conn, struct ra2 *st, bool more_input,
 	/* The client waits for SecurityResult before it says more. */
 	if (p->len > 2 + ulen + plen || more_input)
 		return (int)refuse(conn, st, "input after the credentials");
-	*ok = check_credentials(conn, p->data + 1, ulen,
+	if (st->subtype == RA2_SUBTYPE_USER_PASS) {
+		r = start_check(conn, st, p->data + 1, ulen,
 				p->data + 2 + ulen, plen);
-	st->step = RA2_DONE;
+		return r < 0 ? r : 2;
+	}
+	*ok = check_password(conn, p->data + 2 + ulen, plen);
 	return 1;
 }
 
 static ssize_t on_record(struct conn *conn, struct ra2 *st, const uint8_t *d,
 			 size_t len, enum sec_result *result)
 {
-	struct ra2_filter *f;
 	ssize_t k = ra2_open(&st->rx, d, len, &st->plain);
 	bool ok = false;
 	int r;
@@ -468,23 +547,16 @@ static ssize_t on_record(struct conn *conn, struct ra2 *st, const uint8_t *d,
 	if (st->plain.len > RA2_CREDENTIALS_MAX)
 		return refuse(conn, st, "message too long");
 	r = parse_plain(conn, st, (size_t)k < len, &ok);
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return k;
+	if (r <= 0)
+		return r < 0 ? r : k;
 	explicit_bzero(st->plain.data, st->plain.len);
 	buf_consume(&st->plain, st->plain.len);
+	if (r == 2)
+		return k;	/* on_checked goes on */
+	r = finish(conn, st);
+	if (r < 0)
+		return r;
 	*result = ok ? SEC_OK : SEC_FAILED;
-	if (!st->v->all_encrypted)
-		return k;
-	/* From the SecurityResult on, everything goes in records. */
-	f = malloc(sizeof(*f));
-	if (!f)
-		return -ENOMEM;
-	f->rx = st->rx;
-	f->tx = st->tx;
-	if (stream_set_filter(conn->stream, &ra2_filter_ops, f) < 0)
-		return refuse(conn, st, "stream already filtered");
 	return k;
 }
 
@@ -505,6 +577,10 @@ static ssize_t ra2_on_read(struct conn *conn, void *state, const uint8_t *d,
 	case RA2_CLIENT_HASH:
 	case RA2_CREDENTIALS:
 		n = on_record(conn, st, d, len, result);
+		break;
+	case RA2_CHECKING:
+		/* The client must wait for SecurityResult. */
+		n = refuse(conn, st, "input before the result");
 		break;
 	default:
 		n = -EPROTO;

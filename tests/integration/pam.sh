@@ -4,9 +4,12 @@
 # only) and its pam_matrix module, which reads a file: no system file is
 # touched. TigerVNC's viewer logs in with TLSPlain and X509Plain (the
 # generated certificate as its CA) and shows the display exactly;
-# libvncclient logs in with X509Plain; a wrong password, an unknown user
-# and a user not in --users are refused; a --view-only-users user sees
-# the desktop but cannot type.
+# libvncclient logs in with X509Plain; the RSA-AES types ask for a user
+# name and password (subtype 1), which the viewer written from the
+# specification (tests/tools/ra2-client.py) gives with RA2_256 and RA2ne;
+# a wrong password, an unknown user and a user not in --users are
+# refused; a --view-only-users user sees the desktop but cannot type
+# (libvncclient with X509Plain and the RSA-AES viewer).
 . "$(dirname "$0")/../lib.sh"
 
 PAM_WRAPPER_LIB=${PAM_WRAPPER_LIB:-/usr/lib/x86_64-linux-gnu/libpam_wrapper.so}
@@ -37,7 +40,8 @@ LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 \
 	PAM_WRAPPER_SERVICE_DIR=$T_DIR/pam.d \
 	t_start_xrfb --display "$DPY" --listen 127.0.0.1 \
 	--pam-service xrfbtest --users alice --view-only-users carol
-grep -q '^xrfb: security types (encrypted): X509Plain, TLSPlain$' \
+grep -q '^xrfb: security types (encrypted): RA2_256, RA2, X509Plain, TLSPlain$' \
+	"$XRFB_ERR" && grep -q '^xrfb: security types in the clear: RA2ne_256, RA2ne$' \
 	"$XRFB_ERR" || t_fail "not the default types with PAM"
 cert=$XDG_STATE_HOME/xrfb/tls-cert.pem
 
@@ -78,5 +82,41 @@ t_run "alice types" t_grab --user alice --password wonder1 \
 t_wait_for "$T_TIMEOUT" "alice's key" grep -q a "$T_DIR/typed.txt"
 [ "$(cat "$T_DIR/typed.txt")" = a ] ||
 	t_fail "a view-only user's key reached X: '$(cat "$T_DIR/typed.txt")'"
+
+t_step "RSA-AES with a user name and password"
+t_xwd_stable "$DPY" "$T_DIR/ref.xwd"	# xevents' window is up now
+PY=/usr/bin/python3
+if [ -x "$PY" ] && "$PY" -c 'import Cryptodome' 2>/dev/null; then
+	ra2() {
+		timeout "$T_TIMEOUT" "$PY" \
+			"$XRFB_TOP_SRCDIR/tests/tools/ra2-client.py" \
+			"$XRFB_ADDR" --timeout "$T_TIMEOUT" "$@"
+	}
+	for t in 129 6; do
+		out=$(t_run "type $t, alice" ra2 --type "$t" --user alice \
+			--password wonder1 --out "$T_DIR/ra2-$t.ppm")
+		echo "$out"
+		grep -qx "subtype 1" <<<"$out" ||
+			t_fail "with PAM the RSA-AES subtype must be 1"
+		t_same "type $t update" "$T_DIR/ra2-$t.ppm" "$T_DIR/ref.xwd"
+		t_run_fails "type $t, a wrong password" 3 ra2 --type "$t" \
+			--user alice --password wonder2
+		t_run_fails "type $t, a user not in --users" 3 ra2 \
+			--type "$t" --user bob --password builder3
+		t_run_fails "type $t, no user name" 3 ra2 --type "$t" \
+			--password wonder1
+	done
+	: >"$T_DIR/typed.txt"
+	t_run "RA2 carol types" ra2 --type 5 --user carol \
+		--password viewonly2 --key v
+	t_run "RA2 alice types" ra2 --type 5 --user alice \
+		--password wonder1 --key a
+	t_wait_for "$T_TIMEOUT" "alice's key" grep -q a "$T_DIR/typed.txt"
+	[ "$(cat "$T_DIR/typed.txt")" = a ] ||
+		t_fail "RA2: a view-only user's key reached X"
+else
+	t_log "python3-pycryptodome is missing: RSA-AES not tried"
+	[ -z "$CI" ] || t_fail "CI=true: python3-pycryptodome is missing"
+fi
 t_xrfb_alive
 t_pass

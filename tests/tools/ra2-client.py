@@ -5,11 +5,16 @@ RA2ne_256 130), written from the community RFB specification for the
 tests: it runs the handshake, asks for one full Raw update at 32 bits per
 pixel and writes it as a binary PPM.
 
-  ra2-client.py HOST:PORT --type N --password P [--out FILE.ppm]
+  ra2-client.py HOST:PORT --type N [--user U] --password P
+                [--out FILE.ppm] [--key CHAR]
                 [--tamper credentials|session] [--timeout S]
 
 Prints "fingerprint xx-xx-..." (the server key's, as TigerVNC shows it),
-"security-result N" and, on failure, "reason TEXT".
+"subtype N" (1: the server asks for a user name and password, which
+--user gives; 2: the password alone), "security-result N" and, on
+failure, "reason TEXT". With --key, after the update it presses and
+releases CHAR and waits for the answer to one more update request, so
+that the server has taken the key when the client leaves.
 Exit: 0 desktop decoded (or, with --tamper, the server closed the
 connection at once), 3 authentication failed, 1 anything else.
 """
@@ -94,7 +99,7 @@ def key_msg(bits, n, e):
         e.to_bytes(size, "big")
 
 
-def handshake(conn, sectype, password, tamper):
+def handshake(conn, sectype, user, password, tamper):
     key_len, clear_after = TYPES[sectype]
     hashf = hashlib.sha1 if key_len == 16 else hashlib.sha256
     hash_len = hashf().digest_size
@@ -152,8 +157,10 @@ def handshake(conn, sectype, password, tamper):
     print("subtype", subtype)
     if subtype not in (1, 2):
         raise ValueError("unknown subtype %d" % subtype)
+    # Subtype 1: user name and password; 2: the password, no name.
+    name = user.encode() if subtype == 1 else b""
     pw = password.encode()
-    creds = bytes([0, len(pw)]) + pw
+    creds = bytes([len(name)]) + name + bytes([len(pw)]) + pw
     if tamper == "credentials":
         bad = bytearray(rec.seal(creds))
         bad[3] ^= 0x01
@@ -182,11 +189,12 @@ def expect_close(conn):
     print("closed")
 
 
-def read_update(s, width, height):
-    """Raw rectangles until the whole screen is covered; 32-bit pixels."""
+def read_update(s, width, height, area=None):
+    """Raw rectangles until @area pixels (the whole screen) are covered;
+    32-bit pixels."""
     fb = bytearray(width * height * 4)
     covered = 0
-    while covered < width * height:
+    while covered < (area or width * height):
         (mtype,) = s.read(1)
         if mtype == 2:          # Bell
             continue
@@ -213,7 +221,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("addr")
     ap.add_argument("--type", type=int, required=True, choices=TYPES)
+    ap.add_argument("--user", default="")
     ap.add_argument("--password", required=True)
+    ap.add_argument("--key")
     ap.add_argument("--out")
     ap.add_argument("--tamper", choices=("credentials", "session"))
     ap.add_argument("--timeout", type=float, default=30)
@@ -225,7 +235,7 @@ def main():
                                     timeout=a.timeout)
     conn = Conn(sock)
     try:
-        s = handshake(conn, a.type, a.password, a.tamper)
+        s = handshake(conn, a.type, a.user, a.password, a.tamper)
         if s is None:
             expect_close(conn)
             return 0
@@ -248,6 +258,15 @@ def main():
             return 0
         s.write(struct.pack(">BBHHHH", 3, 0, 0, 0, width, height))
         fb = read_update(s, width, height)
+        if a.key:
+            sym = ord(a.key)
+            s.write(struct.pack(">BBxxI", 4, 1, sym) +
+                    struct.pack(">BBxxI", 4, 0, sym))
+            # Messages are taken in order: once this is answered, the
+            # key has been.
+            s.write(struct.pack(">BBHHHH", 3, 0, 0, 0, 1, 1))
+            read_update(s, width, height, 1)
+            print("typed", a.key)
     except (EOFError, ValueError, OSError) as e:
         print("error", e)
         return 1

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -301,18 +302,26 @@ struct hs_case {
 	bool all_encrypted;
 	bool bytewise;
 	const char *password;	/* what the viewer gives */
+	/* With accounts (subtype 1): the user name the viewer gives. */
+	const char *user;
 };
 
 static const struct hs_case hs_cases[] = {
-	{ 5, 16, true, false, "pass word" },
-	{ 6, 16, false, false, "pass word" },
-	{ 129, 32, true, false, "pass word" },
-	{ 130, 32, false, false, "pass word" },
-	{ 5, 16, true, true, "pass word" },
-	{ 130, 32, false, true, "pass word" },
-	{ 129, 32, true, false, "pass wore" },
-	{ 6, 16, false, false, "pass" },
-	{ 129, 32, true, false, "watch only" },	/* the view-only one */
+	{ 5, 16, true, false, "pass word", NULL },
+	{ 6, 16, false, false, "pass word", NULL },
+	{ 129, 32, true, false, "pass word", NULL },
+	{ 130, 32, false, false, "pass word", NULL },
+	{ 5, 16, true, true, "pass word", NULL },
+	{ 130, 32, false, true, "pass word", NULL },
+	{ 129, 32, true, false, "pass wore", NULL },
+	{ 6, 16, false, false, "pass", NULL },
+	{ 129, 32, true, false, "watch only", NULL },	/* the view-only one */
+	/* Accounts: anna types, vera watches, the rest is refused. */
+	{ 129, 32, true, false, "anna's", "anna" },
+	{ 6, 16, false, true, "anna's", "anna" },
+	{ 5, 16, true, false, "vera's", "vera" },
+	{ 130, 32, false, false, "anna's", "vera" },
+	{ 5, 16, true, false, "pass word", "" },
 };
 #define NHS (int)(sizeof(hs_cases) / sizeof(hs_cases[0]))
 
@@ -438,11 +447,28 @@ static void hash2(size_t key_len, const uint8_t *a, size_t alen,
 	}
 }
 
+static pthread_t loop_thread;
+
+/* The accounts of the subtype 1 cases; checked off the loop thread. */
+static bool check_account(void *arg, const char *user, const char *password,
+			  bool *view_only)
+{
+	ck_assert(!pthread_equal(pthread_self(), loop_thread));
+	*view_only = !strcmp(user, "vera");
+	return (!strcmp(user, "anna") && !strcmp(password, "anna's")) ||
+	       (!strcmp(user, "vera") && !strcmp(password, "vera's"));
+}
+
 START_TEST(test_handshake)
 {
 	const struct hs_case *c = &hs_cases[_i];
-	bool right = strcmp(c->password, "pass word") == 0 ||
-		     strcmp(c->password, "watch only") == 0;
+	bool right = c->user ? (!strcmp(c->user, "anna") &&
+				!strcmp(c->password, "anna's")) ||
+				       (!strcmp(c->user, "vera") &&
+					!strcmp(c->password, "vera's"))
+			     : !strcmp(c->password, "pass word") ||
+				       !strcmp(c->password, "watch only");
+	size_t ulen = c->user ? strlen(c->user) : 0;
 	size_t hlen = c->key_len == 32 ? 32 : 20, size, cmsg_len;
 	struct rsa_public_key spub;
 	struct ra2_key *ck;
@@ -458,6 +484,9 @@ START_TEST(test_handshake)
 	mpz_t x;
 
 	env_start(&e);
+	loop_thread = pthread_self();
+	if (c->user)
+		xrfb_server_set_plain_check(e.s, check_account, NULL);
 	tpeer_expect(&e.p, "RFB 003.008\n", 12);
 	send_to(&e, c->bytewise, "RFB 003.008\n", 12);
 	tpeer_expect(&e.p, type_list, 6);
@@ -513,12 +542,14 @@ START_TEST(test_handshake)
 	send_record(&e, c->bytewise, &tx, h, hlen);
 	read_record(&e, &rx, &plain);
 	ck_assert_uint_eq(plain.len, 1);
-	ck_assert_uint_eq(plain.data[0], 2);
+	ck_assert_uint_eq(plain.data[0], c->user ? 1 : 2);
 	buf_consume(&plain, 1);
-	creds[0] = 0;
-	creds[1] = (uint8_t)plen;
-	memcpy(creds + 2, c->password, plen);
-	send_record(&e, c->bytewise, &tx, creds, 2 + plen);
+	creds[0] = (uint8_t)ulen;
+	if (ulen)
+		memcpy(creds + 1, c->user, ulen);
+	creds[1 + ulen] = (uint8_t)plen;
+	memcpy(creds + 2 + ulen, c->password, plen);
+	send_record(&e, c->bytewise, &tx, creds, 2 + ulen + plen);
 
 	/* SecurityResult: in a record for RA2 and RA2_256. */
 	if (c->all_encrypted) {
@@ -533,6 +564,9 @@ START_TEST(test_handshake)
 		goto out;
 	}
 	ck_assert_uint_eq(result, 0);
+	ck_assert(xrfb_client_view_only(e.s->clients) ==
+		  (c->user ? !strcmp(c->user, "vera")
+			   : !strcmp(c->password, "watch only")));
 	if (c->all_encrypted) {
 		buf_consume(&plain, 4);
 		send_record(&e, c->bytewise, &tx, "\x01", 1);
