@@ -234,13 +234,27 @@ t_cleanup() {
 }
 trap t_cleanup EXIT
 trap 'exit 130' INT
-trap 't_log "stopped by SIGTERM (the ${T_LIMIT}s limit of a test?)"; exit 143' TERM
+trap 't_log "stopped by SIGTERM (the ${T_LIMIT}s limit of a test, slower under load?)"; exit 143' TERM
 
 # Every wait is bounded, but a test as a whole is too: after T_LIMIT
 # seconds it is stopped (and fails), so a hang cannot stall the suite.
+# The seconds are those of a fair share of the machine: while the load
+# average is above the number of CPUs, time runs slower in proportion,
+# so a loaded machine (a build beside the suite) does not fail tests
+# that are only slow, and a hang still ends.
 T_LIMIT=${T_LIMIT:-300}
 (
-	sleep "$T_LIMIT" && kill -TERM $$
+	cpus=$(nproc 2>/dev/null || echo 1)
+	left=$((T_LIMIT * 100))	# hundredths of a fair-share second
+	while [ "$left" -gt 0 ]; do
+		sleep 2
+		read -r load _ </proc/loadavg || load=0
+		load=${load/./}	# "23.60" -> 2360 (two decimals)
+		share=$((10#$load / cpus))
+		[ "$share" -ge 100 ] || share=100
+		left=$((left - 200 * 100 / share))
+	done
+	kill -TERM $$
 ) >/dev/null 2>&1 </dev/null &
 T_WATCHDOG=$!
 
