@@ -557,6 +557,7 @@ static long dec_step(struct fbs_decoder *d, const uint8_t *p, size_t len)
 
 int fbs_decoder_feed(struct fbs_decoder *d, const uint8_t *p, size_t len)
 {
+	static const uint8_t none[1];
 	size_t off = 0;
 	long n;
 
@@ -565,7 +566,9 @@ int fbs_decoder_feed(struct fbs_decoder *d, const uint8_t *p, size_t len)
 	if (buf_append(&d->in, p, len) < 0)
 		return dec_fail(d, "no memory");
 	for (;;) {
-		n = dec_step(d, d->in.data + off, d->in.len - off);
+		/* An empty buffer may have no storage: no offset from NULL. */
+		n = dec_step(d, d->in.data ? d->in.data + off : none,
+			     d->in.len - off);
 		if (n < 0)
 			return -EPROTO;
 		if (n == 0)
