@@ -21,6 +21,11 @@
 #                            Chromium's --ignore-certificate-errors-spki-list
 #   tb_driver_start          tests/browser/novnc-driver.js on that Chromium
 #   tb_cmd / tb_cmd_ok CMD   one driver command (see novnc-driver.js)
+#   tb_new_ref               xwd -root of $DPY, once stable, into a new
+#                            file; sets REF
+#   tb_view LIB WHAT COLOUR  connect noVNC tree LIB (Hextile), the canvas
+#                            equals the display, paint a COLOUR rectangle,
+#                            equal again, disconnect
 #
 # The noVNC trees served beside the page: "debian" is Debian's novnc
 # package (/usr/share/novnc), "npm" the @novnc/novnc release pinned in
@@ -172,4 +177,22 @@ tb_cmd_ok() {
 tb_server_encoding() {
 	grep -o 'SetEncodings, [0-9]* entries, using .*' "$XRFB_ERR" |
 		tail -n 1 | sed 's/.*using //'
+}
+
+TB_REFN=0
+tb_new_ref() {
+	TB_REFN=$((TB_REFN + 1))
+	REF=$T_DIR/ref$TB_REFN.xwd
+	t_xwd_stable "$DPY" "$REF"
+}
+
+tb_view() {
+	t_step "noVNC $1: $2"
+	tb_new_ref
+	tb_cmd_ok open "$1" hextile
+	tb_cmd_ok match "$REF"
+	t_run "rect" "$XPAINT" -display "$DPY" rect 101 77 203 111 "$3"
+	tb_new_ref
+	tb_cmd_ok match "$REF"
+	tb_cmd_ok disconnect
 }

@@ -42,30 +42,11 @@ SPKI=$(tb_spki "$CERT")
 tb_start_chromium --ignore-certificate-errors-spki-list="$SPKI"
 tb_driver_start
 
-refn=0
-new_ref() {
-	refn=$((refn + 1))
-	REF=$T_DIR/ref$refn.xwd
-	t_xwd_stable "$DPY" "$REF"
-}
-
-# connect, compare, change the display, compare again, disconnect
-#   view LIB WHAT
-view() {
-	t_step "noVNC $1: $2"
-	new_ref
-	tb_cmd_ok open "$1" hextile
-	tb_cmd_ok match "$REF"
-	t_run "rect" "$XPAINT" -display "$DPY" rect 97 61 211 103 0ff1ce
-	new_ref
-	tb_cmd_ok match "$REF"
-	tb_cmd_ok disconnect
-}
-
 for lib in debian npm; do
-	view $lib "https:// page and wss:// on the RFB port"
+	tb_view $lib "https:// page, wss:// on the RFB port" 0ff1ce
 	tb_cmd_ok target "127.0.0.1:$WS_PORT"
-	view $lib "https:// page from the RFB port, wss:// on --websocket-port"
+	tb_view $lib "https:// page from the RFB port, wss:// on \
+--websocket-port" 0ff1ce
 	tb_cmd_ok target -
 done
 n=$(grep -c 'WebSocket on /websockify, binary frames, over TLS' "$RFB_ERR")

@@ -30,33 +30,14 @@ tb_serve "$RFB_PORT"
 tb_start_chromium
 tb_driver_start
 
-refn=0
-new_ref() {
-	refn=$((refn + 1))
-	REF=$T_DIR/ref$refn.xwd
-	t_xwd_stable "$DPY" "$REF"
-}
-
-# connect, compare, change the display, compare again, disconnect
-#   view LIB WHAT
-view() {
-	t_step "noVNC $1: $2"
-	new_ref
-	tb_cmd_ok open "$1" hextile
-	tb_cmd_ok match "$REF"
-	t_run "rect" "$XPAINT" -display "$DPY" rect 101 77 203 111 c0ffee
-	new_ref
-	tb_cmd_ok match "$REF"
-	tb_cmd_ok disconnect
-}
-
 for lib in debian npm; do
-	view $lib "page and WebSocket on the RFB port"
+	tb_view $lib "page and WebSocket on the RFB port" c0ffee
 	tb_cmd_ok target "127.0.0.1:$WS_PORT"
-	view $lib "page from the RFB port, WebSocket on --websocket-port"
+	tb_view $lib "page from the RFB port, WebSocket on \
+--websocket-port" c0ffee
 	tb_cmd_ok base "http://127.0.0.1:$WS_PORT/"
 	tb_cmd_ok target -
-	view $lib "page and WebSocket on --websocket-port"
+	tb_view $lib "page and WebSocket on --websocket-port" c0ffee
 	tb_cmd_ok base "$TB_BASE"
 done
 # the npm package is the library alone, without noVNC's page
