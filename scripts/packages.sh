@@ -14,7 +14,7 @@ XRFB_TEST_PACKAGES="check libpam-wrapper ffmpeg libavcodec-dev libvncserver-dev 
 	tigervnc-viewer tigervnc-tools xdotool xclip xsel clang netpbm
 	x11-xkb-utils ssvnc systemd twm adwaita-icon-theme procps
 	novnc chromium gvncviewer gir1.2-gtk-vnc-2.0 python3-gi
-	python3-pycryptodome nodejs $(command -v npm >/dev/null 2>&1 || echo npm)"
+	python3-pycryptodome openssl curl nodejs $(command -v npm >/dev/null 2>&1 || echo npm)"
 
 XRFB_BENCH_PACKAGES="x11vnc tigervnc-scraping-server"
 

@@ -18,11 +18,11 @@
 # - without a certificate a 0x16 is not TLS (the port answers RFB);
 # - --websocket-unix: a WebSocket-only Unix socket (mode 0600) serves
 #   HTTP, WebSocket and WSS, and the desktop through it; curl fetches a
-#   file over it where curl is installed.
+#   file over it.
 . "$(dirname "$0")/../lib.sh"
 
 WS_PROBE=$XRFB_TOP_SRCDIR/tests/tools/ws-probe.py
-t_require python3 xwd "$VNC_GRAB" "$IMGCMP"
+t_require python3 xwd "$VNC_GRAB" "$IMGCMP" curl
 
 W=640
 H=480
@@ -116,14 +116,10 @@ probe --unix "$T_DIR/ws.sock" --web "$WEB" --http-only \
 desktop_matches "WebSocket on --websocket-unix" --unix "$T_DIR/ws.sock"
 desktop_matches "WSS on --websocket-unix" --unix "$T_DIR/ws.sock" \
 	--tls "$CERT"
-if command -v curl >/dev/null; then
-	curl -sS --fail --unix-socket "$T_DIR/ws.sock" \
-		-o "$T_DIR/curl.html" http://localhost/vnc.html ||
-		t_fail "curl over the Unix socket failed"
-	cmp "$T_DIR/curl.html" "$WEB/vnc.html" ||
-		t_fail "curl got another vnc.html"
-	t_log "curl --unix-socket fetched vnc.html"
-fi
+curl -sS --fail --unix-socket "$T_DIR/ws.sock" -o "$T_DIR/curl.html" \
+	http://localhost/vnc.html || t_fail "curl over the Unix socket failed"
+cmp "$T_DIR/curl.html" "$WEB/vnc.html" || t_fail "curl got another vnc.html"
+t_log "curl --unix-socket fetched vnc.html"
 t_xrfb_alive
 
 t_step "a half ClientHello is closed by the handshake timeout"
