@@ -387,12 +387,16 @@ static uint32_t tri(long v, int half)
 
 /* Pixel (x, y) of film frame @k: a camera panning over a textured scene
  * (as camera video moves: most of it predictable from the last frame)
- * with a disc crossing it. */
+ * with a disc crossing it, and a faint noise of its own in each frame
+ * (a sensor's: no frame is an exact shift of the last, so the server
+ * sees motion, not a move for CopyRect). */
 static uint32_t film_rgb(int x, int y, int w, int h, long k)
 {
 	long sx = x + k * 3, sy = y + k;
 	int cx = (int)(k * 5 % w), cy = h / 2, r2 = h * h / 25;
-	uint32_t tex = hash2((uint32_t)sx, (uint32_t)sy, 0) & 0x070707;
+	uint32_t tex = (hash2((uint32_t)sx, (uint32_t)sy, 0) & 0x070707) +
+		       (hash2((uint32_t)x, (uint32_t)y, (uint32_t)k + 1) &
+			0x010101);
 	uint32_t r = tri(sx, 200) * 3 / 4 + tri(sy, 90) / 4;
 	uint32_t g = tri(sy, 150) * 3 / 4 + tri(sx + sy, 70) / 4;
 	uint32_t b = tri(sx - sy, 240) * 3 / 4 + 32;
