@@ -108,6 +108,25 @@ t_log "server log: $conns connections, $connected past the handshake," \
 [ "$connected" -ge $((SESSIONS / 2)) ] ||
 	t_fail "only $connected sessions got past the handshake"
 
+t_step "a burst from one address meets the pre-auth cap"
+# 40 silent connections at once from one address: 16 may wait to
+# authenticate (until --handshake-timeout), the others are turned away
+# at once; the good viewer, from another address, goes on typing.
+capped0=$(count 'too many connections waiting')
+t_spawn burst "$RFB_STORM" --sessions 40 --concurrency 40 --sources 1 \
+	--kind silent --timeout-ms $((T_TIMEOUT * 1000)) "$XRFB_ADDR"
+burst=$T_LAST_PID
+t_cmd_ok G latency 4 "$REGION"
+t_wait_exit "$burst" || t_fail "the burst did not finish"
+[ "$T_EXIT" -eq 0 ] || t_fail "burst: $(tail -n 1 "$T_DIR/burst.log")"
+t_log "burst: $(tail -n 1 "$T_DIR/burst.log")"
+capped=$(($(count 'too many connections waiting') - capped0))
+t_log "burst: $capped of 40 refused by the cap"
+if [ "$capped" -lt 1 ] || [ "$capped" -gt 24 ]; then
+	t_fail "$capped of 40 connections from one address refused" \
+		"(expected 1 to 24)"
+fi
+
 t_step "bounded memory"
 peak1=$(h_peak_kb)
 t_log "server peak RSS: $((peak0 / 1024)) MiB before the storm," \
