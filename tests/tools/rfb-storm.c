@@ -261,10 +261,12 @@ static bool on_readable(struct session *s)
 	const struct step *st = &kinds[s->kind].steps[s->step];
 	uint8_t buf[16384];
 	bool reading = st->op != OP_WAIT_CLOSE;
-	size_t max = reading && s->want < sizeof(buf) ? s->want : sizeof(buf);
+	size_t max = sizeof(buf);
 	ssize_t n;
 
-	if (reading && !max)
+	if (reading && s->want < max)
+		max = s->want;	/* not a byte of the next step's */
+	if (!max)
 		return true;
 	n = recv(s->fd, buf, max, 0);
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
