@@ -20,9 +20,11 @@
 // must agree; a failed match is always described by imgcmp.
 //
 // Commands:
-//   open LIB ENC     connect with noVNC tree LIB (its page is loaded once
+//   open LIB ENC [USER PASSWORD]
+//                    connect with noVNC tree LIB (its page is loaded once
 //                    and kept), encodings ENC ("hextile", "copyrect+hextile"
-//                    or "default"); wait until noVNC is connected
+//                    or "default"), giving USER ("-": none) and PASSWORD
+//                    if the server asks; wait until noVNC is connected
 //   match REF [OPT]  wait until the canvas equals REF (xwd or PPM) as
 //                    imgcmp with options OPT judges; the last canvas is
 //                    kept in DIR on failure
@@ -100,6 +102,10 @@ function describe(s) {
 		`sent=${s.sent.join(',')}`;
 	if (s.version)
 		d += ` version=${s.version}`;
+	if (s.securityType)
+		d += ` security=${s.securityType}`;
+	if (s.fingerprint)
+		d += ` fingerprint=${s.fingerprint}`;
 	if (s.reason)
 		d += ` reason="${s.reason.replace(/\s+/g, ' ')}"`;
 	return d;
@@ -169,14 +175,20 @@ async function loadPage(lib) {
 	return `fail the page did not load noVNC from ${lib}`;
 }
 
-async function cmdOpen(lib, enc) {
+async function cmdOpen(lib, enc, user, password) {
 	if (!lib || !enc)
-		return 'fail usage: open LIB ENC';
+		return 'fail usage: open LIB ENC [USER PASSWORD]';
 	const err = await loadPage(lib);
 	if (err)
 		return err;
 	consoleLines.length = 0;
-	await page.evaluate((m) => window.xt.connect(m), enc);
+	const creds = {};
+	if (user && user !== '-')
+		creds.username = user;
+	if (password !== undefined)
+		creds.password = password;
+	await page.evaluate(([m, c]) => window.xt.connect(m, c),
+			    [enc, creds]);
 	const end = Date.now() + timeoutMs;
 	let s = null;
 	while (Date.now() < end) {
@@ -551,7 +563,7 @@ async function run(line) {
 	case 'watch-input':
 		return cmdWatchInput(line.replace(/^\s*watch-input /, ''));
 	case 'watch-close': return cmdWatchClose();
-	case 'open': return cmdOpen(args[0], args[1]);
+	case 'open': return cmdOpen(args[0], args[1], args[2], args[3]);
 	case 'match': return cmdMatch(args[0], args.slice(1));
 	case 'size': return cmdSize(args[0], args[1]);
 	case 'state': return cmdState();

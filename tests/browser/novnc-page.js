@@ -88,20 +88,22 @@ async function main() {
 }
 
 // Connect to xrfb (which serves this page) asking for
-// the encodings @m ("hextile", "copyrect+hextile", "default").
-xt.connect = (m) => {
+// the encodings @m ("hextile", "copyrect+hextile", "default"), with the
+// credentials @creds ({ username, password }) if the server asks.
+xt.connect = (m, creds) => {
 	if (xt.rfb && xt.state === 'connected')
 		xt.rfb.disconnect();
 	mode = m;
 	Object.assign(xt, {
 		mode, state: 'connecting', reason: '', clean: null, rects: {},
 		sentEncodings: [], colourMapMessages: 0, serverFences: 0,
-		resizes: 0,
+		resizes: 0, fingerprint: '', securityType: 0,
 	});
 	// a page that came over HTTPS connects over WSS, as noVNC's own does
 	const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
 	const rfb = new RFB(document.getElementById('screen'),
-			    `${scheme}://${target}/${path}`, { shared: true });
+			    `${scheme}://${target}/${path}`,
+			    { shared: true, credentials: creds || {} });
 	rfb.viewOnly = true;
 	rfb.scaleViewport = false;
 	rfb.clipViewport = false;
@@ -151,6 +153,17 @@ xt.connect = (m) => {
 			return;
 		xt.state = 'disconnected';
 		xt.clean = ev.detail.clean;
+	});
+	// RSA-AES: noVNC shows the server's key and waits. Its fingerprint
+	// as TigerVNC shows it (the first 8 bytes of the SHA-1 of the key as
+	// sent) is kept for the test to compare with xrfb's; then go on.
+	rfb.addEventListener('serververification', async (ev) => {
+		const h = new Uint8Array(await crypto.subtle.digest('SHA-1',
+			ev.detail.publickey));
+		if (xt.rfb === rfb)
+			xt.fingerprint = Array.from(h.slice(0, 8),
+				(b) => b.toString(16).padStart(2, '0')).join('-');
+		rfb.approveServer();
 	});
 	rfb.addEventListener('securityfailure', (ev) => {
 		xt.reason = `security failure: ${ev.detail.reason}`;
@@ -275,6 +288,8 @@ xt.summary = () => ({
 	colourMapMessages: xt.colourMapMessages,
 	serverFences: xt.serverFences, resizes: xt.resizes,
 	version: xt.version,
+	fingerprint: xt.fingerprint,
+	securityType: xt.rfb ? xt.rfb._rfbAuthScheme : 0,
 	width: xt.rfb ? xt.rfb._fbWidth : 0,
 	height: xt.rfb ? xt.rfb._fbHeight : 0,
 });
