@@ -9,6 +9,7 @@
 # xrfb play to libvncclient. A passing run leaves nothing behind; a run
 # killed with SIGKILL leaves its parts, each playable.
 . "$(dirname "$0")/../lib.sh"
+. "$XRFB_TOP_SRCDIR/tests/recordings.sh"
 
 t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" xwd xsetroot python3 pngtopnm
 
@@ -16,29 +17,6 @@ WINDOW=4		# --record-last: parts of 1 s, at most 5 of them
 SCREENS=8		# screens painted, two parts each: about 16 s
 # 320x240 at 32 bits: a whole frame uncompressed
 FRAME=$((320 * 240 * 4))
-
-# The times of the blocks of recording @1, in ms, one a line.
-block_times() {
-	python3 - "$1" <<'PY'
-import struct, sys
-f = open(sys.argv[1], "rb")
-f.read(12)
-while True:
-    h = f.read(4)
-    if len(h) < 4:
-        break
-    n = struct.unpack(">I", h)[0]
-    f.read((n + 3) & ~3)
-    t = f.read(4)
-    if len(t) < 4:
-        break
-    print(struct.unpack(">I", t)[0])
-PY
-}
-
-export_at() {
-	"$XRFB" export "$1" --png-at "$2" "$3.png" && pngtopnm "$3.png" >"$3"
-}
 
 # The highest part number of ring @1 on disk (-1: none).
 last_part() {
@@ -61,22 +39,6 @@ ring_size() {
 		PARTS=$((PARTS + 1))
 		BYTES=$((BYTES + $(stat -c %s "$f")))
 	done
-}
-
-# Play @1 to libvncclient until it shows @2 (an xwd file).
-play_until() {
-	local rec=$1 ref=$2 name port pid
-	name=play-$(basename "$rec")
-	t_spawn "$name" "$XRFB" play --port 0 "$rec"
-	pid=$T_LAST_PID
-	t_wait_for "$T_TIMEOUT" "xrfb play to listen" grep -q '127\.0\.0\.1:' \
-		"$T_DIR/$name.log"
-	port=$(sed -n 's/^xrfb: serving .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
-		"$T_DIR/$name.log")
-	t_run "libvncclient plays $(basename "$rec") to its last frame" \
-		t_grab --format 32 --encodings "raw copyrect" --compare "$ref" \
-		"127.0.0.1:$port"
-	t_stop "$pid" || true
 }
 
 # The session: paints screen N on "paint N" (then saves it with xwd),

@@ -10,33 +10,9 @@
 # seconds (starting with the screen as it was); `ctl record start/stop`
 # record on demand, with events.
 . "$(dirname "$0")/../lib.sh"
+. "$XRFB_TOP_SRCDIR/tests/recordings.sh"
 
 t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" xwd xsetroot python3 pngtopnm
-
-# Export the frame at @2 seconds of recording @1 as PPM into @3.
-export_at() {
-	"$XRFB" export "$1" --png-at "$2" "$3.png" &&
-		pngtopnm "$3.png" >"$3"
-}
-
-# The times of the blocks of recording @1, in ms, one a line.
-block_times() {
-	python3 - "$1" <<'PY'
-import struct, sys
-f = open(sys.argv[1], "rb")
-f.read(12)
-while True:
-    h = f.read(4)
-    if len(h) < 4:
-        break
-    n = struct.unpack(">I", h)[0]
-    f.read((n + 3) & ~3)
-    t = f.read(4)
-    if len(t) < 4:
-        break
-    print(struct.unpack(">I", t)[0])
-PY
-}
 
 # The time of the last block of recording @1, in ms.
 last_ms() {
@@ -61,20 +37,6 @@ first_shown_ms() {
 		fi
 	done
 	echo "${times[lo]}"
-}
-
-# Play @1 to libvncclient until it shows @2 (an xwd file).
-play_until() {
-	local rec=$1 ref=$2 port pid
-	t_spawn "play-$(basename "$rec")" "$XRFB" play --port 0 "$rec"
-	pid=$T_LAST_PID
-	t_wait_for "$T_TIMEOUT" "xrfb play to listen" grep -q '127\.0\.0\.1:' \
-		"$T_DIR/play-$(basename "$rec").log"
-	port=$(sed -n 's/^xrfb: serving .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
-		"$T_DIR/play-$(basename "$rec").log")
-	t_run "libvncclient plays $rec to its last frame" t_grab --format 32 \
-		--encodings "raw copyrect" --compare "$ref" "127.0.0.1:$port"
-	t_stop "$pid" || true
 }
 
 t_blank_cursor_file
