@@ -454,7 +454,7 @@ encoding_of() {
 		sed -n 's/.*SetEncodings.*using \(.*\)/\1/p' "$tmp/$1.log" |
 			tail -1
 		;;
-	x11vnc) grep -io 'using [a-z]* encoding' "$tmp/x11vnc.log" | tail -1 ;;
+	x11vnc) grep -io 'using [a-z]* encoding' "$tmp/x11vnc.log" 2>/dev/null | tail -1 ;;
 	x0vncserver) echo "(not logged)" ;;
 	esac
 }
@@ -592,6 +592,15 @@ for w in $workloads; do
 	row "frames/s" loaded changed_per_s "$(servers_for loaded)"
 	row "server CPU %" loaded cpu "$(servers_for loaded)"
 	row "Xvfb CPU %" loaded xcpu "$(servers_for loaded)"
+	# the aim: the default leaves the application at least what
+	# --max-cpu-hard left it (within the spread of two runs of spin,
+	# which only repeated runs show)
+	awk -v h="$(val loaded xrfb-hard iterations_per_s)" \
+		-v d="$(val loaded xrfb iterations_per_s)" 'BEGIN {
+		if (h > 0 && d > 0)
+			printf "default / --max-cpu-hard, application: %.3f\n",
+				d / h
+	}'
 done
 printf '\nencodings chosen: '
 for s in $servers; do printf '%s: %s; ' "$s" "$(encoding_of "$s")"; done
