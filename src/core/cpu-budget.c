@@ -7,8 +7,10 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,6 +146,27 @@ ssize_t cpu_budget_parse_psi(const char *p, size_t len, uint64_t *some_us)
 	return n;
 }
 
+ssize_t cpu_budget_parse_schedstat(const char *p, size_t len,
+				   uint64_t *wait_ns)
+{
+	ssize_t n = line_len(p, len);
+	const char *s = p, *end;
+	uint64_t v[3];
+
+	if (n <= 0)
+		return n;
+	end = p + n - 1;
+	for (int i = 0; i < 3; i++) {
+		if ((i && (s == end || *s++ != ' ')) ||
+		    parse_u64(&s, end, &v[i]) < 0)
+			return -EPROTO;
+	}
+	if (s != end)
+		return -EPROTO;
+	*wait_ns = v[1];
+	return n;
+}
+
 /* Read the start of a small file into @buf (NUL-terminated); its
  * length, or a negative errno. */
 static ssize_t read_head(const char *path, char *buf, size_t size)
@@ -172,6 +195,38 @@ uint64_t cpu_budget_mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
+/* The run queue waits of every thread of the process, summed (a thread
+ * that ended meanwhile is left out). */
+static int read_self_wait(uint64_t *wait_us)
+{
+	char path[64], buf[CPU_BUDGET_LINE_MAX];
+	DIR *dir = opendir("/proc/self/task");
+	struct dirent *de;
+	uint64_t sum = 0, ns;
+	ssize_t n;
+
+	if (!dir)
+		return -errno;
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%.20s/schedstat",
+			 de->d_name);
+		n = read_head(path, buf, sizeof(buf));
+		if (n == -ENOENT || n == -ESRCH)
+			continue;
+		if (n <= 0 ||
+		    cpu_budget_parse_schedstat(buf, (size_t)n, &ns) <= 0) {
+			closedir(dir);
+			return -EPROTO;
+		}
+		sum += ns / 1000;
+	}
+	closedir(dir);
+	*wait_us = sum;
+	return 0;
+}
+
 void cpu_budget_read(struct cpu_sample *out, uint64_t wall_us,
 		     uint64_t self_us)
 {
@@ -190,6 +245,7 @@ void cpu_budget_read(struct cpu_sample *out, uint64_t wall_us,
 	n = read_head("/proc/pressure/cpu", buf, sizeof(buf));
 	out->has_stall = n > 0 && cpu_budget_parse_psi(buf, (size_t)n,
 						       &out->stall_us) > 0;
+	out->has_self_wait = read_self_wait(&out->self_wait_us) == 0;
 }
 
 unsigned cpu_budget_limit(const struct cpu_sample *a,
@@ -211,11 +267,20 @@ unsigned cpu_budget_limit(const struct cpu_sample *a,
 	used = (int64_t)((b->self_us - a->self_us) * 100 / wall);
 	idle = (int64_t)((b->idle - a->idle) * ceiling / ticks);
 	/* Time some task waited is at least one core's worth of demand
-	 * nobody met; the process's own threads waiting count too. */
+	 * nobody met. What the process's own threads waited is no one
+	 * else's: a process busy on every core makes them wait for each
+	 * other and for what it serves (summed over threads, this takes
+	 * off rather more than their share of the "some" time). */
 	if (a->has_stall && b->has_stall && b->stall_us >= a->stall_us)
 		stall = (int64_t)((b->stall_us - a->stall_us) * 100 / wall);
 	if (stall > 100)
 		stall = 100;
+	if (stall && a->has_self_wait && b->has_self_wait &&
+	    b->self_wait_us > a->self_wait_us)
+		stall -= (int64_t)((b->self_wait_us - a->self_wait_us) * 100 /
+				   wall);
+	if (stall < 0)
+		stall = 0;
 	limit = used + idle - stall - CPU_BUDGET_MARGIN;
 	if (limit < (int64_t)floor)
 		return floor;

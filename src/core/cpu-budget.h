@@ -3,11 +3,12 @@
  * A CPU budget that yields to demand: how much CPU the server may spend
  * while no other program wants it. From two samples of the machine's
  * CPU counters (/proc/stat), its CPU pressure (/proc/pressure/cpu) and
- * the process's own CPU time, the limit for the next window is what the
- * process used plus what nobody used, less what others waited for: on an
- * idle machine it grows up to every core, on a loaded one it falls back
- * to the floor (the --max-cpu budget). Parsers and policy are pure; only
- * cpu_budget_read() touches files.
+ * the process's own CPU time and its threads' waits for a CPU
+ * (/proc/self/task/N/schedstat), the limit for the next window is what
+ * the process used plus what nobody used, less what others waited for:
+ * on an idle machine it grows up to every core, on a loaded one it falls
+ * back to the floor (the --max-cpu budget). Parsers and policy are pure;
+ * only cpu_budget_read() touches files.
  */
 #ifndef XRFB_CPU_BUDGET_H
 #define XRFB_CPU_BUDGET_H
@@ -29,7 +30,8 @@ struct cpu_sample {
 	uint64_t self_us;	/* the process's CPU time */
 	uint64_t busy, idle;	/* all CPUs, clock ticks (has_stat) */
 	uint64_t stall_us;	/* time some task waited for a CPU (has_stall) */
-	bool has_stat, has_stall;
+	uint64_t self_wait_us;	/* the process's threads' waits, summed */
+	bool has_stat, has_stall, has_self_wait;
 };
 
 /* Parse the first line of /proc/stat ("cpu  user nice system idle
@@ -42,6 +44,11 @@ ssize_t cpu_budget_parse_stat(const char *p, size_t len, uint64_t *busy,
  * avg300=.. total=US"): the total stall time in microseconds. Returns
  * as cpu_budget_parse_stat(). */
 ssize_t cpu_budget_parse_psi(const char *p, size_t len, uint64_t *some_us);
+/* Parse a task's schedstat ("RUN_NS WAIT_NS TIMESLICES"): the time it
+ * waited on a run queue, in nanoseconds. Returns as
+ * cpu_budget_parse_stat(). */
+ssize_t cpu_budget_parse_schedstat(const char *p, size_t len,
+				   uint64_t *wait_ns);
 /* The monotonic clock in microseconds (what wall_us counts). */
 uint64_t cpu_budget_mono_us(void);
 /* Fill @out from the machine's counters (what cannot be read is marked
@@ -50,9 +57,10 @@ void cpu_budget_read(struct cpu_sample *out, uint64_t wall_us,
 		     uint64_t self_us);
 /* The limit, in percent of one core, for the window after the one from
  * @a to @b on @ncpu CPUs: what the process used, plus the CPU left
- * idle, less the time others waited and CPU_BUDGET_MARGIN, within
- * [@floor, 100 * @ncpu]. @floor when the counters are missing or make
- * no sense. */
+ * idle, less the time others waited (some task waited, less what the
+ * process's own threads waited) and CPU_BUDGET_MARGIN, within [@floor,
+ * 100 * @ncpu]. @floor when the counters are missing or make no
+ * sense. */
 unsigned cpu_budget_limit(const struct cpu_sample *a,
 			  const struct cpu_sample *b, unsigned floor,
 			  unsigned ncpu);

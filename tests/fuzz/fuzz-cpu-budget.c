@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Fuzz target for the parsers of /proc/stat's "cpu" line and
- * /proc/pressure/cpu's "some" line. The first input byte picks where
- * the rest is cut; both parsers see the part before the cut, then all
- * of it. A complete line is judged the same whatever follows it, a part
+ * Fuzz target for the parsers of /proc/stat's "cpu" line,
+ * /proc/pressure/cpu's "some" line and a task's schedstat. The first
+ * input byte picks where the rest is cut; the parsers see the part
+ * before the cut, then all of it. A complete line is judged the same whatever follows it, a part
  * of a line never wrongly fails or succeeds, the length returned ends at
  * the line's newline, and nothing is written on failure.
  */
@@ -28,6 +28,13 @@ static ssize_t psi2(const char *p, size_t len, uint64_t *a, uint64_t *b)
 {
 	*b = 7;
 	return cpu_budget_parse_psi(p, len, a);
+}
+
+static ssize_t schedstat2(const char *p, size_t len, uint64_t *a,
+			  uint64_t *b)
+{
+	*b = 7;
+	return cpu_budget_parse_schedstat(p, len, a);
 }
 
 /* An exact-size copy, so that a read past the end is caught. */
@@ -78,5 +85,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cut = size;
 	check(stat2, (const char *)data, size, cut);
 	check(psi2, (const char *)data, size, cut);
+	check(schedstat2, (const char *)data, size, cut);
 	return 0;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cpu-budget.c: the parsers of /proc/stat's "cpu" line and of
- * /proc/pressure/cpu's "some" line, fed whole, split at every byte and
- * malformed, and the policy that turns two samples into a limit, on
- * made-up machines (idle, loaded, half loaded, without counters).
+ * cpu-budget.c: the parsers of /proc/stat's "cpu" line, of
+ * /proc/pressure/cpu's "some" line and of a task's schedstat, fed whole,
+ * split at every byte and malformed, and the policy that turns two
+ * samples into a limit, on made-up machines (idle, loaded, half loaded,
+ * waiting for the process itself, without counters).
  */
 #include "config.h"
 
@@ -157,6 +158,38 @@ START_TEST(test_psi_malformed)
 }
 END_TEST
 
+START_TEST(test_schedstat)
+{
+	static const char t[] = "821585 81500 2\n";
+	uint64_t wait = 7;
+
+	ck_assert_int_eq(cpu_budget_parse_schedstat(t, strlen(t), &wait),
+			 (ssize_t)strlen(t));
+	ck_assert_uint_eq(wait, 81500);
+	for (size_t k = 0; k + 1 < strlen(t); k++) {
+		wait = 7;
+		ck_assert_int_eq(cpu_budget_parse_schedstat(t, k, &wait), 0);
+		ck_assert_uint_eq(wait, 7);
+	}
+}
+END_TEST
+
+static const char *const bad_schedstat[] = {
+	"1 2\n", "1 2 3 4\n", "1  2 3\n", " 1 2 3\n", "1 2 3 \n", "1 x 3\n",
+	"1 2 99999999999999999999\n", "\n", "1\t2 3\n",
+};
+
+START_TEST(test_schedstat_malformed)
+{
+	const char *t = bad_schedstat[_i];
+	uint64_t wait = 7;
+
+	ck_assert_int_eq(cpu_budget_parse_schedstat(t, strlen(t), &wait),
+			 -EPROTO);
+	ck_assert_uint_eq(wait, 7);
+}
+END_TEST
+
 /* ---- the policy --------------------------------------------------------- */
 
 /* A window of one second on two CPUs (100 ticks each): the process used
@@ -184,6 +217,7 @@ struct policy_case {
 	const char *what;
 	unsigned used, idle, stall;
 	unsigned floor, want;
+	unsigned self_wait;	/* our threads' waits, % of the window */
 };
 
 static const struct policy_case policy_cases[] = {
@@ -202,6 +236,12 @@ static const struct policy_case policy_cases[] = {
 	{ "bursty others", 80, 40, 60, 50, 50 },
 	{ "floor above the machine", 0, 200, 0, 300, 300 },
 	{ "no floor", 0, 0, 100, 0, 0 },
+	/* the waiting was our own threads' (busy on every core) */
+	{ "we wait for ourselves", 150, 20, 60, 50, 160, 60 },
+	{ "we wait, others too", 150, 20, 60, 50, 120, 20 },
+	{ "our waits summed over threads", 150, 20, 60, 50, 160, 130 },
+	/* loaded: nothing idle, whoever waited */
+	{ "loaded, we wait", 50, 0, 100, 50, 50, 100 },
 };
 
 START_TEST(test_policy)
@@ -210,6 +250,8 @@ START_TEST(test_policy)
 	struct cpu_sample a, b;
 
 	window(&a, &b, c->used, c->idle, c->stall);
+	a.has_self_wait = b.has_self_wait = true;
+	b.self_wait_us = a.self_wait_us + c->self_wait * 10000u;
 	ck_assert_msg(cpu_budget_limit(&a, &b, c->floor, 2) == c->want,
 		      "%s: %u, not %u", c->what,
 		      cpu_budget_limit(&a, &b, c->floor, 2), c->want);
@@ -247,6 +289,17 @@ START_TEST(test_policy_missing)
 	window(&a, &b, 0, 0, 0);
 	b.busy = a.busy;
 	ck_assert_uint_eq(cpu_budget_limit(&a, &b, 50, 2), 50);
+	/* our own waits unknown, or their counter went back: all the
+	 * waiting counts as others' */
+	window(&a, &b, 50, 50, 30);
+	a.has_self_wait = true;
+	b.has_self_wait = false;
+	b.self_wait_us = 300000;
+	ck_assert_uint_eq(cpu_budget_limit(&a, &b, 50, 2), 60);
+	window(&a, &b, 50, 50, 30);
+	a.has_self_wait = b.has_self_wait = true;
+	a.self_wait_us = 300000;
+	ck_assert_uint_eq(cpu_budget_limit(&a, &b, 50, 2), 60);
 	/* a stall counter that went back counts as no stall */
 	window(&a, &b, 50, 50, 0);
 	b.stall_us = a.stall_us - 1;
@@ -264,6 +317,7 @@ START_TEST(test_read_here)
 	ck_assert_uint_eq(s.self_us, 2);
 	ck_assert(s.has_stat);
 	ck_assert_uint_gt(s.busy + s.idle, 0);
+	ck_assert(s.has_self_wait);
 }
 END_TEST
 
@@ -279,6 +333,10 @@ static Suite *cpu_budget_suite(void)
 	tcase_add_test(tc, test_line_too_long);
 	tcase_add_test(tc, test_psi_whole);
 	tcase_add_test(tc, test_psi_split);
+	tcase_add_test(tc, test_schedstat);
+	tcase_add_loop_test(tc, test_schedstat_malformed, 0,
+			    (int)(sizeof(bad_schedstat) /
+				  sizeof(bad_schedstat[0])));
 	tcase_add_loop_test(tc, test_psi_malformed, 0,
 			    (int)(sizeof(bad_psi) / sizeof(bad_psi[0])));
 	tcase_add_loop_test(tc, test_policy, 0,
