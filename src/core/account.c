@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "conn.h"
 #include "log.h"
 #include "server-state.h"
 
@@ -192,6 +193,18 @@ void account_check_cancel(struct account_check *c)
 {
 	if (c)
 		c->done = NULL;
+}
+
+void account_log(const struct conn *conn, const char *user, bool ok,
+		 bool view_only)
+{
+	if (ok)
+		log_info("client %u (%s): user \"%s\" authenticated%s",
+			 conn->id, conn->peer, user,
+			 view_only ? " (view only)" : "");
+	else
+		log_info("client %u (%s): user \"%s\" refused", conn->id,
+			 conn->peer, user);
 }
 
 bool account_busy(const struct xrfb_server *s)

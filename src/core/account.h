@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+struct conn;
 struct xrfb_server;
 struct account_check;
 struct accounts;
@@ -30,6 +31,10 @@ struct account_check *account_check_start(struct xrfb_server *s,
 /* The caller is going away: @done will not be called. The check itself
  * runs to its end and is freed then. */
 void account_check_cancel(struct account_check *c);
+/* The log line of a check's answer for the client of @conn; @user is
+ * escaped already. */
+void account_log(const struct conn *conn, const char *user, bool ok,
+		 bool view_only);
 /* Whether a check is running or its answer not yet delivered. */
 bool account_busy(const struct xrfb_server *s);
 /* Wait for every check still running (their done functions are not

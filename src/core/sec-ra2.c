@@ -451,13 +451,7 @@ static void on_checked(void *arg, bool ok, bool view_only)
 	int r;
 
 	st->check = NULL;
-	if (ok)
-		log_info("client %u (%s): user \"%s\" authenticated%s",
-			 conn->id, conn->peer, st->user,
-			 view_only ? " (view only)" : "");
-	else
-		log_info("client %u (%s): user \"%s\" refused", conn->id,
-			 conn->peer, st->user);
+	account_log(conn, st->user, ok, view_only);
 	conn->view_only = conn->view_only || view_only;
 	r = finish(conn, st);
 	if (r < 0) {

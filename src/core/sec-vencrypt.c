@@ -267,13 +267,7 @@ static void on_plain_checked(void *arg, bool ok, bool view_only)
 	struct conn *conn = vs->conn;
 
 	vs->check = NULL;
-	if (ok)
-		log_info("client %u (%s): user \"%s\" authenticated%s",
-			 conn->id, conn->peer, vs->user,
-			 view_only ? " (view only)" : "");
-	else
-		log_info("client %u (%s): user \"%s\" refused", conn->id,
-			 conn->peer, vs->user);
+	account_log(conn, vs->user, ok, view_only);
 	conn->view_only = conn->view_only || view_only;
 	conn->sec_done(conn->sec_done_arg, ok ? SEC_OK : SEC_FAILED);
 }
