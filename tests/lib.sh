@@ -424,6 +424,34 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# ---- PAM -------------------------------------------------------------------
+
+# Private PAM services for xrfb through Debian's pam_wrapper, so that no
+# system file is touched: skips the test without pam_wrapper, its
+# pam_matrix module or PAM in xrfb; HOME is the test's own. Services go
+# into $T_DIR/pam.d/NAME; pam_matrix reads PAM_MATRIX's passdb= file.
+t_pam_require() {
+	local f
+	PAM_WRAPPER_LIB=${PAM_WRAPPER_LIB:-/usr/lib/x86_64-linux-gnu/libpam_wrapper.so}
+	PAM_MATRIX=${PAM_MATRIX:-/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so}
+	for f in "$PAM_WRAPPER_LIB" "$PAM_MATRIX"; do
+		[ -f "$f" ] ||
+			t_skip "$f is missing (Debian package libpam-wrapper)"
+	done
+	"$XRFB" --help >"$T_DIR/help.txt"
+	grep -q -- --pam-service "$T_DIR/help.txt" ||
+		t_skip "xrfb built without PAM"
+	export HOME=$T_DIR/home
+	mkdir -p "$HOME" "$T_DIR/pam.d"
+}
+
+# t_start_xrfb with pam_wrapper preloaded into xrfb alone, reading the
+# services of $T_DIR/pam.d.
+t_start_xrfb_pam() {
+	LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 \
+		PAM_WRAPPER_SERVICE_DIR=$T_DIR/pam.d t_start_xrfb "$@"
+}
+
 # Fail if xrfb died (a crash while serving clients is always a bug).
 t_xrfb_alive() {
 	local pid=${1:-$XRFB_PID}

@@ -10,18 +10,10 @@
 . "$(dirname "$0")/../lib.sh"
 . "$XRFB_TOP_SRCDIR/tests/browser/browser.sh"
 
-PAM_WRAPPER_LIB=${PAM_WRAPPER_LIB:-/usr/lib/x86_64-linux-gnu/libpam_wrapper.so}
-PAM_MATRIX=${PAM_MATRIX:-/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so}
-for f in "$PAM_WRAPPER_LIB" "$PAM_MATRIX"; do
-	[ -f "$f" ] || t_skip "$f is missing (Debian package libpam-wrapper)"
-done
-"$XRFB" --help >"$T_DIR/help.txt"
-grep -q -- --pam-service "$T_DIR/help.txt" || t_skip "xrfb built without PAM"
 tb_setup
+t_pam_require
 t_require "$XPAINT"
 
-export HOME=$T_DIR/home
-mkdir -p "$HOME" "$T_DIR/pam.d"
 echo "alice:wonder1:xrfbtest" >"$T_DIR/passdb"
 for kind in auth account; do
 	echo "$kind required $PAM_MATRIX passdb=$T_DIR/passdb"
@@ -34,9 +26,7 @@ t_paint "$DPY" 21
 t_xwd_stable "$DPY" "$T_DIR/ref.xwd"
 # RA2ne first: noVNC 1.7 takes the server's first type it knows; 1.3
 # knows no RSA-AES and takes VeNCrypt
-LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 \
-	PAM_WRAPPER_SERVICE_DIR=$T_DIR/pam.d \
-	t_start_xrfb --display "$DPY" --listen 127.0.0.1 --web "$TB_WEB" \
+t_start_xrfb_pam --display "$DPY" --listen 127.0.0.1 --web "$TB_WEB" \
 	--pam-service xrfbtest --security RA2ne,Plain
 fp=$(sed -n 's/^xrfb: its fingerprint (as TigerVNC shows it): \([0-9a-f-]*\)$/\1/p' \
 	"$XRFB_ERR")

@@ -9,18 +9,10 @@
 # script's mark that it waits, the log lines, the FIFO.
 . "$(dirname "$0")/../lib.sh"
 
-PAM_WRAPPER_LIB=${PAM_WRAPPER_LIB:-/usr/lib/x86_64-linux-gnu/libpam_wrapper.so}
-PAM_MATRIX=${PAM_MATRIX:-/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so}
 PAM_EXEC=${PAM_EXEC:-/usr/lib/x86_64-linux-gnu/security/pam_exec.so}
 t_require xwd "$VNC_GRAB" "$XPAINT" timeout
-for f in "$PAM_WRAPPER_LIB" "$PAM_MATRIX" "$PAM_EXEC"; do
-	[ -f "$f" ] || t_skip "$f is missing (libpam-wrapper, libpam-modules)"
-done
-"$XRFB" --help >"$T_DIR/help.txt"
-grep -q -- --pam-service "$T_DIR/help.txt" || t_skip "xrfb built without PAM"
-
-export HOME=$T_DIR/home
-mkdir -p "$HOME" "$T_DIR/pam.d"
+t_pam_require
+[ -f "$PAM_EXEC" ] || t_skip "$PAM_EXEC is missing (libpam-modules)"
 cat >"$T_DIR/passdb" <<EOT
 alice:wonder1:xrfbtest
 slow:tortoise4:xrfbtest
@@ -46,9 +38,7 @@ geometry=480x360x24
 t_start_xvfb DPY "$geometry"
 t_paint "$DPY" 4
 t_xwd_stable "$DPY" "$T_DIR/ref1.xwd"
-LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 \
-	PAM_WRAPPER_SERVICE_DIR=$T_DIR/pam.d \
-	t_start_xrfb --display "$DPY" --listen 127.0.0.1 \
+t_start_xrfb_pam --display "$DPY" --listen 127.0.0.1 \
 	--pam-service xrfbtest --security X509Plain
 cert=$XDG_STATE_HOME/xrfb/tls-cert.pem
 creds=(--x509-ca "$cert" --encodings "raw copyrect")

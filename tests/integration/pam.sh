@@ -12,17 +12,8 @@
 # (libvncclient with X509Plain and the RSA-AES viewer).
 . "$(dirname "$0")/../lib.sh"
 
-PAM_WRAPPER_LIB=${PAM_WRAPPER_LIB:-/usr/lib/x86_64-linux-gnu/libpam_wrapper.so}
-PAM_MATRIX=${PAM_MATRIX:-/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_matrix.so}
 t_require xwd vncviewer "$VNC_GRAB" "$XEVENTS" "$XPAINT"
-for f in "$PAM_WRAPPER_LIB" "$PAM_MATRIX"; do
-	[ -f "$f" ] || t_skip "$f is missing (Debian package libpam-wrapper)"
-done
-"$XRFB" --help >"$T_DIR/help.txt"
-grep -q -- --pam-service "$T_DIR/help.txt" || t_skip "xrfb built without PAM"
-
-export HOME=$T_DIR/home
-mkdir -p "$HOME" "$T_DIR/pam.d"
+t_pam_require
 cat >"$T_DIR/passdb" <<EOT
 alice:wonder1:xrfbtest
 carol:viewonly2:xrfbtest
@@ -36,9 +27,7 @@ geometry=640x480x24
 t_start_xvfb DPY "$geometry"
 t_paint "$DPY" 9
 t_xwd_stable "$DPY" "$T_DIR/ref.xwd"
-LD_PRELOAD=$PAM_WRAPPER_LIB PAM_WRAPPER=1 \
-	PAM_WRAPPER_SERVICE_DIR=$T_DIR/pam.d \
-	t_start_xrfb --display "$DPY" --listen 127.0.0.1 \
+t_start_xrfb_pam --display "$DPY" --listen 127.0.0.1 \
 	--pam-service xrfbtest --users alice --view-only-users carol
 grep -q '^xrfb: security types (encrypted): RA2_256, RA2, X509Plain, TLSPlain$' \
 	"$XRFB_ERR" && grep -q '^xrfb: security types in the clear: RA2ne_256, RA2ne$' \
