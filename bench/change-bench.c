@@ -20,9 +20,9 @@
  *       server's pictures of the frames the workload cycles through, see
  *       xload --dump): psnr_db is the PSNR of the whole update against
  *       the closest frame (what the viewer sees: a frame torn between
- *       two pictures counts as wrong), psnr_rect_db that of each
- *       rectangle against the frame closest to it (the encoding's loss
- *       alone). Medians of the samples.
+ *       two pictures counts as wrong), psnr_tile_db that of each 64x64
+ *       tile against the frame closest to it (the encoding's loss
+ *       alone, unless a tile itself is torn). Medians of the samples.
  *   change-bench --latency N --region X,Y,W,H [--keysym K] HOST:PORT
  *       N times: send a key press and release, and time until the
  *       pixels of the region change at the client; then let the screen
@@ -55,6 +55,8 @@
 /* reference pictures for --psnr, and how many samples a window takes */
 #define BENCH_MAX_REFS 16
 #define BENCH_PSNR_SAMPLES 5
+/* the pieces compared each with the frame closest to it */
+#define BENCH_TILE 64
 
 struct bench_rect {
 	int x, y, w, h;
@@ -85,7 +87,7 @@ struct psnr {
 	int nref, w, h;
 	bool on;		/* sampling, within the window */
 	double next_ms, every_ms;
-	double db[BENCH_PSNR_SAMPLES], rect_db[BENCH_PSNR_SAMPLES];
+	double db[BENCH_PSNR_SAMPLES], tile_db[BENCH_PSNR_SAMPLES];
 	int n;
 };
 
@@ -166,13 +168,13 @@ static double psnr_of(double mse)
 
 /* PSNR of what the last update wrote (@a[0..n), at least a quarter of
  * the screen) against the closest reference as a whole, and of each
- * rectangle against the reference closest to it: references picked on
- * every fourth row, the error measured on all of them. */
+ * tile against the reference closest to it: references picked on every
+ * fourth row, the error measured on all of them. */
 static void psnr_sample(rfbClient *cl, struct psnr *ps,
 			const struct bench_rect *a, int n)
 {
 	double tot[BENCH_MAX_REFS] = { 0 }, area = 0, count = 0, c = 0;
-	double frame = 0, rects = 0;
+	double frame = 0, tiles = 0;
 	int k_frame = 0;
 
 	if (cl->width != ps->w || cl->height != ps->h ||
@@ -182,28 +184,39 @@ static void psnr_sample(rfbClient *cl, struct psnr *ps,
 		area += (double)a[i].w * a[i].h;
 	if (area * 4 < (double)cl->width * cl->height)
 		return;
-	for (int i = 0; i < n; i++) {
-		double best = -1;
-		int k_best = 0;
+	for (int i = 0; i < n; i++)
+		for (int y = a[i].y; y < a[i].y + a[i].h; y += BENCH_TILE)
+			for (int x = a[i].x; x < a[i].x + a[i].w;
+			     x += BENCH_TILE) {
+				struct bench_rect t = { x, y, BENCH_TILE,
+							BENCH_TILE };
+				double best = -1;
+				int k_best = 0;
 
-		for (int k = 0; k < ps->nref; k++) {
-			double e = sq_error(cl, ps->ref[k], &a[i], 4, &c);
+				if (t.w > a[i].x + a[i].w - x)
+					t.w = a[i].x + a[i].w - x;
+				if (t.h > a[i].y + a[i].h - y)
+					t.h = a[i].y + a[i].h - y;
+				for (int k = 0; k < ps->nref; k++) {
+					double e = sq_error(cl, ps->ref[k], &t,
+							    4, &c);
 
-			tot[k] += e;
-			if (best < 0 || e < best) {
-				best = e;
-				k_best = k;
+					tot[k] += e;
+					if (best < 0 || e < best) {
+						best = e;
+						k_best = k;
+					}
+				}
+				tiles += sq_error(cl, ps->ref[k_best], &t, 1,
+						  &count);
 			}
-		}
-		rects += sq_error(cl, ps->ref[k_best], &a[i], 1, &count);
-	}
 	for (int k = 1; k < ps->nref; k++)
 		if (tot[k] < tot[k_frame])
 			k_frame = k;
 	for (int i = 0; i < n; i++)
 		frame += sq_error(cl, ps->ref[k_frame], &a[i], 1, &c);
 	ps->db[ps->n] = psnr_of(frame / count);
-	ps->rect_db[ps->n++] = psnr_of(rects / count);
+	ps->tile_db[ps->n++] = psnr_of(tiles / count);
 	ps->next_ms = now_ms_f() + ps->every_ms;
 }
 
@@ -478,10 +491,10 @@ static int run_watch(rfbClient *cl, struct bench *b, double seconds)
 	       (double)(by1 - by0) / dt);
 	if (ps->n) {
 		qsort(ps->db, (size_t)ps->n, sizeof(ps->db[0]), cmp_double);
-		qsort(ps->rect_db, (size_t)ps->n, sizeof(ps->rect_db[0]),
+		qsort(ps->tile_db, (size_t)ps->n, sizeof(ps->tile_db[0]),
 		      cmp_double);
-		printf(" psnr_n=%d psnr_db=%.2f psnr_rect_db=%.2f", ps->n,
-		       ps->db[ps->n / 2], ps->rect_db[ps->n / 2]);
+		printf(" psnr_n=%d psnr_db=%.2f psnr_tile_db=%.2f", ps->n,
+		       ps->db[ps->n / 2], ps->tile_db[ps->n / 2]);
 	}
 	printf("\n");
 	return 0;

@@ -38,7 +38,7 @@
 # bytes per frame, and the PSNR of sampled updates against the X server's
 # pictures of the frames shown (xload --dump; "inf" is exact): as a whole
 # against the closest frame (what the viewer sees, a frame torn between
-# two pictures included) and rectangle by rectangle (the encoding's loss
+# two pictures included) and 64x64 tile by tile (the encoding's loss
 # alone; see bench/change-bench.c). A new video row (H.264, say) is a
 # case in client_args and its name in the workload list. x11vnc and
 # x0vncserver come from Debian (XRFB_BENCH_PACKAGES in
@@ -507,7 +507,7 @@ for w in $workloads; do
 		row "$w: bytes/frame" $w bytes_pf
 		row "$w: server CPU %" $w cpu
 		row "$w: PSNR dB, frame" $w psnr_db
-		row "$w: PSNR dB, each rectangle" $w psnr_rect_db
+		row "$w: PSNR dB, each 64x64 tile" $w psnr_tile_db
 		row "$w: Xvfb CPU %" $w xcpu
 		;;
 	drag)
