@@ -5,7 +5,9 @@
  * certificate tls_cert_make() writes, trusted as its own CA and valid for
  * "localhost"); a megabyte each way in records of every size; reads
  * paused and resumed mid-transfer; bytes in the clear before the layer
- * refused; a peer that speaks no TLS costs only its stream.
+ * refused; a peer that speaks no TLS costs only its stream; and
+ * tls_accept(), whose first bytes were read before TLS was known, with
+ * the ClientHello split after 1, 5 and 100 bytes or read whole.
  */
 #include "config.h"
 
@@ -36,6 +38,11 @@ struct srv {
 	size_t echoed;
 	bool pause_once;	/* pause after the first read, resume later */
 	struct xrfb_timer *resume;
+	/* tls_accept(): started from the first read, as the web stage
+	 * does; the client waits at the gate until then. */
+	bool accept;
+	size_t split;
+	int gate;
 };
 
 struct cli {
@@ -45,7 +52,36 @@ struct cli {
 	bool ok;
 	unsigned verify_status;
 	char fail[128];
+	/* Write only the first @split bytes at first, and the rest once
+	 * *@gate is set (0: no split). */
+	size_t split;
+	int *gate;
+	int pushes;
 };
+
+/* The client's writes: the first one cut at c->split, the next one only
+ * after the server took those bytes in. */
+static ssize_t split_push(gnutls_transport_ptr_t p, const void *buf,
+			  size_t len)
+{
+	struct cli *c = p;
+
+	if (c->pushes++ == 0 && c->split && len > c->split)
+		len = c->split;
+	else if (c->pushes == 2 && c->split)
+		for (int i = 0; i < 10000 && !__atomic_load_n(c->gate,
+							      __ATOMIC_ACQUIRE);
+		     i++)
+			usleep(1000);
+	return send(c->fd, buf, len, MSG_NOSIGNAL);
+}
+
+static ssize_t fd_pull(gnutls_transport_ptr_t p, void *buf, size_t len)
+{
+	struct cli *c = p;
+
+	return recv(c->fd, buf, len, 0);
+}
 
 static void on_resume(void *arg)
 {
@@ -72,6 +108,22 @@ static void on_read(void *arg, struct stream *st)
 		stream_pause_read(st, true);
 		s->resume = xrfb_loop_add_timer(s->loop, 50, on_resume, s);
 	}
+}
+
+static void on_error(void *arg, struct stream *st, int err);
+static void on_ready(void *arg);
+
+/* The first bytes, read in the clear: the ClientHello's start, for
+ * tls_accept(). */
+static void on_first_read(void *arg, struct stream *st)
+{
+	struct srv *s = arg;
+
+	ck_assert(!s->split || stream_input(st)->len == s->split);
+	stream_set_owner(st, on_read, on_error, NULL, s);
+	ck_assert_int_eq(tls_accept(s->tls, st, "test", on_ready, s), 0);
+	ck_assert_uint_eq(stream_input(st)->len, 0);
+	__atomic_store_n(&s->gate, 1, __ATOMIC_RELEASE);
 }
 
 static void on_error(void *arg, struct stream *st, int err)
@@ -117,7 +169,9 @@ static void *client_main(void *arg)
 		gnutls_credentials_set(ses, GNUTLS_CRD_ANON, anon);
 		gnutls_priority_set_direct(ses, "NORMAL:+ANON-DH", NULL);
 	}
-	gnutls_transport_set_int(ses, c->fd);
+	gnutls_transport_set_ptr(ses, c);
+	gnutls_transport_set_push_function(ses, split_push);
+	gnutls_transport_set_pull_function(ses, fd_pull);
 	do
 		r = gnutls_handshake(ses);
 	while (r < 0 && !gnutls_error_is_fatal(r));
@@ -181,7 +235,8 @@ static bool srv_done(void *arg)
 	return s->error;
 }
 
-static void run_echo(const char *cert, const char *key, bool pause_once)
+static void run_echo(const char *cert, const char *key, bool pause_once,
+		     bool accept, size_t split)
 {
 	struct srv s;
 	struct cli c;
@@ -201,14 +256,20 @@ static void run_echo(const char *cert, const char *key, bool pause_once)
 		c.ca = cert;
 	}
 	s.pause_once = pause_once;
+	s.accept = accept;
+	s.split = split;
+	c.split = split;
+	c.gate = &s.gate;
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
 				    sv),
 			 0);
 	ck_assert_int_eq(fcntl(sv[0], F_SETFL, O_NONBLOCK), 0);
-	s.st = stream_new(s.loop, sv[0], on_read, on_error, &s);
-	ck_assert_int_eq(tls_start(s.tls, s.st, cert != NULL, "test",
-				   on_ready, &s),
-			 0);
+	s.st = stream_new(s.loop, sv[0], accept ? on_first_read : on_read,
+			  on_error, &s);
+	if (!accept)
+		ck_assert_int_eq(tls_start(s.tls, s.st, cert != NULL, "test",
+					   on_ready, &s),
+				 0);
 	c.fd = sv[1];
 	ck_assert_int_eq(pthread_create(&th, NULL, client_main, &c), 0);
 	ck_assert(test_run_until(s.loop, srv_done, &s));
@@ -226,13 +287,13 @@ static void run_echo(const char *cert, const char *key, bool pause_once)
 
 START_TEST(test_anon_echo)
 {
-	run_echo(NULL, NULL, false);
+	run_echo(NULL, NULL, false, false, 0);
 }
 END_TEST
 
 START_TEST(test_anon_paused)
 {
-	run_echo(NULL, NULL, true);
+	run_echo(NULL, NULL, true, false, 0);
 }
 END_TEST
 
@@ -254,7 +315,12 @@ START_TEST(test_x509_echo)
 	ck_assert_int_eq(tls_cert_make(cert, key), 0);
 	ck_assert_int_eq(stat(cert, &again), 0);
 	ck_assert_uint_eq(again.st_ino, st.st_ino);
-	run_echo(cert, key, false);
+	run_echo(cert, key, false, false, 0);
+	/* Started from bytes read already, split or whole. */
+	run_echo(cert, key, false, true, 1);
+	run_echo(cert, key, false, true, 5);
+	run_echo(cert, key, true, true, 100);
+	run_echo(cert, key, false, true, 0);
 	/* A key without its certificate is not silently replaced. */
 	unlink(cert);
 	ck_assert_int_eq(tls_cert_make(cert, key), -EEXIST);
