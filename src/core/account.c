@@ -25,11 +25,17 @@
 #include "log.h"
 #include "server-state.h"
 
+/* Checks running at once, those of clients gone included: a client
+ * that leaves as soon as it has sent its credentials is not counted in
+ * the handshake's caps, while its check may still wait for seconds. */
+#define ACCOUNT_MAX_CHECKS 64
+
 struct accounts {
 	pthread_mutex_t lock;	/* the answers of the checks */
 	int evfd;		/* a check has finished */
 	struct xrfb_watch *watch;
 	struct account_check *checks;	/* running or finished, unjoined */
+	unsigned nchecks;
 };
 
 struct account_check {
@@ -56,6 +62,7 @@ static void check_free(struct account_check *c)
 
 static void unlink_check(struct account_check *c)
 {
+	c->a->nchecks--;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -156,6 +163,11 @@ struct account_check *account_check_start(struct xrfb_server *s,
 
 	if (!a)
 		return NULL;
+	if (a->nchecks >= ACCOUNT_MAX_CHECKS) {
+		log_debug("%s: %u checks are running: no more", __func__,
+			  a->nchecks);
+		return NULL;
+	}
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
@@ -182,6 +194,7 @@ struct account_check *account_check_start(struct xrfb_server *s,
 	if (a->checks)
 		a->checks->prev = c;
 	a->checks = c;
+	a->nchecks++;
 	return c;
 
 err_free:

@@ -22,8 +22,8 @@ typedef void (*account_done_fn)(void *arg, bool ok, bool view_only);
 
 /* Check @user and @password (copied) with the server's plain check on a
  * thread; @done(@arg, ...) follows on the loop thread, unless cancelled.
- * NULL if the check cannot start (no check is set, out of memory, no
- * thread); @done is then never called. */
+ * NULL if the check cannot start (no check is set, too many checks
+ * running, out of memory, no thread); @done is then never called. */
 struct account_check *account_check_start(struct xrfb_server *s,
 					  const char *user,
 					  const char *password,

@@ -6,6 +6,8 @@
  * held one gets its answer once the gate opens. A viewer that speaks
  * before its answer is closed, and one that leaves during its check
  * leaves nothing behind; the check runs on another thread than the loop.
+ * Viewers that leave right after their credentials cannot start more
+ * than 64 checks at once.
  */
 #include "config.h"
 
@@ -77,13 +79,27 @@ static void gate_reset(void)
 	gate.off_loop = true;
 }
 
-/* Let go of every check held (at most a few). */
+/* Let go of every check held (at most 128). */
 static void gate_open(void)
 {
-	static const char go[8] = "gogogogo";
+	char go[128];
 
+	memset(go, 'g', sizeof(go));
 	ck_assert_int_eq(write(gate.pipe[1], go, sizeof(go)),
 			 (ssize_t)sizeof(go));
+}
+
+static int n_held;
+
+static bool held_n(void *arg)
+{
+	bool r;
+
+	(void)arg;
+	pthread_mutex_lock(&gate.lock);
+	r = gate.waiting >= n_held;
+	pthread_mutex_unlock(&gate.lock);
+	return r;
 }
 
 static bool held(void *arg)
@@ -272,6 +288,32 @@ START_TEST(test_leave_during_check)
 }
 END_TEST
 
+/* Viewers that leave right after their credentials leave their checks
+ * running; past 64 of them, a new check is refused and its viewer
+ * closed, until the checks end. */
+START_TEST(test_too_many_checks)
+{
+	struct tpeer a;
+	struct env e;
+
+	env_start(&e);
+	for (n_held = 1; n_held <= 64; n_held++) {
+		tpeer_open_tcp(&a, e.loop, e.port, 0);
+		plain_login(&a, "slow", "pw");
+		ck_assert(test_run_until(e.loop, held_n, NULL));
+		tpeer_close(&a);
+	}
+	tpeer_open_tcp(&a, e.loop, e.port, 0);
+	plain_login(&a, "slow", "pw");
+	tpeer_expect_eof(&a);
+	tpeer_close(&a);
+	gate_open();
+	ck_assert(test_run_until(e.loop, released, NULL));
+	ck_assert_int_eq(gate.checks, 64);
+	env_stop(&e);
+}
+END_TEST
+
 static Suite *account_suite(void)
 {
 	Suite *s = suite_create("account");
@@ -281,6 +323,7 @@ static Suite *account_suite(void)
 	tcase_add_test(tc, test_held_check_refuses);
 	tcase_add_test(tc, test_input_before_result);
 	tcase_add_test(tc, test_leave_during_check);
+	tcase_add_test(tc, test_too_many_checks);
 	return s;
 }
 
