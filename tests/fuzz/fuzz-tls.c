@@ -19,10 +19,9 @@
  *
  * Input: byte 0 configures the server (bit 0: the X509 subtypes, else the
  * anonymous ones; bit 1: TLS 1.2 only; bit 2: the RSA-AES types instead);
- * then segments, each a 16-bit
- * big-endian length and that many bytes (the last may be short), written
- * one at a time with the server settling in between, as a viewer writes
- * after reading the server's answer.
+ * then segments, each a 16-bit big-endian length and that many bytes (the
+ * last may be short), written one at a time with the server settling in
+ * between, as a viewer writes after reading the server's answer.
  */
 #include "config.h"
 
