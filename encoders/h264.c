@@ -108,6 +108,8 @@ static void fill_params(SEncParamExt *prm, int w, int h, int quality)
 	prm->bEnableFrameSkip = false;
 	prm->iMultipleThreadIdc = 1;
 	prm->bEnableDenoise = false;
+	prm->bEnableAdaptiveQuant = false;
+	prm->bEnableBackgroundDetection = false;
 	prm->bEnableSceneChangeDetect = false;
 	prm->bEnableFrameCroppingFlag = true;
 	l->iVideoWidth = w;
