@@ -8,7 +8,8 @@
  * it got. Driven line by line on stdin like vnc-grab; its first line
  * reports the first complete update.
  *
- *   h264-grab [--no-h264] [--timeout-ms N] [--commands -] HOST:PORT
+ *   h264-grab [--no-h264] [--quality 0-9] [--timeout-ms N] [--commands -]
+ *             HOST:PORT
  * Commands (answers "ok ..." or "fail ..."):
  *   sync              wait for an update asked for after this command
  *   wait-h264 N       wait until N H.264 rectangles came in all
@@ -52,6 +53,7 @@ struct grab {
 	int fd;
 	int timeout_ms;
 	bool h264;
+	int quality;		/* -1: no QualityLevel sent */
 	int width, height;
 	uint32_t *fb;		/* 0x00RRGGBB */
 	struct ctx ctx[MAX_CONTEXTS];
@@ -146,7 +148,7 @@ static void handshake(struct grab *g)
 	uint8_t v[12], n, types[255], init[24];
 	uint8_t pf[20] = { 0, 0, 0, 0, 32, 24, 0, 1, 0, 255, 0, 255, 0, 255,
 			   16, 8, 0, 0, 0, 0 };
-	int32_t encs[4];
+	int32_t encs[5];
 	uint8_t se[4 + sizeof(encs)];
 	int ne = 0;
 	uint32_t len;
@@ -174,6 +176,8 @@ static void handshake(struct grab *g)
 	encs[ne++] = 0;		/* Raw */
 	encs[ne++] = -223;	/* DesktopSize */
 	encs[ne++] = -239;	/* Cursor: not drawn into the pixels */
+	if (g->quality >= 0)
+		encs[ne++] = -32 + g->quality;
 	se[0] = 2;
 	se[1] = 0;
 	se[2] = 0;
@@ -569,7 +573,8 @@ static bool command(struct grab *g, char *line)
 
 int main(int argc, char **argv)
 {
-	struct grab g = { .fd = -1, .timeout_ms = 10000, .h264 = true };
+	struct grab g = { .fd = -1, .timeout_ms = 10000, .h264 = true,
+			  .quality = -1 };
 	struct tool_lines lines = { .have = 0 };
 	char line[sizeof(lines)];
 	const char *addr = NULL;
@@ -578,6 +583,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--no-h264"))
 			g.h264 = false;
+		else if (!strcmp(argv[i], "--quality") && i + 1 < argc)
+			g.quality = atoi(argv[++i]) % 10;
 		else if (!strcmp(argv[i], "--timeout-ms") && i + 1 < argc)
 			g.timeout_ms = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--commands") && i + 1 < argc)
@@ -586,8 +593,8 @@ int main(int argc, char **argv)
 			addr = argv[i];
 	}
 	if (!addr) {
-		fprintf(stderr, "usage: h264-grab [--no-h264] [--timeout-ms N] "
-				"[--commands -] HOST:PORT\n");
+		fprintf(stderr, "usage: h264-grab [--no-h264] [--quality 0-9] "
+				"[--timeout-ms N] [--commands -] HOST:PORT\n");
 		return 2;
 	}
 	g.fd = tool_connect_to(addr);
