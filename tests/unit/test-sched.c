@@ -6,7 +6,8 @@
  * refined incremental updates, CopyRect for clients that listed it (and
  * pixels for the others) with correct sources and ordering, full requests
  * never answered with CopyRect, clipping of requests, and resizes
- * (DesktopSize, ExtendedDesktopSize, and never a rectangle outside).
+ * (DesktopSize, ExtendedDesktopSize, and never a rectangle outside),
+ * and H.264 for a large moving area to clients that listed it.
  */
 #include "config.h"
 
@@ -1033,6 +1034,108 @@ START_TEST(test_resize_coalesced)
 }
 END_TEST
 
+/* ---- H.264 ------------------------------------------------------------------- */
+
+#ifdef HAVE_OPENH264
+/* The H.264 rectangle of @m, which must be the last and only one. */
+static const struct tpeer_rect *h264_rect(const struct tpeer_msg *m)
+{
+	const struct tpeer_rect *r = &m->rects[m->nrects - 1];
+
+	ck_assert_uint_eq(tpeer_count_enc(m, RFB_ENC_H264), 1);
+	ck_assert_int_eq(r->enc, RFB_ENC_H264);
+	return r;
+}
+
+static uint32_t h264_flags(const struct tpeer_msg *m,
+			   const struct tpeer_rect *r)
+{
+	const uint8_t *d = m->data + r->data_off + 4;
+
+	return (uint32_t)d[0] << 24 | (uint32_t)d[1] << 16 |
+	       (uint32_t)d[2] << 8 | d[3];
+}
+
+/* Whether the picture is a key frame (an IDR slice, NAL type 5). */
+static bool h264_key(const struct tpeer_msg *m, const struct tpeer_rect *r)
+{
+	const uint8_t *d = m->data + r->data_off + 8;
+
+	for (size_t i = 0; i + 3 < r->data_len - 8; i++)
+		if (d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1 &&
+		    (d[i + 3] & 0x1f) == 5)
+			return true;
+	return false;
+}
+
+/* A large area that changes in frame after frame goes H.264 to a client
+ * that listed it: one rectangle around it, last in the update, a new
+ * context (ResetAllContexts, key frame) first, then P frames in it, a key
+ * frame on a full request; still areas stay Raw, and a client that did
+ * not list H.264 never gets it. */
+START_TEST(test_h264_moving_area)
+{
+	static const int32_t h264[] = { RFB_ENC_H264, RFB_ENC_RAW };
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	const struct tpeer_rect *r;
+	struct env e;
+	struct tpeer v, plain;
+	struct tpeer_msg m;
+
+	env_start(&e, 640, 480);
+	/* Motion counted over seconds: a loaded machine stays in time. */
+	xrfb_server_set_lossless_refresh(e.s, 10000);
+	paint(&e);
+	connect_peer(&e, &v, h264, 2);
+	connect_peer(&e, &plain, raw, 1);
+	full_update(&e, &v);
+	full_update(&e, &plain);
+	for (int k = 0; k < 3; k++)
+		paint_rect(&e, 64, 96, 320, 256);
+	paint_rect(&e, 500, 400, 20, 20);	/* changed once: still */
+
+	tpeer_request(&v, true, 0, 0, 640, 480);
+	tpeer_next_update(&v, &m);
+	r = h264_rect(&m);
+	ck_assert_int_eq(r->x, 64);
+	ck_assert_int_eq(r->y, 96);
+	ck_assert_int_eq(r->w, 320);
+	ck_assert_int_eq(r->h, 256);
+	ck_assert_uint_eq(h264_flags(&m, r), RFB_H264_RESET_ALL_CONTEXTS);
+	ck_assert(h264_key(&m, r));
+	ck_assert_uint_ge(tpeer_count_enc(&m, RFB_ENC_RAW), 1);
+	tpeer_msg_fini(&m);
+
+	paint_rect(&e, 64, 96, 320, 256);
+	tpeer_request(&v, true, 0, 0, 640, 480);
+	tpeer_next_update(&v, &m);
+	r = h264_rect(&m);
+	ck_assert_int_eq(r->x, 64);
+	ck_assert_int_eq(r->w, 320);
+	ck_assert_uint_eq(h264_flags(&m, r), 0);
+	ck_assert(!h264_key(&m, r));
+	tpeer_msg_fini(&m);
+
+	paint_rect(&e, 64, 96, 320, 256);
+	tpeer_request(&v, false, 0, 0, 640, 480);
+	tpeer_next_update(&v, &m);
+	r = h264_rect(&m);
+	ck_assert_uint_eq(h264_flags(&m, r), 0);
+	ck_assert(h264_key(&m, r));
+	tpeer_msg_fini(&m);
+
+	tpeer_request(&plain, true, 0, 0, 640, 480);
+	tpeer_next_update(&plain, &m);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_H264), 0);
+	tpeer_msg_fini(&m);
+	assert_model(&plain, &e, "a client without H.264");
+	tpeer_close(&v);
+	tpeer_close(&plain);
+	env_stop(&e);
+}
+END_TEST
+#endif
+
 static Suite *sched_suite(void)
 {
 	Suite *s = suite_create("sched");
@@ -1062,6 +1165,11 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_resize_unsupported);
 	tcase_add_test(tc, test_resize_same);
 	tcase_add_test(tc, test_resize_coalesced);
+
+#ifdef HAVE_OPENH264
+	tc = unit_tcase(s, "h264");
+	tcase_add_test(tc, test_h264_moving_area);
+#endif
 	return s;
 }
 

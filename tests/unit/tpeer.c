@@ -596,6 +596,11 @@ static size_t update_len(const struct tpeer *p, const uint8_t *d, size_t len,
 				return 0;
 			need = 4 + rd32(d + off);
 			break;
+		case 50:	/* H.264: a length, flags, then data */
+			if (len < off + 8)
+				return 0;
+			need = 8 + rd32(d + off);
+			break;
 		case -223:	/* DesktopSize */
 		case -224:	/* LastRect */
 		case -232:	/* PointerPos */
