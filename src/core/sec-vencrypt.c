@@ -12,8 +12,9 @@
  * inner authentication (None, VNC, Plain) then runs inside TLS, and the
  * handshake sends SecurityResult. Plain credentials are checked on a
  * thread of their own (account.c); the handshake resumes when the
- * answer comes, and a client that speaks before it is closed. The negotiation itself is a parser
- * that knows no connection (sec_vencrypt_input), tested on its own.
+ * answer comes, and a client that speaks before it is closed. The
+ * negotiation itself is a parser that knows no connection
+ * (sec_vencrypt_input), tested on its own.
  */
 #include "config.h"
 
