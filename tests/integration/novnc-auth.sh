@@ -6,7 +6,9 @@
 # a user name too (subtype 1); the page is on http://127.0.0.1, a secure
 # context, as RA2ne's WebCrypto needs. The server key's fingerprint noVNC
 # is shown equals the one xrfb printed; a wrong password is refused; each
-# canvas equals xwd -root pixel for pixel (Hextile, lossless).
+# canvas equals xwd -root pixel for pixel (Hextile, lossless). Then noVNC
+# 1.7 with RA2ne again, asked for the password alone (subtype 2) from a
+# password file.
 . "$(dirname "$0")/../lib.sh"
 . "$XRFB_TOP_SRCDIR/tests/browser/browser.sh"
 
@@ -63,5 +65,17 @@ tb_cmd open debian hextile alice wonder2 &&
 	t_fail "noVNC 1.3 got in with a wrong password"
 t_log "a wrong password: $TB_REPLY"
 
+t_xrfb_alive
+t_stop "$XRFB_PID" || true
+
+t_step "noVNC 1.7, RA2ne with the password file's password"
+printf 'phrase-7x\n' >"$T_DIR/passwd"
+t_start_xrfb --display "$DPY" --listen 127.0.0.1 --web "$TB_WEB" \
+	--password-file "$T_DIR/passwd" --security RA2ne
+tb_serve "$XRFB_PORT"
+tb_cmd_ok base "$TB_BASE"
+tb_cmd_ok open npm hextile - phrase-7x
+[[ $TB_REPLY == *" security=6 "* ]] || t_fail "noVNC 1.7 did not use RA2ne"
+tb_cmd_ok match "$T_DIR/ref.xwd"
 t_xrfb_alive
 t_pass
