@@ -108,6 +108,11 @@ bool fair_full_request(struct fair *f, const struct rect *r)
 
 /* ---- CPU ----------------------------------------------------------------- */
 
+bool fair_waiting(const struct fair *f)
+{
+	return f->cpu_timer != NULL;
+}
+
 static void on_cpu_timer(void *arg)
 {
 	struct fair *f = arg;

@@ -52,5 +52,7 @@ bool fair_full_request(struct fair *f, const struct rect *r);
 bool fair_held(struct fair *f, uint64_t now_ms, unsigned pct);
 /* Charge @spent_us of CPU time to the client's share. */
 void fair_charge(struct fair *f, uint64_t spent_us);
+/* Whether a CPU hold is known to last: the kick comes when it ends. */
+bool fair_waiting(const struct fair *f);
 
 #endif

@@ -804,10 +804,13 @@ bool xrfb_server_wants_update(const struct xrfb_server *s)
 	for (const struct xrfb_client *c = s->clients; c; c = c->next) {
 		if (!sched_wants_update(&c->sched))
 			continue;
-		/* Held back by --max-fps, with the pace timer set to bring
-		 * the loop back when it may go: capturing now would only be
-		 * repeated then. */
-		if (sched_paced(&c->sched, now))
+		/* Held back by --max-fps or by its share of the CPU
+		 * budget, with a timer set to bring the loop back when it
+		 * may go: capturing now would only be repeated then (a
+		 * moving screen would be read and compared several times
+		 * for every frame sent). */
+		if (sched_paced(&c->sched, now) ||
+		    fair_waiting(&c->sched.fair))
 			continue;
 		return true;
 	}

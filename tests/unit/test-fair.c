@@ -69,8 +69,12 @@ START_TEST(test_cpu_share)
 	fair_charge(&f, 350 * 1000);
 	ck_assert(fair_held(&f, xrfb_now_ms(), 25));
 	ck_assert(!fair_held(&g, xrfb_now_ms(), 25));
+	/* the server captures nothing for a client known to wait */
+	ck_assert(fair_waiting(&f));
+	ck_assert(!fair_waiting(&g));
 	ck_assert_int_eq(xrfb_loop_run(p.loop), 0);
 	ck_assert_uint_eq(p.kicks, 1);
+	ck_assert(!fair_waiting(&f));
 	ck_assert_uint_ge(xrfb_now_ms() - t0, 400);
 	ck_assert(!fair_held(&f, xrfb_now_ms(), 25));
 	/* no budget: nothing waits */
