@@ -58,6 +58,16 @@ struct tight_state {
 	bool zs_dirty[4];		/* stored blocks written around deflate */
 	bool zs_reset[4];		/* tell the client to reset it */
 	int zs_level[4];
+	int zs_strategy[4];
+
+	/* Full-colour data (copy and gradient filter): the compressed size
+	 * per 1024 input bytes last measured with LZ77 and with Huffman
+	 * codes alone (0: not yet), and the rectangles since the method
+	 * not chosen was last tried (tight.c, tight_pick()). */
+	struct tight_pick {
+		uint16_t lz, huff;
+		unsigned since;
+	} pick[2];
 
 	/* Palette analysis: open-addressed hash of pixel -> index, valid
 	 * where stamp == gen, so nothing is cleared between rectangles. */

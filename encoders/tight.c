@@ -78,6 +78,17 @@ static const struct tight_conf tight_conf[10] = {
 #define TIGHT_GRADIENT_MIN_AREA 1024
 #define TIGHT_GRADIENT_MAX_ERROR 24
 
+/* Full-colour data is deflated with LZ77 (the level of tight_conf) or
+ * with Huffman codes alone (Z_HUFFMAN_ONLY), whichever was measured
+ * smaller on the rectangles before, Huffman also when LZ77 saves less
+ * than 1/TIGHT_PICK_SLACK of it below CompressLevel 7: on photos, video
+ * and noise, where repeated strings are rare, LZ77 spends most of its
+ * time looking for them, and its short matches cost more bits than the
+ * literals they replace. Every TIGHT_PICK_RETRY-th rectangle of a
+ * filter tries the other method, to follow what the screen shows. */
+#define TIGHT_PICK_SLACK 32
+#define TIGHT_PICK_RETRY 16
+
 /* One row of R, G, B bytes, with the slack tight_rgb_row() needs. */
 #define TIGHT_ROW_BYTES (3 * TIGHT_MAX_WIDTH + 16)
 
@@ -100,6 +111,7 @@ struct tight_ctx {
 #endif
 	unsigned resets;	/* reset bits in the control byte just written */
 	int used_sid;		/* stream deflate ran on for this rectangle */
+	size_t zlib_len;	/* bytes deflate wrote for it */
 	int count;		/* rectangles written */
 	bool planning;		/* only record rectangles in t->ops */
 };
@@ -372,8 +384,9 @@ static int tight_stored(struct tight_ctx *c, int sid, const uint8_t *data,
 /* Append @len filtered bytes: as they are if short, else compact length
  * and either the bytes (no-zlib control byte) or their zlib data on
  * stream @sid, ending in a sync flush. */
-static int tight_compress(struct tight_ctx *c, int sid, int level,
-			  bool nozlib, const uint8_t *data, size_t len)
+static int tight_compress_as(struct tight_ctx *c, int sid, int level,
+			     int strategy, bool nozlib, const uint8_t *data,
+			     size_t len)
 {
 	struct tight_state *t = c->t;
 	struct buf *out = c->out;
@@ -396,10 +409,11 @@ static int tight_compress(struct tight_ctx *c, int sid, int level,
 	if (!t->zs_active[sid]) {
 		memset(zs, 0, sizeof(*zs));
 		if (deflateInit2(zs, level, Z_DEFLATED, -MAX_WBITS,
-				 MAX_MEM_LEVEL, Z_DEFAULT_STRATEGY) != Z_OK)
+				 MAX_MEM_LEVEL, strategy) != Z_OK)
 			return -ENOMEM;
 		t->zs_active[sid] = true;
 		t->zs_level[sid] = level;
+		t->zs_strategy[sid] = strategy;
 	}
 	/* Room for the output of one Z_SYNC_FLUSH call, flush marker
 	 * included; the loop below copes if zlib ever needs more. */
@@ -416,13 +430,14 @@ static int tight_compress(struct tight_ctx *c, int sid, int level,
 	}
 	zs->next_out = out->data + out->len;
 	zs->avail_out = (uInt)bound;
-	if (t->zs_level[sid] != level) {
+	if (t->zs_level[sid] != level || t->zs_strategy[sid] != strategy) {
 		/* Nothing is pending after the last sync flush, so this only
 		 * switches parameters; Z_BUF_ERROR just says so. */
-		ret = deflateParams(zs, level, Z_DEFAULT_STRATEGY);
+		ret = deflateParams(zs, level, strategy);
 		if (ret != Z_OK && ret != Z_BUF_ERROR)
 			return -EIO;
 		t->zs_level[sid] = level;
+		t->zs_strategy[sid] = strategy;
 	}
 	zs->next_in = (Bytef *)data;
 	zs->avail_in = (uInt)len;
@@ -442,7 +457,15 @@ static int tight_compress(struct tight_ctx *c, int sid, int level,
 	}
 	out->len = at + 3 + done;
 	tight_fix_compact_len(out, at, done);
+	c->zlib_len = done;
 	return 0;
+}
+
+static int tight_compress(struct tight_ctx *c, int sid, int level,
+			  bool nozlib, const uint8_t *data, size_t len)
+{
+	return tight_compress_as(c, sid, level, Z_DEFAULT_STRATEGY, nozlib,
+				 data, len);
 }
 
 /* ---- palette analysis ---------------------------------------------------- */
@@ -771,6 +794,44 @@ static uint64_t tight_filter_gradient_pf(const struct tight_ctx *c, int w,
 	return sum;
 }
 
+/* The zlib strategy for full-colour data of filter @kind (0 copy, 1
+ * gradient): see TIGHT_PICK_SLACK. Decided in the order rectangles are
+ * written, from sizes measured in that order: the output does not depend
+ * on the number of threads. */
+static int tight_pick(struct tight_ctx *c, int kind)
+{
+	struct tight_pick *k = &c->t->pick[kind];
+	unsigned slack = c->cl < 7 ? k->lz / TIGHT_PICK_SLACK : 0;
+	bool huff;
+
+	if (!k->lz)
+		return Z_DEFAULT_STRATEGY;
+	if (!k->huff)
+		return Z_HUFFMAN_ONLY;
+	huff = k->huff <= k->lz + slack;
+	if (++k->since >= TIGHT_PICK_RETRY) {
+		k->since = 0;
+		huff = !huff;
+	}
+	return huff ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY;
+}
+
+/* Remember what @strategy made of @len bytes of filter @kind: the mean
+ * of this measurement and the one before. */
+static void tight_picked(struct tight_ctx *c, int kind, int strategy,
+			 size_t len)
+{
+	struct tight_pick *k = &c->t->pick[kind];
+	uint16_t *m = strategy == Z_HUFFMAN_ONLY ? &k->huff : &k->lz;
+	uint64_t r = ((uint64_t)c->zlib_len * 1024 + len - 1) / len;
+
+	if (r < 1)
+		r = 1;
+	if (r > UINT16_MAX)
+		r = UINT16_MAX;
+	*m = *m ? (uint16_t)((*m + r + 1) / 2) : (uint16_t)r;
+}
+
 /* Full colour, basic compression: copy filter, or the gradient filter
  * where the image is smooth enough for it to pay. Gradient is used where
  * the decoders agree on it: 888 TPIXELs, and other 16/32 bpp formats in
@@ -783,7 +844,7 @@ static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
 	struct tight_state *t = c->t;
 	size_t stride = c->f->stride, n = (size_t)w * h, len = n * c->tp;
 	bool grad = false, have_cpix = false;
-	int sid, level;
+	int sid, level, strategy, ret;
 	bool nozlib;
 
 	/* Not to clients that allow JPEG, even where this rectangle may not
@@ -832,7 +893,13 @@ static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
 					  stride, w, h);
 		}
 	}
-	return tight_compress(c, sid, level, nozlib, t->data, len);
+	if (nozlib || level == 0 || len < TIGHT_MIN_TO_COMPRESS)
+		return tight_compress(c, sid, level, nozlib, t->data, len);
+	strategy = tight_pick(c, grad);
+	ret = tight_compress_as(c, sid, level, strategy, false, t->data, len);
+	if (ret == 0)
+		tight_picked(c, grad, strategy, len);
+	return ret;
 }
 
 #if defined(HAVE_JPEG) || defined(HAVE_PNG)
