@@ -89,6 +89,15 @@ static const struct tight_conf tight_conf[10] = {
 #define TIGHT_PICK_SLACK 32
 #define TIGHT_PICK_RETRY 16
 
+/* Large updates are planned first (tight_parallel()): then full-colour
+ * pieces of at least this area that go out with Huffman codes alone are
+ * compressed ahead on any encoder thread. Huffman codes refer to no
+ * earlier bytes, so a piece compressed by a fresh deflater continues
+ * the client's stream as well as one from the stream's own; the
+ * server's deflater, which did not see those bytes, is reset before it
+ * next uses LZ77 (as after stored blocks). */
+#define TIGHT_AHEAD_MIN_AREA 4096
+
 /* One row of R, G, B bytes, with the slack tight_rgb_row() needs. */
 #define TIGHT_ROW_BYTES (3 * TIGHT_MAX_WIDTH + 16)
 
@@ -112,13 +121,17 @@ struct tight_ctx {
 	unsigned resets;	/* reset bits in the control byte just written */
 	int used_sid;		/* stream deflate ran on for this rectangle */
 	size_t zlib_len;	/* bytes deflate wrote for it */
+	int strategy[2];	/* zlib strategy of full-colour data per
+				 * filter (copy, gradient); -1: tight_pick() */
 	int count;		/* rectangles written */
 	bool planning;		/* only record rectangles in t->ops */
 };
 
 /* A rectangle of a large update encoded on several threads: planned in
  * order, then written in that order, while JPEG and PNG rectangles (which
- * touch no zlib stream) are analysed and compressed on any thread. */
+ * touch no zlib stream) and full-colour ones deflated with Huffman codes
+ * alone (TIGHT_AHEAD_MIN_AREA) are analysed and compressed on any
+ * thread. */
 enum tight_op_kind {
 	TIGHT_OP_FILL_AREA,	/* a solid area, as tight_fill_area() */
 	TIGHT_OP_SUBRECT,	/* one rectangle within the limits */
@@ -129,6 +142,7 @@ enum tight_op_result {
 	TIGHT_RES_FILL,		/* one colour: colour, client */
 	TIGHT_RES_BYTES,	/* control byte and data in buf */
 	TIGHT_RES_PALETTE,	/* npal colours in pal, indices in buf */
+	TIGHT_RES_FULL,		/* full colour: deflate data in buf */
 };
 
 struct tight_op {
@@ -137,6 +151,9 @@ struct tight_op {
 	bool pre;		/* compressed ahead by whichever thread */
 	enum tight_op_result res;
 	bool res_jpeg;		/* the bytes are a JPEG */
+	bool grad;		/* TIGHT_RES_FULL: the gradient filter */
+	size_t in_len;		/* TIGHT_RES_FULL: filtered bytes */
+	int strategy[2];	/* planned tight_ctx.strategy */
 	bool client;		/* colour is a client pixel value */
 	uint32_t colour;	/* fill colour */
 	int npal;
@@ -832,70 +849,93 @@ static void tight_picked(struct tight_ctx *c, int kind, int strategy,
 	*m = *m ? (uint16_t)((*m + r + 1) / 2) : (uint16_t)r;
 }
 
-/* Full colour, basic compression: copy filter, or the gradient filter
- * where the image is smooth enough for it to pay. Gradient is used where
- * the decoders agree on it: 888 TPIXELs, and other 16/32 bpp formats in
- * the server's byte order (libvncclient predicts pixels in its host order;
- * TigerVNC predicts 16 bpp channels scaled to 8 bits, but its viewer never
- * asks for 16 bpp). */
-static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
-			  int h)
+/* The filtered bytes of full-colour pixels into t->data: the copy filter,
+ * or the gradient filter where the image is smooth enough for it to pay.
+ * Returns their length; *@grad says which filter. */
+static size_t tight_full_filter(const struct tight_ctx *c,
+				struct tight_state *t, const uint32_t *src,
+				int w, int h, bool *grad)
 {
-	struct tight_state *t = c->t;
 	size_t stride = c->f->stride, n = (size_t)w * h, len = n * c->tp;
-	bool grad = false, have_cpix = false;
-	int sid, level, strategy, ret;
-	bool nozlib;
+	bool have_cpix = false;
 
+	*grad = false;
 	/* Not to clients that allow JPEG, even where this rectangle may not
 	 * be lossy: noVNC before 1.4, which always asks for JPEG, rejects
 	 * the gradient filter. */
 	if (c->conf->gradient && !enc_may_be_lossy(c->p) && w > 1 &&
 	    n >= TIGHT_GRADIENT_MIN_AREA &&
 	    (c->is888 || (c->tp >= 2 && !c->pc->swap))) {
+		struct tight_ctx wc = *c;
 		uint64_t err;
 
+		wc.t = t;
 		if (c->is888) {
 			err = tight_filter_gradient(t, src, stride, w, h,
 						    t->data);
 		} else {
-			tight_client_values(c, src, w, h);
+			tight_client_values(&wc, src, w, h);
 			have_cpix = true;
-			err = tight_filter_gradient_pf(c, w, h, t->data);
+			err = tight_filter_gradient_pf(&wc, w, h, t->data);
 		}
-		grad = err < (uint64_t)TIGHT_GRADIENT_MAX_ERROR * n * 3;
+		*grad = err < (uint64_t)TIGHT_GRADIENT_MAX_ERROR * n * 3;
 	}
+	if (*grad)
+		return len;
+	if (c->is888) {
+		for (int y = 0; y < h; y++, src += stride)
+			tight_rgb_row(src, w, t->data + (size_t)y * w * 3);
+	} else if (have_cpix) {
+		uint8_t *d = t->data;
+
+		for (size_t i = 0; i < n; i++)
+			d += pixconv_put(c->pc, d, t->cpix[i]);
+	} else {
+		pixconv_translate(c->pc, t->data, (size_t)w * c->tp, src,
+				  stride, w, h);
+	}
+	return len;
+}
+
+/* The control byte (and filter byte) of full-colour data on @sid. */
+static int tight_put_full_ctl(struct tight_ctx *c, int sid, bool grad,
+			      bool nozlib)
+{
+	unsigned ctl = nozlib ? TIGHT_CTL_NOZLIB : (unsigned)sid;
+
+	if (!grad)
+		return tight_put_ctl(c, ctl);
+	if (tight_put_ctl(c, ctl | TIGHT_CTL_EXPLICIT_FILTER) < 0 ||
+	    buf_reserve(c->out, 1) < 0)
+		return -ENOMEM;
+	buf_put_u8(c->out, TIGHT_FILTER_GRADIENT);
+	return 0;
+}
+
+/* Full colour, basic compression (tight_full_filter()). Gradient is used
+ * where the decoders agree on it: 888 TPIXELs, and other 16/32 bpp
+ * formats in the server's byte order (libvncclient predicts pixels in
+ * its host order; TigerVNC predicts 16 bpp channels scaled to 8 bits, but
+ * its viewer never asks for 16 bpp). */
+static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
+			  int h)
+{
+	struct tight_state *t = c->t;
+	size_t len;
+	int sid, level, strategy, ret;
+	bool grad, nozlib;
+
+	len = tight_full_filter(c, t, src, w, h, &grad);
 	sid = grad ? TIGHT_STREAM_GRADIENT : TIGHT_STREAM_FULL;
 	level = grad ? c->conf->grad_level : c->conf->full_level;
 	nozlib = c->nozlib && level == 0;
 	tight_stream_prepare(c, sid, level, nozlib, len);
-	if (grad) {
-		if (tight_put_ctl(c, (nozlib ? TIGHT_CTL_NOZLIB : (unsigned)sid) |
-					     TIGHT_CTL_EXPLICIT_FILTER) < 0 ||
-		    buf_reserve(c->out, 1) < 0)
-			return -ENOMEM;
-		buf_put_u8(c->out, TIGHT_FILTER_GRADIENT);
-	} else {
-		if (tight_put_ctl(c, nozlib ? TIGHT_CTL_NOZLIB
-					    : (unsigned)sid) < 0)
-			return -ENOMEM;
-		if (c->is888) {
-			for (int y = 0; y < h; y++, src += stride)
-				tight_rgb_row(src, w,
-					      t->data + (size_t)y * w * 3);
-		} else if (have_cpix) {
-			uint8_t *d = t->data;
-
-			for (size_t i = 0; i < n; i++)
-				d += pixconv_put(c->pc, d, t->cpix[i]);
-		} else {
-			pixconv_translate(c->pc, t->data, (size_t)w * c->tp, src,
-					  stride, w, h);
-		}
-	}
+	if (tight_put_full_ctl(c, sid, grad, nozlib) < 0)
+		return -ENOMEM;
 	if (nozlib || level == 0 || len < TIGHT_MIN_TO_COMPRESS)
 		return tight_compress(c, sid, level, nozlib, t->data, len);
-	strategy = tight_pick(c, grad);
+	strategy = c->strategy[grad] >= 0 ? c->strategy[grad]
+					  : tight_pick(c, grad);
 	ret = tight_compress_as(c, sid, level, strategy, false, t->data, len);
 	if (ret == 0)
 		tight_picked(c, grad, strategy, len);
@@ -1125,6 +1165,16 @@ static int tight_plan(struct tight_ctx *c, enum tight_op_kind kind, int x,
 	op->pre = kind == TIGHT_OP_SUBRECT &&
 		  ((c->jpeg && (int64_t)w * h >= TIGHT_JPEG_MIN_AREA) ||
 		   t->png);
+	op->strategy[0] = op->strategy[1] = -1;
+	if (kind == TIGHT_OP_SUBRECT && !c->jpeg && !t->png &&
+	    (int64_t)w * h >= TIGHT_AHEAD_MIN_AREA) {
+		for (int k = 0; k < 2; k++)
+			op->strategy[k] = tight_pick(c, k);
+		op->pre = (op->strategy[0] == Z_HUFFMAN_ONLY &&
+			   c->conf->full_level > 0) ||
+			  (op->strategy[1] == Z_HUFFMAN_ONLY &&
+			   c->conf->grad_level > 0);
+	}
 	return 0;
 }
 
@@ -1339,6 +1389,61 @@ struct tight_par {
 	struct tight_ctx base;		/* read-only copy for helpers */
 };
 
+/* Deflate @len bytes at @data with Huffman codes alone, from a fresh
+ * stream ending in a sync flush, into @out (TIGHT_AHEAD_MIN_AREA). */
+static int tight_huffman(struct tight_state *s, const uint8_t *data,
+			 size_t len, struct buf *out)
+{
+	z_stream *zs = &s->zs[0];
+	size_t bound;
+	int ret;
+
+	if (!s->zs_active[0]) {
+		memset(zs, 0, sizeof(*zs));
+		/* any level but 0 (stored blocks) deflates Huffman-only */
+		if (deflateInit2(zs, 1, Z_DEFLATED, -MAX_WBITS, MAX_MEM_LEVEL,
+				 Z_HUFFMAN_ONLY) != Z_OK)
+			return -ENOMEM;
+		s->zs_active[0] = true;
+	} else if (deflateReset(zs) != Z_OK) {
+		return -EIO;
+	}
+	zs->next_in = (Bytef *)data;
+	zs->avail_in = (uInt)len;
+	bound = deflateBound(zs, (uLong)len) + 16;
+	for (;;) {
+		if (buf_reserve(out, bound) < 0)
+			return -ENOMEM;
+		zs->next_out = out->data + out->len;
+		zs->avail_out = (uInt)bound;
+		ret = deflate(zs, Z_SYNC_FLUSH);
+		if (ret != Z_OK && ret != Z_BUF_ERROR)
+			return -EIO;
+		out->len += bound - zs->avail_out;
+		if (zs->avail_out != 0 && zs->avail_in == 0)
+			return 0;
+		bound = 4096 + zs->avail_in;
+	}
+}
+
+/* A lossless full-colour piece: filtered and, if planned with Huffman
+ * codes for that filter, compressed into op->buf. */
+static void tight_pre_full(const struct tight_ctx *base, struct tight_state *s,
+			   struct tight_op *op, const uint32_t *src)
+{
+	bool grad;
+	size_t len = tight_full_filter(base, s, src, op->w, op->h, &grad);
+	int level = grad ? base->conf->grad_level : base->conf->full_level;
+
+	if (op->strategy[grad] != Z_HUFFMAN_ONLY || level == 0 ||
+	    len < TIGHT_MIN_TO_COMPRESS)
+		return;
+	op->res = TIGHT_RES_FULL;
+	op->grad = grad;
+	op->in_len = len;
+	op->ret = tight_huffman(s, s->data, len, &op->buf);
+}
+
 /* Analyse @op on @s (this thread's state) and, if it goes out as JPEG or
  * PNG, compress it into op->buf: what tight_subrect() would do before it
  * touches the output. A palette is kept for tight_subrect(). */
@@ -1403,7 +1508,39 @@ static void tight_pre(const struct tight_ctx *base, struct tight_state *s,
 		op->npal = nc;
 		memcpy(op->pal, s->pal, (size_t)nc * sizeof(*op->pal));
 		op->ret = buf_append(&op->buf, s->idx, (size_t)n);
+		return;
 	}
+	if (nc == 0 && !jpeg && !s->png)
+		tight_pre_full(base, s, op, src);
+}
+
+/* The control byte and data of a full-colour piece deflated ahead, on
+ * the stream of its filter: the zlib header first if the stream starts
+ * here; the server's own deflater must then forget the stream. */
+static int tight_put_ahead(struct tight_ctx *c, struct tight_op *op)
+{
+	struct tight_state *t = c->t;
+	int sid = op->grad ? TIGHT_STREAM_GRADIENT : TIGHT_STREAM_FULL;
+	bool hdr;
+	size_t total;
+
+	if (tight_put_full_ctl(c, sid, op->grad, false) < 0)
+		return -ENOMEM;
+	/* after tight_put_ctl(): a reset it sent restarts the stream */
+	hdr = !t->zs_started[sid];
+	total = op->buf.len + (hdr ? 2 : 0);
+	if (buf_reserve(c->out, 3 + total) < 0)
+		return -ENOMEM;
+	tight_put_compact_len(c->out, total);
+	if (hdr)
+		buf_put_mem(c->out, tight_zlib_header, 2);
+	buf_put_mem(c->out, op->buf.data, op->buf.len);
+	t->zs_started[sid] = true;
+	t->zs_dirty[sid] = true;
+	c->used_sid = sid;
+	c->zlib_len = total;
+	tight_picked(c, op->grad, Z_HUFFMAN_ONLY, op->in_len);
+	return 0;
 }
 
 /* Write a rectangle tight_pre() prepared, as tight_subrect() would. */
@@ -1428,6 +1565,10 @@ static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
 		ret = tight_put_fill(c, op->colour, op->client);
 		if (ret < 0)
 			return ret;
+	} else if (op->res == TIGHT_RES_FULL) {
+		ret = tight_put_ahead(c, op);
+		if (ret < 0)
+			return ret;
 	} else {
 		if (buf_reserve(out, op->buf.len) < 0)
 			return -ENOMEM;
@@ -1437,7 +1578,7 @@ static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
 	}
 	if (out->len - start - RFB_RECT_HDR_LEN > raw) {
 		out->len = start;
-		tight_discard(c, -1);
+		tight_discard(c, c->used_sid);
 		if (op->res_jpeg)
 			return tight_subrect(c, op->x, op->y, op->w, op->h,
 					     true, NULL);
@@ -1475,6 +1616,8 @@ static int tight_par_write(void *arg, size_t k)
 	struct tight_op *op = &j->base.t->ops[k];
 	int ret;
 
+	j->c->strategy[0] = op->strategy[0];
+	j->c->strategy[1] = op->strategy[1];
 	if (op->kind == TIGHT_OP_FILL_AREA)
 		ret = tight_fill_area(j->c, op->x, op->y, op->w, op->h,
 				      op->colour);
@@ -1483,6 +1626,7 @@ static int tight_par_write(void *arg, size_t k)
 				    NULL);
 	else
 		ret = tight_put_pre(j->c, op);
+	j->c->strategy[0] = j->c->strategy[1] = -1;
 	return ret < 0 ? ret : 0;
 }
 
@@ -1519,8 +1663,9 @@ static int tight_clones(struct tight_state *t, unsigned n)
 	return 0;
 }
 
-/* Plan the whole rectangle, then write it while the JPEG and PNG pieces
- * are compressed on all encoder threads. Same bytes as one thread. */
+/* Plan the whole rectangle, then write it while the JPEG and PNG pieces,
+ * and full-colour pieces deflated with Huffman codes alone, are
+ * compressed on all encoder threads. Same bytes as one thread. */
 static int tight_parallel(struct tight_ctx *c, const struct rect *r)
 {
 	unsigned n = encpool_threads();
@@ -1577,7 +1722,10 @@ int tight_encode(struct encoder *e, const struct enc_params *p,
 		tight_jpeg_params(&c.jp, p->quality, p->fine_quality,
 				  p->subsampling);
 #endif
-	if ((c.jpeg || t->png) && encpool_split(r->w, r->h))
+	c.strategy[0] = c.strategy[1] = -1;
+	/* Planned also with one thread: the same bytes whatever the
+	 * number of threads. */
+	if ((int64_t)r->w * r->h >= ENCPOOL_MIN_PIXELS)
 		ret = tight_parallel(&c, r);
 	else
 		ret = tight_area(&c, r->x, r->y, r->w, r->h);

@@ -648,6 +648,53 @@ START_TEST(test_tight_sequence)
 }
 END_TEST
 
+/* Whole lossless frames large enough to be planned (some of their
+ * full-colour pieces then deflated ahead with Huffman codes alone, each
+ * from a fresh stream) between small updates that continue the same
+ * streams with LZ77: photo and noise frames make both methods measured
+ * and chosen, and every frame must decode exactly with one decoder
+ * state. */
+static void run_large_sequence(int fmt_index)
+{
+	static const enum img_class frame_cls[] = {
+		IMG_PHOTO, IMG_NOISE, IMG_PHOTO, IMG_UI16, IMG_NOISE,
+		IMG_GRADIENT, IMG_PHOTO, IMG_NOISE, IMG_PHOTO, IMG_NOISE,
+	};
+	const struct fmt *fm = &fmts[fmt_index];
+	const int w = 640, h = 480;	/* >= ENCPOOL_MIN_PIXELS */
+	struct conn c;
+	uint32_t seed = 11;
+
+	conn_init(&c, &encoder_tight, fm, w, h);
+	snprintf(c.desc, sizeof(c.desc), "tight %s large frames", fm->name);
+	for (size_t i = 0; i < sizeof(frame_cls) / sizeof(frame_cls[0]);
+	     i++) {
+		struct rect r;
+
+		rng_state = ++seed * 747796405u;
+		c.p.compress = i % 4 == 3 ? (int)(rnd() % 10) : -1;
+		c.p.flags = i % 5 == 4 ? ENC_F_TIGHT_NOZLIB : 0;
+		draw(c.fb, (size_t)w, w, h, frame_cls[i], seed);
+		conn_update(&c, &(struct rect){ 0, 0, w, h });
+		conn_expect_exact(&c);
+		r.w = (int)(rnd() % 200) + 40;
+		r.h = (int)(rnd() % 150) + 40;
+		r.x = (int)(rnd() % (unsigned)(w - r.w + 1));
+		r.y = (int)(rnd() % (unsigned)(h - r.h + 1));
+		draw(c.fb + (size_t)r.y * w + r.x, (size_t)w, r.w, r.h,
+		     i % 2 ? IMG_PHOTO : IMG_GRADIENT, seed + 1);
+		conn_update(&c, &r);
+		conn_expect_exact(&c);
+	}
+	conn_fini(&c);
+}
+
+START_TEST(test_tight_large_sequence)
+{
+	run_large_sequence(_i);
+}
+END_TEST
+
 START_TEST(test_tightpng_sequence)
 {
 	run_sequence(&encoder_tightpng, _i % NFMTS, _i >= NFMTS);
@@ -908,6 +955,11 @@ static Suite *tight_suite(void)
 
 	tc = tcase_create("tight-sequence");
 	tcase_add_loop_test(tc, test_tight_sequence, 0, 2 * NFMTS);
+	tcase_set_timeout(tc, 120);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tight-large-sequence");
+	tcase_add_loop_test(tc, test_tight_large_sequence, 0, NFMTS);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 
