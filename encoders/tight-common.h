@@ -60,14 +60,11 @@ struct tight_state {
 	int zs_level[4];
 	int zs_strategy[4];
 
-	/* Full-colour data (copy and gradient filter): the compressed size
-	 * per 1024 input bytes last measured with LZ77 and with Huffman
-	 * codes alone (0: not yet), and the rectangles since the method
-	 * not chosen was last tried (tight.c, tight_pick()). */
-	struct tight_pick {
-		uint16_t lz, huff;
-		unsigned since;
-	} pick[2];
+	/* Trial deflaters of tight.c's tight_pick() (LZ77, Huffman) and
+	 * their output. */
+	z_stream trial[2];
+	bool trial_active[2];
+	uint8_t *trial_out;
 
 	/* Palette analysis: open-addressed hash of pixel -> index, valid
 	 * where stamp == gen, so nothing is cleared between rectangles. */

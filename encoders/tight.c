@@ -79,15 +79,17 @@ static const struct tight_conf tight_conf[10] = {
 #define TIGHT_GRADIENT_MAX_ERROR 24
 
 /* Full-colour data is deflated with LZ77 (the level of tight_conf) or
- * with Huffman codes alone (Z_HUFFMAN_ONLY), whichever was measured
- * smaller on the rectangles before, Huffman also when LZ77 saves less
- * than 1/TIGHT_PICK_SLACK of it below CompressLevel 7: on photos, video
- * and noise, where repeated strings are rare, LZ77 spends most of its
- * time looking for them, and its short matches cost more bits than the
- * literals they replace. Every TIGHT_PICK_RETRY-th rectangle of a
- * filter tries the other method, to follow what the screen shows. */
+ * with Huffman codes alone (Z_HUFFMAN_ONLY), whichever makes the smaller
+ * output of a TIGHT_PICK_SAMPLE-byte sample from the middle of the data,
+ * Huffman also when LZ77 saves less than 1/TIGHT_PICK_SLACK of it; from
+ * CompressLevel 7 up, which asks for the fewest bytes, always LZ77. On
+ * photos, video and noise, where repeated strings are
+ * rare, LZ77 spends most of its time looking for them, and its short
+ * matches cost more bits than the literals they replace; on gradients,
+ * desktops and text it wins by far. The sample costs a few per cent of
+ * deflating the whole; data shorter than two samples goes LZ77. */
+#define TIGHT_PICK_SAMPLE 4096
 #define TIGHT_PICK_SLACK 32
-#define TIGHT_PICK_RETRY 16
 
 /* Large updates are planned first (tight_parallel()): then full-colour
  * pieces of at least this area that go out with Huffman codes alone are
@@ -120,9 +122,6 @@ struct tight_ctx {
 #endif
 	unsigned resets;	/* reset bits in the control byte just written */
 	int used_sid;		/* stream deflate ran on for this rectangle */
-	size_t zlib_len;	/* bytes deflate wrote for it */
-	int strategy[2];	/* zlib strategy of full-colour data per
-				 * filter (copy, gradient); -1: tight_pick() */
 	int count;		/* rectangles written */
 	bool planning;		/* only record rectangles in t->ops */
 };
@@ -143,6 +142,7 @@ enum tight_op_result {
 	TIGHT_RES_BYTES,	/* control byte and data in buf */
 	TIGHT_RES_PALETTE,	/* npal colours in pal, indices in buf */
 	TIGHT_RES_FULL,		/* full colour: deflate data in buf */
+	TIGHT_RES_FILTERED,	/* full colour: filtered bytes in buf */
 };
 
 struct tight_op {
@@ -151,9 +151,7 @@ struct tight_op {
 	bool pre;		/* compressed ahead by whichever thread */
 	enum tight_op_result res;
 	bool res_jpeg;		/* the bytes are a JPEG */
-	bool grad;		/* TIGHT_RES_FULL: the gradient filter */
-	size_t in_len;		/* TIGHT_RES_FULL: filtered bytes */
-	int strategy[2];	/* planned tight_ctx.strategy */
+	bool grad;		/* TIGHT_RES_FULL/FILTERED: gradient filter */
 	bool client;		/* colour is a client pixel value */
 	uint32_t colour;	/* fill colour */
 	int npal;
@@ -185,6 +183,10 @@ void tight_state_fini(struct tight_state *t)
 	for (int i = 0; i < 4; i++)
 		if (t->zs_active[i])
 			deflateEnd(&t->zs[i]);
+	for (int i = 0; i < 2; i++)
+		if (t->trial_active[i])
+			deflateEnd(&t->trial[i]);
+	free(t->trial_out);
 #ifdef HAVE_JPEG
 	if (t->jpeg)
 		tight_jpeg_free(t->jpeg);
@@ -474,7 +476,6 @@ static int tight_compress_as(struct tight_ctx *c, int sid, int level,
 	}
 	out->len = at + 3 + done;
 	tight_fix_compact_len(out, at, done);
-	c->zlib_len = done;
 	return 0;
 }
 
@@ -811,42 +812,57 @@ static uint64_t tight_filter_gradient_pf(const struct tight_ctx *c, int w,
 	return sum;
 }
 
-/* The zlib strategy for full-colour data of filter @kind (0 copy, 1
- * gradient): see TIGHT_PICK_SLACK. Decided in the order rectangles are
- * written, from sizes measured in that order: the output does not depend
- * on the number of threads. */
-static int tight_pick(struct tight_ctx *c, int kind)
+/* Deflate @len bytes with trial deflater @k of @t (fresh, at @level,
+ * with @strategy); returns the output size, or SIZE_MAX on failure. */
+static size_t tight_trial(struct tight_state *t, int k, int level,
+			  int strategy, const uint8_t *data, size_t len)
 {
-	struct tight_pick *k = &c->t->pick[kind];
-	unsigned slack = c->cl < 7 ? k->lz / TIGHT_PICK_SLACK : 0;
-	bool huff;
+	z_stream *zs = &t->trial[k];
+	const size_t room = 2 * TIGHT_PICK_SAMPLE + 64;
 
-	if (!k->lz)
-		return Z_DEFAULT_STRATEGY;
-	if (!k->huff)
-		return Z_HUFFMAN_ONLY;
-	huff = k->huff <= k->lz + slack;
-	if (++k->since >= TIGHT_PICK_RETRY) {
-		k->since = 0;
-		huff = !huff;
+	if (!t->trial_out) {
+		t->trial_out = malloc(room);
+		if (!t->trial_out)
+			return SIZE_MAX;
 	}
-	return huff ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY;
+	if (!t->trial_active[k]) {
+		memset(zs, 0, sizeof(*zs));
+		if (deflateInit2(zs, level, Z_DEFLATED, -MAX_WBITS,
+				 MAX_MEM_LEVEL, strategy) != Z_OK)
+			return SIZE_MAX;
+		t->trial_active[k] = true;
+	} else if (deflateReset(zs) != Z_OK ||
+		   deflateParams(zs, level, strategy) != Z_OK) {
+		return SIZE_MAX;
+	}
+	zs->next_in = (Bytef *)data;
+	zs->avail_in = (uInt)len;
+	zs->next_out = t->trial_out;
+	zs->avail_out = (uInt)room;
+	if (deflate(zs, Z_SYNC_FLUSH) != Z_OK || zs->avail_in)
+		return SIZE_MAX;
+	return room - zs->avail_out;
 }
 
-/* Remember what @strategy made of @len bytes of filter @kind: the mean
- * of this measurement and the one before. */
-static void tight_picked(struct tight_ctx *c, int kind, int strategy,
-			 size_t len)
+/* The zlib strategy for @len filtered bytes at @data, to be deflated at
+ * @level: see TIGHT_PICK_SAMPLE. Depends on the data alone (not on the
+ * thread, nor on what came before). */
+static int tight_pick(struct tight_state *t, const struct tight_ctx *c,
+		      const uint8_t *data, size_t len, int level)
 {
-	struct tight_pick *k = &c->t->pick[kind];
-	uint16_t *m = strategy == Z_HUFFMAN_ONLY ? &k->huff : &k->lz;
-	uint64_t r = ((uint64_t)c->zlib_len * 1024 + len - 1) / len;
+	const uint8_t *sample = data + (len - TIGHT_PICK_SAMPLE) / 2;
+	size_t lz, huff;
 
-	if (r < 1)
-		r = 1;
-	if (r > UINT16_MAX)
-		r = UINT16_MAX;
-	*m = *m ? (uint16_t)((*m + r + 1) / 2) : (uint16_t)r;
+	if (len < 2 * TIGHT_PICK_SAMPLE || c->cl >= 7)
+		return Z_DEFAULT_STRATEGY;
+	lz = tight_trial(t, 0, level, Z_DEFAULT_STRATEGY, sample,
+			 TIGHT_PICK_SAMPLE);
+	huff = tight_trial(t, 1, level, Z_HUFFMAN_ONLY, sample,
+			   TIGHT_PICK_SAMPLE);
+	if (lz == SIZE_MAX || huff == SIZE_MAX)
+		return Z_DEFAULT_STRATEGY;
+	return huff <= lz + lz / TIGHT_PICK_SLACK ? Z_HUFFMAN_ONLY
+						   : Z_DEFAULT_STRATEGY;
 }
 
 /* The filtered bytes of full-colour pixels into t->data: the copy filter,
@@ -922,7 +938,7 @@ static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
 {
 	struct tight_state *t = c->t;
 	size_t len;
-	int sid, level, strategy, ret;
+	int sid, level, strategy;
 	bool grad, nozlib;
 
 	len = tight_full_filter(c, t, src, w, h, &grad);
@@ -934,12 +950,8 @@ static int tight_put_full(struct tight_ctx *c, const uint32_t *src, int w,
 		return -ENOMEM;
 	if (nozlib || level == 0 || len < TIGHT_MIN_TO_COMPRESS)
 		return tight_compress(c, sid, level, nozlib, t->data, len);
-	strategy = c->strategy[grad] >= 0 ? c->strategy[grad]
-					  : tight_pick(c, grad);
-	ret = tight_compress_as(c, sid, level, strategy, false, t->data, len);
-	if (ret == 0)
-		tight_picked(c, grad, strategy, len);
-	return ret;
+	strategy = tight_pick(t, c, t->data, len, level);
+	return tight_compress_as(c, sid, level, strategy, false, t->data, len);
 }
 
 #if defined(HAVE_JPEG) || defined(HAVE_PNG)
@@ -1165,16 +1177,10 @@ static int tight_plan(struct tight_ctx *c, enum tight_op_kind kind, int x,
 	op->pre = kind == TIGHT_OP_SUBRECT &&
 		  ((c->jpeg && (int64_t)w * h >= TIGHT_JPEG_MIN_AREA) ||
 		   t->png);
-	op->strategy[0] = op->strategy[1] = -1;
 	if (kind == TIGHT_OP_SUBRECT && !c->jpeg && !t->png &&
-	    (int64_t)w * h >= TIGHT_AHEAD_MIN_AREA) {
-		for (int k = 0; k < 2; k++)
-			op->strategy[k] = tight_pick(c, k);
-		op->pre = (op->strategy[0] == Z_HUFFMAN_ONLY &&
-			   c->conf->full_level > 0) ||
-			  (op->strategy[1] == Z_HUFFMAN_ONLY &&
-			   c->conf->grad_level > 0);
-	}
+	    (int64_t)w * h >= TIGHT_AHEAD_MIN_AREA &&
+	    c->conf->full_level > 0 && c->conf->grad_level > 0)
+		op->pre = true;
 	return 0;
 }
 
@@ -1426,8 +1432,9 @@ static int tight_huffman(struct tight_state *s, const uint8_t *data,
 	}
 }
 
-/* A lossless full-colour piece: filtered and, if planned with Huffman
- * codes for that filter, compressed into op->buf. */
+/* A lossless full-colour piece, filtered and, where Huffman codes alone
+ * do (tight_pick()), compressed into op->buf; else its filtered bytes,
+ * for the writer to deflate on the stream. */
 static void tight_pre_full(const struct tight_ctx *base, struct tight_state *s,
 			   struct tight_op *op, const uint32_t *src)
 {
@@ -1435,12 +1442,15 @@ static void tight_pre_full(const struct tight_ctx *base, struct tight_state *s,
 	size_t len = tight_full_filter(base, s, src, op->w, op->h, &grad);
 	int level = grad ? base->conf->grad_level : base->conf->full_level;
 
-	if (op->strategy[grad] != Z_HUFFMAN_ONLY || level == 0 ||
-	    len < TIGHT_MIN_TO_COMPRESS)
+	if (level == 0 || len < TIGHT_MIN_TO_COMPRESS)
 		return;
-	op->res = TIGHT_RES_FULL;
 	op->grad = grad;
-	op->in_len = len;
+	if (tight_pick(s, base, s->data, len, level) != Z_HUFFMAN_ONLY) {
+		op->res = TIGHT_RES_FILTERED;
+		op->ret = buf_append(&op->buf, s->data, len);
+		return;
+	}
+	op->res = TIGHT_RES_FULL;
 	op->ret = tight_huffman(s, s->data, len, &op->buf);
 }
 
@@ -1538,9 +1548,21 @@ static int tight_put_ahead(struct tight_ctx *c, struct tight_op *op)
 	t->zs_started[sid] = true;
 	t->zs_dirty[sid] = true;
 	c->used_sid = sid;
-	c->zlib_len = total;
-	tight_picked(c, op->grad, Z_HUFFMAN_ONLY, op->in_len);
 	return 0;
+}
+
+/* A full-colour piece filtered ahead, deflated with LZ77 on the stream
+ * of its filter, as tight_put_full() does. */
+static int tight_put_filtered(struct tight_ctx *c, struct tight_op *op)
+{
+	int sid = op->grad ? TIGHT_STREAM_GRADIENT : TIGHT_STREAM_FULL;
+	int level = op->grad ? c->conf->grad_level : c->conf->full_level;
+
+	tight_stream_prepare(c, sid, level, false, op->buf.len);
+	if (tight_put_full_ctl(c, sid, op->grad, false) < 0)
+		return -ENOMEM;
+	return tight_compress_as(c, sid, level, Z_DEFAULT_STRATEGY, false,
+				 op->buf.data, op->buf.len);
 }
 
 /* Write a rectangle tight_pre() prepared, as tight_subrect() would. */
@@ -1565,8 +1587,10 @@ static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
 		ret = tight_put_fill(c, op->colour, op->client);
 		if (ret < 0)
 			return ret;
-	} else if (op->res == TIGHT_RES_FULL) {
-		ret = tight_put_ahead(c, op);
+	} else if (op->res == TIGHT_RES_FULL ||
+		   op->res == TIGHT_RES_FILTERED) {
+		ret = op->res == TIGHT_RES_FULL ? tight_put_ahead(c, op)
+						 : tight_put_filtered(c, op);
 		if (ret < 0)
 			return ret;
 	} else {
@@ -1616,8 +1640,6 @@ static int tight_par_write(void *arg, size_t k)
 	struct tight_op *op = &j->base.t->ops[k];
 	int ret;
 
-	j->c->strategy[0] = op->strategy[0];
-	j->c->strategy[1] = op->strategy[1];
 	if (op->kind == TIGHT_OP_FILL_AREA)
 		ret = tight_fill_area(j->c, op->x, op->y, op->w, op->h,
 				      op->colour);
@@ -1626,7 +1648,6 @@ static int tight_par_write(void *arg, size_t k)
 				    NULL);
 	else
 		ret = tight_put_pre(j->c, op);
-	j->c->strategy[0] = j->c->strategy[1] = -1;
 	return ret < 0 ? ret : 0;
 }
 
@@ -1722,7 +1743,6 @@ int tight_encode(struct encoder *e, const struct enc_params *p,
 		tight_jpeg_params(&c.jp, p->quality, p->fine_quality,
 				  p->subsampling);
 #endif
-	c.strategy[0] = c.strategy[1] = -1;
 	/* Planned also with one thread: the same bytes whatever the
 	 * number of threads. */
 	if ((int64_t)r->w * r->h >= ENCPOOL_MIN_PIXELS)

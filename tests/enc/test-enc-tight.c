@@ -648,12 +648,12 @@ START_TEST(test_tight_sequence)
 }
 END_TEST
 
-/* Whole lossless frames large enough to be planned (some of their
- * full-colour pieces then deflated ahead with Huffman codes alone, each
- * from a fresh stream) between small updates that continue the same
- * streams with LZ77: photo and noise frames make both methods measured
- * and chosen, and every frame must decode exactly with one decoder
- * state. */
+/* Whole lossless frames large enough to be planned (their full-colour
+ * pieces filtered ahead, and those that go out with Huffman codes alone
+ * deflated ahead, each from a fresh stream) between small updates that
+ * continue the same streams with LZ77: photo, noise and gradient frames
+ * make both methods chosen, and every frame must decode exactly with one
+ * decoder state. */
 static void run_large_sequence(int fmt_index)
 {
 	static const enum img_class frame_cls[] = {
