@@ -55,8 +55,7 @@ struct tight_state {
 	z_stream zs[4];
 	bool zs_active[4];		/* deflateInit done */
 	bool zs_started[4];		/* zlib header sent since (re)start */
-	bool zs_dirty[4];		/* stored blocks written around deflate */
-	bool zs_reset[4];		/* tell the client to reset it */
+	bool zs_dirty[4];		/* bytes sent that deflate did not see */
 	int zs_level[4];
 	int zs_strategy[4];
 

@@ -120,7 +120,8 @@ struct tight_ctx {
 #ifdef HAVE_JPEG
 	struct tight_jpeg_params jp;
 #endif
-	unsigned resets;	/* reset bits in the control byte just written */
+	bool hdr_sent;		/* this rectangle started its stream (zlib
+				 * header): undone if it is discarded */
 	int used_sid;		/* stream deflate ran on for this rectangle */
 	int count;		/* rectangles written */
 	bool planning;		/* only record rectangles in t->ops */
@@ -315,26 +316,12 @@ static void tight_put_tpixel(const struct tight_ctx *c, uint32_t v,
 	out->len += pixconv_put(c->pc, out->data + out->len, v);
 }
 
-/* The reset bits owed to the client, moved into a control byte. */
-static unsigned tight_take_resets(struct tight_ctx *c)
-{
-	unsigned mask = 0;
-
-	for (int i = 0; i < 4; i++)
-		if (c->t->zs_reset[i]) {
-			mask |= 1u << i;
-			c->t->zs_reset[i] = false;
-		}
-	c->resets = mask;
-	return mask;
-}
-
 /* Append the compression-control byte for @method (high nibble). */
 static int tight_put_ctl(struct tight_ctx *c, unsigned method)
 {
 	if (buf_reserve(c->out, 1) < 0)
 		return -ENOMEM;
-	buf_put_u8(c->out, (uint8_t)(method << 4 | tight_take_resets(c)));
+	buf_put_u8(c->out, (uint8_t)(method << 4));
 	return 0;
 }
 
@@ -342,17 +329,24 @@ static int tight_put_ctl(struct tight_ctx *c, unsigned method)
 
 /*
  * Each stream is a raw deflate stream behind a zlib header we write
- * ourselves (78 01) when the client starts or restarts it: the client
- * inflates a zlib stream that never ends, so the Adler-32 zlib would keep
- * is never read and need not be computed. At level 0 we write stored
- * blocks directly, which is all deflate would do but several times
- * faster; the deflate state then no longer matches what the client has
- * seen, so before the stream is deflated again both sides reset it.
+ * ourselves (78 01) when the client starts it: the client inflates a zlib
+ * stream that never ends, so the Adler-32 zlib would keep is never read
+ * and need not be computed. At level 0 we write stored blocks directly,
+ * which is all deflate would do but several times faster, and pieces
+ * compressed ahead come from deflaters of their own; our deflater then
+ * has not seen all the client has, and a rectangle we drop after
+ * deflating it (larger than Raw) it has seen and the client has not. In
+ * each case our deflater forgets its history (deflateReset() of the raw
+ * stream) before it is used again: it then refers to nothing at all
+ * before its next block, which every inflater takes. The client is never
+ * asked to reset a stream (doc/protocol.md, "Tight"): noVNC's inflater
+ * keeps no history across rectangles after a reset, so references to
+ * earlier rectangles would fail there.
  */
 static const uint8_t tight_zlib_header[2] = { 0x78, 0x01 };
 
-/* Before the control byte of a rect that puts @len bytes on stream @sid at
- * @level: schedule the reset a deflate after stored blocks needs. */
+/* Before a rect that deflates @len bytes on stream @sid at @level: our
+ * deflater forgets what it no longer shares with the client. */
 static void tight_stream_prepare(struct tight_ctx *c, int sid, int level,
 				 bool nozlib, size_t len)
 {
@@ -364,8 +358,6 @@ static void tight_stream_prepare(struct tight_ctx *c, int sid, int level,
 	if (t->zs_active[sid])
 		deflateReset(&t->zs[sid]);
 	t->zs_dirty[sid] = false;
-	t->zs_started[sid] = false;
-	t->zs_reset[sid] = true;
 }
 
 /* Stored blocks of at most 65535 bytes: BFINAL 0, BTYPE 00, LEN, NLEN. */
@@ -383,6 +375,7 @@ static int tight_stored(struct tight_ctx *c, int sid, const uint8_t *data,
 	if (!t->zs_started[sid]) {
 		buf_put_mem(out, tight_zlib_header, 2);
 		t->zs_started[sid] = true;
+		c->hdr_sent = true;
 	}
 	while (len) {
 		size_t n = len > 65535 ? 65535 : len;
@@ -445,6 +438,7 @@ static int tight_compress_as(struct tight_ctx *c, int sid, int level,
 	if (!t->zs_started[sid]) {
 		buf_put_mem(out, tight_zlib_header, 2);
 		t->zs_started[sid] = true;
+		c->hdr_sent = true;
 		done = 2;
 	}
 	zs->next_out = out->data + out->len;
@@ -1043,21 +1037,18 @@ static int tight_max_colours(const struct tight_ctx *c, int n)
 	return m > 256 ? 256 : m < 2 ? 2 : m;
 }
 
-/* Forget the reset bits of a discarded control byte and reset the stream
- * it may have used, so that client and server agree again. */
+/* A rectangle written and then dropped: our deflater has seen bytes the
+ * client will not, so it forgets its history; a zlib header the client
+ * will not see is sent again with the stream's next data. */
 static void tight_discard(struct tight_ctx *c, int used_sid)
 {
-	for (int i = 0; i < 4; i++)
-		if (c->resets & (1u << i))
-			c->t->zs_reset[i] = true;
-	if (used_sid >= 0) {
-		if (c->t->zs_active[used_sid])
-			deflateReset(&c->t->zs[used_sid]);
+	if (used_sid < 0)
+		return;
+	if (c->t->zs_active[used_sid])
+		deflateReset(&c->t->zs[used_sid]);
+	c->t->zs_dirty[used_sid] = false;
+	if (c->hdr_sent)
 		c->t->zs_started[used_sid] = false;
-		c->t->zs_dirty[used_sid] = false;
-		c->t->zs_reset[used_sid] = true;
-	}
-	c->resets = 0;
 }
 
 /* Encode one rectangle within the limits; @pre, if not NULL, holds its
@@ -1080,6 +1071,7 @@ static int tight_subrect(struct tight_ctx *c, int x, int y, int w, int h,
 #endif
 again:
 	c->used_sid = -1;
+	c->hdr_sent = false;
 	client = false;
 	if (jpeg)
 		maxc = c->conf->jpeg_max_colours;
@@ -1536,8 +1528,8 @@ static int tight_put_ahead(struct tight_ctx *c, struct tight_op *op)
 
 	if (tight_put_full_ctl(c, sid, op->grad, false) < 0)
 		return -ENOMEM;
-	/* after tight_put_ctl(): a reset it sent restarts the stream */
 	hdr = !t->zs_started[sid];
+	c->hdr_sent = hdr;
 	total = op->buf.len + (hdr ? 2 : 0);
 	if (buf_reserve(c->out, 3 + total) < 0)
 		return -ENOMEM;
@@ -1583,6 +1575,7 @@ static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
 	if (ret < 0)
 		return ret;
 	c->used_sid = -1;
+	c->hdr_sent = false;
 	if (op->res == TIGHT_RES_FILL) {
 		ret = tight_put_fill(c, op->colour, op->client);
 		if (ret < 0)
@@ -1596,8 +1589,7 @@ static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
 	} else {
 		if (buf_reserve(out, op->buf.len) < 0)
 			return -ENOMEM;
-		buf_put_u8(out, (uint8_t)(op->buf.data[0] |
-					  tight_take_resets(c)));
+		buf_put_u8(out, op->buf.data[0]);
 		buf_put_mem(out, op->buf.data + 1, op->buf.len - 1);
 	}
 	if (out->len - start - RFB_RECT_HDR_LEN > raw) {
