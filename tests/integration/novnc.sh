@@ -186,6 +186,17 @@ for lib in debian npm; do
 		tb_cmd state && SUMMARY+=("$lib/default: ${TB_REPLY#ok }") ||
 			FAILED+=("$lib default: $TB_REPLY")
 	fi
+	# A panning picture: CopyRect with photo strips, Tight pieces
+	# compressed ahead and dropped for Raw; its zlib streams must stay
+	# whole for noVNC's inflater, which fails after a stream reset.
+	"$XPAINT" -display "$DPY" pan 40 30 480 360 90 10 ||
+		t_fail "xpaint pan failed"
+	new_ref
+	if ! tb_cmd match "$REF"; then
+		FAILED+=("$lib default, after a pan: $TB_REPLY")
+	else
+		tb_cmd state && t_log "noVNC $lib after a pan: $TB_REPLY"
+	fi
 	tb_cmd disconnect >/dev/null || true
 done
 

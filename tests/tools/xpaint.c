@@ -20,6 +20,9 @@
  *       photo-like frames in one area (smooth shades, grain, a moving
  *       disc): every pixel changes from one frame to the next and no
  *       frame is a shifted copy of another; the last frame stays.
+ *   xpaint [-display D] pan X Y W H FRAMES DELAY_MS
+ *       the film without its per-frame noise: most of each frame is the
+ *       last one shifted (CopyRect) and new strips of photo come in.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -390,13 +393,13 @@ static uint32_t tri(long v, int half)
  * with a disc crossing it, and a faint noise of its own in each frame
  * (a sensor's: no frame is an exact shift of the last, so the server
  * sees motion, not a move for CopyRect). */
-static uint32_t film_rgb(int x, int y, int w, int h, long k)
+static uint32_t film_rgb(int x, int y, int w, int h, long k, bool noise)
 {
 	long sx = x + k * 3, sy = y + k;
 	int cx = (int)(k * 5 % w), cy = h / 2, r2 = h * h / 25;
 	uint32_t tex = (hash2((uint32_t)sx, (uint32_t)sy, 0) & 0x070707) +
-		       (hash2((uint32_t)x, (uint32_t)y, (uint32_t)k + 1) &
-			0x010101);
+		       (noise ? hash2((uint32_t)x, (uint32_t)y,
+				      (uint32_t)k + 1) & 0x010101 : 0);
 	uint32_t r = tri(sx, 200) * 3 / 4 + tri(sy, 90) / 4;
 	uint32_t g = tri(sy, 150) * 3 / 4 + tri(sx + sy, 70) / 4;
 	uint32_t b = tri(sx - sy, 240) * 3 / 4 + 32;
@@ -408,7 +411,7 @@ static uint32_t film_rgb(int x, int y, int w, int h, long k)
 }
 
 static int cmd_video(struct painter *p, int x0, int y0, int w, int h,
-		     long frames, long delay_ms, bool film)
+		     long frames, long delay_ms, bool film, bool noise)
 {
 	GC gc = XCreateGC(p->dpy, p->root, 0, NULL);
 	XImage *img;
@@ -432,7 +435,8 @@ static int cmd_video(struct painter *p, int x0, int y0, int w, int h,
 			for (int x = 0; x < w; x++)
 				XPutPixel(img, x, y,
 					  pixel_of(p, film ?
-						  film_rgb(x, y, w, h, k) :
+						  film_rgb(x, y, w, h, k,
+							   noise) :
 						  video_rgb(x, y, w, h, k)));
 		XPutImage(p->dpy, p->root, gc, img, 0, 0, x0, y0,
 			  (unsigned)w, (unsigned)h);
@@ -458,7 +462,8 @@ static void usage(void)
 		"       xpaint [-display D] scroll DX DY\n"
 		"       xpaint [-display D] animate [FRAMES [DELAY_MS]]\n"
 		"       xpaint [-display D] video X Y W H FRAMES DELAY_MS\n"
-		"       xpaint [-display D] film X Y W H FRAMES DELAY_MS\n");
+		"       xpaint [-display D] film X Y W H FRAMES DELAY_MS\n"
+		"       xpaint [-display D] pan X Y W H FRAMES DELAY_MS\n");
 }
 
 int main(int argc, char **argv)
@@ -498,12 +503,12 @@ int main(int argc, char **argv)
 		long delay = i + 2 < argc ? atol(argv[i + 2]) : 0;
 
 		ret = cmd_animate(&p, frames, delay);
-	} else if ((!strcmp(argv[i], "video") || !strcmp(argv[i], "film")) &&
-		   i + 6 < argc) {
+	} else if ((!strcmp(argv[i], "video") || !strcmp(argv[i], "film") ||
+		    !strcmp(argv[i], "pan")) && i + 6 < argc) {
 		ret = cmd_video(&p, atoi(argv[i + 1]), atoi(argv[i + 2]),
 				atoi(argv[i + 3]), atoi(argv[i + 4]),
 				atol(argv[i + 5]), atol(argv[i + 6]),
-				argv[i][0] == 'f');
+				argv[i][0] != 'v', argv[i][0] == 'f');
 	} else {
 		usage();
 		ret = 2;
