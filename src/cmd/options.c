@@ -739,11 +739,8 @@ static int validate(struct options *o)
 	if (o->no_auth && o->password_file && !o->n_security)
 		return bad("--no-auth and --password-file exclude each other");
 	r = validate_ways_in(o);
-	if (r < 0 || o->password_file || o->no_auth)
+	if (r < 0)
 		return r;
-	/* No password: loopback only, unless --no-auth says otherwise.
-	 * Unix sockets have permissions, and connecting out goes only to
-	 * the peer the operator named. */
 	if (!o->tls_cert != !o->tls_key)
 		return bad("--tls-cert and --tls-key go together");
 	if ((o->users || o->view_users) && !o->pam_service)
@@ -761,13 +758,15 @@ static int validate(struct options *o)
 				   xrfb_security_name(t));
 		if ((t == XRFB_SEC_RA2 || t == XRFB_SEC_RA2NE ||
 		     t == XRFB_SEC_RA2_256 || t == XRFB_SEC_RA2NE_256) &&
-		    !o->pam_service)
+		    !o->pam_service && !o->password_file)
 			return bad("--security %s needs --password-file or "
 				   "--pam-service", xrfb_security_name(t));
 	}
-	if (!options_open_to_all(o) || o->no_auth)
+	if (o->password_file || o->no_auth || !options_open_to_all(o))
 		return 0;
-	/* No password: loopback only, unless --no-auth says otherwise. */
+	/* No password: loopback only, unless --no-auth says otherwise.
+	 * Unix sockets have permissions, and connecting out goes only to
+	 * the peer the operator named. */
 	for (i = 0; i < o->n_listen; i++)
 		if (!is_unix_listen(o->listen[i]) &&
 		    !host_is_loopback(o->listen[i]))

@@ -49,6 +49,18 @@ expect_error "bad repeater ID" 2 "a b" --repeater host:5500 \
 expect_error "bad --connect-retry" 2 "--connect-retry" --connect-retry 0
 expect_error "bad --unix-mode" 2 "0999" --unix-mode 0999
 expect_error "--inetd with --listen" 2 "--inetd" --inetd --listen ::1
+# checked with a password file or --no-auth as well as without
+printf 'secret\n' >"$T_DIR/pw"
+expect_error "--tls-cert alone, with a password" 2 "--tls-key" \
+	--create --password-file "$T_DIR/pw" --tls-cert "$T_DIR/pw"
+expect_error "--users without PAM, with a password" 2 "--pam-service" \
+	--create --password-file "$T_DIR/pw" --users someone
+expect_error "Plain without PAM, with a password" 2 "--pam-service" \
+	--create --password-file "$T_DIR/pw" --security Plain
+expect_error "RA2 with neither password nor PAM" 2 "RA2" \
+	--create --no-auth --security RA2
+expect_error "VncAuth without a password, --no-auth" 2 "--password-file" \
+	--create --no-auth --security VncAuth
 
 t_step "a display that does not exist"
 # Xvfb picks numbers from 0 upwards; this one is far above any in use
