@@ -21,8 +21,8 @@
 #   requests, a silent connection from it is a browser's spare connection
 #   and is still served a file when a request comes a second later.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib-web.sh"
 
-WS_PROBE=$XRFB_TOP_SRCDIR/tests/tools/ws-probe.py
 t_require python3 xwd "$VNC_GRAB"
 
 W=640
@@ -31,20 +31,7 @@ t_start_xvfb DPY ${W}x${H}x24
 t_paint "$DPY" 12
 t_xwd_stable "$DPY" "$T_DIR/ref.xwd"
 
-# a small web root of our own
-WEB=$T_DIR/web
-mkdir -p "$WEB/core" "$WEB/app/styles"
-printf '<!DOCTYPE html><title>t</title>\n' >"$WEB/vnc.html"
-printf 'export default 1;\n' >"$WEB/core/rfb.js"
-printf 'body { color: red }\n' >"$WEB/app/styles/base.css"
-
-probe() {
-	local out status
-	out=$(python3 "$WS_PROBE" --timeout "$T_TIMEOUT" "$@" 2>&1) &&
-		status=0 || status=$?
-	printf '%s\n' "$out"
-	[ $status -eq 0 ] || t_fail "ws-probe $*"
-}
+tw_web_root
 
 # the WebSocket listener's port from xrfb's ready line
 ws_port() {
