@@ -223,19 +223,19 @@ struct policy_case {
 static const struct policy_case policy_cases[] = {
 	/* nothing else runs: all the machine, less what we keep free
 	 * (capped at every core) */
-	{ "idle machine, we use nothing", 0, 200, 0, 50, 190 },
-	{ "idle machine, we use one core", 100, 100, 0, 50, 190 },
-	{ "we use all of it, nobody waits", 200, 0, 0, 50, 190 },
+	{ "idle machine, we use nothing", 0, 200, 0, 50, 190, 0 },
+	{ "idle machine, we use one core", 100, 100, 0, 50, 190, 0 },
+	{ "we use all of it, nobody waits", 200, 0, 0, 50, 190, 0 },
 	/* one busy loop per core: nothing idle, someone always waits */
-	{ "loaded machine", 50, 0, 100, 50, 50 },
-	{ "loaded machine, we are over", 120, 0, 100, 50, 50 },
+	{ "loaded machine", 50, 0, 100, 50, 50, 0 },
+	{ "loaded machine, we are over", 120, 0, 100, 50, 50, 0 },
 	/* one busy loop on two cores: we may have what it leaves */
-	{ "half loaded", 50, 50, 0, 50, 90 },
-	{ "half loaded, some waiting", 50, 50, 30, 50, 60 },
+	{ "half loaded", 50, 50, 0, 50, 90, 0 },
+	{ "half loaded, some waiting", 50, 50, 30, 50, 60, 0 },
 	/* others wait although cores are idle now and then */
-	{ "bursty others", 80, 40, 60, 50, 50 },
-	{ "floor above the machine", 0, 200, 0, 300, 300 },
-	{ "no floor", 0, 0, 100, 0, 0 },
+	{ "bursty others", 80, 40, 60, 50, 50, 0 },
+	{ "floor above the machine", 0, 200, 0, 300, 300, 0 },
+	{ "no floor", 0, 0, 100, 0, 0, 0 },
 	/* the waiting was our own threads' (busy on every core) */
 	{ "we wait for ourselves", 150, 20, 60, 50, 160, 60 },
 	{ "we wait, others too", 150, 20, 60, 50, 120, 20 },
