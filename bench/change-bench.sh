@@ -45,6 +45,7 @@
 # scripts/packages.sh) and are installed if missing.
 # Figures mean something only on an otherwise quiet machine.
 set -u
+. "$(dirname "$0")/lib.sh"
 
 builddir=.
 seconds=10
@@ -52,116 +53,35 @@ size=1920x1080
 servers="xrfb xrfb-hard x11vnc x0vncserver"
 workloads="idle terminal log50 video video-cl2 drag latency video-tight
 video-jpeg loaded"
-while [ $# -gt 0 ]; do
-	case $1 in
-	--builddir) builddir=$2; shift 2 ;;
-	--seconds) seconds=$2; shift 2 ;;
-	--size) size=$2; shift 2 ;;
-	--servers) servers=$2; shift 2 ;;
-	--workloads) workloads=$2; shift 2 ;;
-	*) echo "usage: $0 [--builddir DIR] [--seconds S] [--size WxH]" \
-		"[--servers LIST] [--workloads LIST]" >&2; exit 2 ;;
-	esac
-done
+bench_options '
+	--builddir builddir DIR
+	--seconds seconds S
+	--size size WxH
+	--servers servers LIST
+	--workloads workloads LIST' "$@"
 builddir=$(cd "$builddir" && pwd)
-srcdir=$(cd "$(dirname "$0")/.." && pwd)
 XRFB=$builddir/xrfb
 CLIENT=$builddir/bench/change-bench
 XLOAD=$builddir/bench/xload
 XMOTION=$builddir/tests/tools/xmotion
 XPAINT=$builddir/tests/tools/xpaint
 SPIN=$builddir/bench/spin
-for p in "$XRFB" "$CLIENT" "$XLOAD" "$XMOTION" "$XPAINT" "$SPIN"; do
-	[ -x "$p" ] || { echo "change-bench: $p is not built" >&2; exit 1; }
-done
+bench_require_built "$XRFB" "$CLIENT" "$XLOAD" "$XMOTION" "$XPAINT" "$SPIN"
 
 # ---- the other servers, from Debian --------------------------------------
-. "$srcdir/scripts/packages.sh"
+. "$BENCH_SRCDIR/scripts/packages.sh"
 # shellcheck disable=SC2086
 xrfb_install $XRFB_BENCH_PACKAGES ||
-	{ echo "change-bench: cannot install $XRFB_BENCH_PACKAGES" >&2; exit 1; }
+	bench_die "cannot install $XRFB_BENCH_PACKAGES"
 X0VNC=$(command -v X0tigervnc || command -v x0vncserver)
-for p in Xvfb xterm xsetroot python3 timeout; do
-	command -v $p >/dev/null || { echo "change-bench: needs $p" >&2; exit 1; }
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/change-bench.XXXXXX")
-pids=()
-cleanup() {
-	local i
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill "${pids[$i]}" 2>/dev/null
-	done
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		wait "${pids[$i]}" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# CPU time of a process so far, all its threads, in nanoseconds. The
-# scheduler's own count (schedstat) is exact; /proc/PID/stat rounds to
-# clock ticks of 10 ms, and an idle server's whole 10 s can fall on
-# either side of one tick (0 % or 0.1 %).
-cpu_ns() {
-	local t v sum=0
-
-	for t in /proc/"$1"/task/*/schedstat; do
-		read -r v _ 2>/dev/null <"$t" || continue
-		sum=$((sum + v))
-	done
-	echo "$sum"
-}
-
-# Forget a PID we started that has been reaped (by wait), so cleanup
-# never signals a PID the system may have given to someone else since.
-forget_pid() {
-	local pid=$1 p keep=()
-	for p in "${pids[@]}"; do
-		[ "$p" = "$pid" ] || keep+=("$p")
-	done
-	pids=("${keep[@]}")
-}
-
-# Stop a process we started, by PID, and forget it. SIGKILL only if it
-# is still there after 5 s: once it is gone, its PID is no longer ours.
-stop_pid() {
-	local pid=$1 i
-	kill "$pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ "$i" -lt 50 ] || kill -9 "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	forget_pid "$pid"
-}
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+bench_require Xvfb xterm xsetroot python3 timeout
+bench_init
 
 # ---- the display ---------------------------------------------------------------
-Xvfb -displayfd 3 -nolisten tcp -noreset -screen 0 "${size}x24" \
-	3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
-xvfb_pid=$!
-pids+=("$xvfb_pid")
-for ((i = 0; i < 200; i++)); do
-	[ -s "$tmp/display" ] && break
-	sleep 0.1
-done
-DPY=:$(head -n 1 "$tmp/display")
-[ "$DPY" != : ] || { echo "change-bench: Xvfb did not start" >&2; exit 1; }
-export DISPLAY=$DPY
+bench_start_xvfb "$size"
 W=${size%x*}
 H=${size#*x}
-# an invisible cursor: no server has to draw one into the pixels
-printf '%s\n' '#define b_width 1' '#define b_height 1' '#define b_x_hot 0' \
-	'#define b_y_hot 0' 'static unsigned char b_bits[] = {' '   0x00};' \
-	>"$tmp/blank.xbm"
-xsetroot -cursor "$tmp/blank.xbm" "$tmp/blank.xbm"
+bench_blank_cursor
 "$XPAINT" pattern 7 || exit 1
 
 # ---- servers -----------------------------------------------------------------
@@ -176,46 +96,31 @@ runs_defaults() {
 
 server_pid=
 start_server() {
-	local name=$1 w=$2 port i tune=()
-	port=$(free_port)
+	local name=$1 w=$2 port tune=() cmd
+	port=$(bench_free_port)
 	case $name in
 	xrfb | xrfb-hard)
 		runs_defaults "$w" || tune=(--max-fps 60)
 		[ "$name" = xrfb ] || tune+=(--max-cpu-hard)
 		# debug: the log says which encoding the client got
-		"$XRFB" --display "$DPY" --port "$port" --listen 127.0.0.1 \
-			--log-level debug "${tune[@]}" \
-			>"$tmp/$name.out" 2>"$tmp/$name.log" &
+		cmd=("$XRFB" --display "$DPY" --port "$port"
+			--listen 127.0.0.1 --log-level debug "${tune[@]}")
 		;;
 	x11vnc)
 		runs_defaults "$w" || tune=(-wait 16 -defer 16)
-		x11vnc -display "$DPY" -rfbport "$port" -localhost -nopw \
-			-forever -shared "${tune[@]}" \
-			>"$tmp/$name.out" 2>"$tmp/$name.log" &
+		cmd=(x11vnc -display "$DPY" -rfbport "$port" -localhost -nopw
+			-forever -shared "${tune[@]}")
 		;;
 	x0vncserver)
 		runs_defaults "$w" || tune=(-FrameRate 60)
 		# the server itself, not the Perl wrapper, so /proc shows
 		# its CPU time
-		"$X0VNC" -display "$DPY" -rfbport "$port" \
-			-SecurityTypes None -localhost -AlwaysShared \
-			"${tune[@]}" >"$tmp/$name.out" 2>"$tmp/$name.log" &
+		cmd=("$X0VNC" -display "$DPY" -rfbport "$port"
+			-SecurityTypes None -localhost -AlwaysShared "${tune[@]}")
 		;;
 	esac
-	server_pid=$!
-	pids+=("$server_pid")
-	for ((i = 0; i < 100; i++)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			SERVER_ADDR=127.0.0.1:$port
-			return 0
-		fi
-		kill -0 "$server_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "change-bench: $name did not start:" >&2
-	tail -5 "$tmp/$name.log" >&2
-	stop_pid "$server_pid"
-	return 1
+	bench_start_server "$name" "$port" "${cmd[@]}" || return 1
+	SERVER_ADDR=127.0.0.1:$port
 }
 
 # ---- workloads -----------------------------------------------------------------
@@ -225,27 +130,7 @@ start_load() {
 	load_pid=
 	case $w in
 	terminal | log50)
-		cat >"$tmp/log.py" <<'EOF'
-import sys, time
-rate = float(sys.argv[1])
-words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf",
-         "hotel", "india", "juliett", "kilo", "lima", "mike", "november"]
-n = 0
-next_t = time.monotonic()
-while True:
-    n += 1
-    line = " ".join(words[(n * 7 + k * 3) % len(words)] for k in range(n % 11 + 3))
-    sys.stdout.write("%8d  [info] request %d served: %s\n" % (n, n * 7919 % 100000, line))
-    sys.stdout.flush()
-    next_t += 1 / rate
-    d = next_t - time.monotonic()
-    if d > 0:
-        time.sleep(d)
-EOF
-		LANG=C xterm -geometry 110x45+40+30 -fn fixed +sb \
-			-e python3 "$tmp/log.py" \
-			"$([ "$w" = log50 ] && echo 50 || echo 300)" \
-			>/dev/null 2>&1 &
+		bench_start_terminal "$([ "$w" = log50 ] && echo 50 || echo 300)"
 		load_pid=$!
 		sleep 1
 		;;
@@ -258,10 +143,7 @@ EOF
 				>"$tmp/video.out" 2>&1 &
 		fi
 		load_pid=$!
-		for ((i = 0; i < 600; i++)); do
-			grep -q ready "$tmp/video.out" 2>/dev/null && break
-			sleep 0.1
-		done
+		bench_wait_line "$tmp/video.out" 60 ready
 		;;
 	drag)
 		python3 - "$W" "$H" >"$tmp/drag.cmd" <<'EOF'
@@ -287,17 +169,14 @@ EOF
 	latency)
 		"$XLOAD" flip 200 200 300 200 >"$tmp/flip.out" 2>&1 &
 		load_pid=$!
-		for ((i = 0; i < 100; i++)); do
-			grep -q ready "$tmp/flip.out" 2>/dev/null && break
-			sleep 0.1
-		done
+		bench_wait_line "$tmp/flip.out" 10 ready
 		;;
 	esac
 	[ -z "$load_pid" ] || pids+=("$load_pid")
 }
 
 stop_load() {
-	[ -n "$load_pid" ] && stop_pid "$load_pid"
+	[ -n "$load_pid" ] && bench_stop "$load_pid"
 	load_pid=
 	# the desktop as it was
 	"$XPAINT" pattern 7
@@ -321,7 +200,7 @@ client_args() {
 	esac
 }
 
-# CPU percent of one core from two cpu_ns readings and two times.
+# CPU percent of one core from two bench_cpu_ns readings and two times.
 cpu_pct() {
 	awk -v a="$1" -v b="$2" -v t0="$3" -v t1="$4" -v f="$5" \
 		'BEGIN { printf f, (b - a) * 100 / 1e9 / (t1 - t0) }'
@@ -371,24 +250,24 @@ measure() {
 		spid=$!
 		pids+=("$spid")
 	fi
-	c0=$([ "$s" = none ] || cpu_ns "$server_pid")
-	x0=$(cpu_ns "$xvfb_pid")
+	c0=$([ "$s" = none ] || bench_cpu_ns "$server_pid")
+	x0=$(bench_cpu_ns "$XVFB_PID")
 	t0=$(date +%s.%N)
 	if [ -n "$spid" ]; then
 		wait "$spid"
-		forget_pid "$spid"
+		bench_forget "$spid"
 	else
 		wait "$cpid"
 		rc=$?
 	fi
-	c1=$([ "$s" = none ] || cpu_ns "$server_pid")
-	x1=$(cpu_ns "$xvfb_pid")
+	c1=$([ "$s" = none ] || bench_cpu_ns "$server_pid")
+	x1=$(bench_cpu_ns "$XVFB_PID")
 	t1=$(date +%s.%N)
 	if [ -n "$spid" ] && [ -n "$cpid" ]; then
 		wait "$cpid"
 		rc=$?
 	fi
-	[ -z "$cpid" ] || forget_pid "$cpid"
+	[ -z "$cpid" ] || bench_forget "$cpid"
 	[ -n "$cpid" ] || rc=0
 	line=$(tail -n 1 "$out")
 	if [ "$rc" -ne 0 ]; then
@@ -401,7 +280,7 @@ measure() {
 				"status $rc${line:+ ($line)}:" >&2
 		fi
 		sed 's/^/    /' "$out.err" >&2
-		[ "$s" = none ] || stop_pid "$server_pid"
+		[ "$s" = none ] || bench_stop "$server_pid"
 		stop_load
 		sleep 0.5
 		return
@@ -421,7 +300,7 @@ measure() {
 			'BEGIN { if (u > 0) printf "%.0f", b / u }')
 	fi
 	echo "  $w / $s: $line cpu=${R[$w,$s,cpu]:-}% xvfb=${R[$w,$s,xcpu]}%" >&2
-	[ "$s" = none ] || stop_pid "$server_pid"
+	[ "$s" = none ] || bench_stop "$server_pid"
 	stop_load
 	sleep 0.5
 }

@@ -19,25 +19,22 @@
 #
 # Figures mean something only on an otherwise quiet machine.
 set -u
+# the command line only: tests/lib.sh starts and stops everything here
+. "$(dirname "$0")/lib.sh"
 
 builddir=.
 size=1280x720
 frames=60
 quality=8
 modes="h264 jpeg"
-while [ $# -gt 0 ]; do
-	case $1 in
-	--builddir) builddir=$2; shift 2 ;;
-	--size) size=$2; shift 2 ;;
-	--frames) frames=$2; shift 2 ;;
-	--quality) quality=$2; shift 2 ;;
-	--modes) modes=$2; shift 2 ;;
-	*) echo "usage: $0 [--builddir DIR] [--size WxH] [--frames N]" \
-		"[--quality 0-9] [--modes LIST]" >&2; exit 2 ;;
-	esac
-done
+bench_options '
+	--builddir builddir DIR
+	--size size WxH
+	--frames frames N
+	--quality quality 0-9
+	--modes modes LIST' "$@"
 XRFB_TOP_BUILDDIR=$(cd "$builddir" && pwd)
-XRFB_TOP_SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
+XRFB_TOP_SRCDIR=$BENCH_SRCDIR
 export XRFB_TOP_BUILDDIR XRFB_TOP_SRCDIR
 T_TIMEOUT=120
 . "$XRFB_TOP_SRCDIR/tests/lib.sh"

@@ -33,6 +33,7 @@ set -u
 # every background job in a process group of its own, so that an attack
 # (a loop and the clients it starts) is stopped as a whole, by its PID
 set -m
+. "$(dirname "$0")/lib.sh"
 
 builddir=.
 size=1280x800
@@ -40,93 +41,31 @@ keys=20
 servers="xrfb x0vncserver"
 attacks="clip-requests clip-bomb full-refresh clip-fanout clip-2mib pointer-flood"
 xrfb_args=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--builddir) builddir=$2; shift 2 ;;
-	--size) size=$2; shift 2 ;;
-	--keys) keys=$2; shift 2 ;;
-	--servers) servers=$2; shift 2 ;;
-	--attacks) attacks=$2; shift 2 ;;
-	--xrfb-args) xrfb_args=$2; shift 2 ;;
-	*) echo "usage: $0 [--builddir DIR] [--size WxH] [--keys N]" \
-		"[--servers LIST] [--attacks LIST]" >&2; exit 2 ;;
-	esac
-done
+bench_options '
+	--builddir builddir DIR
+	--size size WxH
+	--keys keys N
+	--servers servers LIST
+	--attacks attacks LIST
+	--xrfb-args xrfb_args OPTIONS' "$@"
 builddir=$(cd "$builddir" && pwd)
 XRFB=$builddir/xrfb
 CLIENT=$builddir/bench/change-bench
 HOSTILE=$builddir/tests/tools/rfb-hostile
 XPAINT=$builddir/tests/tools/xpaint
-for p in "$XRFB" "$CLIENT" "$HOSTILE" "$XPAINT"; do
-	[ -x "$p" ] || { echo "hostile: $p is not built" >&2; exit 1; }
-done
+bench_require_built "$XRFB" "$CLIENT" "$HOSTILE" "$XPAINT"
 if ! command -v x0vncserver >/dev/null; then
 	echo "hostile: installing tigervnc-scraping-server" >&2
 	apt-get install -y -q tigervnc-scraping-server >/dev/null ||
-		{ echo "hostile: cannot install x0vncserver" >&2; exit 1; }
+		bench_die "cannot install x0vncserver"
 fi
 X0VNC=$(command -v X0tigervnc || command -v x0vncserver)
-for p in Xvfb xterm xclip xdotool xsetroot python3 timeout; do
-	command -v $p >/dev/null || { echo "hostile: needs $p" >&2; exit 1; }
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/hostile-bench.XXXXXX")
-pids=()
-cleanup() {
-	local i
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		kill -- "-${pids[$i]}" 2>/dev/null || kill "${pids[$i]}" 2>/dev/null
-	done
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		wait "${pids[$i]}" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-forget_pid() {
-	local pid=$1 p keep=()
-	for p in "${pids[@]}"; do
-		[ "$p" = "$pid" ] || keep+=("$p")
-	done
-	pids=("${keep[@]}")
-}
-
-# Stop a process we started, with its process group (an attack loop and
-# the clients it started), by PID, and forget it.
-stop_pid() {
-	local pid=$1 i
-	kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ "$i" -lt 50 ] || kill -KILL -- "-$pid" 2>/dev/null
-	{ wait "$pid"; } 2>/dev/null
-	forget_pid "$pid"
-}
-
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+bench_require Xvfb xterm xclip xdotool xsetroot python3 timeout
+bench_init
 
 # ---- the display: an xterm with the keyboard focus -----------------------
-Xvfb -displayfd 3 -nolisten tcp -noreset -screen 0 "${size}x24" \
-	3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
-pids+=("$!")
-for ((i = 0; i < 200; i++)); do
-	[ -s "$tmp/display" ] && break
-	sleep 0.1
-done
-DPY=:$(head -n 1 "$tmp/display")
-[ "$DPY" != : ] || { echo "hostile: Xvfb did not start" >&2; exit 1; }
-export DISPLAY=$DPY
-printf '%s\n' '#define b_width 1' '#define b_height 1' '#define b_x_hot 0' \
-	'#define b_y_hot 0' 'static unsigned char b_bits[] = {' '   0x00};' \
-	>"$tmp/blank.xbm"
-xsetroot -cursor "$tmp/blank.xbm" "$tmp/blank.xbm"
+bench_start_xvfb "$size"
+bench_blank_cursor
 "$XPAINT" pattern 7 || exit 1
 # away from where the pointer flood moves the pointer, and focused
 # explicitly, so that keys reach it wherever the pointer is
@@ -134,7 +73,7 @@ LANG=C xterm -title hostile-term -geometry 80x24+500+420 -fn fixed +sb \
 	-e cat >/dev/null 2>&1 &
 pids+=("$!")
 xdotool search --sync --name hostile-term windowfocus --sync >/dev/null ||
-	{ echo "hostile: no xterm" >&2; exit 1; }
+	bench_die "no xterm"
 REGION=500,420,480,330
 
 # texts for the clipboard attacks
@@ -149,41 +88,28 @@ head -c $((2 * 1024 * 1024)) /dev/zero | tr '\0' 'b' >"$tmp/clip2m-b.txt"
 # ---- servers -----------------------------------------------------------------
 server_pid=
 start_server() {
-	local name=$1 port i
-	port=$(free_port)
+	local name=$1 port cmd
+	port=$(bench_free_port)
 	case $name in
 	xrfb)
-		"$XRFB" --display "$DPY" --port "$port" --listen 127.0.0.1 \
-			--max-fps 60 $xrfb_args \
-			>"$tmp/$name.out" 2>"$tmp/$name.log" &
+		# shellcheck disable=SC2206 # options, split into words
+		cmd=("$XRFB" --display "$DPY" --port "$port"
+			--listen 127.0.0.1 --max-fps 60 $xrfb_args)
 		;;
 	x0vncserver)
-		"$X0VNC" -display "$DPY" -rfbport "$port" \
-			-SecurityTypes None -localhost -AlwaysShared \
-			-FrameRate 60 >"$tmp/$name.out" 2>"$tmp/$name.log" &
+		cmd=("$X0VNC" -display "$DPY" -rfbport "$port"
+			-SecurityTypes None -localhost -AlwaysShared -FrameRate 60)
 		;;
 	esac
-	server_pid=$!
-	pids+=("$server_pid")
-	for ((i = 0; i < 100; i++)); do
-		if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			ADDR=127.0.0.1:$port
-			return 0
-		fi
-		kill -0 "$server_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "hostile: $name did not start:" >&2
-	tail -5 "$tmp/$name.log" >&2
-	stop_pid "$server_pid"
-	return 1
+	bench_start_server "$name" "$port" "${cmd[@]}" || return 1
+	ADDR=127.0.0.1:$port
 }
 
 # ---- attacks -------------------------------------------------------------------
 # Set the X clipboard from a file (xclip stays as its owner).
 xclip_pid=
 set_clipboard() {
-	[ -n "$xclip_pid" ] && stop_pid "$xclip_pid"
+	[ -n "$xclip_pid" ] && bench_stop "$xclip_pid"
 	xclip -selection clipboard -loops 0 -i "$1" >/dev/null 2>&1 &
 	xclip_pid=$!
 	pids+=("$xclip_pid")
@@ -247,9 +173,9 @@ start_attack() {
 }
 
 stop_attack() {
-	[ -n "$attack_pid" ] && stop_pid "$attack_pid"
+	[ -n "$attack_pid" ] && bench_stop "$attack_pid"
 	attack_pid=
-	[ -n "$xclip_pid" ] && stop_pid "$xclip_pid"
+	[ -n "$xclip_pid" ] && bench_stop "$xclip_pid"
 	xclip_pid=
 }
 
@@ -288,7 +214,7 @@ for s in $servers; do
 	printf '%-14s %-12s %9s %9s %7s %7s %6s %9s %s\n' idle "$s" \
 		"$idle_med" "$idle_p95" 1.0 1.0 "$idle_lost" \
 		"$(peak_mib "$server_pid")" "$(cut -d' ' -f1 /proc/loadavg)"
-	stop_pid "$server_pid"
+	bench_stop "$server_pid"
 	for a in $attacks; do
 		start_server "$s" || continue
 		start_attack "$a"
@@ -301,6 +227,6 @@ for s in $servers; do
 			"$med" "$p95" "$(ratio "$med" "$idle_med")" \
 			"$(ratio "$p95" "$idle_p95")" "$lost" "$peak" \
 			"$(cut -d' ' -f1 /proc/loadavg)" "$alive"
-		stop_pid "$server_pid"
+		bench_stop "$server_pid"
 	done
 done

@@ -24,6 +24,7 @@
 # loop thread, on the encoder threads).
 # Needs Xvfb and valgrind (Debian packages xvfb, valgrind).
 set -u
+. "$(dirname "$0")/lib.sh"
 
 builddir=.
 xrfb_bin=
@@ -34,70 +35,27 @@ quality=
 compress=
 top=15
 out=
-while [ $# -gt 0 ]; do
-	case $1 in
-	--builddir) builddir=$2; shift 2 ;;
-	--xrfb) xrfb_bin=$2; shift 2 ;;
-	--frames) frames=$2; shift 2 ;;
-	--size) size=$2; shift 2 ;;
-	--encodings) encodings=$2; shift 2 ;;
-	--quality) quality=$2; shift 2 ;;
-	--compress) compress=$2; shift 2 ;;
-	--top) top=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	--) shift; break ;;
-	*) echo "usage: $0 [--builddir DIR] [--xrfb PATH] [--frames N]" \
-		"[--size WxH]" \
-		"[--encodings LIST] [--quality Q] [--compress C] [--top K]" \
-		"[--out FILE] [-- XRFB_OPTION...]" >&2; exit 2 ;;
-	esac
-done
+xrfb_options=()
+bench_options '
+	--builddir builddir DIR
+	--xrfb xrfb_bin PATH
+	--frames frames N
+	--size size WxH
+	--encodings encodings LIST
+	--quality quality Q
+	--compress compress C
+	--top top K
+	--out out FILE
+	-- xrfb_options XRFB_OPTION...' "$@"
 builddir=$(cd "$builddir" && pwd)
 XRFB=${xrfb_bin:-$builddir/xrfb}
 XLOAD=$builddir/bench/xload
 GRAB=$builddir/tests/tools/vnc-grab
-for p in "$XRFB" "$XLOAD" "$GRAB"; do
-	[ -x "$p" ] || { echo "$p is not built" \
-		"(make xrfb bench/xload tests/tools/vnc-grab)" >&2; exit 2; }
-done
-for p in Xvfb valgrind callgrind_control callgrind_annotate; do
-	command -v "$p" >/dev/null || { echo "$p is missing" >&2; exit 2; }
-done
+bench_require_built "$XRFB" "$XLOAD" "$GRAB"
+bench_require Xvfb valgrind callgrind_control callgrind_annotate
+bench_init
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/profile-frame.XXXXXX")
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-die() {
-	echo "profile-frame: $*" >&2
-	exit 1
-}
-
-# Wait up to @2 seconds for the file @1 to hold a line matching @3.
-wait_line() {
-	local i
-	for ((i = 0; i < $2 * 10; i++)); do
-		grep -q -- "$3" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
-Xvfb -displayfd 3 -nolisten tcp -noreset -screen 0 "${size}x24" \
-	3>"$tmp/display" >"$tmp/xvfb.log" 2>&1 &
-pids+=($!)
-wait_line "$tmp/display" 30 . || die "Xvfb did not start"
-export DISPLAY=:$(head -n 1 "$tmp/display")
+bench_start_xvfb "$size"
 
 # 30 frames/s, as in bench/change-bench.sh: far more than xrfb under
 # valgrind takes, so every frame it reads is a new full screen.
@@ -106,12 +64,12 @@ pids+=($!)
 
 valgrind --tool=callgrind --callgrind-out-file="$tmp/callgrind.out" \
 	--dump-instr=no --collect-systime=no \
-	"$XRFB" --display "$DISPLAY" --port 0 "$@" \
+	"$XRFB" --display "$DISPLAY" --port 0 "${xrfb_options[@]}" \
 	>"$tmp/xrfb.out" 2>"$tmp/xrfb.err" &
 xrfb=$!
 pids+=($xrfb)
-wait_line "$tmp/xrfb.out" 300 '^xrfb: serving .* on 127\.0\.0\.1:' ||
-	die "xrfb did not start: $(tail -n 5 "$tmp/xrfb.err")"
+bench_wait_line "$tmp/xrfb.out" 300 '^xrfb: serving .* on 127\.0\.0\.1:' ||
+	bench_die "xrfb did not start: $(tail -n 5 "$tmp/xrfb.err")"
 port=$(sed -n 's/^xrfb: serving .* on 127\.0\.0\.1:\([0-9]*\)$/\1/p' \
 	"$tmp/xrfb.out" | head -n 1)
 
@@ -132,25 +90,27 @@ ask() {
 	for ((i = 0; i < 36000; i++)); do
 		[ "$(grep -c '^ok' "$tmp/grab.out")" -ge "$2" ] && return 0
 		grep -q '^fail' "$tmp/grab.out" &&
-			die "viewer: $(grep '^fail' "$tmp/grab.out")"
+			bench_die "viewer: $(grep '^fail' "$tmp/grab.out")"
 		sleep 0.1
 	done
-	die "viewer: no answer to $1"
+	bench_die "viewer: no answer to $1"
 }
 
 # Warm-up: the first full update and two more frames (zlib streams,
 # buffers and pools at their working size).
 ask "updates 3" 1
-callgrind_control -z "$xrfb" >/dev/null || die "callgrind_control -z failed"
+callgrind_control -z "$xrfb" >/dev/null ||
+	bench_die "callgrind_control -z failed"
 ask "stats" 2
 ask "updates $frames" 3
 ask "stats" 4
-callgrind_control -d "$xrfb" >/dev/null || die "callgrind_control -d failed"
+callgrind_control -d "$xrfb" >/dev/null ||
+	bench_die "callgrind_control -d failed"
 echo quit >&4
 exec 4>&-
 
 dump=$(ls -t "$tmp"/callgrind.out* | grep -v '^$' | head -n 1)
-[ -s "$dump" ] || die "no callgrind dump"
+[ -s "$dump" ] || bench_die "no callgrind dump"
 [ -n "$out" ] && cp "$dump" "$out"
 
 # ok stats updates U changed C rects R copyrect K pixels P bytes B ...
@@ -164,7 +124,7 @@ b0=$(stat_field 1 bytes); b1=$(stat_field 2 bytes)
 r0=$(stat_field 1 rects); r1=$(stat_field 2 rects)
 p0=$(stat_field 1 pixels); p1=$(stat_field 2 pixels)
 n=$((c1 - c0))
-[ "$n" -gt 0 ] || die "no frames counted: $(cat "$tmp/grab.out")"
+[ "$n" -gt 0 ] || bench_die "no frames counted: $(cat "$tmp/grab.out")"
 
 callgrind_annotate --inclusive=no --threshold=100 "$dump" 2>/dev/null |
 	awk -v top="$top" '

@@ -14,55 +14,23 @@
 # Workloads: terminal, xterm scrolling a log at 300 lines/s; video,
 # full-screen changes at 30 frames/s (bench/xload video).
 set -u
+. "$(dirname "$0")/lib.sh"
 
 builddir=.
 seconds=10
 size=1920x1080
 workloads="terminal video"
-while [ $# -gt 0 ]; do
-	case $1 in
-	--builddir) builddir=$2; shift 2 ;;
-	--seconds) seconds=$2; shift 2 ;;
-	--size) size=$2; shift 2 ;;
-	--workloads) workloads=$2; shift 2 ;;
-	*) echo "usage: $0 [--builddir DIR] [--seconds S] [--size WxH]" \
-		"[--workloads LIST]" >&2; exit 2 ;;
-	esac
-done
+bench_options '
+	--builddir builddir DIR
+	--seconds seconds S
+	--size size WxH
+	--workloads workloads LIST' "$@"
 builddir=$(cd "$builddir" && pwd)
 XRFB=$builddir/xrfb
 XLOAD=$builddir/bench/xload
-for p in "$XRFB" "$XLOAD"; do
-	[ -x "$p" ] || { echo "$p is not built (make bench/xload)" >&2; exit 2; }
-done
-for p in xterm python3 ffmpeg; do
-	command -v "$p" >/dev/null || { echo "$p is missing" >&2; exit 2; }
-done
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/record-cost.XXXXXX")
-pids=()
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-# CPU time of a process so far, all its threads, in nanoseconds.
-cpu_ns() {
-	local t v sum=0
-
-	for t in /proc/"$1"/task/*/schedstat; do
-		read -r v _ 2>/dev/null <"$t" || continue
-		sum=$((sum + v))
-	done
-	echo "$sum"
-}
+bench_require_built "$XRFB" "$XLOAD"
+bench_require xterm python3 ffmpeg
+bench_init
 
 json() {
 	python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
@@ -76,23 +44,9 @@ start_load() {
 	XAUTHORITY=$(json "$rec" xauthority)
 	case $w in
 	terminal)
-		cat >"$tmp/log.py" <<'PY'
-import sys, time
-words = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf"]
-n = 0
-next_t = time.monotonic()
-while True:
-    n += 1
-    line = " ".join(words[(n * 7 + k * 3) % len(words)] for k in range(n % 11 + 3))
-    sys.stdout.write("%8d  [info] request %d served: %s\n" % (n, n * 7919 % 100000, line))
-    sys.stdout.flush()
-    next_t += 1 / 300
-    d = next_t - time.monotonic()
-    if d > 0:
-        time.sleep(d)
-PY
-		LANG=C xterm -geometry 110x45+40+30 -fn fixed +sb \
-			-e python3 "$tmp/log.py" >/dev/null 2>&1 &
+		# a log at 300 lines/s, of fewer words than change-bench's
+		bench_start_terminal 300 alpha bravo charlie delta echo \
+			foxtrot golf
 		;;
 	video)
 		"$XLOAD" video 30 >"$tmp/video.out" 2>&1 &
@@ -114,10 +68,7 @@ measure() {
 		sleep $((seconds + 30)) &
 	xp=$!
 	pids+=("$xp")
-	for ((i = 0; i < 300; i++)); do
-		[ -s "$rec" ] && break
-		sleep 0.1
-	done
+	bench_wait_line "$rec" 30 .
 	start_load "$w" "$rec"
 	if [ "$mode" = ffmpeg ]; then
 		ffmpeg -v error -f x11grab -framerate 10 -video_size "$size" \
@@ -126,13 +77,13 @@ measure() {
 		fp=$!
 		pids+=("$fp")
 		sleep 1
-		f0=$(cpu_ns "$fp")
+		f0=$(bench_cpu_ns "$fp")
 	fi
-	x0=$(cpu_ns "$xp")
+	x0=$(bench_cpu_ns "$xp")
 	sleep "$seconds"
-	x1=$(cpu_ns "$xp")
+	x1=$(bench_cpu_ns "$xp")
 	if [ "$mode" = ffmpeg ]; then
-		f1=$(cpu_ns "$fp")
+		f1=$(bench_cpu_ns "$fp")
 		kill -INT "$fp"
 		wait "$fp" 2>/dev/null
 	fi
