@@ -324,7 +324,10 @@ void xrfb_server_set_cpu_yield(struct xrfb_server *s, bool yield);
  * (0: one per CPU, the default; 1: the loop's thread only; at most 64).
  * The threads start when the first update is encoded. */
 int xrfb_server_set_encoder_threads(struct xrfb_server *s, unsigned threads);
-/* Largest clipboard text accepted from or sent to clients (bytes). */
+/* Largest clipboard text the server holds (bytes, default 10 MiB):
+ * longer text from xrfb_server_send_cut_text() or from a client is
+ * refused. xrfb_server_set_clipboard_limits() sets lower limits for each
+ * direction within it. */
 void xrfb_server_set_clipboard_max(struct xrfb_server *s, uint32_t max);
 /* Longest clipboard text taken from a client (larger is ignored, default
  * 256 KiB) and sent to a client without the Extended Clipboard (larger
