@@ -329,6 +329,18 @@ static int cmd_scroll(struct painter *p, int dx, int dy)
 	return 0;
 }
 
+/* Wait until the X server has drawn the frame, then @delay_ms more. */
+static void show_frame(struct painter *p, long delay_ms)
+{
+	XSync(p->dpy, False);
+	if (delay_ms > 0) {
+		struct timespec ts = { delay_ms / 1000,
+				       delay_ms % 1000 * 1000000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Redraw the whole root window, different every frame. Draws directly
  * on the root window: nothing is retained. */
 static int cmd_animate(struct painter *p, long frames, long delay_ms)
@@ -351,13 +363,7 @@ static int cmd_animate(struct painter *p, long frames, long delay_ms)
 			XPutImage(p->dpy, p->root, gc, img, 0, 0,
 				  p->width - shift, 0, (unsigned)shift,
 				  (unsigned)p->height);
-		XSync(p->dpy, False);
-		if (delay_ms > 0) {
-			struct timespec ts = { delay_ms / 1000,
-					       delay_ms % 1000 * 1000000 };
-
-			nanosleep(&ts, NULL);
-		}
+		show_frame(p, delay_ms);
 	}
 	XDestroyImage(img);
 	XFreeGC(p->dpy, gc);
@@ -440,13 +446,7 @@ static int cmd_video(struct painter *p, int x0, int y0, int w, int h,
 						  video_rgb(x, y, w, h, k)));
 		XPutImage(p->dpy, p->root, gc, img, 0, 0, x0, y0,
 			  (unsigned)w, (unsigned)h);
-		XSync(p->dpy, False);
-		if (delay_ms > 0) {
-			struct timespec ts = { delay_ms / 1000,
-					       delay_ms % 1000 * 1000000 };
-
-			nanosleep(&ts, NULL);
-		}
+		show_frame(p, delay_ms);
 	}
 	XDestroyImage(img);
 	XFreeGC(p->dpy, gc);
