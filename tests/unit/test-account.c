@@ -166,15 +166,17 @@ static void env_stop(struct env *e)
 	close(gate.wake[1]);
 }
 
-/* Up to the credentials: RFB 3.8, VeNCrypt 0.2, Plain, user and
- * password sent. */
-static void plain_login(struct tpeer *p, const char *user, const char *pw)
+/* A new viewer, up to the credentials: RFB 3.8, VeNCrypt 0.2, Plain,
+ * user and password sent. */
+static void plain_login(struct env *e, struct tpeer *p, const char *user,
+			const char *pw)
 {
 	static const uint8_t types[2] = { 1, RFB_SEC_VENCRYPT };
 	static const uint8_t list[6] = { 0, 1, 0, 0, 1, 0 };
 	uint8_t msg[8 + 64], b = RFB_SEC_VENCRYPT;
 	size_t ulen = strlen(user), plen = strlen(pw);
 
+	tpeer_open_tcp(p, e->loop, e->port, 0);
 	tpeer_expect(p, "RFB 003.008\n", 12);
 	tpeer_send(p, "RFB 003.008\n", 12);
 	tpeer_expect(p, types, 2);
@@ -192,6 +194,13 @@ static void plain_login(struct tpeer *p, const char *user, const char *pw)
 	tpeer_flush(p);
 }
 
+/* A viewer of user "slow" with password @pw, its check held. */
+static void held_login(struct env *e, struct tpeer *p, const char *pw)
+{
+	plain_login(e, p, "slow", pw);
+	ck_assert(test_run_until(e->loop, held, NULL));
+}
+
 /* SecurityResult OK, ClientInit, ServerInit. */
 static void finish_login(struct tpeer *p)
 {
@@ -206,13 +215,10 @@ START_TEST(test_held_check_stalls_nobody)
 	struct env e;
 
 	env_start(&e);
-	tpeer_open_tcp(&a, e.loop, e.port, 0);
-	plain_login(&a, "slow", "pw");
-	ck_assert(test_run_until(e.loop, held, NULL));
+	held_login(&e, &a, "pw");
 
 	/* Another viewer logs in while the first check is held. */
-	tpeer_open_tcp(&b, e.loop, e.port, 0);
-	plain_login(&b, "quick", "pw");
+	plain_login(&e, &b, "quick", "pw");
 	finish_login(&b);
 	ck_assert_int_eq(e.ready, 1);
 	ck_assert(held(NULL));
@@ -235,9 +241,7 @@ START_TEST(test_held_check_refuses)
 	struct env e;
 
 	env_start(&e);
-	tpeer_open_tcp(&a, e.loop, e.port, 0);
-	plain_login(&a, "slow", "wrong");
-	ck_assert(test_run_until(e.loop, held, NULL));
+	held_login(&e, &a, "wrong");
 	gate_open();
 	ck_assert_uint_eq(tpeer_take_u32(&a), RFB_SEC_RESULT_FAILED);
 	tpeer_close(&a);
@@ -253,9 +257,7 @@ START_TEST(test_input_before_result)
 	struct env e;
 
 	env_start(&e);
-	tpeer_open_tcp(&a, e.loop, e.port, 0);
-	plain_login(&a, "slow", "pw");
-	ck_assert(test_run_until(e.loop, held, NULL));
+	held_login(&e, &a, "pw");
 	tpeer_send(&a, "\1", 1);
 	tpeer_expect_eof(&a);
 	tpeer_close(&a);
@@ -274,12 +276,9 @@ START_TEST(test_leave_during_check)
 	struct env e;
 
 	env_start(&e);
-	tpeer_open_tcp(&a, e.loop, e.port, 0);
-	plain_login(&a, "slow", "pw");
-	ck_assert(test_run_until(e.loop, held, NULL));
+	held_login(&e, &a, "pw");
 	tpeer_close(&a);
-	tpeer_open_tcp(&b, e.loop, e.port, 0);
-	plain_login(&b, "quick", "pw");
+	plain_login(&e, &b, "quick", "pw");
 	finish_login(&b);
 	tpeer_close(&b);
 	ck_assert_int_eq(e.ready, 1);
@@ -298,13 +297,11 @@ START_TEST(test_too_many_checks)
 
 	env_start(&e);
 	for (n_held = 1; n_held <= 64; n_held++) {
-		tpeer_open_tcp(&a, e.loop, e.port, 0);
-		plain_login(&a, "slow", "pw");
+		plain_login(&e, &a, "slow", "pw");
 		ck_assert(test_run_until(e.loop, held_n, NULL));
 		tpeer_close(&a);
 	}
-	tpeer_open_tcp(&a, e.loop, e.port, 0);
-	plain_login(&a, "slow", "pw");
+	plain_login(&e, &a, "slow", "pw");
 	tpeer_expect_eof(&a);
 	tpeer_close(&a);
 	gate_open();
