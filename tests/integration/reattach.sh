@@ -65,6 +65,18 @@ paint() {
 	xwd -display "$1" -root -silent >"$T_DIR/$3.xwd" || t_fail "xwd on $1"
 }
 
+# The viewer's screen is @1 (WxH), and `xrfb ctl status` says x_lost
+# is @2 (True or False).
+check_state() {
+	local f=$T_DIR/status-$2.json
+	t_cmd_ok G size
+	[ "$T_REPLY" = "ok size $1" ] || t_fail "the viewer: $T_REPLY"
+	"$XRFB" ctl --control "$T_DIR/ctl.sock" status >"$f" ||
+		t_fail "ctl status (x_lost $2 expected)"
+	[ "$(t_json "$f" x_lost)" = "$2" ] ||
+		t_fail "status, x_lost not $2: $(cat "$f")"
+}
+
 t_blank_cursor_file
 # xrfb and the test's X clients read their cookies here; the first X
 # server asks for none
@@ -90,12 +102,7 @@ t_wait_line "$T_DIR/events.log" '"event":"x-lost"'
 t_wait_line "$XRFB_ERR" 'waiting for it to come back'
 t_xrfb_alive
 # the viewer stays, with the last frame
-t_cmd_ok G size
-[ "$T_REPLY" = "ok size 320x240" ] || t_fail "the viewer: $T_REPLY"
-"$XRFB" ctl --control "$T_DIR/ctl.sock" status >"$T_DIR/status-away.json" ||
-	t_fail "ctl status while X is away"
-[ "$(t_json "$T_DIR/status-away.json" x_lost)" = True ] ||
-	t_fail "status while X is away: $(cat "$T_DIR/status-away.json")"
+check_state 320x240 True
 
 t_step "another X server on :$num, at 400x300: x-back, resize, its screen"
 xvfb_on "$num" 400x300x24
@@ -109,12 +116,7 @@ t_log "event: $T_LINE"
 t_wait_line "$T_DIR/events.log" '"event":"resize".*"width":400'
 paint "$DPY" 2 second
 t_cmd_ok G match "$T_DIR/second.xwd"
-t_cmd_ok G size
-[ "$T_REPLY" = "ok size 400x300" ] || t_fail "the viewer: $T_REPLY"
-"$XRFB" ctl --control "$T_DIR/ctl.sock" status >"$T_DIR/status-back.json" ||
-	t_fail "ctl status"
-[ "$(t_json "$T_DIR/status-back.json" x_lost)" = False ] ||
-	t_fail "status once X is back: $(cat "$T_DIR/status-back.json")"
+check_state 400x300 False
 
 t_step "the viewer's pointer reaches the new X server"
 t_spawn xevents "$XEVENTS" -display "$DPY" --geometry 200x200+0+0
