@@ -11,9 +11,11 @@
  * analysis, the mono / indexed / full-colour (copy or gradient filter)
  * subencodings over the four persistent zlib streams, JPEG through
  * tight-jpeg.c and PNG through tight-png.c (which call nothing of this
- * file). Every rectangle that would come out bigger than Raw is sent
- * as Raw instead. This file owns the zlib streams of a connection; it knows
- * nothing of sockets or clients.
+ * file). A JPEG that would come out bigger than Raw is sent lossless
+ * instead; Tight never falls back to Raw, which some viewers decode
+ * wrongly (doc/protocol.md, "Tight"), TightPNG only for clients of fewer
+ * than 32 bits a pixel. This file owns the zlib streams of a
+ * connection; it knows nothing of sockets or clients.
  */
 #include "config.h"
 
@@ -120,9 +122,6 @@ struct tight_ctx {
 #ifdef HAVE_JPEG
 	struct tight_jpeg_params jp;
 #endif
-	bool hdr_sent;		/* this rectangle started its stream (zlib
-				 * header): undone if it is discarded */
-	int used_sid;		/* stream deflate ran on for this rectangle */
 	int count;		/* rectangles written */
 	bool planning;		/* only record rectangles in t->ops */
 };
@@ -334,9 +333,8 @@ static int tight_put_ctl(struct tight_ctx *c, unsigned method)
  * and need not be computed. At level 0 we write stored blocks directly,
  * which is all deflate would do but several times faster, and pieces
  * compressed ahead come from deflaters of their own; our deflater then
- * has not seen all the client has, and a rectangle we drop after
- * deflating it (larger than Raw) it has seen and the client has not. In
- * each case our deflater forgets its history (deflateReset() of the raw
+ * has not seen all the client has. In each case our deflater forgets its
+ * history (deflateReset() of the raw
  * stream) before it is used again: it then refers to nothing at all
  * before its next block, which every inflater takes. The client is never
  * asked to reset a stream (doc/protocol.md, "Tight"): noVNC's inflater
@@ -375,7 +373,6 @@ static int tight_stored(struct tight_ctx *c, int sid, const uint8_t *data,
 	if (!t->zs_started[sid]) {
 		buf_put_mem(out, tight_zlib_header, 2);
 		t->zs_started[sid] = true;
-		c->hdr_sent = true;
 	}
 	while (len) {
 		size_t n = len > 65535 ? 65535 : len;
@@ -415,7 +412,6 @@ static int tight_compress_as(struct tight_ctx *c, int sid, int level,
 		buf_put_mem(out, data, len);
 		return 0;
 	}
-	c->used_sid = sid;
 	if (level == 0)
 		return tight_stored(c, sid, data, len);
 	if (!t->zs_active[sid]) {
@@ -438,7 +434,6 @@ static int tight_compress_as(struct tight_ctx *c, int sid, int level,
 	if (!t->zs_started[sid]) {
 		buf_put_mem(out, tight_zlib_header, 2);
 		t->zs_started[sid] = true;
-		c->hdr_sent = true;
 		done = 2;
 	}
 	zs->next_out = out->data + out->len;
@@ -1037,18 +1032,23 @@ static int tight_max_colours(const struct tight_ctx *c, int n)
 	return m > 256 ? 256 : m < 2 ? 2 : m;
 }
 
-/* A rectangle written and then dropped: our deflater has seen bytes the
- * client will not, so it forgets its history; a zlib header the client
- * will not see is sent again with the stream's next data. */
-static void tight_discard(struct tight_ctx *c, int used_sid)
+/*
+ * TightPNG's PNGs hold 24-bit pixels: for a client of 8 or 16 bits a
+ * pixel, a rectangle written from @start that came out bigger than Raw
+ * goes Raw instead (PNG, fill and JPEG touch no zlib stream of ours).
+ * Never for 32-bit clients: noVNC's Raw decoder before 1.4 leaves their
+ * pixels transparent (doc/protocol.md, "Tight").
+ */
+static int tight_png_or_raw(struct tight_ctx *c, size_t start,
+			    const struct rect *r)
 {
-	if (used_sid < 0)
-		return;
-	if (c->t->zs_active[used_sid])
-		deflateReset(&c->t->zs[used_sid]);
-	c->t->zs_dirty[used_sid] = false;
-	if (c->hdr_sent)
-		c->t->zs_started[used_sid] = false;
+	size_t raw = (size_t)r->w * r->h * c->pc->bytes;
+
+	if (!c->t->png || c->pc->bytes >= 4 ||
+	    c->out->len - start - RFB_RECT_HDR_LEN <= raw)
+		return 0;
+	c->out->len = start;
+	return enc_put_raw(c->p, c->f, r, c->out);
 }
 
 /* Encode one rectangle within the limits; @pre, if not NULL, holds its
@@ -1070,8 +1070,6 @@ static int tight_subrect(struct tight_ctx *c, int x, int y, int w, int h,
 	}
 #endif
 again:
-	c->used_sid = -1;
-	c->hdr_sent = false;
 	client = false;
 	if (jpeg)
 		maxc = c->conf->jpeg_max_colours;
@@ -1122,20 +1120,16 @@ again:
 	if (ret < 0)
 		return ret;
 
-	/* Never more than Raw. A too big JPEG gets a lossless try first; it
-	 * touched no stream. */
-	if (c->out->len - start - RFB_RECT_HDR_LEN > raw) {
+	/* A JPEG bigger than Raw is sent lossless (it touched no stream).
+	 * Tight never goes Raw: a tiny rectangle may cost a few bytes more. */
+	if (jpeg && nc == 0 && c->out->len - start - RFB_RECT_HDR_LEN > raw) {
 		c->out->len = start;
-		tight_discard(c, c->used_sid);
-		if (jpeg && nc == 0) {
-			jpeg = false;
-			goto again;
-		}
-		ret = enc_put_raw(c->p, c->f,
-				  &(struct rect){ x, y, w, h }, c->out);
-		if (ret < 0)
-			return ret;
+		jpeg = false;
+		goto again;
 	}
+	ret = tight_png_or_raw(c, start, &(struct rect){ x, y, w, h });
+	if (ret < 0)
+		return ret;
 	c->count++;
 	return 0;
 }
@@ -1529,7 +1523,6 @@ static int tight_put_ahead(struct tight_ctx *c, struct tight_op *op)
 	if (tight_put_full_ctl(c, sid, op->grad, false) < 0)
 		return -ENOMEM;
 	hdr = !t->zs_started[sid];
-	c->hdr_sent = hdr;
 	total = op->buf.len + (hdr ? 2 : 0);
 	if (buf_reserve(c->out, 3 + total) < 0)
 		return -ENOMEM;
@@ -1539,7 +1532,6 @@ static int tight_put_ahead(struct tight_ctx *c, struct tight_op *op)
 	buf_put_mem(c->out, op->buf.data, op->buf.len);
 	t->zs_started[sid] = true;
 	t->zs_dirty[sid] = true;
-	c->used_sid = sid;
 	return 0;
 }
 
@@ -1574,8 +1566,6 @@ static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
 	ret = enc_put_header(out, op->x, op->y, op->w, op->h, c->enc);
 	if (ret < 0)
 		return ret;
-	c->used_sid = -1;
-	c->hdr_sent = false;
 	if (op->res == TIGHT_RES_FILL) {
 		ret = tight_put_fill(c, op->colour, op->client);
 		if (ret < 0)
@@ -1592,18 +1582,15 @@ static int tight_put_pre(struct tight_ctx *c, struct tight_op *op)
 		buf_put_u8(out, op->buf.data[0]);
 		buf_put_mem(out, op->buf.data + 1, op->buf.len - 1);
 	}
-	if (out->len - start - RFB_RECT_HDR_LEN > raw) {
+	if (op->res_jpeg && out->len - start - RFB_RECT_HDR_LEN > raw) {
 		out->len = start;
-		tight_discard(c, c->used_sid);
-		if (op->res_jpeg)
-			return tight_subrect(c, op->x, op->y, op->w, op->h,
-					     true, NULL);
-		ret = enc_put_raw(c->p, c->f,
-				  &(struct rect){ op->x, op->y, op->w, op->h },
-				  out);
-		if (ret < 0)
-			return ret;
+		return tight_subrect(c, op->x, op->y, op->w, op->h, true,
+				     NULL);
 	}
+	ret = tight_png_or_raw(c, start,
+			       &(struct rect){ op->x, op->y, op->w, op->h });
+	if (ret < 0)
+		return ret;
 	c->count++;
 	return 0;
 }
