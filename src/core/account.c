@@ -4,7 +4,10 @@
  * copies the credentials, and its thread calls the embedder's function
  * and records the answer; the loop thread learns of it through an
  * eventfd, joins the thread and calls the done function, unless the
- * caller cancelled (its client went away meanwhile). The list of checks
+ * caller cancelled (its client went away meanwhile). A wrong password
+ * whose client is gone or closed by then still counts as a failed
+ * authentication of its address (throttle.c): leaving before the answer
+ * does not get round the refusals that slow guessing. The list of checks
  * and their done functions belong to the loop thread; a check's thread
  * touches only its own copy of the credentials and, under the lock, its
  * answer. The server's end waits for the checks still running.
@@ -24,6 +27,7 @@
 #include "conn.h"
 #include "log.h"
 #include "server-state.h"
+#include "throttle.h"
 
 /* Checks running at once, those of clients gone included: a client
  * that leaves as soon as it has sent its credentials is not counted in
@@ -31,6 +35,7 @@
 #define ACCOUNT_MAX_CHECKS 64
 
 struct accounts {
+	struct xrfb_server *server;
 	pthread_mutex_t lock;	/* the answers of the checks */
 	int evfd;		/* a check has finished */
 	struct xrfb_watch *watch;
@@ -47,6 +52,9 @@ struct account_check {
 	char *user, *password;
 	account_done_fn done;	/* NULL once cancelled */
 	void *arg;
+	const struct conn *conn;	/* NULL once cancelled */
+	unsigned conn_id;
+	char addr[THROTTLE_ADDR_MAX];	/* its peer's, for throttle.c */
 	/* Under a->lock: the answer. */
 	bool finished, ok, view_only;
 };
@@ -94,6 +102,23 @@ static void *check_main(void *arg)
 	return NULL;
 }
 
+/* A wrong password whose client left (or was closed) before the answer:
+ * a failure of its address all the same. */
+static void count_unheard(struct accounts *a, const struct account_check *c)
+{
+	uint64_t ban = throttle_failed(&a->server->throttle, c->addr,
+				       xrfb_now_ms());
+
+	if (ban)
+		log_warn("client %u (%s): authentication failed, the client "
+			 "left before its answer; %s refused for %llu s",
+			 c->conn_id, c->addr, c->addr,
+			 (unsigned long long)(ban + 999) / 1000);
+	else
+		log_warn("client %u (%s): authentication failed, the client "
+			 "left before its answer", c->conn_id, c->addr);
+}
+
 static void on_finished(void *arg, int fd, uint32_t events)
 {
 	struct accounts *a = arg;
@@ -118,6 +143,8 @@ static void on_finished(void *arg, int fd, uint32_t events)
 	for (c = done; c; c = next) {
 		next = c->next;
 		pthread_join(c->thread, NULL);
+		if (!c->ok && (!c->conn || c->conn->closed))
+			count_unheard(a, c);
 		if (c->done)
 			c->done(c->arg, c->ok, c->view_only);
 		check_free(c);
@@ -141,6 +168,7 @@ static struct accounts *accounts_get(struct xrfb_server *s)
 	if (!a->watch)
 		goto err_close;
 	pthread_mutex_init(&a->lock, NULL);
+	a->server = s;
 	s->accounts = a;
 	return a;
 
@@ -151,11 +179,12 @@ err_free:
 	return NULL;
 }
 
-struct account_check *account_check_start(struct xrfb_server *s,
+struct account_check *account_check_start(const struct conn *conn,
 					  const char *user,
 					  const char *password,
 					  account_done_fn done, void *arg)
 {
+	struct xrfb_server *s = conn->server;
 	struct accounts *a = s->plain_check ? accounts_get(s) : NULL;
 	struct account_check *c;
 	sigset_t all, old;
@@ -178,6 +207,9 @@ struct account_check *account_check_start(struct xrfb_server *s,
 	c->password = strdup(password);
 	c->done = done;
 	c->arg = arg;
+	c->conn = conn;
+	c->conn_id = conn->id;
+	throttle_addr(conn->peer, c->addr, sizeof(c->addr));
 	if (!c->user || !c->password)
 		goto err_free;
 	/* Signals stay with the loop thread (its signalfd). */
@@ -204,8 +236,10 @@ err_free:
 
 void account_check_cancel(struct account_check *c)
 {
-	if (c)
+	if (c) {
 		c->done = NULL;
+		c->conn = NULL;
+	}
 }
 
 void account_log(const struct conn *conn, const char *user, bool ok,

@@ -20,16 +20,19 @@ struct accounts;
  * so whether as a viewer only. */
 typedef void (*account_done_fn)(void *arg, bool ok, bool view_only);
 
-/* Check @user and @password (copied) with the server's plain check on a
- * thread; @done(@arg, ...) follows on the loop thread, unless cancelled.
- * NULL if the check cannot start (no check is set, too many checks
- * running, out of memory, no thread); @done is then never called. */
-struct account_check *account_check_start(struct xrfb_server *s,
+/* Check @user and @password (copied) of the client of @conn with its
+ * server's plain check on a thread; @done(@arg, ...) follows on the loop
+ * thread, unless cancelled, even if @conn was closed meanwhile (a wrong
+ * password then counts against the client's address all the same, as it
+ * does after a cancel). NULL if the check cannot start (no check is set,
+ * too many checks running, out of memory, no thread); @done is then
+ * never called. */
+struct account_check *account_check_start(const struct conn *conn,
 					  const char *user,
 					  const char *password,
 					  account_done_fn done, void *arg);
-/* The caller is going away: @done will not be called. The check itself
- * runs to its end and is freed then. */
+/* The caller is going away (before its conn is freed): @done will not
+ * be called. The check itself runs to its end and is freed then. */
 void account_check_cancel(struct account_check *c);
 /* The log line of a check's answer for the client of @conn; @user is
  * escaped already. */

@@ -451,6 +451,8 @@ static void on_checked(void *arg, bool ok, bool view_only)
 	int r;
 
 	st->check = NULL;
+	if (conn->closed)
+		return;	/* account.c counted a wrong password */
 	account_log(conn, st->user, ok, view_only);
 	conn->view_only = conn->view_only || view_only;
 	r = finish(conn, st);
@@ -476,7 +478,7 @@ static int start_check(struct conn *conn, struct ra2 *st, const uint8_t *user,
 	memcpy(p, pass, plen);
 	p[plen] = '\0';
 	log_escape(st->user, sizeof(st->user), u, ulen);
-	st->check = account_check_start(conn->server, u, p, on_checked, st);
+	st->check = account_check_start(conn, u, p, on_checked, st);
 	explicit_bzero(p, sizeof(p));
 	if (!st->check)
 		return (int)refuse(conn, st, "cannot check the password");

@@ -268,6 +268,8 @@ static void on_plain_checked(void *arg, bool ok, bool view_only)
 	struct conn *conn = vs->conn;
 
 	vs->check = NULL;
+	if (conn->closed)
+		return;	/* account.c counted a wrong password */
 	account_log(conn, vs->user, ok, view_only);
 	conn->view_only = conn->view_only || view_only;
 	conn->sec_done(conn->sec_done_arg, ok ? SEC_OK : SEC_FAILED);
@@ -302,7 +304,7 @@ static ssize_t on_plain(struct vencrypt_state *vs, const uint8_t *d,
 	}
 	log_escape(vs->user, sizeof(vs->user), pc->user, strlen(pc->user));
 	if (s->plain_check)
-		vs->check = account_check_start(s, pc->user, pc->password,
+		vs->check = account_check_start(conn, pc->user, pc->password,
 						on_plain_checked, vs);
 	sec_plain_clear(pc);
 	free(pc);

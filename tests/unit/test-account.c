@@ -7,7 +7,8 @@
  * before its answer is closed, and one that leaves during its check
  * leaves nothing behind; the check runs on another thread than the loop.
  * Viewers that leave right after their credentials cannot start more
- * than 64 checks at once.
+ * than 64 checks at once, and a wrong password counts against its
+ * address even when its viewer left before the answer.
  */
 #include "config.h"
 
@@ -311,6 +312,64 @@ START_TEST(test_too_many_checks)
 }
 END_TEST
 
+/* The loop's log lines of failed authentications, of viewers gone or
+ * (the last one may not be seen gone yet) still there. */
+static int n_failed;
+
+static void count_failed(void *arg, enum xrfb_log_level level,
+			  const char *file, int line, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	(void)file;
+	(void)line;
+	if (strstr(msg, "authentication failed"))
+		n_failed++;
+}
+
+static bool all_failed(void *arg)
+{
+	return n_failed >= *(const int *)arg;
+}
+
+/* Wrong passwords whose viewers left during their checks still count
+ * as failures of their address: after THROTTLE_FREE_FAILURES (5) of
+ * them, the next connection from it is refused at once, as it would be
+ * had the viewers waited for their answers. */
+START_TEST(test_unheard_failures_count)
+{
+	static const char reason[] = "Too many security failures";
+	uint8_t want[5 + sizeof(reason) - 1];
+	struct tpeer a;
+	struct env e;
+	int five = 5;
+
+	env_start(&e);
+	n_failed = 0;
+	ck_assert_int_eq(xrfb_loop_set_log(e.loop, XRFB_LOG_INFO,
+					   count_failed, NULL), 0);
+	for (n_held = 1; n_held <= five; n_held++) {
+		plain_login(&e, &a, "slow", "wrong");
+		ck_assert(test_run_until(e.loop, held_n, NULL));
+		tpeer_close(&a);
+	}
+	gate_open();
+	ck_assert(test_run_until(e.loop, all_failed, &five));
+
+	tpeer_open_tcp(&a, e.loop, e.port, 0);
+	tpeer_expect(&a, "RFB 003.008\n", 12);
+	tpeer_send(&a, "RFB 003.008\n", 12);
+	want[0] = 0;
+	put_u32(want + 1, sizeof(reason) - 1);
+	memcpy(want + 5, reason, sizeof(reason) - 1);
+	tpeer_expect(&a, want, sizeof(want));
+	tpeer_expect_eof(&a);
+	tpeer_close(&a);
+	ck_assert_int_eq(e.ready, 0);
+	env_stop(&e);
+}
+END_TEST
+
 static Suite *account_suite(void)
 {
 	Suite *s = suite_create("account");
@@ -321,6 +380,7 @@ static Suite *account_suite(void)
 	tcase_add_test(tc, test_input_before_result);
 	tcase_add_test(tc, test_leave_during_check);
 	tcase_add_test(tc, test_too_many_checks);
+	tcase_add_test(tc, test_unheard_failures_count);
 	return s;
 }
 
