@@ -104,11 +104,17 @@ static unsigned plan_retry(struct xrfb_reverse *r)
 	return delay;
 }
 
-/* A single attempt is over: one that the server made on its own
- * account frees itself, after its last report. */
-static void finish_or_free(struct xrfb_reverse *r, unsigned retry_ms)
+/* A single attempt is over: report @ev, then one that the server made
+ * on its own account frees itself. The callback may have freed @r (a
+ * handle of the embedder's, never the server's own): nothing of it is
+ * read after the report. */
+static void report_last(struct xrfb_reverse *r, unsigned retry_ms,
+			enum xrfb_reverse_event ev, int err)
 {
-	if (!retry_ms && r->server_owned)
+	bool free_it = !retry_ms && r->server_owned;
+
+	notify(r, ev, err);
+	if (free_it)
 		xrfb_reverse_free(r);
 }
 
@@ -126,8 +132,7 @@ static void on_client_released(void *arg, struct xrfb_client *c)
 	if (retry_ms)
 		log_info("%s %s: connection ended; connecting again in %u s",
 			 kind(r), r->name, retry_ms / 1000);
-	notify(r, XRFB_REVERSE_CLOSED, 0);
-	finish_or_free(r, retry_ms);
+	report_last(r, retry_ms, XRFB_REVERSE_CLOSED, 0);
 }
 
 static int send_repeater_block(struct xrfb_reverse *r, int fd)
@@ -179,8 +184,7 @@ static void on_dialled(void *arg, int fd, int err)
 	else
 		log_warn("cannot connect to %s %s: %s", kind(r), r->name,
 			 reverse_strerror(err));
-	notify(r, XRFB_REVERSE_FAILED, err);
-	finish_or_free(r, retry_ms);
+	report_last(r, retry_ms, XRFB_REVERSE_FAILED, err);
 }
 
 /* Server teardown: pending attempts stop; clients already connected are

@@ -210,6 +210,43 @@ START_TEST(test_reverse_refused)
 }
 END_TEST
 
+/* The callback may free the handle (xrfb.h), as `xrfb ctl connect`
+ * does once it has its answer: after a failure, and when the
+ * connection ends. Nothing of it is touched after that (the sanitizer
+ * build sees any read). */
+static void on_reverse_free(void *arg, struct xrfb_reverse *r,
+			    enum xrfb_reverse_event ev, int err)
+{
+	on_reverse(arg, r, ev, err);
+	if (ev != XRFB_REVERSE_CONNECTED)
+		xrfb_reverse_free(r);
+}
+
+START_TEST(test_reverse_freed_by_callback)
+{
+	struct env e;
+	struct tpeer p;
+	struct xrfb_reverse *r;
+
+	env_init(&e);
+	r = xrfb_server_reverse(e.s, "127.0.0.1", closed_port(), NULL);
+	ck_assert_ptr_nonnull(r);
+	xrfb_reverse_on_event(r, on_reverse_free, &e);
+	ck_assert(test_run_until(e.loop, has_event,
+				 &e.events[XRFB_REVERSE_FAILED]));
+	ck_assert_int_eq(e.last_err, -ECONNREFUSED);
+
+	r = xrfb_server_reverse(e.s, "127.0.0.1", viewer_listen(&e, 0), NULL);
+	ck_assert_ptr_nonnull(r);
+	xrfb_reverse_on_event(r, on_reverse_free, &e);
+	accept_and_handshake(&e, &p);
+	tpeer_close(&p);
+	ck_assert(test_run_until(e.loop, has_event,
+				 &e.events[XRFB_REVERSE_CLOSED]));
+	env_fini(&e);
+}
+END_TEST
+
 /* Failures are retried until the viewer appears; when it leaves, the
  * server connects again. */
 START_TEST(test_reverse_retry)
@@ -486,6 +523,7 @@ static Suite *ways_in_suite(void)
 	tcase_add_test(tc, test_reverse_direct);
 	tcase_add_test(tc, test_reverse_name);
 	tcase_add_test(tc, test_reverse_refused);
+	tcase_add_test(tc, test_reverse_freed_by_callback);
 	tcase_add_test(tc, test_reverse_retry);
 	tc = unit_tcase(s, "repeater");
 	tcase_add_test(tc, test_repeater_block);
