@@ -304,24 +304,29 @@ struct hs_case {
 	const char *password;	/* what the viewer gives */
 	/* With accounts (subtype 1): the user name the viewer gives. */
 	const char *user;
+	/* A NUL in place of the user name's second byte: no check is
+	 * asked, the viewer is closed without a SecurityResult. */
+	bool nul;
 };
 
 static const struct hs_case hs_cases[] = {
-	{ 5, 16, true, false, "pass word", NULL },
-	{ 6, 16, false, false, "pass word", NULL },
-	{ 129, 32, true, false, "pass word", NULL },
-	{ 130, 32, false, false, "pass word", NULL },
-	{ 5, 16, true, true, "pass word", NULL },
-	{ 130, 32, false, true, "pass word", NULL },
-	{ 129, 32, true, false, "pass wore", NULL },
-	{ 6, 16, false, false, "pass", NULL },
-	{ 129, 32, true, false, "watch only", NULL },	/* the view-only one */
+	{ 5, 16, true, false, "pass word", NULL, false },
+	{ 6, 16, false, false, "pass word", NULL, false },
+	{ 129, 32, true, false, "pass word", NULL, false },
+	{ 130, 32, false, false, "pass word", NULL, false },
+	{ 5, 16, true, true, "pass word", NULL, false },
+	{ 130, 32, false, true, "pass word", NULL, false },
+	{ 129, 32, true, false, "pass wore", NULL, false },
+	{ 6, 16, false, false, "pass", NULL, false },
+	{ 129, 32, true, false, "watch only", NULL, false },	/* the view-only one */
 	/* Accounts: anna types, vera watches, the rest is refused. */
-	{ 129, 32, true, false, "anna's", "anna" },
-	{ 6, 16, false, true, "anna's", "anna" },
-	{ 5, 16, true, false, "vera's", "vera" },
-	{ 130, 32, false, false, "anna's", "vera" },
-	{ 5, 16, true, false, "pass word", "" },
+	{ 129, 32, true, false, "anna's", "anna", false },
+	{ 6, 16, false, true, "anna's", "anna", false },
+	{ 5, 16, true, false, "vera's", "vera", false },
+	{ 130, 32, false, false, "anna's", "vera", false },
+	{ 5, 16, true, false, "pass word", "", false },
+	{ 129, 32, true, false, "anna's", "anna", true },
+	{ 6, 16, false, false, "anna's", "anna", true },
 };
 #define NHS (int)(sizeof(hs_cases) / sizeof(hs_cases[0]))
 
@@ -448,12 +453,14 @@ static void hash2(size_t key_len, const uint8_t *a, size_t alen,
 }
 
 static pthread_t loop_thread;
+static int n_checks;	/* on the loop thread, after a join */
 
 /* The accounts of the subtype 1 cases; checked off the loop thread. */
 static bool check_account(void *arg, const char *user, const char *password,
 			  bool *view_only)
 {
 	ck_assert(!pthread_equal(pthread_self(), loop_thread));
+	n_checks++;
 	*view_only = !strcmp(user, "vera");
 	return (!strcmp(user, "anna") && !strcmp(password, "anna's")) ||
 	       (!strcmp(user, "vera") && !strcmp(password, "vera's"));
@@ -485,6 +492,7 @@ START_TEST(test_handshake)
 
 	env_start(&e);
 	loop_thread = pthread_self();
+	n_checks = 0;
 	if (c->user)
 		xrfb_server_set_plain_check(e.s, check_account, NULL);
 	tpeer_expect(&e.p, "RFB 003.008\n", 12);
@@ -549,7 +557,14 @@ START_TEST(test_handshake)
 		memcpy(creds + 1, c->user, ulen);
 	creds[1 + ulen] = (uint8_t)plen;
 	memcpy(creds + 2 + ulen, c->password, plen);
+	if (c->nul)
+		creds[2] = '\0';
 	send_record(&e, c->bytewise, &tx, creds, 2 + ulen + plen);
+	if (c->nul) {
+		tpeer_expect_eof(&e.p);
+		ck_assert_int_eq(n_checks, 0);
+		goto out;
+	}
 
 	/* SecurityResult: in a record for RA2 and RA2_256. */
 	if (c->all_encrypted) {
