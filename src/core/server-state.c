@@ -39,13 +39,21 @@ static void on_cpu_timer(void *arg)
 	server_state_kick(s);
 }
 
+/* Whether the budget yields to demand now: it does, and the machine
+ * leaves more than the floor (--max-cpu). At the floor it is spent as
+ * the fixed budget is, so that a busy machine keeps what it did then. */
+static bool yielding(const struct xrfb_server *s)
+{
+	return s->cpu_yield && s->cpu_limit > s->max_cpu;
+}
+
 unsigned server_state_cpu_share(const struct xrfb_server *s)
 {
 	unsigned n = s->nclients_ready + 1, limit = s->max_cpu;
 
 	if (!s->max_cpu)
 		return 0;
-	if (s->cpu_yield) {
+	if (yielding(s)) {
 		/* The shared work is paid from the whole limit
 		 * (server_state_cpu_charge): the viewers split all of it,
 		 * so what the machine spares is not left half unused. */
@@ -81,7 +89,7 @@ void server_state_cpu_charge(struct xrfb_server *s)
 	cpu = s->cpu_clock_us();
 	now = xrfb_now_ms();
 	server_state_cpu_look(s, now);
-	if (s->cpu_yield)
+	if (yielding(s))
 		share = s->cpu_limit;
 	/* percent of a millisecond is ten microseconds */
 	s->cpu_credit_us += (int64_t)((now - s->cpu_wall_ms) * share * 10);
@@ -90,7 +98,7 @@ void server_state_cpu_charge(struct xrfb_server *s)
 	/* What clients' own shares paid for is not charged twice (with
 	 * cpu_yield the whole process is held to the whole limit). */
 	spent = cpu - s->cpu_mark_us;
-	if (!s->cpu_yield)
+	if (!yielding(s))
 		spent = spent > s->cpu_clients_us ? spent - s->cpu_clients_us
 						  : 0;
 	s->cpu_credit_us -= (int64_t)spent;

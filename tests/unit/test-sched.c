@@ -305,8 +305,8 @@ START_TEST(test_cpu_budget_yield)
 	paint(&e);
 	connect_peer(&e, &p, raw, 1);
 	full_update(&e, &p);
-	/* one viewer: all of the limit is its share */
-	ck_assert_uint_eq(server_state_cpu_share(e.s), 50);
+	/* at the floor, as the fixed budget: one viewer, half of it */
+	ck_assert_uint_eq(server_state_cpu_share(e.s), 25);
 
 	look_now(&e);
 	ck_assert_uint_eq(e.s->cpu_limit, 50);
