@@ -95,8 +95,8 @@ void server_state_cpu_charge(struct xrfb_server *s)
 	s->cpu_credit_us += (int64_t)((now - s->cpu_wall_ms) * share * 10);
 	if (s->cpu_credit_us > SERVER_CPU_BURST_US)
 		s->cpu_credit_us = SERVER_CPU_BURST_US;
-	/* What clients' own shares paid for is not charged twice (with
-	 * cpu_yield the whole process is held to the whole limit). */
+	/* What clients' own shares paid for is not charged twice (while
+	 * yielding, the whole process is held to the whole limit). */
 	spent = cpu - s->cpu_mark_us;
 	if (!yielding(s))
 		spent = spent > s->cpu_clients_us ? spent - s->cpu_clients_us
