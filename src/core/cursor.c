@@ -153,32 +153,33 @@ static uint32_t blend(uint32_t bg, uint32_t fg)
 	return r << 16 | g << 8 | b;
 }
 
-void cursor_compose(const struct cursor *cur, const struct fb *fb,
-		    struct fb *dst, const struct rect *r)
+bool cursor_draw(const struct cursor *cur, struct fb *fb, uint32_t *under,
+		 struct rect *box)
 {
-	struct rect box;
-	int x0, y0, x1, y1;
-
-	for (int y = r->y; y < r->y + r->h; y++)
-		memcpy(dst->pixels + (size_t)y * dst->stride + r->x,
-		       fb->pixels + (size_t)y * fb->stride + r->x,
-		       (size_t)r->w * 4);
-	if (!cursor_box(cur, fb, &box))
-		return;
-	x0 = box.x > r->x ? box.x : r->x;
-	y0 = box.y > r->y ? box.y : r->y;
-	x1 = box.x + box.w < r->x + r->w ? box.x + box.w : r->x + r->w;
-	y1 = box.y + box.h < r->y + r->h ? box.y + box.h : r->y + r->h;
-	for (int y = y0; y < y1; y++) {
+	if (!cursor_box(cur, fb, box))
+		return false;
+	for (int y = box->y; y < box->y + box->h; y++) {
 		const uint32_t *src = cur->argb +
 			(size_t)(y - (cur->y - cur->hy)) * cur->w;
-		uint32_t *d = dst->pixels + (size_t)y * dst->stride;
+		uint32_t *d = fb->pixels + (size_t)y * fb->stride;
 
-		for (int x = x0; x < x1; x++) {
+		memcpy(under + (size_t)(y - box->y) * box->w, d + box->x,
+		       (size_t)box->w * 4);
+		for (int x = box->x; x < box->x + box->w; x++) {
 			uint32_t a = src[x - (cur->x - cur->hx)];
 
 			if (a >> 24)
 				d[x] = blend(d[x], a);
 		}
 	}
+	return true;
+}
+
+void cursor_undraw(struct fb *fb, const uint32_t *under,
+		   const struct rect *box)
+{
+	for (int y = box->y; y < box->y + box->h; y++)
+		memcpy(fb->pixels + (size_t)y * fb->stride + box->x,
+		       under + (size_t)(y - box->y) * box->w,
+		       (size_t)box->w * 4);
 }

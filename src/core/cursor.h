@@ -39,9 +39,14 @@ int cursor_put_shape(const struct cursor *cur, const struct pixconv *pc,
 		     bool rich, struct buf *out);
 /* Append a PointerPos pseudo-rectangle. */
 int cursor_put_pos(const struct cursor *cur, struct buf *out);
-/* Copy @r of @fb into @dst (same geometry as @fb) and draw the cursor
- * over it, so @dst holds what the screen shows inside @r. */
-void cursor_compose(const struct cursor *cur, const struct fb *fb,
-		    struct fb *dst, const struct rect *r);
+/* Draw the cursor into @fb, keeping the pixels it covers in @under
+ * (room for CURSOR_MAX_SIZE x CURSOR_MAX_SIZE) for cursor_undraw(), and
+ * its clipped box in @box; false, with nothing drawn, if it shows none.
+ * For encoding what the screen shows without a copy of the screen: the
+ * caller puts the pixels back before anything else reads @fb. */
+bool cursor_draw(const struct cursor *cur, struct fb *fb, uint32_t *under,
+		 struct rect *box);
+void cursor_undraw(struct fb *fb, const uint32_t *under,
+		   const struct rect *box);
 
 #endif

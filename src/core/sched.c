@@ -864,7 +864,7 @@ static int put_pixels(struct sched *sc, struct encoder *e,
 			       s->fb.height };
 	struct enc_params p = enc_params_of(sc);
 	struct rect box;
-	bool compose;
+	bool drawn = false;
 	int total = 0;
 
 	if (!e)
@@ -873,29 +873,33 @@ static int put_pixels(struct sched *sc, struct encoder *e,
 		return 0;
 	p.flags |= flags;
 	/* Clients that show no cursor of their own get it in the pixels:
-	 * encode from a copy of each rectangle with the cursor drawn in. */
-	compose = sched_draws_cursor(sc) &&
-		  cursor_box(&s->cursor, &s->fb, &box) &&
-		  region_meets(area, &box);
-	if (compose) {
-		if (!s->comp.pixels && fb_init(&s->comp, s->fb.width,
-					       s->fb.height) < 0)
+	 * drawn into the framebuffer for as long as the encoder reads it
+	 * (it reads nowhere else, on any thread, once encode() returns)
+	 * and taken out again. A copy of the rectangles instead cost a
+	 * tenth of a full-screen video frame. */
+	if (sched_draws_cursor(sc) && cursor_box(&s->cursor, &s->fb, &box) &&
+	    region_meets(area, &box)) {
+		if (!s->cursor_under)
+			s->cursor_under = malloc(sizeof(uint32_t) *
+						 CURSOR_MAX_SIZE *
+						 CURSOR_MAX_SIZE);
+		if (!s->cursor_under)
 			return -ENOMEM;
-		f.pixels = s->comp.pixels;
-		f.stride = s->comp.stride;
+		drawn = cursor_draw(&s->cursor, &s->fb, s->cursor_under,
+				    &box);
 	}
 	for (int i = 0; i < n; i++) {
 		struct rect r = rect_from_box(&boxes[i]);
-		int k;
+		int k = e->ops->encode(e, &p, &f, &r, b);
 
-		if (compose)
-			cursor_compose(&s->cursor, &s->fb, &s->comp, &r);
-		k = e->ops->encode(e, &p, &f, &r, b);
-
-		if (k < 0)
-			return k;
+		if (k < 0) {
+			total = k;
+			break;
+		}
 		total += k;
 	}
+	if (drawn)
+		cursor_undraw(&s->fb, s->cursor_under, &box);
 	return total;
 }
 

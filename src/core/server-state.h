@@ -80,7 +80,7 @@ struct xrfb_server {
 	uint16_t last_port;
 
 	struct fb fb;
-	struct fb comp;		/* fb + cursor, for clients that draw none */
+	uint32_t *cursor_under;	/* fb under the cursor, while drawn in */
 	struct pixfmt format;	/* the server's own pixel format */
 	struct cursor cursor;
 	struct xrfb_screen screens[SERVER_MAX_SCREENS];

@@ -171,7 +171,7 @@ void xrfb_server_free(struct xrfb_server *s)
 	xrfb_timer_cancel(s->kick);
 	xrfb_timer_cancel(s->cpu_timer);
 	fb_fini(&s->fb);
-	fb_fini(&s->comp);
+	free(s->cursor_under);
 	motion_fini(&s->motion);
 	cursor_fini(&s->cursor);
 	clipboard_server_fini(&s->clip);
@@ -581,7 +581,6 @@ int xrfb_server_resize(struct xrfb_server *s, uint16_t width, uint16_t height)
 	err = fb_resize(&s->fb, width, height);
 	if (err < 0)
 		return err;
-	fb_fini(&s->comp);
 	motion_reset(&s->motion);
 	/* A layout that no longer fits becomes one screen; the embedder
 	 * sets the real one with xrfb_server_set_screens(). */

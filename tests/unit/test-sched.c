@@ -590,17 +590,33 @@ START_TEST(test_copy_cursor)
 	struct env e;
 	struct tpeer p;
 	struct tpeer_msg m;
+	uint32_t *before = malloc(256 * 128 * 4);
+	const uint32_t *fb;
+	size_t stride;
 
+	ck_assert_ptr_nonnull(before);
 	env_start(&e, 256, 128);
 	xrfb_server_set_move_detection(e.s, false);
 	paint(&e);
 	ck_assert_int_eq(xrfb_server_set_cursor(e.s, arrow, 4, 4, 0, 0), 0);
 	xrfb_server_set_pointer_pos(e.s, 150, 100);
+	fb = xrfb_server_pixels(e.s, &stride);
+	for (int y = 0; y < 128; y++)
+		memcpy(before + y * 256, (const uint8_t *)fb + y * stride,
+		       256 * 4);
 	connect_peer(&e, &p, raw, 2);
 	tpeer_request(&p, false, 0, 0, 256, 128);
 	tpeer_next_update(&p, &m);
 	ck_assert(pixels_meet(&m, 150, 100, 4, 4));
 	tpeer_msg_fini(&m);
+	/* The client got the cursor in its pixels; the screen kept none. */
+	ck_assert_uint_eq(p.fb[101 * 256 + 151] & 0xffffff, 0);
+	ck_assert_uint_eq(p.fb[100 * 256 + 150] & 0xffffff, 0xffffff);
+	for (int y = 0; y < 128; y++)
+		ck_assert(memcmp(before + y * 256,
+				 (const uint8_t *)fb + y * stride,
+				 256 * 4) == 0);
+	free(before);
 
 	/* Far from the cursor: the CopyRect alone. */
 	xrfb_server_copy_rect(e.s, 0, 0, 0, 10, 100, 50);
