@@ -546,17 +546,22 @@ static int send_update(struct sched *sc, struct buf *body,
 		       unsigned nrects)
 {
 	struct buf hdr = BUF_INIT;
+	size_t total = RFB_FB_UPDATE_HDR_LEN + body->len;
+	int ret;
 
 	if (buf_reserve(&hdr, RFB_FB_UPDATE_HDR_LEN) < 0)
 		return -ENOMEM;
 	put_update_header(&hdr, nrects);
 	log_trace("client %u: update, %u rects, %zu bytes", sc->conn->id,
-		  nrects, hdr.len + body->len);
+		  nrects, total);
 	sc->updates_sent++;
-	sc->bytes_sent += hdr.len + body->len;
-	flow_after_update(sc->flow, hdr.len + body->len);
+	sc->bytes_sent += total;
 	stream_send(sc->conn->stream, rcbuf_from_buf(&hdr));
-	return stream_send(sc->conn->stream, rcbuf_from_buf(body));
+	ret = stream_send(sc->conn->stream, rcbuf_from_buf(body));
+	/* After the update: its fence is answered once the viewer has
+	 * read all of it. */
+	flow_after_update(sc->flow, total);
+	return ret;
 }
 
 /* ExtendedDesktopSize (doc/protocol.md, "Desktop size") with the server's

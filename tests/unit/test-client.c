@@ -1373,6 +1373,41 @@ START_TEST(test_fence)
 }
 END_TEST
 
+/* The fence request that measures an update's round trip follows the
+ * update: a viewer answers it once it has read the update. */
+START_TEST(test_ping_follows_update)
+{
+	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_FENCE };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+
+	env_start(&e, 20, 20, NULL);
+	tpeer_open_tcp(&p, e.loop, e.port, 0);
+	tpeer_handshake(&p, 8, NULL, true);
+	tpeer_set_encodings(&p, enc, 2);
+	tpeer_next_msg(&p, &m);
+	ck_assert_uint_eq(m.type, RFB_MSG_SERVER_FENCE);
+	tpeer_msg_fini(&m);
+	for (int i = 0; i < 2; i++) {
+		tpeer_request(&p, i > 0, 0, 0, 20, 20);
+		if (i > 0)
+			paint(&e, 0x123456);
+		tpeer_next_msg(&p, &m);
+		ck_assert_uint_eq(m.type, RFB_MSG_FB_UPDATE);
+		tpeer_msg_fini(&m);
+		tpeer_next_msg(&p, &m);
+		ck_assert_uint_eq(m.type, RFB_MSG_SERVER_FENCE);
+		ck_assert_uint_ne(m.data[4] & 0x80, 0);
+		ck_assert_uint_eq(m.data[8], 8);
+		ck_assert_mem_eq(m.data + 9, "xrfb", 4);
+		tpeer_msg_fini(&m);
+	}
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
 START_TEST(test_continuous_updates)
 {
 	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_FENCE,
@@ -1489,6 +1524,7 @@ static Suite *client_suite(void)
 	tcase_add_loop_test(tc, test_qemu_key, 0, 2);
 	tcase_add_loop_test(tc, test_set_desktop_size, 0, NSDS);
 	tcase_add_test(tc, test_fence);
+	tcase_add_test(tc, test_ping_follows_update);
 	tcase_add_test(tc, test_continuous_updates);
 	tcase_add_test(tc, test_desktop_name_and_leds);
 	return s;
