@@ -40,6 +40,12 @@ struct enc_params {
 	int subsampling;	/* RFB_SUBSAMP_*, -1 if none sent */
 	int compress;		/* CompressLevel 0..9, -1 if none sent */
 	unsigned flags;		/* enum enc_flags */
+	/* Called (if set) between whole rectangles of a large rectangle
+	 * split into many, on the calling thread, with @out as it is: the
+	 * caller may send what @out holds and empty it. Returns 0 or
+	 * -errno, which the encoder returns. */
+	int (*between)(void *arg, struct buf *out);
+	void *between_arg;
 };
 
 struct encoder_ops;

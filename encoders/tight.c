@@ -1627,6 +1627,8 @@ static int tight_par_write(void *arg, size_t k)
 				    NULL);
 	else
 		ret = tight_put_pre(j->c, op);
+	if (ret >= 0 && j->c->p->between)
+		ret = j->c->p->between(j->c->p->between_arg, j->c->out);
 	return ret < 0 ? ret : 0;
 }
 

@@ -38,6 +38,9 @@
 #define SCHED_MERGE_MAX_EXTRA (128 * 128)
 /* A CopyRect smaller than this is sent as pixels (small_copies_to_pixels()). */
 #define SCHED_MIN_COPY 1024
+/* An update is sent while it is built in pieces of at least this many
+ * bytes (sched_stream()). */
+#define SCHED_STREAM_MIN (64 * 1024)
 
 static void on_fair_kick(void *arg);
 static void on_full_refresh_due(void *arg, const region_t *area);
@@ -542,26 +545,61 @@ static void put_update_header(struct buf *b, unsigned nrects)
 	buf_put_u16(b, (uint16_t)nrects);
 }
 
+/* The end of an update of @nrects rectangles: its header and @body, or
+ * what is left of it if sched_stream() sent the start. */
 static int send_update(struct sched *sc, struct buf *body,
 		       unsigned nrects)
 {
 	struct buf hdr = BUF_INIT;
-	size_t total = RFB_FB_UPDATE_HDR_LEN + body->len;
+	size_t total = sc->streamed + body->len;
 	int ret;
 
-	if (buf_reserve(&hdr, RFB_FB_UPDATE_HDR_LEN) < 0)
-		return -ENOMEM;
-	put_update_header(&hdr, nrects);
+	if (!sc->streamed) {
+		if (buf_reserve(&hdr, RFB_FB_UPDATE_HDR_LEN) < 0)
+			return -ENOMEM;
+		put_update_header(&hdr, nrects);
+		total += hdr.len;
+	}
 	log_trace("client %u: update, %u rects, %zu bytes", sc->conn->id,
 		  nrects, total);
+	sc->streamed = 0;
 	sc->updates_sent++;
 	sc->bytes_sent += total;
-	stream_send(sc->conn->stream, rcbuf_from_buf(&hdr));
+	if (hdr.len)
+		stream_send(sc->conn->stream, rcbuf_from_buf(&hdr));
 	ret = stream_send(sc->conn->stream, rcbuf_from_buf(body));
 	/* After the update: its fence is answered once the viewer has
 	 * read all of it. */
 	flow_after_update(sc->flow, total);
 	return ret;
+}
+
+/* A large update goes out while it is still being encoded, for clients
+ * that take LastRect: its header with the count 0xFFFF first, then the
+ * rectangles written so far, whenever SCHED_STREAM_MIN bytes of them are
+ * ready; LastRect ends it (end_update()). The viewer decodes the first
+ * pieces while the server compresses the next, instead of after: on
+ * full-screen video the two take about as long. Called between whole
+ * rectangles only, on the loop thread (put_pixels(), and Tight's writer,
+ * which is encpool's task 0). */
+static int sched_stream(void *arg, struct buf *body)
+{
+	struct sched *sc = arg;
+	struct buf hdr = BUF_INIT;
+
+	if (body->len < SCHED_STREAM_MIN || !conn_is_normal(sc->conn))
+		return 0;
+	if (!sc->streamed) {
+		if (buf_reserve(&hdr, RFB_FB_UPDATE_HDR_LEN) < 0)
+			return -ENOMEM;
+		put_update_header(&hdr, 0xffff);
+		sc->streamed = hdr.len;
+		stream_send(sc->conn->stream, rcbuf_from_buf(&hdr));
+	}
+	sc->streamed += body->len;
+	stream_send(sc->conn->stream, rcbuf_from_buf(body));
+	stream_flush(sc->conn->stream);
+	return 0;
 }
 
 /* ExtendedDesktopSize (doc/protocol.md, "Desktop size") with the server's
@@ -877,6 +915,10 @@ static int put_pixels(struct sched *sc, struct encoder *e,
 	if (!n)
 		return 0;
 	p.flags |= flags;
+	if (sc->want_last_rect) {
+		p.between = sched_stream;
+		p.between_arg = sc;
+	}
 	/* Clients that show no cursor of their own get it in the pixels:
 	 * drawn into the framebuffer for as long as the encoder reads it
 	 * (it reads nowhere else, on any thread, once encode() returns)
@@ -897,6 +939,12 @@ static int put_pixels(struct sched *sc, struct encoder *e,
 		struct rect r = rect_from_box(&boxes[i]);
 		int k = e->ops->encode(e, &p, &f, &r, b);
 
+		if (k >= 0 && p.between && i + 1 < n) {
+			int err = p.between(p.between_arg, b);
+
+			if (err < 0)
+				k = err;
+		}
 		if (k < 0) {
 			total = k;
 			break;
@@ -1266,14 +1314,16 @@ out:
 
 /*
  * Job 4: end an update of @total rectangles: more than the count can
- * say ends with LastRect for clients that know it (count 0xFFFF).
- * Without it this cannot happen with SCHED_MAX_RECTS and sane encoders.
+ * say ends with LastRect for clients that know it (count 0xFFFF), and so
+ * does one sent while it was built (sched_stream()). Without LastRect
+ * this cannot happen with SCHED_MAX_RECTS and sane encoders.
  * Returns the count to send, or -errno (-E2BIG: the client cannot take
  * it).
  */
 static int end_update(struct sched *sc, int total, struct buf *body)
 {
-	if (total < 0xffff || (total == 0xffff && !sc->want_last_rect))
+	if (!sc->streamed &&
+	    (total < 0xffff || (total == 0xffff && !sc->want_last_rect)))
 		return total;
 	if (!sc->want_last_rect)
 		return -E2BIG;
@@ -1350,6 +1400,7 @@ static void run_update(struct sched *sc, uint64_t now, uint64_t cpu,
 	pixman_region32_init(&copy);
 	pixman_region32_init(&pixels);
 	pixman_region32_init(&lossy);
+	sc->streamed = 0;
 	collect_update(sc, &copy, &pixels);
 	total = put_pseudo(sc, &body);
 	if (total < 0) {

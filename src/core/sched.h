@@ -71,6 +71,9 @@ struct sched {
 	unsigned n_eds_replies;
 	unsigned eds_replies_queued;	/* ever; tells if one was added */
 	uint64_t last_update_ms;
+	/* Bytes of the update being built already sent (sched_stream()),
+	 * its header with count 0xFFFF included; 0: none yet. */
+	size_t streamed;
 	struct xrfb_timer *pace_timer;
 	struct fair fair;		/* CPU share, full refresh rate */
 	/* What the client holds lossy, re-sent lossless once still

@@ -1152,6 +1152,57 @@ START_TEST(test_h264_moving_area)
 END_TEST
 #endif
 
+/* A large update goes out while it is built to clients that take
+ * LastRect: count 0xFFFF, its rectangles, LastRect. Others get the
+ * count. Both end up with the server's pixels. */
+START_TEST(test_streamed)
+{
+	static const int32_t last[] = { RFB_ENC_RAW, RFB_ENC_LAST_RECT };
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	struct env e;
+	struct tpeer a, b;
+	struct tpeer_msg m;
+
+	env_start(&e, 512, 256);
+	paint(&e);
+	connect_peer(&e, &a, last, 2);
+	connect_peer(&e, &b, raw, 1);
+	full_update(&e, &a);
+	full_update(&e, &b);
+	/* two rectangles of 80 KB each in Raw */
+	paint_rect(&e, 0, 0, 160, 128);
+	paint_rect(&e, 352, 128, 160, 128);
+
+	tpeer_request(&a, true, 0, 0, 512, 256);
+	tpeer_next_update(&a, &m);
+	ck_assert_uint_eq((unsigned)m.data[2] << 8 | m.data[3], 0xffff);
+	ck_assert_uint_eq(tpeer_count_enc(&m, RFB_ENC_RAW), 2);
+	ck_assert_uint_eq(m.nrects, 3);
+	ck_assert_int_eq(m.rects[2].enc, RFB_ENC_LAST_RECT);
+	tpeer_msg_fini(&m);
+	assert_model(&a, &e, "after a streamed update");
+
+	tpeer_request(&b, true, 0, 0, 512, 256);
+	tpeer_next_update(&b, &m);
+	ck_assert_uint_eq((unsigned)m.data[2] << 8 | m.data[3], 2);
+	ck_assert_uint_eq(m.nrects, 2);
+	tpeer_msg_fini(&m);
+	assert_model(&b, &e, "after the same update counted");
+
+	/* A small update is not streamed. */
+	paint_rect(&e, 10, 10, 8, 8);
+	paint_rect(&e, 400, 200, 8, 8);
+	tpeer_request(&a, true, 0, 0, 512, 256);
+	tpeer_next_update(&a, &m);
+	ck_assert_uint_eq((unsigned)m.data[2] << 8 | m.data[3], m.nrects);
+	tpeer_msg_fini(&m);
+	assert_model(&a, &e, "after a small update");
+	tpeer_close(&a);
+	tpeer_close(&b);
+	env_stop(&e);
+}
+END_TEST
+
 static Suite *sched_suite(void)
 {
 	Suite *s = suite_create("sched");
@@ -1162,6 +1213,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_incremental_area);
 	tcase_add_test(tc, test_merge_nearby);
 	tcase_add_test(tc, test_merge_bands);
+	tcase_add_test(tc, test_streamed);
 	tcase_add_test(tc, test_cpu_budget);
 	tcase_add_test(tc, test_cpu_budget_yield);
 	tcase_add_loop_test(tc, test_request_clipped, 0, NCLIPS);
