@@ -424,6 +424,41 @@ s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
 }
 
+# Whether log @1 matches the extended regular expression @2 (or @3, if
+# not empty), or process @4 has ended.
+t_log_settled() {
+	grep -Eq "$2" "$1" || { [ -n "$3" ] && grep -Eq "$3" "$1"; } ||
+		! t_alive "$4"
+}
+
+# t_spawn NAME on a port found free: every @PORT@ in the command becomes
+# the port, and the command must print READY (an extended regular
+# expression, @PORT@ replaced too) in its log. A parallel test may take
+# the port before the command binds it: then the command prints FAIL (if
+# not empty) or ends, and starts again on another port, five times at
+# most. Sets T_PORT, T_LAST_PID and T_LOG.
+t_spawn_free_port() {
+	local name=$1 ready=$2 fail=$3 try arg args=() pat
+	shift 3
+	for try in 1 2 3 4 5; do
+		T_PORT=$(t_free_port)
+		args=()
+		for arg in "$@"; do
+			args+=("${arg//@PORT@/$T_PORT}")
+		done
+		pat=${ready//@PORT@/$T_PORT}
+		T_LOG=$T_DIR/$name-$try.log
+		t_spawn "$name-$try" "${args[@]}"
+		t_wait_for "$T_TIMEOUT" "$name listening on port $T_PORT" \
+			t_log_settled "$T_LOG" "$pat" "$fail" "$T_LAST_PID"
+		if grep -Eq "$pat" "$T_LOG" && t_alive "$T_LAST_PID"; then
+			return 0
+		fi
+		t_stop "$T_LAST_PID" || true
+	done
+	t_fail "$name found no free port: $(tail -n 3 "$T_LOG")"
+}
+
 # ---- PAM -------------------------------------------------------------------
 
 # Private PAM services for xrfb through Debian's pam_wrapper, so that no

@@ -144,12 +144,11 @@ t_xwd_stable "$dpy" "$T_DIR/ref6.xwd"
 
 t_step "ctl connect: a listening TigerVNC viewer gets the desktop"
 t_start_xvfb VDPY 400x300x24
-vport=$(t_free_port)
-t_spawn vncviewer vncviewer -display "$VDPY" -listen "$vport" -FullScreen \
+t_spawn_free_port vncviewer "Listening on port @PORT@" "failed to bind" \
+	vncviewer -display "$VDPY" -listen @PORT@ -FullScreen \
 	-ViewOnly -Shared -AlertOnFatalError=0 -ReconnectOnError=0 \
 	-AutoSelect=0 -NoJPEG -FullColor -PreferredEncoding=ZRLE
-t_wait_for "$T_TIMEOUT" "vncviewer listening on port $vport" \
-	grep -q "Listening on port $vport" "$T_DIR/vncviewer.log"
+vport=$T_PORT
 t_run "ctl connect" "${CTL[@]}" connect "127.0.0.1:$vport"
 t_wait_display_match "the viewer reached by ctl connect" "$VDPY" \
 	"$T_DIR/ref6.xwd" --bits 8,8,8

@@ -61,12 +61,11 @@ grep -q "socket passed as fd 3 (0.0.0.0:[0-9]*) is not a loopback address" \
 if command -v systemd-socket-activate >/dev/null 2>&1; then
 	t_step "under systemd-socket-activate"
 	before=$(grep -c '^READY=1' "$T_DIR/notify.log")
-	port=$(t_free_port)
-	t_spawn sd-activate systemd-socket-activate -l "127.0.0.1:$port" \
+	t_spawn_free_port sd-activate "Listening on 127.0.0.1:@PORT@" "" \
+		systemd-socket-activate -l "127.0.0.1:@PORT@" \
 		-E "NOTIFY_SOCKET=$T_DIR/notify.sock" \
 		"$XRFB" --display "$DPY"
-	t_wait_for "$T_TIMEOUT" "systemd-socket-activate listening" \
-		grep -q "Listening on 127.0.0.1:$port" "$T_DIR/sd-activate.log"
+	port=$T_PORT
 	# xrfb starts with the first connection, which waits in the backlog
 	t_run "vnc-grab, starting xrfb" t_grab --compare "$T_DIR/ref.xwd" \
 		"127.0.0.1:$port"
@@ -98,11 +97,10 @@ t_wait_exit "$pid" || t_fail "the inetd bridge did not exit"
 
 if command -v systemd-socket-activate >/dev/null 2>&1; then
 	t_step "--inetd under systemd-socket-activate --inetd --accept"
-	port=$(t_free_port)
-	t_spawn sd-inetd systemd-socket-activate --inetd -a \
-		-l "127.0.0.1:$port" "$XRFB" --inetd --display "$DPY"
-	t_wait_for "$T_TIMEOUT" "systemd-socket-activate listening" \
-		grep -q "Listening on 127.0.0.1:$port" "$T_DIR/sd-inetd.log"
+	t_spawn_free_port sd-inetd "Listening on 127.0.0.1:@PORT@" "" \
+		systemd-socket-activate --inetd -a -l "127.0.0.1:@PORT@" \
+		"$XRFB" --inetd --display "$DPY"
+	port=$T_PORT
 	t_run "vnc-grab, one xrfb per connection" t_grab \
 		--compare "$T_DIR/ref.xwd" "127.0.0.1:$port"
 	t_run "vnc-grab again" t_grab --compare "$T_DIR/ref.xwd" \
