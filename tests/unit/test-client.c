@@ -1336,27 +1336,35 @@ static void expect_fence(struct tpeer *p, uint32_t flags, const void *payload,
 	tpeer_msg_fini(&m);
 }
 
-START_TEST(test_fence)
+/* A 20x20 server and a viewer that lists Raw and Fence, past the fence
+ * request that announces support. */
+static void start_fence_peer(struct env *e, struct tpeer *p)
 {
 	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_FENCE };
+	struct tpeer_msg m;
+
+	env_start(e, 20, 20, NULL);
+	tpeer_open_tcp(p, e->loop, e->port, 0);
+	tpeer_handshake(p, 8, NULL, true);
+	tpeer_set_encodings(p, enc, 2);
+	/* Support is announced with a fence request of the server's. */
+	tpeer_next_msg(p, &m);
+	ck_assert_uint_eq(m.type, RFB_MSG_SERVER_FENCE);
+	ck_assert_uint_ne(m.data[4] & 0x80, 0);
+	ck_assert_uint_le(m.data[8], 64);
+	tpeer_msg_fini(&m);
+}
+
+START_TEST(test_fence)
+{
 	const uint8_t block[] = { 248, 0, 0, 0, 0x80, 0, 0, 3, 3, 'a', 'b', 'c' };
 	const uint8_t sync[] = { 248, 0, 0, 0, 0x80, 0, 0, 4, 2, 's', 'n',
 				 4, 1, 0, 0, 0, 0, 0, 0x41 };
 	const uint8_t odd[] = { 248, 0, 0, 0, 0x80, 0, 0, 0xf0, 1, 'u' };
 	struct env e;
 	struct tpeer p;
-	struct tpeer_msg m;
 
-	env_start(&e, 20, 20, NULL);
-	tpeer_open_tcp(&p, e.loop, e.port, 0);
-	tpeer_handshake(&p, 8, NULL, true);
-	tpeer_set_encodings(&p, enc, 2);
-	/* Support is announced with a fence request of the server's. */
-	tpeer_next_msg(&p, &m);
-	ck_assert_uint_eq(m.type, RFB_MSG_SERVER_FENCE);
-	ck_assert_uint_ne(m.data[4] & 0x80, 0);
-	ck_assert_uint_le(m.data[8], 64);
-	tpeer_msg_fini(&m);
+	start_fence_peer(&e, &p);
 	/* Requests come back with the request bit cleared. */
 	tpeer_send(&p, block, sizeof(block));
 	expect_fence(&p, 3, "abc", 3);
@@ -1377,18 +1385,11 @@ END_TEST
  * update: a viewer answers it once it has read the update. */
 START_TEST(test_ping_follows_update)
 {
-	static const int32_t enc[] = { RFB_ENC_RAW, RFB_ENC_FENCE };
 	struct env e;
 	struct tpeer p;
 	struct tpeer_msg m;
 
-	env_start(&e, 20, 20, NULL);
-	tpeer_open_tcp(&p, e.loop, e.port, 0);
-	tpeer_handshake(&p, 8, NULL, true);
-	tpeer_set_encodings(&p, enc, 2);
-	tpeer_next_msg(&p, &m);
-	ck_assert_uint_eq(m.type, RFB_MSG_SERVER_FENCE);
-	tpeer_msg_fini(&m);
+	start_fence_peer(&e, &p);
 	for (int i = 0; i < 2; i++) {
 		tpeer_request(&p, i > 0, 0, 0, 20, 20);
 		if (i > 0)
