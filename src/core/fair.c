@@ -127,6 +127,12 @@ bool fair_held(struct fair *f, uint64_t now, unsigned pct)
 
 	if (!pct)
 		return false;
+	/* What was saved at a larger share (a budget that yielded to an
+	 * idle machine) shrinks with it: at the floor it buys what it
+	 * would have there. */
+	if (pct < f->pct && f->credit_us > 0)
+		f->credit_us = f->credit_us * pct / f->pct;
+	f->pct = pct;
 	/* percent of a millisecond is ten microseconds */
 	f->credit_us += (int64_t)((now - f->earned_ms) * pct * 10);
 	f->earned_ms = now;

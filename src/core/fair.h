@@ -32,6 +32,7 @@ struct fair {
 	void *arg;
 
 	int64_t credit_us;	/* CPU time the client may still spend */
+	unsigned pct;		/* the share it was last earned at */
 	uint64_t earned_ms;	/* when credit was last earned */
 	struct xrfb_timer *cpu_timer;	/* ends a hold */
 	unsigned tokens;	/* full refreshes it may have now */

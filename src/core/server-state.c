@@ -63,18 +63,30 @@ unsigned server_state_cpu_share(const struct xrfb_server *s)
 	return limit / n ? limit / n : 1;
 }
 
+/* How long the budget's current limit holds before it is looked at
+ * again. */
+static uint64_t cpu_window_ms(const struct xrfb_server *s)
+{
+	return yielding(s) ? SERVER_CPU_WINDOW_ABOVE_MS : SERVER_CPU_WINDOW_MS;
+}
+
 void server_state_cpu_look(struct xrfb_server *s, uint64_t now_ms)
 {
 	struct cpu_sample now;
 	unsigned limit;
 
 	if (!s->max_cpu || !s->cpu_yield ||
-	    now_ms - s->cpu_sample.wall_us / 1000 < SERVER_CPU_WINDOW_MS)
+	    now_ms - s->cpu_sample.wall_us / 1000 < cpu_window_ms(s))
 		return;
 	s->cpu_read(&now, cpu_budget_mono_us(), s->cpu_clock_us());
 	limit = cpu_budget_limit(&s->cpu_sample, &now, s->max_cpu, s->ncpu);
 	if (limit != s->cpu_limit)
 		log_debug("%s: CPU limit %u %% of a core", __func__, limit);
+	/* What was saved up while the machine was idle shrinks with the
+	 * limit once others want the CPU (the clients' own savings too,
+	 * fair_held()). */
+	if (limit < s->cpu_limit && s->cpu_credit_us > 0)
+		s->cpu_credit_us = s->cpu_credit_us * limit / s->cpu_limit;
 	s->cpu_limit = limit;
 	s->cpu_sample = now;
 }
@@ -114,8 +126,8 @@ void server_state_cpu_charge(struct xrfb_server *s)
 	 * again after a window at the latest. */
 	wait_ms = (uint64_t)(-s->cpu_credit_us) / (share * 10) + 1;
 	s->cpu_hold_ms = now + wait_ms;
-	if (s->cpu_yield && wait_ms > SERVER_CPU_WINDOW_MS)
-		wait_ms = SERVER_CPU_WINDOW_MS;
+	if (s->cpu_yield && wait_ms > cpu_window_ms(s))
+		wait_ms = cpu_window_ms(s);
 	xrfb_timer_cancel(s->cpu_timer);
 	s->cpu_timer = xrfb_loop_add_timer(s->loop, wait_ms, on_cpu_timer, s);
 }

@@ -26,8 +26,10 @@
 #define SERVER_CPU_BURST_US (250 * 1000)
 /* How often a budget that yields to demand looks at the machine again:
  * long enough for /proc/stat's clock ticks (10 ms) to count, short
- * enough to give the CPU back soon when others want it. */
+ * enough to give the CPU back soon when others want it. Above the
+ * floor, more often: what the machine spares can end at any moment. */
 #define SERVER_CPU_WINDOW_MS 500
+#define SERVER_CPU_WINDOW_ABOVE_MS 100
 
 #define SERVER_MAX_LISTENERS 16
 #define SERVER_MAX_SCREENS 255

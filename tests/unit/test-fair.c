@@ -85,6 +85,28 @@ START_TEST(test_cpu_share)
 }
 END_TEST
 
+/* What was saved at a large share (a budget yielding to an idle
+ * machine) shrinks with the share: back at the floor, a client does not
+ * spend the burst of the larger one. */
+START_TEST(test_share_shrinks)
+{
+	struct fair f;
+	struct probe p;
+	uint64_t t;
+
+	probe_start(&p, &f);
+	t = xrfb_now_ms();
+	ck_assert(!fair_held(&f, t, 150));
+	/* 250 ms saved at 150 % are 41 ms at 25 % */
+	ck_assert(!fair_held(&f, t, 25));
+	fair_charge(&f, 40 * 1000);
+	ck_assert(!fair_held(&f, t, 25));
+	fair_charge(&f, 10 * 1000);
+	ck_assert(fair_held(&f, t, 25));
+	probe_stop(&p, &f);
+}
+END_TEST
+
 /* Two full refreshes at once, then they wait for a token, merged. */
 START_TEST(test_refresh_tokens)
 {
@@ -115,6 +137,7 @@ static Suite *fair_suite(void)
 	TCase *tc = unit_tcase(s, "fair");
 
 	tcase_add_test(tc, test_cpu_share);
+	tcase_add_test(tc, test_share_shrinks);
 	tcase_add_test(tc, test_refresh_tokens);
 	return s;
 }
