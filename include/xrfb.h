@@ -369,8 +369,10 @@ int xrfb_server_copy_rect(struct xrfb_server *s, int src_x, int src_y,
  * that changes it); *stride is set in bytes. */
 const uint32_t *xrfb_server_pixels(const struct xrfb_server *s,
 				   size_t *stride);
-/* True while at least one client is waiting for an update: a pixel source
- * may skip capturing while this is false. */
+/* True while at least one client is waiting for an update, and once
+ * shortly after each update (a change read then is ready when the
+ * client asks again): a pixel source may skip capturing while this is
+ * false. */
 bool xrfb_server_wants_update(const struct xrfb_server *s);
 /* Number of clients past the handshake. */
 unsigned xrfb_server_client_count(const struct xrfb_server *s);

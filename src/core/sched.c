@@ -354,6 +354,18 @@ void sched_request(struct sched *sc, bool incremental, int x, int y,
 	}
 }
 
+bool sched_wants_capture_ahead(const struct sched *sc, uint64_t now_ms)
+{
+	return sc->ahead && !sc->has_request && !flow_continuous(sc->flow) &&
+	       now_ms - sc->last_update_ms < SCHED_AHEAD_MS &&
+	       conn_is_normal(sc->conn);
+}
+
+void sched_captured(struct sched *sc)
+{
+	sc->ahead = false;
+}
+
 bool sched_wants_update(const struct sched *sc)
 {
 	return conn_is_normal(sc->conn) &&
@@ -1385,6 +1397,7 @@ static void commit_update(struct sched *sc, const region_t *copy,
 	pixman_region32_clear(&sc->requested);
 	sc->has_request = false;
 	sc->last_update_ms = now;
+	sc->ahead = true;
 }
 
 /* @cpu, @wall: the process's CPU time and the monotonic clock when the

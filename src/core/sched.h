@@ -71,6 +71,9 @@ struct sched {
 	unsigned n_eds_replies;
 	unsigned eds_replies_queued;	/* ever; tells if one was added */
 	uint64_t last_update_ms;
+	/* After an update, until the next request: the screen may be read
+	 * once ahead (sched_wants_capture_ahead()). */
+	bool ahead;
 	/* Bytes of the update being built already sent (sched_stream()),
 	 * its header with count 0xFFFF included; 0: none yet. */
 	size_t streamed;
@@ -84,6 +87,18 @@ struct sched {
 	/* Statistics. */
 	uint64_t updates_sent, bytes_sent;
 };
+
+/* How long after an update the screen may be read ahead of the next
+ * request. */
+#define SCHED_AHEAD_MS 250
+
+/* Whether the screen may be read now for this client's next update,
+ * before it asks for it: once after each update, for SCHED_AHEAD_MS.
+ * The viewer decodes meanwhile; when its request comes, only encoding
+ * is left. */
+bool sched_wants_capture_ahead(const struct sched *sc, uint64_t now_ms);
+/* The screen was read: what was read ahead is used up. */
+void sched_captured(struct sched *sc);
 
 /* @flow: the same client's flow control, asked before each update. */
 void sched_init(struct sched *sc, struct conn *conn, struct flow *flow);

@@ -730,6 +730,8 @@ int xrfb_server_update_many(struct xrfb_server *s,
 	}
 	for (unsigned i = 0; i < n; i++)
 		write_update(&s->fb, &u[i], &moved, &changed);
+	for (struct xrfb_client *c = s->clients; c; c = c->next)
+		sched_captured(&c->sched);
 	if (pixman_region32_not_empty(&changed)) {
 		motion_damage(&s->motion, &changed, s->fb.width, s->fb.height,
 			      xrfb_now_ms());
@@ -813,6 +815,10 @@ bool xrfb_server_wants_update(const struct xrfb_server *s)
 			continue;
 		return true;
 	}
+	for (const struct xrfb_client *c = s->clients; c; c = c->next)
+		if (sched_wants_capture_ahead(&c->sched, now) &&
+		    !fair_waiting(&c->sched.fair))
+			return true;
 	return false;
 }
 

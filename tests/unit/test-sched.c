@@ -1152,6 +1152,45 @@ START_TEST(test_h264_moving_area)
 END_TEST
 #endif
 
+/* After an update the screen may be read once before the next request,
+ * for SCHED_AHEAD_MS (the viewer decodes meanwhile); then not until the
+ * viewer asks. */
+START_TEST(test_capture_ahead)
+{
+	static const int32_t raw[] = { RFB_ENC_RAW };
+	struct env e;
+	struct tpeer p;
+	struct tpeer_msg m;
+	struct sched *sc;
+	uint64_t now;
+
+	env_start(&e, 64, 64);
+	paint(&e);
+	connect_peer(&e, &p, raw, 1);
+	full_update(&e, &p);
+	sc = &e.s->clients->sched;
+	/* on a slow machine the time may be up already */
+	now = xrfb_now_ms();
+	ck_assert(xrfb_server_wants_update(e.s) ==
+		  (now - sc->last_update_ms < SCHED_AHEAD_MS));
+	sc->last_update_ms = xrfb_now_ms();
+	ck_assert(xrfb_server_wants_update(e.s));
+	/* read once: no more until the next request */
+	paint_rect(&e, 0, 0, 8, 8);
+	ck_assert(!xrfb_server_wants_update(e.s));
+	tpeer_request(&p, true, 0, 0, 64, 64);
+	tpeer_next_update(&p, &m);
+	ck_assert(pixels_meet(&m, 0, 0, 8, 8));
+	tpeer_msg_fini(&m);
+	assert_model(&p, &e, "after the change read ahead");
+	/* and none once the time is up */
+	sc->last_update_ms = xrfb_now_ms() - SCHED_AHEAD_MS;
+	ck_assert(!xrfb_server_wants_update(e.s));
+	tpeer_close(&p);
+	env_stop(&e);
+}
+END_TEST
+
 /* A large update goes out while it is built to clients that take
  * LastRect: count 0xFFFF, its rectangles, LastRect. Others get the
  * count. Both end up with the server's pixels. */
@@ -1214,6 +1253,7 @@ static Suite *sched_suite(void)
 	tcase_add_test(tc, test_merge_nearby);
 	tcase_add_test(tc, test_merge_bands);
 	tcase_add_test(tc, test_streamed);
+	tcase_add_test(tc, test_capture_ahead);
 	tcase_add_test(tc, test_cpu_budget);
 	tcase_add_test(tc, test_cpu_budget_yield);
 	tcase_add_loop_test(tc, test_request_clipped, 0, NCLIPS);
