@@ -128,6 +128,8 @@ static const struct bench_codec codecs[] = {
 	  "JPEG quality 41 4:2:0" },
 	{ "tight-q6", RFB_ENC_TIGHT, -1, 6, lvs_tight, 7,
 	  "JPEG quality 79 4:4:4" },
+	{ "tight-q8", RFB_ENC_TIGHT, -1, 8, lvs_tight, 7,
+	  "JPEG quality 92 4:4:4" },
 	{ "tight-q9", RFB_ENC_TIGHT, -1, 9, lvs_tight, 7,
 	  "JPEG quality 100 4:4:4" },
 	{ "tight-1-q6", RFB_ENC_TIGHT, 1, 6, lvs_tight, 7, NULL },
