@@ -31,6 +31,17 @@ s = socket.socket(socket.AF_UNIX)
 s.connect(sys.argv[1])' "/tmp/.X11-unix/X$1" 2>/dev/null
 }
 
+# Control socket @1 of the run with PID @2 is gone. Its default path is
+# named after the display, which a parallel test may get as soon as this
+# run is gone: a socket there on which another server answers is not
+# this run's.
+control_gone() {
+	! test -e "$1" && return 0
+	"$XRFB" ctl --control "$1" status >"$T_DIR/control-now.json" \
+		2>/dev/null &&
+		[ "$(t_json "$T_DIR/control-now.json" pid)" != "$2" ]
+}
+
 # Start a run whose CMD leaves a grandchild; sets RUN_PID, REC, GRANDCHILD.
 #   start_run NAME
 start_run() {
@@ -69,7 +80,7 @@ check_gone() {
 	t_wait_for 10 "$what: the X socket and lock of $dpy to go" \
 		x_files_gone "$num" "$xvfb"
 	t_wait_for 10 "$what: the control socket to go" \
-		bash -c "! test -e '$control'"
+		control_gone "$control" "$(t_json "$REC" pid)"
 	t_wait_for 10 "$what: the Unix socket to go" bash -c "! test -e '$sock'"
 	t_log "$what: nothing left"
 }
