@@ -126,10 +126,26 @@ if [ "$failed" -eq 0 ] && [ "$check_status" -ne 0 ]; then
 	failed=1
 fi
 
+# The end of the own log of each test that failed in build folder @1 (at
+# most five): what CI prints may be all there is to go on.
+failed_logs() {
+	local t log
+	[ -f "$1/test-suite.log" ] || return 0
+	for t in $(sed -n 's/^\(FAIL\|ERROR\|XPASS\): \([^ ]*\)$/\2/p' \
+		"$1/test-suite.log" | sort -u | head -n 5); do
+		log=$1/${t%.sh}.log
+		[ -f "$log" ] || continue
+		echo "----- ${log#./} (last 60 lines) -----"
+		tail -n 60 "$log"
+	done
+}
+
 if [ "$failed" -gt 0 ] || [ "$skipped" -gt 0 ]; then
 	echo "test results ($build/test-suite.log):"
 	grep -hE '^(FAIL|ERROR|XPASS|SKIP): ' test-suite.log \
 		asan/test-suite.log 2>/dev/null | sort -u
+	failed_logs .
+	failed_logs asan
 fi
 summary "$passed" "$failed" "$skipped"
 [ "$failed" -eq 0 ]

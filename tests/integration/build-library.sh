@@ -77,9 +77,24 @@ for t in $heavy; do
 	tests=${tests/ $t / }
 done
 t_log "left out of this check (run in the main build): $heavy"
+# On failure, name the tests that failed and show their own logs (the
+# configure and build logs, which t_fail shows, tell nothing here).
+nested_failed() {
+	local t failed
+	failed=$(sed -n 's/^\(FAIL\|ERROR\): \([^ ]*\)$/\2/p' \
+		"$T_DIR/lib-check.log" |
+		sort -u | tr '\n' ' ')
+	echo "FAIL: $T_NAME: make check failed in the --disable-x11 build:" \
+		"${failed:-no test failed, see below}"
+	[ -n "$failed" ] || tail -n 40 "$T_DIR/lib-check.log"
+	for t in $failed; do
+		echo "----- --disable-x11 build: ${t%.sh}.log (last 80 lines) -----"
+		tail -n 80 "$T_DIR/lib/${t%.sh}.log"
+	done
+	exit 1
+}
 XRFB_BUILD_LIBRARY_NESTED=1 make -C "$T_DIR/lib" -j"$jobs" check \
-	TESTS="$tests" >"$T_DIR/lib-check.log" 2>&1 ||
-	t_fail "make check failed in the --disable-x11 build"
+	TESTS="$tests" >"$T_DIR/lib-check.log" 2>&1 || nested_failed
 pass=$(sed -n 's/^# PASS: *//p' "$T_DIR/lib/test-suite.log")
 fail=$(sed -n 's/^# FAIL: *//p' "$T_DIR/lib/test-suite.log")
 t_log "--disable-x11: $pass passed, $fail failed"
