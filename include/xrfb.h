@@ -309,10 +309,13 @@ void xrfb_server_set_max_fps(struct xrfb_server *s, unsigned fps);
 void xrfb_server_set_lossless_refresh(struct xrfb_server *s, unsigned ms);
 /* Limit the CPU time spent on updates to @percent of one core on average
  * (0 = no limit, the default). What counts is the whole process's CPU
- * time from one update to the next, the caller's own work included; an
- * update that overspends makes the next ones wait until the budget has
- * earned it back. A quarter of a second of CPU time is saved up over a
- * quiet spell, so the first change after it is never delayed. */
+ * time from one update to the next, the caller's own work included, but
+ * not the reading and parsing of what clients send (handshakes
+ * included); an update that overspends makes the next ones wait until
+ * the budget has earned it back. A quarter of a second of CPU time is
+ * saved up over a quiet spell, so the first change after it is never
+ * delayed. The budget is shared equally by the clients that had an
+ * update within the last second, and the work they share. */
 void xrfb_server_set_max_cpu(struct xrfb_server *s, unsigned percent);
 /* Make the xrfb_server_set_max_cpu() budget yield to demand (false, the
  * default: a hard limit): CPU time the machine leaves idle may be spent

@@ -421,6 +421,7 @@ struct xrfb_client *client_new_stream(struct xrfb_server *s,
 	conn_init(&c->conn, s, c, st, peer);
 	c->conn.view_token = view_token;
 	stream_set_owner(st, on_read, on_stream_error, on_stream_drain, c);
+	stream_set_cpu_sink(st, &s->cpu_input_us);
 	flow_init(&c->flow, &c->conn);
 	clipboard_client_init(&c->clip, &c->conn);
 	sched_init(&c->sched, &c->conn, &c->flow);

@@ -155,4 +155,10 @@ bool fair_held(struct fair *f, uint64_t now, unsigned pct)
 void fair_charge(struct fair *f, uint64_t spent_us)
 {
 	f->credit_us -= (int64_t)spent_us;
+	f->charged_ms = xrfb_now_ms();
+}
+
+bool fair_active(const struct fair *f, uint64_t now_ms, uint64_t window_ms)
+{
+	return f->charged_ms && now_ms - f->charged_ms < window_ms;
 }

@@ -34,6 +34,7 @@ struct fair {
 	int64_t credit_us;	/* CPU time the client may still spend */
 	unsigned pct;		/* the share it was last earned at */
 	uint64_t earned_ms;	/* when credit was last earned */
+	uint64_t charged_ms;	/* when it last spent (fair_charge) */
 	struct xrfb_timer *cpu_timer;	/* ends a hold */
 	unsigned tokens;	/* full refreshes it may have now */
 	uint64_t token_ms;	/* when tokens were last added */
@@ -51,8 +52,11 @@ bool fair_full_request(struct fair *f, const struct rect *r);
 /* With a share of @pct % of a core (0: no budget), true if the client
  * has overspent and must wait; kick is called when it may go on. */
 bool fair_held(struct fair *f, uint64_t now_ms, unsigned pct);
-/* Charge @spent_us of CPU time to the client's share. */
+/* Charge @spent_us of CPU time to the client's share; the client has
+ * been busy until now (fair_active()). */
 void fair_charge(struct fair *f, uint64_t spent_us);
+/* Whether the client spent anything within @window_ms before @now_ms. */
+bool fair_active(const struct fair *f, uint64_t now_ms, uint64_t window_ms);
 /* Whether a CPU hold is known to last: the kick comes when it ends. */
 bool fair_waiting(const struct fair *f);
 

@@ -49,7 +49,7 @@ static bool yielding(const struct xrfb_server *s)
 
 unsigned server_state_cpu_share(const struct xrfb_server *s)
 {
-	unsigned n = s->nclients_ready + 1, limit = s->max_cpu;
+	unsigned n = s->nclients_active + 1, limit = s->max_cpu;
 
 	if (!s->max_cpu)
 		return 0;
@@ -58,7 +58,7 @@ unsigned server_state_cpu_share(const struct xrfb_server *s)
 		 * (server_state_cpu_charge): the viewers split all of it,
 		 * so what the machine spares is not left half unused. */
 		limit = s->cpu_limit;
-		n = s->nclients_ready ? s->nclients_ready : 1;
+		n = s->nclients_active ? s->nclients_active : 1;
 	}
 	return limit / n ? limit / n : 1;
 }
@@ -107,14 +107,17 @@ void server_state_cpu_charge(struct xrfb_server *s)
 	s->cpu_credit_us += (int64_t)((now - s->cpu_wall_ms) * share * 10);
 	if (s->cpu_credit_us > SERVER_CPU_BURST_US)
 		s->cpu_credit_us = SERVER_CPU_BURST_US;
-	/* What clients' own shares paid for is not charged twice (while
-	 * yielding, the whole process is held to the whole limit). */
+	/* Input is not update work; what clients' own shares paid for is
+	 * not charged twice (while yielding, the whole process is held to
+	 * the whole limit). */
 	spent = cpu - s->cpu_mark_us;
+	spent = spent > s->cpu_input_us ? spent - s->cpu_input_us : 0;
 	if (!yielding(s))
 		spent = spent > s->cpu_clients_us ? spent - s->cpu_clients_us
 						  : 0;
 	s->cpu_credit_us -= (int64_t)spent;
 	s->cpu_clients_us = 0;
+	s->cpu_input_us = 0;
 	s->cpu_mark_us = cpu;
 	s->cpu_wall_ms = now;
 	if (s->cpu_credit_us >= 0) {

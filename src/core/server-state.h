@@ -30,6 +30,9 @@
  * floor, more often: what the machine spares can end at any moment. */
 #define SERVER_CPU_WINDOW_MS 500
 #define SERVER_CPU_WINDOW_ABOVE_MS 100
+/* A viewer that had no update for this long is idle: it leaves its share
+ * of the budget to those that are busy. */
+#define SERVER_CPU_ACTIVE_MS 1000
 
 #define SERVER_MAX_LISTENERS 16
 #define SERVER_MAX_SCREENS 255
@@ -102,6 +105,11 @@ struct xrfb_server {
 	void (*free_reverses)(struct xrfb_server *s);
 	unsigned next_client_id;
 	unsigned nclients_ready;
+	/* Of them, those that had an update within SERVER_CPU_ACTIVE_MS
+	 * (counted at each scheduler pass): the budget is divided among
+	 * these, so that viewers that sit idle (or connections that never
+	 * ask for anything) do not shrink the shares of the others. */
+	unsigned nclients_active;
 
 	char *password;		/* NULL: security None */
 	char *password_view;	/* a second password: view only */
@@ -133,7 +141,10 @@ struct xrfb_server {
 	/* xrfb_server_set_max_cpu(): a budget of the process's CPU time,
 	 * earned at max_cpu % of wall time and divided into equal shares:
 	 * one per client for the updates built for it alone (fair.c), one
-	 * for the work shared by all (capture, input), held here. With
+	 * for the work shared by all (capture), held here. Reading and
+	 * parsing what peers send (handshakes included) is not update
+	 * work: it is counted apart and left out, so that connections
+	 * that never see an update cannot hold the viewers' back. With
 	 * cpu_yield (xrfb_server_set_cpu_yield()) the limit is cpu_limit
 	 * instead, max_cpu or more when the machine has CPU to spare
 	 * (cpu-budget.h); the clients share all of it and the process as
@@ -148,6 +159,7 @@ struct xrfb_server {
 			 uint64_t self_us);
 	int64_t cpu_credit_us;	/* the shared part; negative: updates wait */
 	uint64_t cpu_clients_us;	/* charged to clients since the mark */
+	uint64_t cpu_input_us;	/* spent on input since the mark */
 	uint64_t cpu_mark_us;	/* process CPU time at the last charge */
 	uint64_t cpu_wall_ms;	/* wall time then */
 	uint64_t cpu_hold_ms;	/* no update before this time */

@@ -77,6 +77,18 @@ static struct xrfb_client *pass_start(struct xrfb_server *s)
 	return s->clients;
 }
 
+/* The viewers that are busy, among which the budget is divided. */
+static void count_active(struct xrfb_server *s, uint64_t now)
+{
+	unsigned n = 0;
+
+	for (struct xrfb_client *c = s->clients; c; c = c->next)
+		if (c->conn.ready && !c->conn.closed &&
+		    fair_active(&c->sched.fair, now, SERVER_CPU_ACTIVE_MS))
+			n++;
+	s->nclients_active = n;
+}
+
 /* What a kick runs (server_state_kick()): every client's clipboard and
  * scheduler, then the freeing of closed clients. */
 static void run(struct xrfb_server *s)
@@ -84,6 +96,9 @@ static void run(struct xrfb_server *s)
 	struct xrfb_client *first = pass_start(s), *c = first;
 	uint64_t start = xrfb_now_ms();
 	struct worker_pool *old;
+
+	if (s->max_cpu)
+		count_active(s, start);
 
 	/* Updates are encoded here only, with this server's threads. */
 	if (!s->pool && s->clients)
@@ -133,6 +148,7 @@ struct xrfb_server *xrfb_server_new(struct xrfb_loop *loop, uint16_t width,
 	}
 	s->loop = loop;
 	s->web = web_new(loop, &web_ops, s);
+	web_set_cpu_sink(s->web, &s->cpu_input_us);
 	pixfmt_server(&s->format);
 	cursor_init(&s->cursor);
 	default_screens(s);
@@ -543,6 +559,7 @@ static void cpu_budget_reset(struct xrfb_server *s)
 			    s->cpu_clock_us());
 	s->cpu_credit_us = SERVER_CPU_BURST_US;
 	s->cpu_clients_us = 0;
+	s->cpu_input_us = 0;
 	s->cpu_mark_us = s->cpu_clock_us();
 	s->cpu_wall_ms = xrfb_now_ms();
 	s->cpu_hold_ms = 0;

@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -94,6 +95,7 @@ struct stream {
 	stream_layer_ready_fn on_layer_ready;
 	void *layer_ready_arg;
 	struct xrfb_timer *drain_timer;	/* layer input epoll cannot see */
+	uint64_t *cpu_sink;		/* input CPU time goes here */
 };
 
 static void layer_read(struct stream *s);
@@ -476,13 +478,38 @@ void stream_replay_input(struct stream *s)
 		s->on_read(s->arg, s);
 }
 
+/* The calling thread's CPU time, for stream_set_cpu_sink(). */
+static uint64_t thread_cpu_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* Add what the thread spent since @start (from thread_cpu_us(), or 0
+ * when there is no @sink) to @sink. The stream may be gone by now: the
+ * sink was read before. */
+static void cpu_count(uint64_t *sink, uint64_t start)
+{
+	if (sink)
+		*sink += thread_cpu_us() - start;
+}
+
+static uint64_t cpu_start(const uint64_t *sink)
+{
+	return sink ? thread_cpu_us() : 0;
+}
+
 static void on_drain_timer(void *arg)
 {
 	struct stream *s = arg;
+	uint64_t *sink = s->cpu_sink, t0 = cpu_start(sink);
 
 	s->drain_timer = NULL;
 	if (!s->failed && !s->read_paused && !s->closing)
 		layer_read(s);
+	cpu_count(sink, t0);
 }
 
 /* Read through the layer until it has nothing more, or a bounded amount:
@@ -526,52 +553,61 @@ static void layer_read(struct stream *s)
 						     on_drain_timer, s);
 }
 
+/* Read what the socket has and hand it on (plain bytes, or WebSocket
+ * frames and filters). */
+static void plain_read(struct stream *s)
+{
+	struct buf *dst = s->ws ? &s->raw : plain_dst(s);
+	ssize_t n;
+
+	if (buf_reserve(dst, STREAM_READ_CHUNK) < 0) {
+		fail(s, -ENOMEM);
+		return;
+	}
+	n = read(s->fd, dst->data + dst->len, STREAM_READ_CHUNK);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return;
+		fail(s, -errno);
+		return;
+	}
+	if (n == 0) {
+		fail(s, 0);
+		return;
+	}
+	dst->len += (size_t)n;
+	if (s->ws && ws_unframe(s) < 0)
+		return;
+	if (filter_decode(s) < 0)
+		return;
+	s->on_read(s->arg, s);
+}
+
 static void on_io(void *arg, int fd, uint32_t events)
 {
 	struct stream *s = arg;
+	uint64_t *sink = s->cpu_sink, t0;
 
+	(void)fd;
 	if (s->layer_state == STREAM_LAYER_HANDSHAKE) {
+		t0 = cpu_start(sink);
 		layer_step_handshake(s);
+		cpu_count(sink, t0);
 		return;
 	}
+	/* (sending is the work of the updates sent: not counted) */
 	if (events & XRFB_EV_OUT)
 		stream_flush(s);
 	if (s->failed)
 		return;
 	if (!(events & (XRFB_EV_IN | XRFB_EV_HUP | XRFB_EV_ERR)))
 		return;
-	if (s->layer_state == STREAM_LAYER_UP) {
-		if (!s->read_paused && !s->closing)
-			layer_read(s);
-		return;
-	}
-	{
-		ssize_t n;
-
-		struct buf *dst = s->ws ? &s->raw : plain_dst(s);
-
-		if (buf_reserve(dst, STREAM_READ_CHUNK) < 0) {
-			fail(s, -ENOMEM);
-			return;
-		}
-		n = read(fd, dst->data + dst->len, STREAM_READ_CHUNK);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			fail(s, -errno);
-			return;
-		}
-		if (n == 0) {
-			fail(s, 0);
-			return;
-		}
-		dst->len += (size_t)n;
-		if (s->ws && ws_unframe(s) < 0)
-			return;
-		if (filter_decode(s) < 0)
-			return;
-		s->on_read(s->arg, s);
-	}
+	t0 = cpu_start(sink);
+	if (s->layer_state != STREAM_LAYER_UP)
+		plain_read(s);
+	else if (!s->read_paused && !s->closing)
+		layer_read(s);
+	cpu_count(sink, t0);
 }
 
 struct stream *stream_new(struct xrfb_loop *loop, int fd, stream_read_fn on_read,
@@ -628,6 +664,11 @@ void stream_set_owner(struct stream *s, stream_read_fn on_read,
 	s->on_error = on_error;
 	s->on_drain = on_drain;
 	s->arg = arg;
+}
+
+void stream_set_cpu_sink(struct stream *s, uint64_t *sink)
+{
+	s->cpu_sink = sink;
 }
 
 void stream_set_drain_fn(struct stream *s, stream_drain_fn fn)

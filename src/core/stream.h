@@ -31,6 +31,10 @@ struct stream *stream_new(struct xrfb_loop *loop, int fd, stream_read_fn on_read
 /* Close the socket and free everything queued. */
 void stream_free(struct stream *s);
 void stream_set_drain_fn(struct stream *s, stream_drain_fn fn);
+/* Add the CPU time the loop thread spends on the stream's input (the
+ * handshake of a layer such as TLS, reading, and the owner's parsing of
+ * what was read) to *@sink; NULL: not counted. Sending is not counted. */
+void stream_set_cpu_sink(struct stream *s, uint64_t *sink);
 /* Hand the stream to a new owner (what is queued stays queued). */
 void stream_set_owner(struct stream *s, stream_read_fn on_read,
 		      stream_error_fn on_error, stream_drain_fn on_drain,

@@ -66,6 +66,7 @@ struct web {
 	unsigned n_origins;
 	char *view_token;		/* NULL: none */
 	struct web_browser browsers[WEB_BROWSERS];
+	uint64_t *cpu_sink;		/* web_set_cpu_sink() */
 };
 
 struct web_conn {
@@ -771,6 +772,7 @@ int web_accept(struct web *s, int fd, const char *peer, enum web_mode mode)
 		return -ENOMEM;
 	}
 	stream_set_drain_fn(w->stream, on_drain);
+	stream_set_cpu_sink(w->stream, s->cpu_sink);
 	w->next = s->conns;
 	if (s->conns)
 		s->conns->prev = w;
@@ -816,6 +818,11 @@ void web_free(struct web *s)
 	free(s->origins);
 	free(s->view_token);
 	free(s);
+}
+
+void web_set_cpu_sink(struct web *s, uint64_t *sink)
+{
+	s->cpu_sink = sink;
 }
 
 void web_set_detect(struct web *s, unsigned ms)

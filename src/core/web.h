@@ -52,6 +52,9 @@ struct web *web_new(struct xrfb_loop *loop, const struct web_ops *ops,
 		    void *arg);
 /* Close every connection still in the web stage and free the rest. */
 void web_free(struct web *w);
+/* Where the CPU time spent on the input of connections in the web stage
+ * is added (stream_set_cpu_sink()); NULL: not counted. */
+void web_set_cpu_sink(struct web *w, uint64_t *sink);
 /* Wait for a first "GET " on RFB listeners this long (0: RFB only). */
 void web_set_detect(struct web *w, unsigned ms);
 unsigned web_detect_ms(const struct web *w);

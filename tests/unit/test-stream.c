@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "stream.h"
@@ -356,6 +357,57 @@ START_TEST(test_free_pending)
 }
 END_TEST
 
+/* The thread's CPU time in microseconds. */
+static uint64_t thread_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* A reader whose parsing costs 20 ms of CPU for each read. */
+static void on_read_busy(void *arg, struct stream *st)
+{
+	uint64_t until = thread_us() + 20000;
+	volatile unsigned spin = 0;
+
+	while (thread_us() < until)
+		spin++;
+	on_read(arg, st);
+}
+
+/* The CPU time spent on input, the owner's parsing included, goes to
+ * the sink; sending does not. */
+START_TEST(test_cpu_sink)
+{
+	struct xrfb_loop *loop;
+	struct sctx c;
+	struct tpeer p;
+	uint64_t sink = 0, before;
+
+	setup(&c, &p, &loop);
+	stream_set_cpu_sink(c.st, &sink);
+	stream_set_owner(c.st, on_read_busy, on_error, on_drain, &c);
+	before = thread_us();
+	tpeer_send(&p, "0123456789", 10);
+	ck_assert(test_run_until(loop, got_bytes, &c));
+	ck_assert_int_eq(c.reads, 1);
+	ck_assert_uint_ge(sink, 20000);
+	ck_assert_uint_le(sink, thread_us() - before);
+	/* 6 MiB sent against a slow reader: the sending is not counted */
+	sink = 0;
+	tpeer_set_reading(&p, false);
+	ck_assert_int_eq(stream_send(c.st, pattern(6u << 20, 1)), 0);
+	stream_flush(c.st);
+	tpeer_set_reading(&p, true);
+	ck_assert(tpeer_wait(&p, 6u << 20));
+	ck_assert_int_eq(c.reads, 1);
+	ck_assert_uint_eq(sink, 0);
+	teardown(&c, &p, loop);
+}
+END_TEST
+
 static Suite *stream_suite(void)
 {
 	Suite *s = suite_create("stream");
@@ -365,6 +417,7 @@ static Suite *stream_suite(void)
 	tcase_add_test(tc, test_slow_reader);
 	tcase_add_test(tc, test_shared_payload);
 	tcase_add_test(tc, test_input);
+	tcase_add_test(tc, test_cpu_sink);
 	tcase_add_test(tc, test_close_after_flush);
 	tcase_add_test(tc, test_write_error);
 	tcase_add_test(tc, test_free_pending);
