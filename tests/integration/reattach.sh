@@ -109,10 +109,15 @@ xvfb_on "$num" 400x300x24
 if XAUTHORITY=/dev/null xwd -display "$DPY" -root -silent >/dev/null 2>&1; then
 	t_fail "the new X server lets clients in without its cookie"
 fi
-t_wait_line "$T_DIR/events.log" '"event":"x-back"'
+# An X server that a test beside this one starts may answer on :$num
+# before ours does (xrfb rightly serves it until it goes): the x-back of
+# ours has its size.
+t_wait_line "$T_DIR/events.log" '"event":"x-back".*"width":400,"height":300'
 t_log "event: $T_LINE"
-[[ $T_LINE == *'"width":400'*'"height":300'* ]] ||
-	t_fail "x-back without the new size: $T_LINE"
+if grep '"event":"x-back"' "$T_DIR/events.log" | grep -qv '"width":400,'; then
+	t_log "another X server answered on :$num first:" \
+		"$(grep '"event":"x-back"' "$T_DIR/events.log" | head -n 1)"
+fi
 t_wait_line "$T_DIR/events.log" '"event":"resize".*"width":400'
 paint "$DPY" 2 second
 t_cmd_ok G match "$T_DIR/second.xwd"
