@@ -104,13 +104,23 @@ d_selection_is() {
 }
 
 # Own selection @sel of @display with the bytes of @file, as an X
-# application would (xclip stays to serve it; PID in D_XCLIP_PID).
-#   d_set_selection DISPLAY SEL FILE
-d_set_selection() {
+# application would (xclip stays to serve it; PID in D_XCLIP_PID), and
+# return at once.
+#   d_own_selection DISPLAY SEL FILE
+d_own_selection() {
 	t_require xclip
 	t_spawn "xclip-${2}-$RANDOM" xclip -display "$1" -selection "$2" \
 		-quiet -i "$3"
 	D_XCLIP_PID=$T_LAST_PID
+}
+
+# d_own_selection, then wait until the selection reads back as @file.
+# Not for a text xclip sends by INCR (over a megabyte): xclip serves one
+# INCR transfer at a time and drops, or dies of, a second reader's (xrfb
+# reads the selection too): wait for a viewer to get it instead.
+#   d_set_selection DISPLAY SEL FILE
+d_set_selection() {
+	d_own_selection "$@"
 	t_wait_for "$T_TIMEOUT" "xclip to own $2 on $1" \
 		d_selection_is "$1" "$2" "$3"
 }

@@ -89,7 +89,8 @@ for ((i = 0; i < 30000; i++)); do
 done >"$T_DIR/big.txt"
 sed 's/Zeile/Line/' "$T_DIR/big.txt" >"$T_DIR/big2.txt"
 t_log "big texts: $(wc -c <"$T_DIR/big.txt") and $(wc -c <"$T_DIR/big2.txt") bytes"
-d_set_selection "$DPY" clipboard "$T_DIR/big.txt"
+# (xrfb alone reads it: xclip cannot serve two INCR readers at once)
+d_own_selection "$DPY" clipboard "$T_DIR/big.txt"
 t_cmd_ok E wait-clip "$T_DIR/big.txt"
 t_cmd_ok E clip-offer "$T_DIR/big2.txt"
 t_wait_for "$T_TIMEOUT" "the X CLIPBOARD to hold the big text" \
