@@ -64,5 +64,13 @@ void cpu_budget_read(struct cpu_sample *out, uint64_t wall_us,
 unsigned cpu_budget_limit(const struct cpu_sample *a,
 			  const struct cpu_sample *b, unsigned floor,
 			  unsigned ncpu);
+/* CPU time saved up (@credit_us) at a share of @from % when the share
+ * shrinks to @to %: it buys at the new share what it would have there.
+ * A debt, or a share that grows, leaves it as it is. */
+static inline int64_t cpu_budget_shrink(int64_t credit_us, unsigned to,
+					unsigned from)
+{
+	return to < from && credit_us > 0 ? credit_us * to / from : credit_us;
+}
 
 #endif

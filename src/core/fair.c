@@ -14,6 +14,7 @@
 
 #include <string.h>
 
+#include "cpu-budget.h"
 #include "fair.h"
 
 /* CPU time a share lets accumulate over a quiet spell: the client's
@@ -130,8 +131,7 @@ bool fair_held(struct fair *f, uint64_t now, unsigned pct)
 	/* What was saved at a larger share (a budget that yielded to an
 	 * idle machine) shrinks with it: at the floor it buys what it
 	 * would have there. */
-	if (pct < f->pct && f->credit_us > 0)
-		f->credit_us = f->credit_us * pct / f->pct;
+	f->credit_us = cpu_budget_shrink(f->credit_us, pct, f->pct);
 	f->pct = pct;
 	/* percent of a millisecond is ten microseconds */
 	f->credit_us += (int64_t)((now - f->earned_ms) * pct * 10);

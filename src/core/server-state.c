@@ -85,8 +85,8 @@ void server_state_cpu_look(struct xrfb_server *s, uint64_t now_ms)
 	/* What was saved up while the machine was idle shrinks with the
 	 * limit once others want the CPU (the clients' own savings too,
 	 * fair_held()). */
-	if (limit < s->cpu_limit && s->cpu_credit_us > 0)
-		s->cpu_credit_us = s->cpu_credit_us * limit / s->cpu_limit;
+	s->cpu_credit_us = cpu_budget_shrink(s->cpu_credit_us, limit,
+					     s->cpu_limit);
 	s->cpu_limit = limit;
 	s->cpu_sample = now;
 }
