@@ -191,25 +191,33 @@ static uint64_t fake_cpu(void)
 	return fake_cpu_us;
 }
 
+/* A server with a budget of 50 % of a core and the process's CPU time
+ * faked, and a Raw viewer that had its first update. */
+static void budget_start(struct env *e, struct tpeer *p)
+{
+	static const int32_t raw[] = { RFB_ENC_RAW };
+
+	env_start(e, 64, 64);
+	e->s->cpu_clock_us = fake_cpu;
+	fake_cpu_us = 1000000;
+	xrfb_server_set_max_cpu(e->s, 50);
+	paint(e);
+	connect_peer(e, p, raw, 1);
+	full_update(e, p);
+}
+
 /* An update that overspends the budget holds the next one back until
  * the budget has earned the overspend back; then updates flow again.
  * Without a limit nothing waits. The process's CPU time is faked. */
 START_TEST(test_cpu_budget)
 {
-	static const int32_t raw[] = { RFB_ENC_RAW };
 	struct env e;
 	struct tpeer p;
 	struct tpeer_msg m;
 	uint64_t hold, t0, wait;
 	bool wants;
 
-	env_start(&e, 64, 64);
-	e.s->cpu_clock_us = fake_cpu;
-	fake_cpu_us = 1000000;
-	xrfb_server_set_max_cpu(e.s, 50);
-	paint(&e);
-	connect_peer(&e, &p, raw, 1);
-	full_update(&e, &p);
+	budget_start(&e, &p);
 	ck_assert(!server_state_cpu_held(e.s, xrfb_now_ms()));
 
 	/* 400 ms of CPU against the 250 ms saved up: 150 ms overspent,
@@ -264,18 +272,11 @@ END_TEST
  * not update work: it holds no update back. */
 START_TEST(test_cpu_input_free)
 {
-	static const int32_t raw[] = { RFB_ENC_RAW };
 	struct env e;
 	struct tpeer p;
 	struct tpeer_msg m;
 
-	env_start(&e, 64, 64);
-	e.s->cpu_clock_us = fake_cpu;
-	fake_cpu_us = 1000000;
-	xrfb_server_set_max_cpu(e.s, 50);
-	paint(&e);
-	connect_peer(&e, &p, raw, 1);
-	full_update(&e, &p);
+	budget_start(&e, &p);
 	/* 400 ms of CPU, all of it on input */
 	fake_cpu_us += 400000;
 	e.s->cpu_input_us += 400000;
@@ -303,41 +304,55 @@ START_TEST(test_cpu_share_active)
 	struct env e;
 	struct tpeer a, b;
 	struct tpeer_msg m;
-	struct xrfb_client *c;
+	struct xrfb_client *cb;
+	uint64_t t0;
 
 	env_start(&e, 64, 64);
 	xrfb_server_set_max_cpu(e.s, 60);
 	paint(&e);
 	connect_peer(&e, &a, raw, 1);
 	connect_peer(&e, &b, raw, 1);
+	/* (the client list starts with the newest) */
+	cb = e.s->clients;
+	ck_assert_uint_eq(cb->conn.id, 2);
+	t0 = xrfb_now_ms();
 	full_update(&e, &a);
 	full_update(&e, &b);
-	/* both busy: a third each, with the capture's */
+	/* both busy: a third each, with the capture's (unless the machine
+	 * was too slow to count b busy still) */
 	paint_rect(&e, 0, 0, 8, 8);
 	tpeer_request(&a, true, 0, 0, 64, 64);
 	tpeer_next_update(&a, &m);
 	tpeer_msg_fini(&m);
-	ck_assert_uint_eq(e.s->nclients_active, 2);
-	ck_assert_uint_eq(server_state_cpu_share(e.s), 20);
+	if (xrfb_now_ms() - t0 < SERVER_CPU_ACTIVE_MS) {
+		ck_assert_uint_eq(e.s->nclients_active, 2);
+		ck_assert_uint_eq(server_state_cpu_share(e.s), 20);
+	}
 	/* b idle for longer than the window: a has half */
-	for (c = e.s->clients; c; c = c->next)
-		if (c->conn.id == 2)
-			c->sched.fair.charged_ms -= SERVER_CPU_ACTIVE_MS;
+	cb->sched.fair.charged_ms -= SERVER_CPU_ACTIVE_MS;
+	t0 = cb->next->sched.fair.charged_ms;	/* a's last update */
 	paint_rect(&e, 8, 8, 8, 8);
 	tpeer_request(&a, true, 0, 0, 64, 64);
 	tpeer_next_update(&a, &m);
 	tpeer_msg_fini(&m);
-	ck_assert_uint_eq(e.s->nclients_active, 1);
-	ck_assert_uint_eq(server_state_cpu_share(e.s), 30);
+	if (xrfb_now_ms() - t0 < SERVER_CPU_ACTIVE_MS) {
+		ck_assert_uint_eq(e.s->nclients_active, 1);
+		ck_assert_uint_eq(server_state_cpu_share(e.s), 30);
+	} else {
+		ck_assert_uint_le(e.s->nclients_active, 1);
+	}
 	/* b busy again: its update counts it in at the next pass */
 	paint_rect(&e, 16, 16, 8, 8);
+	t0 = xrfb_now_ms();
 	tpeer_request(&b, true, 0, 0, 64, 64);
 	tpeer_next_update(&b, &m);
 	tpeer_msg_fini(&m);
+	ck_assert_uint_ge(cb->sched.fair.charged_ms, t0);
 	tpeer_request(&a, true, 0, 0, 64, 64);
 	tpeer_next_update(&a, &m);
 	tpeer_msg_fini(&m);
-	ck_assert_uint_eq(e.s->nclients_active, 2);
+	if (xrfb_now_ms() - t0 < SERVER_CPU_ACTIVE_MS)
+		ck_assert_uint_eq(e.s->nclients_active, 2);
 	tpeer_close(&a);
 	tpeer_close(&b);
 	env_stop(&e);
