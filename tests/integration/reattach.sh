@@ -17,10 +17,10 @@ t_require "$XRFB" "$XPAINT" "$VNC_GRAB" "$IMGCMP" "$XEVENTS" Xvfb xwd \
 # cookie in $XAUTHORITY; its PID in T_LAST_PID once it accepts
 # connections (-displayfd with the number given: it writes it when
 # ready). It listens on the socket in the file system only: the abstract
-# one stays with hold_display, so that no other X server (of a test
-# running beside this one, say) takes the display number meanwhile.
+# one stays with hold_display. With @3 "try", a display number that is
+# taken returns 1 instead of failing the test.
 xvfb_on() {
-	local num=$1 geometry=$2 dfile=$T_DIR/xvfb-$1-$2.display
+	local num=$1 geometry=$2 try=${3:-} dfile=$T_DIR/xvfb-$1-$2.display
 	: >"$dfile"
 	xauth -q add ":$num" . "$(python3 -c 'import secrets
 print(secrets.token_hex(16))')" || t_fail "xauth add"
@@ -32,6 +32,10 @@ print(secrets.token_hex(16))')" || t_fail "xauth add"
 	T_PROC_NAME[$T_LAST_PID]=xvfb-$num-$geometry
 	t_wait_for "$T_TIMEOUT" "Xvfb :$num ($geometry)" \
 		bash -c "[ -s '$dfile' ] || ! kill -0 $T_LAST_PID"
+	if [ ! -s "$dfile" ] && [ -n "$try" ]; then
+		wait "$T_LAST_PID" 2>/dev/null
+		return 1
+	fi
 	[ -s "$dfile" ] || t_fail "Xvfb :$num did not start: \
 $(cat "$T_DIR/xvfb-$num-$geometry.log")"
 	xsetroot -display ":$num" -cursor "$T_BLANK_CURSOR" "$T_BLANK_CURSOR"
@@ -78,13 +82,22 @@ check_state() {
 }
 
 t_blank_cursor_file
-# xrfb and the test's X clients read their cookies here; the first X
-# server asks for none
+# xrfb and the test's X clients read their cookies here
 export XAUTHORITY=$T_DIR/xauthority
 : >"$XAUTHORITY"
-t_start_xvfb DPY 320x240x24
+# A display number far above those that X servers looking for a free one
+# take (the lowest free, tests beside this one included), so that none
+# of theirs starts on it while it is away: holding its abstract socket
+# (hold_display) does not keep them all off.
+for try in 1 2 3 4 5 6 7 8; do
+	num=$((600 + RANDOM % 300))
+	[ ! -e "/tmp/.X$num-lock" ] && [ ! -e "/tmp/.X11-unix/X$num" ] &&
+		xvfb_on "$num" 320x240x24 try && break
+	[ "$try" -lt 8 ] || t_fail "no free display number from 600 on"
+done
 xvfb1=$T_LAST_PID
-num=${DPY#:}
+DPY=:$num
+t_log "Xvfb 320x240x24 on $DPY (pid $xvfb1)"
 paint "$DPY" 1 first
 
 t_step "serve :$num with --reattach, a viewer and the event stream"
